@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Bundles each entry point into one committed ESM file under dist/.
+// `--check` rebuilds into memory and fails when dist/ differs, so a stale bundle never lands.
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const check = process.argv.includes('--check');
+
+const entries = [
+  { in: 'src/action.ts', out: 'dist/action.js', shebang: false },
+  { in: 'src/cli.ts', out: 'dist/cli.js', shebang: true },
+];
+
+// CommonJS dependencies (tunnel, via @actions/http-client) call require('net'); ESM bundles
+// have no `require`, so define one from import.meta.url.
+const requireShim =
+  "import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);";
+
+const stale = [];
+for (const entry of entries) {
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [entry.in],
+    outfile: entry.out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    minify: true,
+    keepNames: false,
+    legalComments: 'none',
+    charset: 'utf8',
+    banner: { js: `${entry.shebang ? '#!/usr/bin/env node\n' : ''}${requireShim}` },
+    write: !check,
+    logLevel: 'warning',
+    metafile: false,
+  });
+  if (check) {
+    const built = result.outputFiles[0].text;
+    let committed = '';
+    try {
+      committed = await readFile(join(root, entry.out), 'utf8');
+    } catch {
+      committed = '';
+    }
+    if (built !== committed) stale.push(relative(root, join(root, entry.out)));
+  }
+}
+
+if (stale.length > 0) {
+  console.error(
+    `dist/ is stale: ${stale.join(', ')} differ from a fresh build of src/. Run \`npm run build\` and commit dist/.`,
+  );
+  process.exit(1);
+}
+if (check) console.log('dist/ is fresh');

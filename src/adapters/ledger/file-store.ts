@@ -1,0 +1,245 @@
+// The ledger as files on disk (used by the CLI): one JSON Lines file per UTC month.
+//
+// Durability: every write is one append of whole lines followed by fdatasync (and an fsync of
+// the directory when a shard is created), and the promise resolves only after that. A crash
+// or kill -9 can still cut a multi-page write short; the cut is always at the end of the last
+// shard written, as an unterminated line. That write never resolved, so nothing was sent in
+// its name: the next run drops the fragment (and keeps every complete line before it).
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { LedgerRecord } from '../../core/ledger/record.js';
+import { serializeRecord, shardNameFor } from '../../core/ledger/record.js';
+import type { LedgerStore, Logger } from '../../engine/ports.js';
+import { readLedgerDir } from '../files/read-input.js';
+
+export class FileLedgerStore implements LedgerStore {
+  private readonly repaired = new Set<string>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly dir: string,
+    private readonly log?: Logger,
+  ) {}
+
+  /** Reads without writing: a torn last line is skipped here and removed by the next write. */
+  async read() {
+    const { shards, errors } = await readLedgerDir(this.dir);
+    for (const shard of shards) {
+      const fragment = tornTail(shard.text);
+      if (fragment === undefined) continue;
+      shard.text = shard.text.slice(0, shard.text.length - fragment.length);
+      this.log?.warn(
+        `${shard.path}: ignoring an incomplete last line (${fragment.length} characters) left by an interrupted write; nothing was sent in its name`,
+      );
+    }
+    return { shards, errors };
+  }
+
+  writeAhead(records: readonly LedgerRecord[]): Promise<void> {
+    return this.serialized(() => this.write(records));
+  }
+
+  append(records: readonly LedgerRecord[]): Promise<void> {
+    return this.serialized(() => this.write(records));
+  }
+
+  async flush(): Promise<void> {
+    await this.queue;
+  }
+
+  /** Appends run one at a time, in call order, even when batches finish concurrently. */
+  private serialized(task: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(task, task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(records: readonly LedgerRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byShard = new Map<string, string[]>();
+    for (const record of records) {
+      const name = shardNameFor(record.at);
+      const lines = byShard.get(name) ?? [];
+      lines.push(serializeRecord(record));
+      byShard.set(name, lines);
+    }
+    await mkdir(this.dir, { recursive: true });
+    for (const [name, lines] of byShard) {
+      const path = join(this.dir, name);
+      await this.repairTail(path);
+      const created = !(await exists(path));
+      const handle = await open(
+        path,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+        0o644,
+      );
+      try {
+        await handle.writeFile(`${lines.join('\n')}\n`);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      if (created) await fsyncDir(this.dir);
+    }
+  }
+
+  /** Drops an unterminated, unparseable last line: the trace of a write a crash cut short. */
+  private async repairTail(path: string): Promise<void> {
+    if (this.repaired.has(path)) return;
+    this.repaired.add(path);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      return;
+    }
+    if (text.length === 0 || text.endsWith('\n')) return;
+    const fragment = tornTail(text);
+    const cut = text.length - (fragment?.length ?? 0);
+    const handle = await open(path, 'r+');
+    try {
+      if (fragment === undefined) {
+        // A whole record without its newline (an edit by hand): keep it, end the line.
+        await handle.write('\n', Buffer.byteLength(text));
+      } else {
+        await handle.truncate(Buffer.byteLength(text.slice(0, cut)));
+        this.log?.warn(
+          `${path}: dropped an incomplete last line (${fragment.length} characters) left by an interrupted write; nothing was sent in its name`,
+        );
+      }
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** The unterminated last line of a shard when it is not a whole JSON value, else undefined. */
+export function tornTail(text: string): string | undefined {
+  if (text.length === 0 || text.endsWith('\n')) return undefined;
+  const fragment = text.slice(text.lastIndexOf('\n') + 1);
+  try {
+    JSON.parse(fragment);
+    return undefined;
+  } catch {
+    return fragment;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the file itself is already synced.
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * One run at a time per ledger directory. The lock file beside the directory names its
+ * owner; a lock whose process is gone (killed, crashed) on this host is taken over.
+ */
+export class LedgerLock {
+  private constructor(private readonly path: string) {}
+
+  static pathFor(dir: string): string {
+    return `${dir.replace(/[\\/]+$/, '')}.lock`;
+  }
+
+  static async acquire(dir: string): Promise<LedgerLock> {
+    const path = LedgerLock.pathFor(dir);
+    const me = JSON.stringify({
+      pid: process.pid,
+      host: hostname(),
+      since: new Date().toISOString(),
+    });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const handle = await open(path, 'wx', 0o644);
+        try {
+          await handle.writeFile(me);
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+        return new LedgerLock(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = await readOwner(path);
+      if (owner && owner.host === hostname() && !alive(owner.pid)) {
+        await rm(path, { force: true });
+        continue;
+      }
+      if (owner === undefined) {
+        // Unreadable or half-written lock: its writer died between create and write.
+        const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+        if (age > 5_000) {
+          await rm(path, { force: true });
+          continue;
+        }
+      }
+      throw new LedgerLockedError(path, owner);
+    }
+    throw new LedgerLockedError(path, await readOwner(path));
+  }
+
+  async release(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+}
+
+export class LedgerLockedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly owner: { pid: number; host: string; since?: string } | undefined,
+  ) {
+    super(
+      `the ledger is in use by another run (${owner ? `pid ${owner.pid} on ${owner.host} since ${owner.since ?? '?'}` : 'unknown owner'}); wait for it, or delete ${path} if no run is going`,
+    );
+  }
+}
+
+async function readOwner(
+  path: string,
+): Promise<{ pid: number; host: string; since?: string } | undefined> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as {
+      pid?: unknown;
+      host?: unknown;
+      since?: unknown;
+    };
+    if (typeof value.pid === 'number' && typeof value.host === 'string') {
+      return {
+        pid: value.pid,
+        host: value.host,
+        since: typeof value.since === 'string' ? value.since : undefined,
+      };
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

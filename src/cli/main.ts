@@ -1,0 +1,77 @@
+// The command line: parses arguments, runs one command, returns its exit code.
+// Commands live in ./commands; this file only dispatches and reports usage errors.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { escapeLogText } from '../core/render/escape.js';
+import type { CliIO, Command } from './command.js';
+import { EXIT, UsageError } from './command.js';
+import { planCommand } from './commands/plan.js';
+import { validateCommand } from './commands/validate.js';
+
+const COMMANDS: Command[] = [validateCommand, planCommand];
+
+export const VERSION = '0.1.0';
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'quarantine-release: release email from Cloudflare Email Security quarantine, reviewed and recorded.',
+    '',
+    'Usage: quarantine-release <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `quarantine-release <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout)(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(
+      `quarantine-release: unknown command ${JSON.stringify(escapeLogText(name, 40))}\n\n${usage()}`,
+    );
+    return EXIT.usage;
+  }
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const config: ParseArgsConfig = {
+      args: [...rest],
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    };
+    values = parseArgs(config).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    io.stderr(
+      `quarantine-release ${command.name}: ${escapeLogText((error as Error).message, 300)}\n\n${command.help}`,
+    );
+    return EXIT.usage;
+  }
+  if (values.help) {
+    io.stdout(command.help);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(values, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(
+        `quarantine-release ${command.name}: ${escapeLogText(error.message, 500)}\n\n${command.help}`,
+      );
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}

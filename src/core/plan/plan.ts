@@ -1,0 +1,242 @@
+// The planner: what the file asks for, minus what the ledger says already happened.
+// Pure: no I/O, no clock. Reconciles "desired minus ledger", never "what this commit changed",
+// so merges that land close together cannot drop or repeat work.
+import { messageKey, queueIdOf } from '../ids.js';
+import type { LedgerRecord, LedgerState } from '../ledger/record.js';
+import type { LedgerIndex } from '../ledger/state.js';
+import type { ReleaseRequest, ReleasesFile } from '../releases/load.js';
+
+/** A message to send now. */
+export interface ToRelease {
+  request: ReleaseRequest;
+  /** Attempt number the ledger will record: 1, or the entry's `retry`. */
+  attempt: number;
+  /** Set when an earlier run recorded this attempt as provably never sent (e.g. rate limited). */
+  resume: boolean;
+  previous?: LedgerRecord;
+}
+
+/** A message whose last send has no known outcome: read it back before anything is sent. */
+export interface ToVerify {
+  account_id: string;
+  id: string;
+  /** The entry asking for it, when it is still in the file. */
+  request?: ReleaseRequest;
+  /** Its ledger record; for an alias, the record of the other form of the same message. */
+  record: LedgerRecord;
+  why: 'pending' | 'unknown' | 'alias';
+}
+
+export interface AlreadyReleased {
+  request: ReleaseRequest;
+  record: LedgerRecord;
+}
+
+/** Ended partial or failed and not asked to retry (or the asked attempt was already made). */
+export interface Held {
+  request: ReleaseRequest;
+  record: LedgerRecord;
+  why: 'no-retry' | 'retry-done';
+}
+
+/** In the ledger but no longer in the file: reported, never undone. */
+export interface Orphan {
+  account_id: string;
+  id: string;
+  state: LedgerState;
+  record: LedgerRecord;
+}
+
+export interface AccountPlan {
+  account_id: string;
+  to_release: ToRelease[];
+  to_verify: ToVerify[];
+  already_released: AlreadyReleased[];
+  held: Held[];
+  orphaned: Orphan[];
+}
+
+export interface Plan {
+  accounts: AccountPlan[];
+}
+
+export interface PlanOptions {
+  /** Plan only these accounts (one job per account in a matrix). */
+  accounts?: readonly string[];
+}
+
+export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptions = {}): Plan {
+  const only =
+    options.accounts && options.accounts.length > 0 ? new Set(options.accounts) : undefined;
+  const wanted = (account: string) => only === undefined || only.has(account);
+
+  const byAccount = new Map<string, AccountPlan>();
+  const accountPlan = (account: string): AccountPlan => {
+    let p = byAccount.get(account);
+    if (p === undefined) {
+      p = {
+        account_id: account,
+        to_release: [],
+        to_verify: [],
+        already_released: [],
+        held: [],
+        orphaned: [],
+      };
+      byAccount.set(account, p);
+    }
+    return p;
+  };
+
+  // Ledger ids by queue id, to catch the same message written in its other form.
+  const aliases = new Map<string, string[]>();
+  for (const { latest } of ledger.values()) {
+    const key = messageKey(latest.account_id, queueIdOf(latest.id));
+    const list = aliases.get(key);
+    if (list) list.push(latest.id);
+    else aliases.set(key, [latest.id]);
+  }
+
+  const inFile = new Set<string>();
+  for (const request of file.releases) {
+    if (!wanted(request.account_id)) continue;
+    const target = accountPlan(request.account_id);
+    const key = messageKey(request.account_id, request.id);
+    inFile.add(key);
+    const history = ledger.get(key);
+
+    if (history === undefined) {
+      const alias = aliases
+        .get(messageKey(request.account_id, queueIdOf(request.id)))
+        ?.map((id) => ledger.get(messageKey(request.account_id, id))?.latest)
+        .find((r): r is LedgerRecord => r !== undefined);
+      if (alias) {
+        target.to_verify.push({
+          account_id: request.account_id,
+          id: request.id,
+          request,
+          record: alias,
+          why: 'alias',
+        });
+      } else {
+        target.to_release.push({ request, attempt: request.retry ?? 1, resume: false });
+      }
+      continue;
+    }
+
+    const record = history.latest;
+    switch (record.state) {
+      case 'released':
+        target.already_released.push({ request, record });
+        break;
+      case 'pending':
+        if (record.sent === false) {
+          // Proven never acted on: finish the same attempt, no read-back needed.
+          target.to_release.push({
+            request,
+            attempt: record.attempt,
+            resume: true,
+            previous: record,
+          });
+        } else {
+          target.to_verify.push({
+            account_id: request.account_id,
+            id: request.id,
+            request,
+            record,
+            why: 'pending',
+          });
+        }
+        break;
+      case 'unknown':
+        target.to_verify.push({
+          account_id: request.account_id,
+          id: request.id,
+          request,
+          record,
+          why: 'unknown',
+        });
+        break;
+      case 'partial':
+      case 'failed':
+        if (request.retry !== undefined && request.retry > record.attempt) {
+          target.to_release.push({
+            request,
+            attempt: request.retry,
+            resume: false,
+            previous: record,
+          });
+        } else {
+          target.held.push({
+            request,
+            record,
+            why: request.retry === undefined ? 'no-retry' : 'retry-done',
+          });
+        }
+        break;
+    }
+  }
+
+  // What the ledger knows and the file no longer asks for.
+  const orphans: Orphan[] = [];
+  for (const [key, { latest }] of ledger) {
+    if (inFile.has(key) || !wanted(latest.account_id)) continue;
+    orphans.push({
+      account_id: latest.account_id,
+      id: latest.id,
+      state: latest.state,
+      record: latest,
+    });
+  }
+  orphans.sort((a, b) => cmp(a.account_id, b.account_id) || cmp(a.id, b.id));
+  for (const orphan of orphans) {
+    const target = accountPlan(orphan.account_id);
+    target.orphaned.push(orphan);
+    // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.
+    if (
+      (orphan.state === 'pending' && orphan.record.sent !== false) ||
+      orphan.state === 'unknown'
+    ) {
+      target.to_verify.push({
+        account_id: orphan.account_id,
+        id: orphan.id,
+        record: orphan.record,
+        why: orphan.state === 'unknown' ? 'unknown' : 'pending',
+      });
+    }
+  }
+
+  // Accounts in the order the file names them, then ledger-only accounts by id.
+  const fileOrder = new Map<string, number>();
+  for (const r of file.releases)
+    if (!fileOrder.has(r.account_id)) fileOrder.set(r.account_id, fileOrder.size);
+  const accounts = [...byAccount.values()].sort(
+    (a, b) =>
+      (fileOrder.get(a.account_id) ?? Number.MAX_SAFE_INTEGER) -
+        (fileOrder.get(b.account_id) ?? Number.MAX_SAFE_INTEGER) || cmp(a.account_id, b.account_id),
+  );
+  return { accounts };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface PlanTotals {
+  to_release: number;
+  to_verify: number;
+  already_released: number;
+  held: number;
+  orphaned: number;
+}
+
+export function planTotals(p: Plan): PlanTotals {
+  const t: PlanTotals = { to_release: 0, to_verify: 0, already_released: 0, held: 0, orphaned: 0 };
+  for (const a of p.accounts) {
+    t.to_release += a.to_release.length;
+    t.to_verify += a.to_verify.length;
+    t.already_released += a.already_released.length;
+    t.held += a.held.length;
+    t.orphaned += a.orphaned.length;
+  }
+  return t;
+}

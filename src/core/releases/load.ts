@@ -1,0 +1,325 @@
+// releases.yaml: text in, validated release requests (or located, human errors) out. Pure.
+import type { ErrorObject } from 'ajv';
+import releasesSchema from '../../../schema/releases.schema.json' with { type: 'json' };
+import {
+  type Diagnostic,
+  describePath,
+  quoteValue,
+  sortDiagnostics,
+  toPointer,
+} from '../diagnostics.js';
+import { queueIdOf } from '../ids.js';
+import { compileSchema } from '../schema.js';
+import { type Locator, type Path, parseYaml, type YamlLimits } from './yaml-source.js';
+
+/** One validated request to release one message. */
+export interface ReleaseRequest {
+  account_id: string;
+  id: string;
+  reason: string;
+  ticket?: string;
+  requested_by?: string;
+  /** The attempt number this entry asks for (2 or more); absent for a first release. */
+  retry?: number;
+  /** Position in the file's `releases` list. */
+  index: number;
+  /** Where the entry's id is written, for annotations on the exact line. */
+  line: number;
+  column: number;
+}
+
+export interface ReleasesFile {
+  file: string;
+  version: 1;
+  account_id?: string;
+  releases: ReleaseRequest[];
+}
+
+export type LoadResult = { ok: true; value: ReleasesFile } | { ok: false; errors: Diagnostic[] };
+
+interface RawEntry {
+  id: string;
+  reason: string;
+  ticket?: string;
+  requested_by?: string;
+  account_id?: string;
+  retry?: number;
+}
+interface RawFile {
+  version: 1;
+  account_id?: string;
+  releases: RawEntry[];
+}
+
+const ENTRY_KEYS = Object.keys(releasesSchema.$defs.release.properties);
+const TOP_KEYS = Object.keys(releasesSchema.properties);
+
+const validateFile = compileSchema<RawFile>(releasesSchema);
+
+export function loadReleases(text: string, file: string, limits?: YamlLimits): LoadResult {
+  const parsed = parseYaml(text, file, limits);
+  if (!parsed.ok) return { ok: false, errors: sortDiagnostics(parsed.errors) };
+  const { value, locate } = parsed;
+
+  const diag = (path: Path, message: string, where = locate.valueAt(path)): Diagnostic => ({
+    file,
+    line: where.line,
+    column: where.column,
+    pointer: toPointer(path),
+    message,
+  });
+
+  if (value === null || value === undefined) {
+    return {
+      ok: false,
+      errors: [diag([], 'the file is empty: expected `version: 1` and a `releases:` list')],
+    };
+  }
+
+  const errors: Diagnostic[] = [];
+  if (!validateFile(value)) {
+    for (const error of simplify(validateFile.errors ?? [])) {
+      errors.push(schemaDiagnostic(error, value, locate, diag));
+    }
+  }
+  errors.push(...semanticErrors(value, locate, diag));
+  if (errors.length > 0) return { ok: false, errors: sortDiagnostics(dedupe(errors)) };
+
+  const raw = value as RawFile;
+  const releases: ReleaseRequest[] = raw.releases.map((entry, index) => {
+    const where = locate.valueAt(['releases', index, 'id']);
+    const request: ReleaseRequest = {
+      // semanticErrors() guarantees an account for every entry.
+      account_id: (entry.account_id ?? raw.account_id) as string,
+      id: entry.id,
+      reason: entry.reason,
+      index,
+      line: where.line,
+      column: where.column,
+    };
+    if (entry.ticket !== undefined) request.ticket = entry.ticket;
+    if (entry.requested_by !== undefined) request.requested_by = entry.requested_by;
+    if (entry.retry !== undefined) request.retry = entry.retry;
+    return request;
+  });
+  const result: ReleasesFile = { file, version: 1, releases };
+  if (raw.account_id !== undefined) result.account_id = raw.account_id;
+  return { ok: true, value: result };
+}
+
+/** Checks the schema cannot express: every entry has an account, no message twice. */
+function semanticErrors(
+  value: unknown,
+  locate: Locator,
+  diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
+): Diagnostic[] {
+  if (!isObject(value) || !Array.isArray(value.releases)) return [];
+  const fileAccount = typeof value.account_id === 'string' ? value.account_id : undefined;
+  const errors: Diagnostic[] = [];
+  const seen = new Map<string, { index: number; line: number; column: number; id: string }>();
+  value.releases.forEach((entry: unknown, index: number) => {
+    if (!isObject(entry)) return;
+    const account = typeof entry.account_id === 'string' ? entry.account_id : fileAccount;
+    if (account === undefined && !('account_id' in entry) && !('account_id' in value)) {
+      errors.push(
+        diag(
+          ['releases', index],
+          `releases[${index}] has no account: set a top-level \`account_id\` or an \`account_id\` on this entry`,
+        ),
+      );
+      return;
+    }
+    if (typeof entry.id !== 'string' || account === undefined) return;
+    // The bare queue id and the long id name the same message: one entry per message.
+    const key = `${account}/${queueIdOf(entry.id)}`;
+    const here = locate.valueAt(['releases', index, 'id']);
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, { index, ...here, id: entry.id });
+      return;
+    }
+    const same =
+      first.id === entry.id
+        ? 'the same message'
+        : `the same message (queue id ${queueIdOf(entry.id)})`;
+    errors.push(
+      diag(
+        ['releases', index, 'id'],
+        `duplicate: releases[${index}] requests ${same} as releases[${first.index}] at line ${first.line}:${first.column}; keep one entry`,
+      ),
+      diag(
+        ['releases', first.index, 'id'],
+        `duplicate: releases[${first.index}] is requested again by releases[${index}] at line ${here.line}:${here.column}`,
+        first,
+      ),
+    );
+  });
+  return errors;
+}
+
+/** Drops errors that only restate another one (ajv reports each failed branch of allOf too). */
+function simplify(errors: ErrorObject[]): ErrorObject[] {
+  const typeFailed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return errors.filter((e) => {
+    if (e.keyword === 'allOf') return false;
+    // A value of the wrong type also fails its pattern/length checks; say only the type.
+    if (e.keyword !== 'type' && typeFailed.has(e.instancePath)) return false;
+    return true;
+  });
+}
+
+function schemaDiagnostic(
+  error: ErrorObject,
+  root: unknown,
+  locate: Locator,
+  diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
+): Diagnostic {
+  const path = parsePointer(error.instancePath);
+  const name = describePath(path);
+  const last = path[path.length - 1];
+  const key = typeof last === 'string' ? last : undefined;
+  const data = valueAt(root, path);
+  const params = error.params as Record<string, unknown>;
+
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      const allowed = path.length === 0 ? TOP_KEYS : ENTRY_KEYS;
+      const where = locate.keyAt(path, extra);
+      const hint =
+        extra === '<<' ? 'YAML merge keys are not allowed' : `allowed keys: ${allowed.join(', ')}`;
+      const owner = path.length === 0 ? 'at the top level' : `in ${name}`;
+      return diag([...path, extra], `unknown key ${quoteValue(extra)} ${owner}; ${hint}`, where);
+    }
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const owner = path.length === 0 ? 'the file' : name;
+      return diag(path, `${owner} is missing required key \`${missing}\``);
+    }
+    case 'type': {
+      const expected = String(params.type);
+      if (data === null) {
+        return diag(path, `\`${name}\` is empty: give it a value or remove the key`);
+      }
+      if (expected === 'string' && (typeof data === 'number' || typeof data === 'boolean')) {
+        const written = locate.sourceAt(path) ?? String(data);
+        const lost =
+          typeof data === 'number' && !Number.isSafeInteger(data) && /^[0-9]+$/.test(written)
+            ? ' (as a number it has already lost digits)'
+            : '';
+        return diag(
+          path,
+          `\`${name}\` must be a string but YAML read ${quoteValue(written)} as a ${typeof data}${lost}: quote it, e.g. ${key ?? 'value'}: "${written.slice(0, 60)}"`,
+        );
+      }
+      if (path.length === 0) {
+        return diag(
+          path,
+          `the file must be a map with \`version: 1\` and a \`releases:\` list, not ${kindOf(data)}`,
+        );
+      }
+      return diag(path, `\`${name}\` must be ${article(expected)}, not ${kindOf(data)}`);
+    }
+    case 'const':
+      if (key === 'version') return diag(path, `\`version\` must be 1 (found ${quoteValue(data)})`);
+      return diag(path, `\`${name}\` must be ${quoteValue(params.allowedValue)}`);
+    case 'enum':
+      return diag(
+        path,
+        `\`${name}\` must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')} (found ${quoteValue(data)})`,
+      );
+    case 'pattern':
+      return diag(path, patternMessage(key, name, data));
+    case 'minLength':
+      return diag(path, `\`${name}\` is empty`);
+    case 'maxLength':
+      return diag(
+        path,
+        `\`${name}\` is too long: ${String(data).length} characters, at most ${String(params.limit)}`,
+      );
+    case 'maxItems':
+      return diag(
+        path,
+        `too many entries in \`${name}\`: at most ${String(params.limit)}; split them over several pull requests`,
+      );
+    case 'minimum':
+    case 'maximum':
+      if (key === 'retry') {
+        return diag(
+          path,
+          `\`${name}\` is the attempt number to make: between 2 and 20 (found ${quoteValue(data)})`,
+        );
+      }
+      return diag(path, `\`${name}\` is out of range (${error.message ?? ''})`);
+    default:
+      return diag(path, `\`${name}\` ${error.message ?? 'is invalid'}`);
+  }
+}
+
+function patternMessage(key: string | undefined, name: string, data: unknown): string {
+  const shown = quoteValue(data);
+  switch (key) {
+    case 'id':
+      return `\`${name}\` ${shown} is not a message id: expected <queue id>-<YYYY-MM-DDTHH:MM:SS>-<number> such as 4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678, or a bare queue id of 5 to 32 letters and digits`;
+    case 'account_id':
+      return `\`${name}\` ${shown} is not an account id: expected 32 lowercase hexadecimal characters`;
+    case 'reason':
+      return typeof data === 'string' && /^\s*$/.test(data)
+        ? `\`${name}\` is blank: say why the message is safe to release`
+        : `\`${name}\` contains control characters; use plain text`;
+    case 'requested_by':
+      return typeof data === 'string' && /^\s*$/.test(data)
+        ? `\`${name}\` is blank`
+        : `\`${name}\` contains control characters or line breaks; use plain text`;
+    case 'ticket':
+      return `\`${name}\` ${shown} is not a ticket reference: use letters, digits and . _ : / # - (e.g. SEC-1234 or a URL without a query)`;
+    default:
+      return `\`${name}\` ${shown} has an invalid format`;
+  }
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const k = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function parsePointer(pointer: string): Path {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => {
+      const text = part.replaceAll('~1', '/').replaceAll('~0', '~');
+      return /^(0|[1-9][0-9]*)$/.test(text) ? Number(text) : text;
+    });
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let node: unknown = root;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = Object.hasOwn(node, part) ? (node as Record<string | number, unknown>)[part] : undefined;
+  }
+  return node;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return `${article(typeof value)} (${quoteValue(value, 30)})`;
+}
+
+function article(type: string): string {
+  const noun = type === 'object' ? 'map' : type === 'array' ? 'list' : type;
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}

@@ -1,0 +1,209 @@
+// The plan as GitHub markdown, for a pull-request comment or a job summary. Pure.
+// All user text goes through escapeMarkdown; ids are validated and shown as code.
+import { type Diagnostic, formatDiagnostic } from '../diagnostics.js';
+import type { LedgerRecord } from '../ledger/record.js';
+import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
+import type { ReleaseRequest } from '../releases/load.js';
+import { codeSpan, escapeMarkdown } from './escape.js';
+
+export interface MarkdownContext {
+  /** Path of releases.yaml, for line references. */
+  file: string;
+  /** Upper bound on the output length; long sections are cut with a pointer to `overflowHint`. */
+  maxChars?: number;
+  /** Where the full plan can be read when this one is cut (e.g. "the job summary"). */
+  overflowHint?: string;
+}
+
+/** GitHub refuses comments over 65,536 characters; stay well below. */
+export const COMMENT_MAX_CHARS = 60_000;
+
+interface Section {
+  title: string;
+  header: string[];
+  rows: string[];
+  /** Collapsed in a <details> block. */
+  collapsed: boolean;
+  /** Lower drops rows first when the output must shrink. */
+  priority: number;
+}
+
+export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext): string {
+  const line = (r: ReleaseRequest) => codeSpan(`${ctx.file}:${r.line}`);
+  const sections: Section[] = [
+    {
+      title: 'To release',
+      header: ['Message', 'Attempt', 'Reason', 'Ticket', 'Requested by', 'Line'],
+      rows: account.to_release.map((i) =>
+        row([
+          codeSpan(i.request.id),
+          i.resume ? `${i.attempt} (resume)` : String(i.attempt),
+          escapeMarkdown(i.request.reason, 300),
+          i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
+          i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
+          line(i.request),
+        ]),
+      ),
+      collapsed: false,
+      priority: 4,
+    },
+    {
+      title: 'To verify before anything is sent again',
+      header: ['Message', 'Why', 'Since', 'Line'],
+      rows: account.to_verify.map((i) =>
+        row([
+          codeSpan(i.id),
+          i.why === 'alias'
+            ? `same message as ${codeSpan(i.record.id)} (${i.record.state})`
+            : `${i.why}: the outcome of the last send is not known`,
+          escapeMarkdown(i.record.at),
+          i.request ? line(i.request) : 'no longer in the file',
+        ]),
+      ),
+      collapsed: false,
+      priority: 3,
+    },
+    {
+      title: 'Held: partial or failed, not sent again',
+      header: ['Message', 'State', 'Recipients', 'Error', 'To send again', 'Line'],
+      rows: account.held.map((i) =>
+        row([
+          codeSpan(i.request.id),
+          `${i.record.state} (attempt ${i.record.attempt})`,
+          recipients(i.record),
+          i.record.error ? escapeMarkdown(errorLabel(i.record), 200) : '',
+          `set ${codeSpan(`retry: ${i.record.attempt + 1}`)}`,
+          line(i.request),
+        ]),
+      ),
+      collapsed: false,
+      priority: 2,
+    },
+    {
+      title: 'Already released',
+      header: ['Message', 'Released', 'Recipients', 'Line'],
+      rows: account.already_released.map((i) =>
+        row([
+          codeSpan(i.request.id),
+          escapeMarkdown(i.record.at),
+          recipients(i.record),
+          line(i.request),
+        ]),
+      ),
+      collapsed: true,
+      priority: 1,
+    },
+    {
+      title: 'In the ledger, no longer in the file (nothing is undone)',
+      header: ['Message', 'State', 'Since'],
+      rows: account.orphaned.map((i) =>
+        row([codeSpan(i.id), i.state, escapeMarkdown(i.record.at)]),
+      ),
+      collapsed: true,
+      priority: 0,
+    },
+  ];
+
+  const head = [
+    `### quarantine-release plan for account ${codeSpan(account.account_id)}`,
+    '',
+    summaryLine(account),
+    '',
+    '',
+  ].join('\n');
+  return fitWithin(head, sections, ctx);
+}
+
+/** Every account, one after the other (job summaries). */
+export function renderPlanMarkdown(plan: Plan, ctx: MarkdownContext): string {
+  if (plan.accounts.length === 0) return '### quarantine-release plan\n\nNothing to do.\n';
+  const t = planTotals(plan);
+  const intro = `**Total:** ${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.\n\n`;
+  const per = ctx.maxChars
+    ? Math.floor((ctx.maxChars - intro.length) / plan.accounts.length)
+    : undefined;
+  const parts = plan.accounts.map((a) =>
+    renderAccountMarkdown(a, per ? { ...ctx, maxChars: per } : ctx),
+  );
+  return intro + parts.join('\n');
+}
+
+export function renderDiagnosticsMarkdown(
+  errors: readonly Diagnostic[],
+  title: string,
+  max = 50,
+): string {
+  const shown = errors.slice(0, max).map((d) => `- ${escapeMarkdown(formatDiagnostic(d), 600)}`);
+  const more = errors.length > max ? [`- … and ${errors.length - max} more`] : [];
+  return [`### ${title}`, '', ...shown, ...more, ''].join('\n');
+}
+
+function summaryLine(a: AccountPlan): string {
+  return [
+    `**${a.to_release.length} to release**`,
+    `${a.to_verify.length} to verify`,
+    `${a.already_released.length} already released`,
+    `${a.held.length} held`,
+    `${a.orphaned.length} no longer in the file`,
+  ].join(' · ');
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function recipients(record: LedgerRecord): string {
+  const parts: string[] = [];
+  if (record.delivered) parts.push(`${record.delivered.length} delivered`);
+  if (record.failed?.length) parts.push(`${record.failed.length} failed`);
+  if (record.undelivered?.length) parts.push(`${record.undelivered.length} undelivered`);
+  return parts.join(', ');
+}
+
+function errorLabel(record: LedgerRecord): string {
+  const e = record.error;
+  if (!e) return '';
+  return `${e.status ? `HTTP ${e.status}: ` : ''}${e.message}`;
+}
+
+function renderSection(s: Section, shown: number, hint: string): string {
+  if (s.rows.length === 0) return '';
+  const table = [row(s.header), row(s.header.map(() => '---')), ...s.rows.slice(0, shown)];
+  const cut = s.rows.length - shown;
+  if (cut > 0) table.push('', `… ${cut} more not shown here; ${hint}.`);
+  const title = `${s.title} (${s.rows.length})`;
+  return s.collapsed
+    ? `<details><summary>${title}</summary>\n\n${table.join('\n')}\n\n</details>\n\n`
+    : `#### ${title}\n\n${table.join('\n')}\n\n`;
+}
+
+/**
+ * Renders every section, dropping rows from the least important sections first until the
+ * text fits. Only whole rows are dropped, so no table, entity or <details> is ever cut open.
+ */
+function fitWithin(head: string, sections: Section[], ctx: MarkdownContext): string {
+  const hint = `see ${ctx.overflowHint ?? 'the full plan in the job summary'}`;
+  const shown = sections.map((s) => s.rows.length);
+  const render = () =>
+    head + sections.map((s, i) => renderSection(s, shown[i] ?? 0, hint)).join('');
+  let text = render();
+  if (ctx.maxChars === undefined || text.length <= ctx.maxChars) return text;
+
+  let excess = text.length - ctx.maxChars + 200; // room for the "not shown" lines
+  const order = sections.map((s, i) => ({ s, i })).sort((a, b) => a.s.priority - b.s.priority);
+  for (const { s, i } of order) {
+    while (excess > 0 && (shown[i] ?? 0) > 0) {
+      const n = (shown[i] ?? 0) - 1;
+      shown[i] = n;
+      excess -= (s.rows[n]?.length ?? 0) + 1;
+    }
+  }
+  text = render();
+  // Rows were estimated; cut whole rows further in the unlikely case the estimate fell short.
+  while (text.length > ctx.maxChars && shown.some((n) => n > 0)) {
+    const i = order.find(({ i }) => (shown[i] ?? 0) > 0)?.i ?? 0;
+    shown[i] = Math.max(0, (shown[i] ?? 0) - 10);
+    text = render();
+  }
+  return text;
+}

@@ -1,0 +1,93 @@
+// The plan as a person reads it in a terminal or a CI log. Pure.
+import { type Diagnostic, formatDiagnostic } from '../diagnostics.js';
+import type { LedgerRecord } from '../ledger/record.js';
+import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
+import type { ReleaseRequest } from '../releases/load.js';
+import { escapeLogText } from './escape.js';
+
+export interface TextContext {
+  /** Path of releases.yaml as the user named it, for file:line references. */
+  file: string;
+}
+
+export function renderPlanText(plan: Plan, ctx: TextContext): string {
+  const lines: string[] = [];
+  if (plan.accounts.length === 0)
+    lines.push('Nothing to do: releases.yaml requests no messages and the ledger is empty.');
+  for (const account of plan.accounts) lines.push(...accountLines(account, ctx), '');
+  const t = planTotals(plan);
+  lines.push(
+    `Plan: ${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function accountLines(account: AccountPlan, ctx: TextContext): string[] {
+  const out = [`Account ${account.account_id}`];
+  const where = (r: ReleaseRequest) => `${ctx.file}:${r.line}:${r.column}`;
+  for (const item of account.to_release) {
+    const r = item.request;
+    const extra = item.resume
+      ? ` (attempt ${item.attempt}, resuming: never sent before)`
+      : item.attempt > 1
+        ? ` (retry, attempt ${item.attempt})`
+        : '';
+    out.push(`  + release  ${r.id}${extra}  ${provenance(r)}  ${where(r)}`);
+  }
+  for (const item of account.to_verify) {
+    const why =
+      item.why === 'alias'
+        ? `the ledger has the same message as ${item.record.id} (${item.record.state}); read back before sending`
+        : `${item.why} since ${item.record.at}; read back before anything is sent again`;
+    const at = item.request ? `  ${where(item.request)}` : '  (no longer in the file)';
+    out.push(`  ? verify   ${item.id}  ${why}${at}`);
+  }
+  for (const item of account.already_released) {
+    out.push(
+      `  = released ${item.request.id}  on ${item.record.at}${recipients(item.record)}  ${where(item.request)}`,
+    );
+  }
+  for (const item of account.held) {
+    const r = item.request;
+    const next = item.record.attempt + 1;
+    const hint =
+      item.why === 'retry-done'
+        ? `attempt ${item.record.attempt} already made; set retry: ${next} to try again`
+        : `set retry: ${next} on the entry to send again`;
+    out.push(
+      `  ! held     ${r.id}  ${item.record.state} (attempt ${item.record.attempt})${recipients(item.record)}${errorText(item.record)}; ${hint}  ${where(r)}`,
+    );
+  }
+  for (const item of account.orphaned) {
+    out.push(
+      `  - gone     ${item.id}  ${item.state} in the ledger, no longer in the file (nothing is undone)`,
+    );
+  }
+  if (out.length === 1) out.push('  (nothing)');
+  return out;
+}
+
+function provenance(r: ReleaseRequest): string {
+  const parts = [`"${escapeLogText(r.reason, 200)}"`];
+  if (r.ticket) parts.push(`[${escapeLogText(r.ticket)}]`);
+  if (r.requested_by) parts.push(`by ${escapeLogText(r.requested_by)}`);
+  return parts.join(' ');
+}
+
+function recipients(record: LedgerRecord): string {
+  const parts: string[] = [];
+  if (record.delivered?.length) parts.push(`${record.delivered.length} delivered`);
+  if (record.failed?.length) parts.push(`${record.failed.length} failed`);
+  if (record.undelivered?.length) parts.push(`${record.undelivered.length} undelivered`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+function errorText(record: LedgerRecord): string {
+  if (!record.error) return '';
+  const status = record.error.status ? `HTTP ${record.error.status}: ` : '';
+  return ` [${status}${escapeLogText(record.error.message, 200)}]`;
+}
+
+export function renderDiagnosticsText(errors: readonly Diagnostic[]): string {
+  return `${errors.map((d) => escapeLogText(formatDiagnostic(d), 1000)).join('\n')}\n`;
+}

@@ -1,0 +1,46 @@
+// The small interfaces the engine talks to. Each has a real adapter (files, GitHub,
+// Cloudflare, system clock) and tests swap in their own.
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { LedgerRecord } from '../core/ledger/record.js';
+import type { ShardText } from '../core/ledger/state.js';
+
+export interface LedgerStore {
+  /** Every shard as stored now, or the errors that stopped reading it. */
+  read(): Promise<{ shards: ShardText[]; errors: Diagnostic[] }>;
+  /**
+   * Writes records that must exist before anything is sent in their name (the pending
+   * records). Resolves only once they are durable: on disk and flushed, or committed on the
+   * branch. Rejects otherwise, and then nothing may be sent.
+   */
+  writeAhead(records: readonly LedgerRecord[]): Promise<void>;
+  /** Records outcomes. May buffer until flush(); a lost outcome is recovered by read-back. */
+  append(records: readonly LedgerRecord[]): Promise<void>;
+  /** Makes everything appended durable. */
+  flush(): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};

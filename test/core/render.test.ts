@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { foldRecords } from '../../src/core/ledger/state.js';
+import { plan } from '../../src/core/plan/plan.js';
+import { codeSpan, escapeLogText, escapeMarkdown } from '../../src/core/render/escape.js';
+import { renderPlanJson } from '../../src/core/render/plan-json.js';
+import { renderAccountMarkdown, renderPlanMarkdown } from '../../src/core/render/plan-markdown.js';
+import { renderPlanText } from '../../src/core/render/plan-text.js';
+import { messageId, record, releasesFile, request, stored } from '../support/factories.js';
+
+const HOSTILE = [
+  '@org/team please look',
+  '<img src=x onerror=alert(1)>',
+  '```js\nalert(1)\n```',
+  '::add-mask::secret',
+  '::stop-commands::token',
+  '##[set-output name=x]y',
+  'a | b | c',
+  '[click](https://evil.example/phish)',
+  'www.evil.example and https://evil.example',
+  'fixes #123 and GH-45',
+  '&#64;team and &amp;',
+  'line one\nline two\r\n::error::boom',
+  'spoof \u202Egnp.exe',
+  '\u001b[31mred terminal\u001b[0m',
+  '<!-- marker --> <details>',
+  '*bold* _it_ ~~s~~ # h1',
+];
+
+// What rendered markdown text would show once GitHub decodes entities.
+const decode = (s: string) =>
+  s.replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n))).replace(/&amp;/g, '&');
+
+describe('escapeMarkdown', () => {
+  it.each(HOSTILE)('renders %j as inert text', (text) => {
+    const out = escapeMarkdown(text);
+    // No markup survives: no tags, no pipes, no backticks, no brackets, no line breaks.
+    expect(out).not.toMatch(/[<>|`[\]()*_~\n\r]/);
+    const shown = decode(out);
+    // After decoding, no mention, issue reference or autolink can form.
+    expect(shown).not.toMatch(/@[A-Za-z0-9]/);
+    expect(shown).not.toMatch(/#[0-9]/);
+    expect(shown).not.toMatch(/https?:\/\//);
+    expect(shown).not.toMatch(/www\.[a-z]/);
+    // Invisible reordering characters are shown as codes.
+    expect(shown).not.toMatch(/[\u202A-\u202E]/);
+  });
+
+  it('keeps plain words readable', () => {
+    expect(escapeMarkdown('Vendor invoice 42, approved')).toBe('Vendor invoice 42, approved');
+    expect(escapeMarkdown('Überweisung für Müller')).toBe('Überweisung für Müller');
+  });
+
+  it('never lets arbitrary text break out of a table cell', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        const out = escapeMarkdown(text);
+        expect(out).not.toMatch(/[<>|`\n\r]/);
+        expect(decode(out)).not.toMatch(/@[A-Za-z0-9_-]/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('shows validated identifiers as code, anything else escaped', () => {
+    expect(codeSpan(messageId(1))).toBe(`\`${messageId(1)}\``);
+    expect(codeSpan('a`b')).toBe('a&#96;b');
+  });
+});
+
+describe('escapeLogText', () => {
+  it.each(HOSTILE)('keeps %j on one line and unable to issue workflow commands', (text) => {
+    const out = escapeLogText(text);
+    expect(out).not.toMatch(/[\n\r]/);
+    expect(out).not.toContain('\u001b');
+    expect(out).not.toContain('::');
+    expect(out).not.toContain('##[');
+    expect(out).not.toMatch(/[\u202A-\u202E]/);
+  });
+});
+
+describe('plan renderers', () => {
+  const hostileFile = releasesFile(
+    HOSTILE.map((reason, i) =>
+      request({ id: messageId(i + 1), reason, requested_by: '@admin', ticket: 'SEC-1' }),
+    ),
+  );
+  const ledger = foldRecords([
+    stored(record({ id: messageId(1), state: 'released', delivered: ['a@example.com'] })),
+    stored(
+      record({
+        id: messageId(2),
+        state: 'failed',
+        error: { status: 400, message: '<b>@org/x</b> ::warning::' },
+      }),
+    ),
+    stored(record({ id: messageId(3), state: 'unknown' })),
+  ]);
+  const p = plan(hostileFile, ledger);
+
+  it('markdown: user and API text cannot mention, inject HTML or break the table', () => {
+    const md = renderPlanMarkdown(p, { file: 'releases.yaml' });
+    const shown = decode(md);
+    expect(shown).not.toMatch(/@[A-Za-z0-9]/);
+    expect(md).not.toMatch(/<(?!\/?(details|summary)>)/);
+    for (const line of md.split('\n').filter((l) => l.startsWith('|'))) {
+      // Every table row has exactly the columns of its header: no injected pipes.
+      expect((line.match(/(?<!\\)\|/g) ?? []).length).toBeGreaterThanOrEqual(5);
+      expect(line).not.toContain('\n');
+    }
+  });
+
+  it('markdown: a long plan is cut to the limit by whole rows, with a pointer to the rest', () => {
+    const many = releasesFile(
+      Array.from({ length: 3000 }, (_, i) =>
+        request({ id: messageId(i + 1), reason: 'r'.repeat(80) }),
+      ),
+    );
+    const big = plan(many, foldRecords([]));
+    const account = big.accounts[0];
+    if (!account) throw new Error('no account');
+    const full = renderAccountMarkdown(account, { file: 'releases.yaml' });
+    expect(full.length).toBeGreaterThan(60_000);
+    const cut = renderAccountMarkdown(account, {
+      file: 'releases.yaml',
+      maxChars: 60_000,
+      overflowHint: 'the job summary',
+    });
+    expect(cut.length).toBeLessThanOrEqual(60_000);
+    expect(cut).toContain('more not shown here; see the job summary');
+    expect(cut.split('\n').filter((l) => l.startsWith('| `')).length).toBeGreaterThan(100);
+    // Only whole rows: the last table line is intact.
+    const rows = cut.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows.at(-1)?.endsWith(' |')).toBe(true);
+  });
+
+  it('text: one line per message, nothing a CI log would execute', () => {
+    const text = renderPlanText(p, { file: 'releases.yaml' });
+    expect(text).not.toContain('::');
+    expect(text).not.toContain('\u001b');
+    expect(text.split('\n').filter((l) => l.includes('release  ')).length).toBe(HOSTILE.length - 3);
+  });
+
+  it('json: lists to_release in file order with account and id', () => {
+    const json = JSON.parse(renderPlanJson(p)) as {
+      to_release: { account_id: string; id: string }[];
+    };
+    expect(json.to_release.map((r) => r.id)).toEqual(
+      HOSTILE.map((_, i) => messageId(i + 1)).slice(3),
+    );
+  });
+});
