@@ -8,6 +8,7 @@ import {
   shardNameFor,
 } from '../../src/core/ledger/record.js';
 import { compareRecords, foldRecords, nextSeq, readLedger } from '../../src/core/ledger/state.js';
+import type { ValueOf } from '../support/arbitrary.js';
 import {
   ACCOUNT,
   messageId,
@@ -143,7 +144,7 @@ describe('folding records into states', () => {
     state: fc.constantFrom(...LEDGER_STATES),
     minute: fc.integer({ min: 0, max: 59 }),
   });
-  const toRecord = (a: fc.RecordValue<typeof arbRecord>): LedgerRecord =>
+  const toRecord = (a: ValueOf<typeof arbRecord>): LedgerRecord =>
     record({
       id: messageId(a.idn),
       account_id: a.account,

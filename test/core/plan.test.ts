@@ -4,6 +4,7 @@ import { messageKey } from '../../src/core/ids.js';
 import { LEDGER_STATES, type LedgerRecord } from '../../src/core/ledger/record.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan, planTotals } from '../../src/core/plan/plan.js';
+import type { ValueOf } from '../support/arbitrary.js';
 import {
   ACCOUNT,
   messageId,
@@ -150,7 +151,7 @@ describe('plan', () => {
         { maxLength: 40 },
       ),
     });
-    const build = (c: fc.RecordValue<typeof arbCase>) => ({
+    const build = (c: ValueOf<typeof arbCase>) => ({
       file: releasesFile(
         c.requested.map((n, i) => request({ id: messageId(n), retry: c.retries[i] })),
       ),
