@@ -28,7 +28,11 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 
 /** Converts a path like ['releases', 3, 'id'] to the JSON pointer '/releases/3/id'. */
 export function toPointer(path: readonly (string | number)[]): string {
-  return path.map((p) => `/${String(p).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+  const pointer = path
+    .map((p) => `/${String(p).replaceAll('~', '~0').replaceAll('/', '~1')}`)
+    .join('');
+  // A hostile key can be long; a pointer only needs to be recognisable.
+  return pointer.length > 200 ? `${pointer.slice(0, 200)}…` : pointer;
 }
 
 /** Converts '/releases/3/id' to a path a person reads: releases[3].id */

@@ -58,7 +58,7 @@ const validateFile = compileSchema<RawFile>(releasesSchema);
 
 export function loadReleases(text: string, file: string, limits?: YamlLimits): LoadResult {
   const parsed = parseYaml(text, file, limits);
-  if (!parsed.ok) return { ok: false, errors: sortDiagnostics(parsed.errors) };
+  if (!parsed.ok) return { ok: false, errors: capped(sortDiagnostics(parsed.errors), file) };
   const { value, locate } = parsed;
 
   const diag = (path: Path, message: string, where = locate.valueAt(path)): Diagnostic => ({
@@ -83,7 +83,8 @@ export function loadReleases(text: string, file: string, limits?: YamlLimits): L
     }
   }
   errors.push(...semanticErrors(value, locate, diag));
-  if (errors.length > 0) return { ok: false, errors: sortDiagnostics(dedupe(errors)) };
+  if (errors.length > 0)
+    return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
 
   const raw = value as RawFile;
   const releases: ReleaseRequest[] = raw.releases.map((entry, index) => {
@@ -159,11 +160,21 @@ function semanticErrors(
 
 /** Drops errors that only restate another one (ajv reports each failed branch of allOf too). */
 function simplify(errors: ErrorObject[]): ErrorObject[] {
-  const typeFailed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  const failed = (keyword: string) =>
+    new Set(errors.filter((e) => e.keyword === keyword).map((e) => e.instancePath));
+  const typeFailed = failed('type');
+  const tooLong = failed('maxLength');
+  const seen = new Set<string>();
   return errors.filter((e) => {
     if (e.keyword === 'allOf') return false;
     // A value of the wrong type also fails its pattern/length checks; say only the type.
     if (e.keyword !== 'type' && typeFailed.has(e.instancePath)) return false;
+    // Too long is what matters; its pattern is checked again once it fits.
+    if (e.keyword === 'pattern' && tooLong.has(e.instancePath)) return false;
+    // allOf branches repeat the length check: once per place is enough.
+    const k = `${e.instancePath}|${e.keyword}`;
+    if (e.keyword === 'maxLength' && seen.has(k)) return false;
+    seen.add(k);
     return true;
   });
 }
@@ -199,7 +210,26 @@ function schemaDiagnostic(
     case 'type': {
       const expected = String(params.type);
       if (data === null) {
-        return diag(path, `\`${name}\` is empty: give it a value or remove the key`);
+        // An empty value: point at its key, which is what is on the line.
+        const where = key !== undefined ? locate.keyAt(path.slice(0, -1), key) : undefined;
+        if (key === 'releases' && path.length === 1) {
+          return diag(
+            path,
+            '`releases` is empty: list the entries under it, or write `releases: []`',
+            where,
+          );
+        }
+        const remedy =
+          key === 'id' || key === 'reason' || key === 'version'
+            ? 'give it a value'
+            : 'give it a value or remove the key';
+        return diag(path, `\`${name}\` is empty: ${remedy}`, where);
+      }
+      if (expected === 'integer' && typeof data === 'string') {
+        return diag(
+          path,
+          `\`${name}\` must be a number: remove the quotes around ${quoteValue(data)}`,
+        );
       }
       if (expected === 'string' && (typeof data === 'number' || typeof data === 'boolean')) {
         const written = locate.sourceAt(path) ?? String(data);
@@ -218,10 +248,29 @@ function schemaDiagnostic(
           `the file must be a map with \`version: 1\` and a \`releases:\` list, not ${kindOf(data)}`,
         );
       }
+      if (key === 'releases' && expected === 'array') {
+        return diag(
+          path,
+          `\`releases\` must be a list, not ${kindOf(data)}: start each entry with \`- \``,
+        );
+      }
+      if (typeof last === 'number' && expected === 'object') {
+        return diag(
+          path,
+          `${name} must be an entry (a map), not ${kindOf(data)}: write \`- id: ...\` with \`reason: ...\` on the next line`,
+        );
+      }
       return diag(path, `\`${name}\` must be ${article(expected)}, not ${kindOf(data)}`);
     }
     case 'const':
-      if (key === 'version') return diag(path, `\`version\` must be 1 (found ${quoteValue(data)})`);
+      if (key === 'version') {
+        return diag(
+          path,
+          data === '1'
+            ? '`version` must be the number 1: remove the quotes'
+            : `\`version\` must be 1 (found ${quoteValue(data)})`,
+        );
+      }
       return diag(path, `\`${name}\` must be ${quoteValue(params.allowedValue)}`);
     case 'enum':
       return diag(
@@ -266,16 +315,34 @@ function patternMessage(key: string | undefined, name: string, data: unknown): s
     case 'reason':
       return typeof data === 'string' && /^\s*$/.test(data)
         ? `\`${name}\` is blank: say why the message is safe to release`
-        : `\`${name}\` contains control characters; use plain text`;
+        : `\`${name}\` contains control, invisible or text-direction characters; use plain text`;
     case 'requested_by':
       return typeof data === 'string' && /^\s*$/.test(data)
         ? `\`${name}\` is blank`
-        : `\`${name}\` contains control characters or line breaks; use plain text`;
+        : `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
     case 'ticket':
       return `\`${name}\` ${shown} is not a ticket reference: use letters, digits and . _ : / # - (e.g. SEC-1234 or a URL without a query)`;
     default:
       return `\`${name}\` ${shown} has an invalid format`;
   }
+}
+
+/** Reports stay readable: the first problems, then how many more there are. */
+export const MAX_DIAGNOSTICS = 50;
+
+function capped(list: Diagnostic[], file: string): Diagnostic[] {
+  if (list.length <= MAX_DIAGNOSTICS) return list;
+  const last = list[MAX_DIAGNOSTICS - 1] as Diagnostic;
+  return [
+    ...list.slice(0, MAX_DIAGNOSTICS),
+    {
+      file,
+      line: last.line,
+      column: last.column,
+      pointer: '',
+      message: `… and ${list.length - MAX_DIAGNOSTICS} more problems not listed; fix these first`,
+    },
+  ];
 }
 
 function dedupe(list: Diagnostic[]): Diagnostic[] {

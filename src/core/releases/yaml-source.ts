@@ -22,11 +22,17 @@ export interface YamlLimits {
   maxChars: number;
   /** Deepest accepted nesting of maps and lists. */
   maxDepth: number;
+  /**
+   * Most keys in one map. The parser checks duplicate keys pairwise, so a single map of
+   * 100,000 keys would take minutes; releases.yaml maps have at most 7.
+   */
+  maxKeys: number;
 }
 
 export const DEFAULT_YAML_LIMITS: YamlLimits = {
   maxChars: 8 * 1024 * 1024,
   maxDepth: 32,
+  maxKeys: 64,
 };
 
 export type Path = (string | number)[];
@@ -70,6 +76,8 @@ export function parseYaml(
       ],
     };
   }
+  // Editors may save a byte-order mark; columns are counted without it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const brackets = rawBracketDepth(text, RAW_BRACKET_LIMIT);
   if (brackets !== undefined) {
     return {
@@ -93,22 +101,15 @@ export function parseYaml(
   // parseDocument() split in its two stages, so the tree can be measured in between.
   let doc: Document.Parsed | undefined;
   let documents = 0;
+  let unclosedQuote: number | undefined;
   try {
     const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
-    const tooDeep = deepest(tokens, limits.maxDepth);
-    if (tooDeep) {
-      const p = pos(tooDeep.offset);
-      return {
-        ok: false,
-        errors: [
-          at(
-            p.line,
-            p.column,
-            `nested more than ${limits.maxDepth} levels deep; releases.yaml never needs that much nesting`,
-          ),
-        ],
-      };
+    const tree = checkTree(tokens, limits);
+    if (tree.refused) {
+      const p = pos(tree.refused.offset);
+      return { ok: false, errors: [at(p.line, p.column, tree.refused.message)] };
     }
+    unclosedQuote = tree.unclosedQuote;
     const composer = new Composer({
       uniqueKeys: true,
       strict: true,
@@ -140,15 +141,23 @@ export function parseYaml(
   if (!doc || documents === 0) return { ok: false, errors: [at(1, 1, 'cannot parse YAML')] };
 
   const errors: Diagnostic[] = [];
-  const seenCodes = new Set<string>();
+  const seen = new Set<string>();
   for (const problem of [...doc.errors, ...doc.warnings]) {
-    // Exhaustion is reported once per nesting level; once is enough.
-    if (problem.code === 'RESOURCE_EXHAUSTION' && seenCodes.has(problem.code)) continue;
-    seenCodes.add(problem.code);
-    const p = pos(problem.pos[0]);
-    errors.push(
-      at(p.line, p.column, yamlProblemMessage(problem.code, problem.message, text, problem.pos)),
+    // Tags are reported below, once each, with their name.
+    if (problem.code === 'TAG_RESOLVE_FAILED') continue;
+    const described = describeProblem(
+      problem.code,
+      problem.message,
+      text,
+      problem.pos[0],
+      unclosedQuote,
     );
+    const p = pos(described.offset);
+    // One report per place and message: the parser often says the same thing twice.
+    const key = `${p.line}:${p.column}:${described.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    errors.push(at(p.line, p.column, described.message));
   }
 
   try {
@@ -159,7 +168,7 @@ export function parseYaml(
           at(
             p.line,
             p.column,
-            `YAML aliases (*${node.source}) are not allowed: write the value out in full`,
+            `YAML aliases (*${clip(node.source)}) are not allowed: write the value out in full`,
           ),
         );
       },
@@ -168,6 +177,18 @@ export function parseYaml(
           const p = pos(pair.key.range?.[0] ?? 0);
           errors.push(
             at(p.line, p.column, 'YAML merge keys (<<) are not allowed: write every key out'),
+          );
+        } else if (pair.key !== null && !isScalar(pair.key)) {
+          // A list or map used as a key (`? [a, b]`): point at the `?` that introduces it.
+          const start = (pair.key as Node).range?.[0] ?? 0;
+          const mark = text.lastIndexOf('?', start);
+          const p = pos(mark !== -1 && text.slice(mark + 1, start).trim() === '' ? mark : start);
+          errors.push(
+            at(
+              p.line,
+              p.column,
+              'keys must be plain words such as `id` or `reason`, not lists or maps',
+            ),
           );
         }
       },
@@ -180,17 +201,17 @@ export function parseYaml(
             at(
               p.line,
               p.column,
-              `YAML anchors (&${node.anchor}) are not allowed: write every value out`,
+              `YAML anchors (&${clip(node.anchor)}) are not allowed: write every value out`,
             ),
           );
         }
         if (node.tag) {
-          const p = pos(Math.max(0, text.lastIndexOf('!', start)));
+          const p = pos(tagStart(text, start));
           errors.push(
             at(
               p.line,
               p.column,
-              `YAML tags (${shortTag(node.tag)}) are not allowed: write plain values`,
+              `YAML tags (${clip(shortTag(node.tag))}) are not allowed: write plain values`,
             ),
           );
         }
@@ -250,36 +271,79 @@ function nearestNode(doc: Document.Parsed, path: Path): Node | null {
 }
 
 /**
- * Unclosed [ and { counted over the raw text, quotes and all. Far above any real file's
- * count, it stops hostile nesting in one linear pass, before the slower parser walks it.
+ * Unclosed flow brackets ([ and {) counted in one linear pass over the raw text, before the
+ * slower parser walks hostile nesting. Quoted text and comments are skipped, and in block
+ * context a bracket counts only where a value can start (after `:`, `-`, `?`, `,`, another
+ * bracket, or at the start of a line), so brackets inside reasons are never counted.
  */
 const RAW_BRACKET_LIMIT = 256;
+const VALUE_START = new Set(['\n', ':', '-', '?', ',', '[', '{']);
 
 function rawBracketDepth(
   text: string,
   limit: number,
 ): { line: number; column: number } | undefined {
   let depth = 0;
+  let previous = '\n';
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 91 || c === 123) {
+    const c = text[i] as string;
+    if (c === '\n') {
+      previous = '\n';
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') continue;
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end - 1;
+      continue;
+    }
+    const valueStart = depth > 0 || VALUE_START.has(previous);
+    if ((c === '"' || c === "'") && valueStart) {
+      i = closingQuote(text, i);
+      previous = c;
+      continue;
+    }
+    if ((c === '[' || c === '{') && valueStart) {
       if (++depth > limit) {
         const lineStart = text.lastIndexOf('\n', i) + 1;
         let line = 1;
         for (let j = text.indexOf('\n'); j !== -1 && j < i; j = text.indexOf('\n', j + 1)) line++;
         return { line, column: i - lineStart + 1 };
       }
-    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    previous = c;
   }
   return undefined;
 }
 
+/** Index of the quote closing the one at `start` (or the end of the text if there is none). */
+function closingQuote(text: string, start: number): number {
+  const quote = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (quote === '"' && c === '\\') i++;
+    else if (c === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
+}
+
+interface TreeCheck {
+  /** A shape refused outright, before composing. */
+  refused?: { offset: number; message: string };
+  /** Where a quoted value starts that is never closed (the parser reports it at the end). */
+  unclosedQuote?: number;
+}
+
 /**
- * Deepest nesting of collections in the concrete syntax tree, walked with an explicit stack.
- * The composer recurses once per level, and near the stack limit V8 can abort the whole
- * process instead of throwing, so depth is bounded before composing.
+ * Walks the concrete syntax tree with an explicit stack: bounds nesting (the composer
+ * recurses once per level, and near the stack limit V8 can abort the whole process instead of
+ * throwing) and keys per map (duplicate keys are checked pairwise), and finds unclosed quotes.
  */
-function deepest(tokens: readonly CST.Token[], limit: number): CST.Token | undefined {
+function checkTree(tokens: readonly CST.Token[], limits: YamlLimits): TreeCheck {
+  const result: TreeCheck = {};
   const stack: Array<[CST.Token, number]> = tokens.map((t) => [t, 0]);
   while (stack.length > 0) {
     const [token, outer] = stack.pop() as [CST.Token, number];
@@ -293,41 +357,107 @@ function deepest(tokens: readonly CST.Token[], limit: number): CST.Token | undef
       case 'block-seq':
       case 'flow-collection':
         depth++;
-        if (depth > limit) return token;
+        if (depth > limits.maxDepth) {
+          result.refused = {
+            offset: token.offset,
+            message: `nested more than ${limits.maxDepth} levels deep; releases.yaml never needs that much nesting`,
+          };
+          return result;
+        }
+        if (token.type !== 'block-seq' && token.items.length > limits.maxKeys && isMapLike(token)) {
+          result.refused = {
+            offset: token.offset,
+            message: `a map with ${token.items.length} keys; maps in releases.yaml have a handful (at most ${limits.maxKeys})`,
+          };
+          return result;
+        }
         for (const item of token.items as CST.CollectionItem[]) children.push(item.key, item.value);
+        break;
+      case 'double-quoted-scalar':
+      case 'single-quoted-scalar':
+        if (result.unclosedQuote === undefined && !isClosed(token.source))
+          result.unclosedQuote = token.offset;
         break;
       default:
         break;
     }
     for (const child of children) if (child) stack.push([child, depth]);
   }
-  return undefined;
+  return result;
 }
 
-function yamlProblemMessage(
+function isMapLike(token: CST.BlockMap | CST.FlowCollection): boolean {
+  return token.type === 'block-map' || token.start.source === '{';
+}
+
+function isClosed(source: string): boolean {
+  return source.length >= 2 && closingQuote(source, 0) === source.length - 1;
+}
+
+/** Where a tag written before a value starts: `!!str` or `!custom`, not its second `!`. */
+function tagStart(text: string, valueStart: number): number {
+  let i = text.lastIndexOf('!', valueStart);
+  if (i === -1) return 0;
+  while (i > 0 && !/[\s[\]{},:]/.test(text[i - 1] as string)) i--;
+  return i;
+}
+
+function describeProblem(
   code: string,
   message: string,
   text: string,
-  range: [number, number],
-): string {
+  offset: number,
+  unclosedQuote: number | undefined,
+): { offset: number; message: string } {
   switch (code) {
     case 'DUPLICATE_KEY': {
-      const key = text.slice(range[0], range[1]).split(/[:\n]/)[0]?.trim() ?? '';
-      return `duplicate key ${JSON.stringify(key.slice(0, 60))}: each key may appear once in a map`;
+      const lineEnd = text.indexOf('\n', offset);
+      const rest = text.slice(offset, lineEnd === -1 ? undefined : lineEnd);
+      const key = (rest.split(/:(?:\s|$)/)[0] ?? '').trim();
+      return { offset, message: `duplicate key ${quote(key)}: each key may appear once in a map` };
     }
     case 'MULTIPLE_DOCS':
-      return 'several YAML documents in one file (a `---` separator): keep everything in one document';
-    case 'TAG_RESOLVE_FAILED':
-      return 'YAML tags are not allowed: write plain values';
+      return {
+        offset,
+        message:
+          'several YAML documents in one file (a `---` separator): keep everything in one document',
+      };
     case 'RESOURCE_EXHAUSTION':
-      return 'the YAML is nested too deeply to read';
+      return { offset, message: 'the YAML is nested too deeply to read' };
     case 'TAB_AS_INDENT':
-      return 'a tab is used for indentation; YAML needs spaces';
-    default: {
-      const first = message.split('\n')[0] ?? message;
-      return `invalid YAML: ${first.replace(/ at line \d+, column \d+.*$/, '')}`;
-    }
+      return { offset, message: 'a tab is used for indentation; YAML needs spaces' };
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BAD_INDENT':
+      return {
+        offset,
+        message:
+          'the lines here are not lined up: every key of an entry needs the same indentation, and each entry starts with `- `',
+      };
+    case 'MISSING_CHAR':
+      if (/closing ["']?quote/.test(message)) {
+        return {
+          offset: unclosedQuote ?? offset,
+          message: 'this quoted value is never closed: add the closing quote',
+        };
+      }
+      if (/followed by map values/.test(message)) {
+        return { offset, message: 'missing `:` after this key (write `key: value`)' };
+      }
+      break;
+    default:
+      break;
   }
+  const first = message.split('\n')[0] ?? message;
+  return { offset, message: `invalid YAML: ${first.replace(/ at line \d+, column \d+.*$/, '')}` };
+}
+
+function quote(text: string): string {
+  return JSON.stringify(clip(text));
+}
+
+function clip(text: string, max = 40): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function shortTag(tag: string): string {
