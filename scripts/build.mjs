@@ -19,6 +19,16 @@ const entries = [
 const requireShim =
   "import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);";
 
+// See scripts/stubs/actions-http-client.mjs for why this module is replaced.
+const stubHttpClient = {
+  name: 'stub-actions-http-client',
+  setup(build) {
+    build.onResolve({ filter: /^@actions\/http-client(\/|$)/ }, () => ({
+      path: join(root, 'scripts', 'stubs', 'actions-http-client.mjs'),
+    }));
+  },
+};
+
 const stale = [];
 for (const entry of entries) {
   const result = await esbuild.build({
@@ -37,6 +47,7 @@ for (const entry of entries) {
     write: !check,
     logLevel: 'warning',
     metafile: false,
+    plugins: [stubHttpClient],
   });
   if (check) {
     const built = result.outputFiles[0].text;

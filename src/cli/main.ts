@@ -1,13 +1,22 @@
 // The command line: parses arguments, runs one command, returns its exit code.
 // Commands live in ./commands; this file only dispatches and reports usage errors.
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { escapeLogText } from '../core/render/escape.js';
 import type { CliIO, Command } from './command.js';
-import { EXIT, UsageError } from './command.js';
+import { EXIT } from './command.js';
+import { applyCommand } from './commands/apply.js';
+import { demoCommand } from './commands/demo.js';
+import { emulatorCommand } from './commands/emulator.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
+import { runCommand } from './dispatch.js';
 
-const COMMANDS: Command[] = [validateCommand, planCommand];
+const COMMANDS: Command[] = [
+  validateCommand,
+  planCommand,
+  applyCommand,
+  emulatorCommand,
+  demoCommand,
+];
 
 export const VERSION = '0.1.0';
 
@@ -44,34 +53,5 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return EXIT.usage;
   }
 
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    const config: ParseArgsConfig = {
-      args: [...rest],
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    };
-    values = parseArgs(config).values as Record<string, string | boolean | undefined>;
-  } catch (error) {
-    io.stderr(
-      `quarantine-release ${command.name}: ${escapeLogText((error as Error).message, 300)}\n\n${command.help}`,
-    );
-    return EXIT.usage;
-  }
-  if (values.help) {
-    io.stdout(command.help);
-    return EXIT.ok;
-  }
-  try {
-    return await command.run(values, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(
-        `quarantine-release ${command.name}: ${escapeLogText(error.message, 500)}\n\n${command.help}`,
-      );
-      return EXIT.usage;
-    }
-    throw error;
-  }
+  return runCommand(command, rest, io);
 }

@@ -3,6 +3,25 @@
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import type { ShardText } from '../core/ledger/state.js';
+import type { ReleaseAnswer } from '../core/release/classify.js';
+import type { ActionLogLookup, Lookup } from '../core/release/readback.js';
+
+/**
+ * The Cloudflare Email Security API, as far as releasing needs it. `halt` cancels a call
+ * that is still waiting for its turn (pacing); a request already sent is never cut off.
+ */
+export interface CloudflareApi {
+  /** One POST of the ids. Never retried: the caller records what the answer proves. */
+  release(accountId: string, ids: readonly string[], halt?: AbortSignal): Promise<ReleaseAnswer>;
+  getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup>;
+  getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup>;
+}
+
+/**
+ * The branch (or directory) moved under us: another run wrote the ledger. Nothing of ours
+ * was written; re-read, re-plan, try again.
+ */
+export class LedgerConflictError extends Error {}
 
 export interface LedgerStore {
   /** Every shard as stored now, or the errors that stopped reading it. */

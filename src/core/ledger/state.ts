@@ -18,6 +18,11 @@ export interface MessageHistory {
   latestLine: string;
   /** Number of records seen for this message. */
   records: number;
+  /**
+   * Sends known to have acted on the message (records ending released or partial): the
+   * action log must show at least this many releases; one more means a later send acted.
+   */
+  acts: number;
 }
 
 export type LedgerIndex = Map<string, MessageHistory>;
@@ -68,11 +73,13 @@ export function foldRecords(
   for (const { record, line } of records) {
     const key = messageKey(record.account_id, record.id);
     const current = into.get(key);
+    const acted = record.state === 'released' || record.state === 'partial' ? 1 : 0;
     if (current === undefined) {
-      into.set(key, { latest: record, latestLine: line, records: 1 });
+      into.set(key, { latest: record, latestLine: line, records: 1, acts: acted });
       continue;
     }
     current.records++;
+    current.acts += acted;
     if (compareRecords(record, line, current.latest, current.latestLine) > 0) {
       current.latest = record;
       current.latestLine = line;

@@ -25,6 +25,8 @@ export interface ToVerify {
   /** Its ledger record; for an alias, the record of the other form of the same message. */
   record: LedgerRecord;
   why: 'pending' | 'unknown' | 'alias';
+  /** Sends the ledger knows acted on the message before (see MessageHistory.acts). */
+  priorActs: number;
 }
 
 export interface AlreadyReleased {
@@ -107,15 +109,16 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     if (history === undefined) {
       const alias = aliases
         .get(messageKey(request.account_id, queueIdOf(request.id)))
-        ?.map((id) => ledger.get(messageKey(request.account_id, id))?.latest)
-        .find((r): r is LedgerRecord => r !== undefined);
+        ?.map((id) => ledger.get(messageKey(request.account_id, id)))
+        .find((h) => h !== undefined);
       if (alias) {
         target.to_verify.push({
           account_id: request.account_id,
           id: request.id,
           request,
-          record: alias,
+          record: alias.latest,
           why: 'alias',
+          priorActs: alias.acts,
         });
       } else {
         target.to_release.push({ request, attempt: request.retry ?? 1, resume: false });
@@ -144,6 +147,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
             request,
             record,
             why: 'pending',
+            priorActs: history.acts,
           });
         }
         break;
@@ -154,6 +158,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
           request,
           record,
           why: 'unknown',
+          priorActs: history.acts,
         });
         break;
       case 'partial':
@@ -177,18 +182,19 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   }
 
   // What the ledger knows and the file no longer asks for.
-  const orphans: Orphan[] = [];
-  for (const [key, { latest }] of ledger) {
+  const orphans: (Orphan & { acts: number })[] = [];
+  for (const [key, { latest, acts }] of ledger) {
     if (inFile.has(key) || !wanted(latest.account_id)) continue;
     orphans.push({
       account_id: latest.account_id,
       id: latest.id,
       state: latest.state,
       record: latest,
+      acts,
     });
   }
   orphans.sort((a, b) => cmp(a.account_id, b.account_id) || cmp(a.id, b.id));
-  for (const orphan of orphans) {
+  for (const { acts, ...orphan } of orphans) {
     const target = accountPlan(orphan.account_id);
     target.orphaned.push(orphan);
     // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.
@@ -201,6 +207,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
         id: orphan.id,
         record: orphan.record,
         why: orphan.state === 'unknown' ? 'unknown' : 'pending',
+        priorActs: acts,
       });
     }
   }

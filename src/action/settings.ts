@@ -1,0 +1,139 @@
+// The action's inputs and the runner's variables, read once into one typed object.
+
+import { type ApiSettings, apiSettings, SettingsError } from '../adapters/cloudflare/settings.js';
+import { isAccountId } from '../core/ids.js';
+
+export type Mode = 'auto' | 'plan' | 'apply';
+
+export interface ActionSettings {
+  releasesFile: string;
+  ledgerPath: string;
+  accounts: string[];
+  /** Undefined when no Cloudflare credentials were given (a plan does not need them). */
+  cloudflare: ApiSettings | undefined;
+  githubToken: string;
+  mode: Mode;
+  batchSize: number;
+  concurrency: number;
+  comment: boolean;
+  commentAuthor: string;
+  dryRun: boolean;
+  runner: RunnerContext;
+}
+
+export interface RunnerContext {
+  eventName: string;
+  eventPath: string | undefined;
+  workspace: string;
+  owner: string;
+  repo: string;
+  ref: string;
+  sha: string;
+  actor: string | undefined;
+  serverUrl: string;
+  apiUrl: string;
+  runId: string | undefined;
+  runAttempt: string | undefined;
+  runnerTemp: string | undefined;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads an input the way the runner passes it: INPUT_<NAME> with the name upper-cased. */
+export function input(env: Env, name: string): string {
+  return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = input(env, name).toLowerCase();
+  if (v === '') return fallback;
+  if (['true', 'yes', 'on', '1'].includes(v)) return true;
+  if (['false', 'no', 'off', '0'].includes(v)) return false;
+  throw new SettingsError(`input \`${name}\` must be true or false`);
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = input(env, name);
+  if (v === '') return fallback;
+  const n = /^[0-9]{1,9}$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new SettingsError(`input \`${name}\` must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** A repository-relative path: no absolute paths, no `..`, no backslashes. */
+function repoPath(env: Env, name: string, fallback: string): string {
+  const v = input(env, name) || fallback;
+  const clean = v.replace(/^\.\//, '').replace(/\/+$/, '');
+  if (
+    clean === '' ||
+    clean.startsWith('/') ||
+    clean.split('/').includes('..') ||
+    clean.includes('\\')
+  ) {
+    throw new SettingsError(`input \`${name}\` must be a path inside the repository`);
+  }
+  return clean;
+}
+
+export function readSettings(env: Env): ActionSettings {
+  const modeInput = input(env, 'mode') || 'auto';
+  if (!['auto', 'plan', 'apply'].includes(modeInput))
+    throw new SettingsError('input `mode` must be auto, plan or apply');
+  const accounts = input(env, 'account-id')
+    .split(/[\s,]+/)
+    .filter((a) => a !== '');
+  for (const a of accounts) {
+    if (!isAccountId(a))
+      throw new SettingsError(
+        'input `account-id` must be 32 lowercase hexadecimal characters (several may be separated by commas)',
+      );
+  }
+
+  const token = input(env, 'api-token');
+  const email = input(env, 'api-email');
+  const key = input(env, 'api-key');
+  const names = { token: 'api-token', email: 'api-email', key: 'api-key', baseUrl: 'api-base-url' };
+  const cloudflare =
+    token || email || key
+      ? apiSettings({ token, email, key, baseUrl: input(env, 'api-base-url'), names })
+      : undefined;
+
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  const [owner, repo] = repository.split('/');
+  if (!owner || !repo)
+    throw new SettingsError('GITHUB_REPOSITORY is not set: this action runs inside GitHub Actions');
+
+  return {
+    releasesFile: repoPath(env, 'releases-file', 'releases.yaml'),
+    ledgerPath: repoPath(env, 'ledger-path', 'releases.ledger'),
+    accounts,
+    cloudflare,
+    githubToken: input(env, 'github-token'),
+    mode: modeInput as Mode,
+    batchSize: int(env, 'batch-size', 100, 1, 1000),
+    concurrency: int(env, 'concurrency', 2, 1, 16),
+    comment: bool(env, 'comment', true),
+    commentAuthor: input(env, 'comment-author') || 'github-actions[bot]',
+    dryRun: bool(env, 'dry-run', false),
+    runner: {
+      eventName: env.GITHUB_EVENT_NAME ?? '',
+      eventPath: env.GITHUB_EVENT_PATH,
+      workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+      owner,
+      repo,
+      ref: env.GITHUB_REF ?? '',
+      sha: env.GITHUB_SHA ?? '',
+      actor: env.GITHUB_ACTOR,
+      serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+      apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+      runId: env.GITHUB_RUN_ID,
+      runAttempt: env.GITHUB_RUN_ATTEMPT,
+      runnerTemp: env.RUNNER_TEMP,
+    },
+  };
+}
+
+export function runUrl(r: RunnerContext): string | undefined {
+  return r.runId ? `${r.serverUrl}/${r.owner}/${r.repo}/actions/runs/${r.runId}` : undefined;
+}

@@ -1,0 +1,34 @@
+import * as core from '@actions/core';
+import type { Toolkit } from '../../action/toolkit.js';
+
+/** GitHub caps a step's summary at 1 MiB; stay below it. */
+const SUMMARY_MAX_CHARS = 1_000_000;
+
+export const coreToolkit: Toolkit = {
+  info: (m) => core.info(m),
+  warning: (m, at) =>
+    core.warning(
+      m,
+      at
+        ? { file: at.file, startLine: at.line, startColumn: at.column, title: at.title }
+        : undefined,
+    ),
+  error: (m, at) =>
+    core.error(
+      m,
+      at
+        ? { file: at.file, startLine: at.line, startColumn: at.column, title: at.title }
+        : undefined,
+    ),
+  setOutput: (name, value) => core.setOutput(name, String(value)),
+  setFailed: (m) => core.setFailed(m),
+  setSecret: (s) => core.setSecret(s),
+  summary: async (markdown) => {
+    if (!process.env.GITHUB_STEP_SUMMARY) return;
+    const text =
+      markdown.length > SUMMARY_MAX_CHARS
+        ? `${markdown.slice(0, markdown.lastIndexOf('\n', SUMMARY_MAX_CHARS))}\n\n… cut at the summary size limit; the full results are in the results file.\n`
+        : markdown;
+    await core.summary.addRaw(text, true).write();
+  },
+};

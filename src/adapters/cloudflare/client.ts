@@ -1,0 +1,344 @@
+// The Cloudflare Email Security API over undici. Release POSTs are sent once and never
+// retried (a reset after the server acted would release twice); GETs retry with backoff and
+// honour Retry-After. Every request is paced by the Pacer and bounded by explicit timeouts.
+import { type Dispatcher, EnvHttpProxyAgent, RetryAgent, type RetryHandler, request } from 'undici';
+import type { ReleaseAnswer } from '../../core/release/classify.js';
+import { envelopeError } from '../../core/release/classify.js';
+import type { ActionLogLookup, Lookup, MessageView } from '../../core/release/readback.js';
+import type { CloudflareApi } from '../../engine/ports.js';
+import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
+import { type ApiSettings, authHeaders } from './settings.js';
+
+export interface Timeouts {
+  connectMs: number;
+  /** Until the status line and headers arrive. */
+  headersMs: number;
+  /** Between body chunks. */
+  bodyMs: number;
+  /** Whole request, start to last byte. */
+  requestMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connectMs: 10_000,
+  headersMs: 120_000,
+  bodyMs: 60_000,
+  requestMs: 180_000,
+};
+
+export interface ClientOptions {
+  settings: ApiSettings;
+  pacer: Pacer;
+  timeouts?: Partial<Timeouts>;
+  /** Parallel connections; match the run's concurrency. */
+  connections?: number;
+  /** Retries of a GET (not counting the first try). */
+  getRetries?: number;
+  userAgent?: string;
+}
+
+/** Largest answer read; a release answer for 1,000 ids is far below it. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** A GET answered 429 is retried only if the server asks for a wait this short. */
+const MAX_RETRY_AFTER_MS = 10_000;
+
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+export class CloudflareClient implements CloudflareApi {
+  private readonly agent: EnvHttpProxyAgent;
+  private readonly getDispatcher: Dispatcher;
+  private readonly timeouts: Timeouts;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly options: ClientOptions) {
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    // Honours HTTPS_PROXY / NO_PROXY like the rest of the runner; a plain agent otherwise.
+    this.agent = new EnvHttpProxyAgent({
+      connect: { timeout: this.timeouts.connectMs },
+      headersTimeout: this.timeouts.headersMs,
+      bodyTimeout: this.timeouts.bodyMs,
+      connections: Math.max(1, options.connections ?? 4),
+    });
+    const maxRetries = options.getRetries ?? 3;
+    this.getDispatcher = new RetryAgent(this.agent, {
+      methods: ['GET'],
+      maxRetries,
+      minTimeout: 500,
+      maxTimeout: 8_000,
+      timeoutFactor: 2,
+      statusCodes: [429, 500, 502, 503, 504],
+      errorCodes: [
+        'ECONNRESET',
+        'ECONNREFUSED',
+        'EPIPE',
+        'UND_ERR_SOCKET',
+        'UND_ERR_CONNECT_TIMEOUT',
+        'UND_ERR_HEADERS_TIMEOUT',
+        'UND_ERR_BODY_TIMEOUT',
+      ],
+      // Give back the real answer when not retrying, so 404s and error envelopes are read.
+      throwOnError: false,
+      retry: retryGet(maxRetries),
+    });
+    this.headers = {
+      ...authHeaders(options.settings.credentials),
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': options.userAgent ?? 'quarantine-release',
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private url(accountId: string, path: string): string {
+    return `${this.options.settings.baseUrl}/accounts/${encodeURIComponent(accountId)}/email-security/investigate${path}`;
+  }
+
+  async release(
+    accountId: string,
+    ids: readonly string[],
+    halt?: AbortSignal,
+  ): Promise<ReleaseAnswer> {
+    const answer = await this.send(
+      'POST',
+      this.url(accountId, '/release'),
+      JSON.stringify(ids),
+      this.agent,
+      halt,
+    );
+    if (answer.kind === 'error')
+      return { kind: 'no-response', maybeSent: answer.maybeSent, message: answer.message };
+    const out: ReleaseAnswer = { kind: 'response', status: answer.status, body: answer.body };
+    if (answer.retryAfterMs !== undefined)
+      out.retryAfterSeconds = Math.ceil(answer.retryAfterMs / 1000);
+    return out;
+  }
+
+  async getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup> {
+    const answer = await this.send(
+      'GET',
+      this.url(accountId, `/${encodeURIComponent(id)}`),
+      undefined,
+      this.getDispatcher,
+      halt,
+    );
+    if (answer.kind === 'error')
+      return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
+    if (answer.status === 404) return { kind: 'not-found' };
+    const failure = answerFailure(answer);
+    if (failure) return failure;
+    const view = messageView((answer.body as { result?: unknown }).result);
+    return view
+      ? { kind: 'found', message: view }
+      : { kind: 'error', message: 'malformed message details', rateLimited: false };
+  }
+
+  async getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup> {
+    const answer = await this.send(
+      'GET',
+      this.url(accountId, `/${encodeURIComponent(id)}/action_log`),
+      undefined,
+      this.getDispatcher,
+      halt,
+    );
+    if (answer.kind === 'error')
+      return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
+    if (answer.status === 404) return { kind: 'not-found' };
+    const failure = answerFailure(answer);
+    if (failure) return failure;
+    const result = (answer.body as { result?: unknown }).result;
+    if (!Array.isArray(result))
+      return { kind: 'error', message: 'malformed action log', rateLimited: false };
+    // Every recorded release counts, whatever its status: each one may have delivered.
+    const entries = result
+      .filter(
+        (e): e is Record<string, unknown> => isObject(e) && e.operation === 'QUARANTINE_RELEASE',
+      )
+      .map((e) => ({
+        at: String(e.completed_at ?? e.started_at ?? ''),
+        complete: e.success === true && e.status !== 'partial',
+      }))
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    const releases = entries.map((e) => ({ complete: e.complete }));
+    return { kind: 'found', releases };
+  }
+
+  /** One paced request. Never throws: transport failures come back as `error`. */
+  private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    dispatcher: Dispatcher,
+    halt?: AbortSignal,
+  ): Promise<
+    | { kind: 'answer'; status: number; body: unknown; retryAfterMs?: number }
+    | { kind: 'error'; maybeSent: boolean; rateLimited: boolean; message: string }
+  > {
+    const { pacer } = this.options;
+    try {
+      await pacer.acquire(halt);
+    } catch (error) {
+      if (error instanceof PacingAbortedError) {
+        return { kind: 'error', maybeSent: false, rateLimited: false, message: error.message };
+      }
+      const message = error instanceof RateLimitedError ? error.message : 'cannot pace the request';
+      return { kind: 'error', maybeSent: false, rateLimited: true, message };
+    }
+    let status: number | undefined;
+    let info = {};
+    try {
+      const res = await request(url, {
+        method,
+        headers: this.headers,
+        body,
+        dispatcher,
+        signal: AbortSignal.timeout(this.timeouts.requestMs),
+      });
+      status = res.statusCode;
+      info = parseRateLimit(res.headers, Date.now());
+      const text = await readCapped(res.body);
+      let parsed: unknown;
+      try {
+        parsed = text === undefined ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const answer: { kind: 'answer'; status: number; body: unknown; retryAfterMs?: number } = {
+        kind: 'answer',
+        status,
+        body: parsed,
+      };
+      const retryAfterMs = (info as { retryAfterMs?: number }).retryAfterMs;
+      if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
+      return answer;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      return {
+        kind: 'error',
+        // Before a connection exists nothing can have reached the server.
+        maybeSent: status !== undefined || !NOT_SENT_CODES.has(code),
+        rateLimited: false,
+        message: describeError(error),
+      };
+    } finally {
+      pacer.done(status, info);
+    }
+  }
+}
+
+/** GET retries: network errors and 5xx with backoff; 429 only when the wait asked is short. */
+function retryGet(maxRetries: number): NonNullable<RetryHandler.RetryOptions['retry']> {
+  return (err, { state }, cb) => {
+    const e = err as Error & {
+      statusCode?: number;
+      code?: string;
+      headers?: Record<string, string | string[]>;
+    };
+    if (state.counter > maxRetries) return cb(err);
+    const retryable = e.statusCode
+      ? [429, 500, 502, 503, 504].includes(e.statusCode)
+      : [
+          'ECONNRESET',
+          'ECONNREFUSED',
+          'EPIPE',
+          'UND_ERR_SOCKET',
+          'UND_ERR_CONNECT_TIMEOUT',
+          'UND_ERR_HEADERS_TIMEOUT',
+          'UND_ERR_BODY_TIMEOUT',
+        ].includes(e.code ?? '');
+    if (!retryable) return cb(err);
+    const info = e.headers ? parseRateLimit(e.headers, Date.now()) : {};
+    if (
+      e.statusCode === 429 &&
+      (info.retryAfterMs ?? Number.POSITIVE_INFINITY) > MAX_RETRY_AFTER_MS
+    )
+      return cb(err);
+    const backoff = Math.min(500 * 2 ** (state.counter - 1), 8_000);
+    setTimeout(() => cb(null), Math.max(backoff, info.retryAfterMs ?? 0));
+  };
+}
+
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy?: () => void },
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      body.destroy?.();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function answerFailure(answer: {
+  status: number;
+  body: unknown;
+}): { kind: 'error'; message: string; rateLimited: boolean } | undefined {
+  const ok =
+    answer.status >= 200 &&
+    answer.status < 300 &&
+    isObject(answer.body) &&
+    answer.body.success === true;
+  if (ok) return undefined;
+  const detail = envelopeError(answer.body);
+  return {
+    kind: 'error',
+    message: `HTTP ${answer.status}${detail ? `: ${detail.message}` : ''}`,
+    rateLimited: answer.status === 429,
+  };
+}
+
+/** Reads the fields we use, checking their types; undefined if the required ones are wrong. */
+function messageView(value: unknown): MessageView | undefined {
+  if (!isObject(value) || typeof value.id !== 'string' || typeof value.is_quarantined !== 'boolean')
+    return undefined;
+  const ops = Array.isArray(value.post_delivery_operations) ? value.post_delivery_operations : [];
+  const legacyLog = Array.isArray(value.action_log) ? value.action_log : [];
+  const view: MessageView = {
+    id: value.id,
+    quarantined: value.is_quarantined,
+    releaseRecorded:
+      ops.includes('QUARANTINE_RELEASE') ||
+      legacyLog.some((e) => isObject(e) && e.operation === 'QUARANTINE_RELEASE'),
+  };
+  if (typeof value.final_disposition === 'string') view.disposition = value.final_disposition;
+  if (typeof value.subject === 'string') view.subject = value.subject;
+  if (typeof value.from === 'string') view.from = value.from;
+  if (typeof value.from_name === 'string') view.fromName = value.from_name;
+  if (Array.isArray(value.to)) view.to = value.to.filter((t): t is string => typeof t === 'string');
+  if (typeof value.scanned_at === 'string') view.scannedAt = value.scanned_at;
+  if (Array.isArray(value.detection_reasons)) {
+    view.detectionReasons = value.detection_reasons.filter(
+      (t): t is string => typeof t === 'string',
+    );
+  }
+  return view;
+}
+
+function describeError(error: unknown): string {
+  const e = error as { name?: string; code?: string; message?: string };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+  if (e.code === 'UND_ERR_HEADERS_TIMEOUT') return 'timed out waiting for the answer';
+  if (e.code === 'UND_ERR_BODY_TIMEOUT') return 'timed out reading the answer';
+  if (e.code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out connecting';
+  if (e.code === 'UND_ERR_SOCKET' || e.code === 'ECONNRESET') return 'connection reset';
+  if (e.code) return `network error ${e.code}`;
+  return 'request failed';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,312 @@
+// The ledger on a branch, read and written through the Git Data API: no checkout
+// credentials, no `git push`, and commits made with the Actions token are signed.
+//
+// Every write is a compare-and-swap: a commit whose parent is the head we read, then a
+// non-forced ref update. If the branch moved (422, not a fast forward), the store re-reads
+// the new head; a write-ahead then fails with LedgerConflictError so the engine re-plans
+// (another run may have released the same messages), while buffered outcomes are simply
+// re-applied on top of the new head (they are facts; lines only ever add up).
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import {
+  type LedgerRecord,
+  SHARD_NAME,
+  serializeRecord,
+  shardNameFor,
+} from '../../core/ledger/record.js';
+import type { ShardText } from '../../core/ledger/state.js';
+import { LedgerConflictError, type LedgerStore, type Logger } from '../../engine/ports.js';
+import type { ReadResult } from '../files/read-input.js';
+import type { GitHubClient } from './octokit.js';
+
+export interface GitHubStoreOptions {
+  owner: string;
+  repo: string;
+  branch: string;
+  /** Repository-relative paths. */
+  ledgerDir: string;
+  releasesPath: string;
+  /** The runner's checkout, if any: files whose content matches the branch are not downloaded. */
+  workspace?: string;
+  commitMessage: (kind: 'pending' | 'outcomes', records: readonly LedgerRecord[]) => string;
+  /** Attempts for an outcome commit when the branch keeps moving. */
+  maxCommitAttempts?: number;
+  log: Logger;
+}
+
+interface Head {
+  commit: string;
+  tree: string;
+  /** Blob sha of every file we care about, by repository path. */
+  files: Map<string, string>;
+}
+
+/** Largest file read through the API (the releases file limit is 8 MiB; shards are far smaller). */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+export class GitHubLedgerStore implements LedgerStore {
+  private head: Head | undefined;
+  private readonly texts = new Map<string, string>();
+  private buffer: LedgerRecord[] = [];
+  readonly stats = { commits: 0, conflicts: 0 };
+
+  constructor(
+    private readonly gh: GitHubClient,
+    private readonly options: GitHubStoreOptions,
+  ) {}
+
+  /** The commit the store's view is based on (after our own commits, the last of them). */
+  get headSha(): string | undefined {
+    return this.head?.commit;
+  }
+
+  async readReleases(): Promise<ReadResult> {
+    const head = await this.ensureHead();
+    const sha = head.files.get(this.options.releasesPath);
+    if (sha === undefined) {
+      return {
+        ok: false,
+        error: {
+          file: this.options.releasesPath,
+          line: 1,
+          column: 1,
+          pointer: '',
+          message: `file not found on branch ${this.options.branch}`,
+        },
+      };
+    }
+    return { ok: true, text: await this.text(this.options.releasesPath, sha) };
+  }
+
+  async read(): Promise<{ shards: ShardText[]; errors: Diagnostic[] }> {
+    const head = await this.ensureHead();
+    const shards: ShardText[] = [];
+    const prefix = `${this.options.ledgerDir}/`;
+    for (const [path, sha] of [...head.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!path.startsWith(prefix) || !path.endsWith('.jsonl')) continue;
+      const name = path.slice(prefix.length);
+      if (name.includes('/')) continue;
+      shards.push({ name, path, text: await this.text(path, sha) });
+    }
+    // Outcomes not committed yet are part of what this run knows.
+    for (const [name, lines] of groupByShard(this.buffer)) {
+      const shard = shards.find((s) => s.name === name);
+      const added = lines.map((l) => `${l}\n`).join('');
+      if (shard) shard.text = withNewline(shard.text) + added;
+      else shards.push({ name, path: `${prefix}${name}`, text: added });
+    }
+    return { shards, errors: [] };
+  }
+
+  async writeAhead(records: readonly LedgerRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (!(await this.commit(records, 'pending'))) {
+      throw new LedgerConflictError(
+        `${this.options.branch} moved to ${this.head?.commit.slice(0, 7) ?? '?'}`,
+      );
+    }
+  }
+
+  async append(records: readonly LedgerRecord[]): Promise<void> {
+    this.buffer.push(...records);
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const attempts = this.options.maxCommitAttempts ?? 5;
+    for (let i = 1; i <= attempts; i++) {
+      if (await this.commit(this.buffer, 'outcomes')) {
+        this.buffer = [];
+        return;
+      }
+      this.options.log.warn(
+        `${this.options.branch} moved while committing the outcomes; retrying on the new head (${i}/${attempts})`,
+      );
+    }
+    throw new Error(
+      `could not commit the outcomes: ${this.options.branch} kept moving (${attempts} attempts)`,
+    );
+  }
+
+  /** Commits records on top of the head; false (after re-reading the head) if the branch moved. */
+  private async commit(
+    records: readonly LedgerRecord[],
+    kind: 'pending' | 'outcomes',
+  ): Promise<boolean> {
+    const head = await this.ensureHead();
+    const { owner, repo, branch, ledgerDir } = this.options;
+    const changes: { path: string; content: string }[] = [];
+    for (const [name, lines] of groupByShard(records)) {
+      const path = `${ledgerDir}/${name}`;
+      const sha = head.files.get(path);
+      const current = sha === undefined ? '' : await this.text(path, sha);
+      changes.push({ path, content: withNewline(current) + lines.map((l) => `${l}\n`).join('') });
+    }
+    const tree = await this.gh.request('POST /repos/{owner}/{repo}/git/trees', {
+      owner,
+      repo,
+      base_tree: head.tree,
+      tree: changes.map((c) => ({
+        path: c.path,
+        mode: '100644' as const,
+        type: 'blob' as const,
+        content: c.content,
+      })),
+    });
+    const commit = await this.gh.request('POST /repos/{owner}/{repo}/git/commits', {
+      owner,
+      repo,
+      message: this.options.commitMessage(kind, records),
+      tree: tree.data.sha,
+      parents: [head.commit],
+    });
+    try {
+      await this.gh.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+        owner,
+        repo,
+        ref: `heads/${branch}`,
+        sha: commit.data.sha,
+        force: false,
+      });
+    } catch (error) {
+      if ((error as { status?: number }).status !== 422) throw error;
+      this.stats.conflicts++;
+      await this.sync();
+      return false;
+    }
+    this.stats.commits++;
+    // The new head is ours: no need to read it back (reads may lag behind writes).
+    const files = new Map(head.files);
+    for (const c of changes) {
+      const sha = gitBlobSha(c.content);
+      files.set(c.path, sha);
+      this.texts.set(sha, c.content);
+    }
+    this.head = { commit: commit.data.sha, tree: tree.data.sha, files };
+    return true;
+  }
+
+  private async ensureHead(): Promise<Head> {
+    if (!this.head) await this.sync();
+    return this.head as Head;
+  }
+
+  /** Reads the branch head and the blob shas of the releases file and the ledger shards. */
+  async sync(): Promise<void> {
+    const { owner, repo, branch, ledgerDir, releasesPath } = this.options;
+    const ref = await this.gh.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+      owner,
+      repo,
+      ref: `heads/${branch}`,
+    });
+    const commit = ref.data.object.sha;
+    const tree = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
+      owner,
+      repo,
+      tree_sha: commit,
+      recursive: 'true',
+    });
+    const files = new Map<string, string>();
+    const wanted = (path: string) =>
+      path === releasesPath ||
+      (path.startsWith(`${ledgerDir}/`) && SHARD_NAME.test(path.slice(ledgerDir.length + 1)));
+    if (tree.data.truncated) {
+      // A very large repository: walk down to the two places we need instead.
+      for (const entry of await this.listDir(tree.data.sha, parentOf(releasesPath)))
+        if (wanted(entry.path)) files.set(entry.path, entry.sha);
+      for (const entry of await this.listDir(tree.data.sha, ledgerDir))
+        if (wanted(entry.path)) files.set(entry.path, entry.sha);
+    } else {
+      for (const entry of tree.data.tree) {
+        if (entry.type === 'blob' && entry.path && entry.sha && wanted(entry.path))
+          files.set(entry.path, entry.sha);
+      }
+    }
+    this.head = { commit, tree: tree.data.sha, files };
+  }
+
+  private async listDir(rootTree: string, dir: string): Promise<{ path: string; sha: string }[]> {
+    let sha = rootTree;
+    const parts = dir === '' ? [] : dir.split('/');
+    for (const part of parts) {
+      const t = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
+        owner: this.options.owner,
+        repo: this.options.repo,
+        tree_sha: sha,
+      });
+      const next = t.data.tree.find((e) => e.path === part && e.type === 'tree');
+      if (!next?.sha) return [];
+      sha = next.sha;
+    }
+    const t = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
+      owner: this.options.owner,
+      repo: this.options.repo,
+      tree_sha: sha,
+    });
+    return t.data.tree
+      .filter((e) => e.type === 'blob' && e.path && e.sha)
+      .map((e) => ({
+        path: dir === '' ? (e.path as string) : `${dir}/${e.path}`,
+        sha: e.sha as string,
+      }));
+  }
+
+  /** A file's text: from memory, from the checkout when identical, else downloaded. */
+  private async text(path: string, sha: string): Promise<string> {
+    const known = this.texts.get(sha);
+    if (known !== undefined) return known;
+    if (this.options.workspace) {
+      try {
+        const local = await readFile(join(this.options.workspace, path));
+        if (gitBlobSha(local) === sha) return this.remember(sha, local.toString('utf8'));
+      } catch {
+        // Not checked out: download it.
+      }
+    }
+    const blob = await this.gh.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', {
+      owner: this.options.owner,
+      repo: this.options.repo,
+      file_sha: sha,
+    });
+    if ((blob.data.size ?? 0) > MAX_FILE_BYTES)
+      throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
+    const bytes = Buffer.from(
+      blob.data.content,
+      blob.data.encoding === 'base64' ? 'base64' : 'utf8',
+    );
+    return this.remember(sha, bytes.toString('utf8'));
+  }
+
+  private remember(sha: string, text: string): string {
+    this.texts.set(sha, text);
+    return text;
+  }
+}
+
+/** Git's object id of a blob: sha1 of "blob <size>\0<content>". */
+export function gitBlobSha(content: string | Buffer): string {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+function groupByShard(records: readonly LedgerRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    const name = shardNameFor(r.at);
+    const list = out.get(name) ?? [];
+    list.push(serializeRecord(r));
+    out.set(name, list);
+  }
+  return out;
+}
+
+function withNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i === -1 ? '' : path.slice(0, i);
+}

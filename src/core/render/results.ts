@@ -1,0 +1,138 @@
+// What an apply run did, for a terminal, for scripts, and for markdown. Pure.
+import type { LedgerState, RecordError } from '../ledger/record.js';
+import type { RunResult } from '../release/result.js';
+import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
+
+export interface RunReport {
+  results: readonly RunResult[];
+  notStarted: readonly { account_id: string; id: string }[];
+  wouldRelease: readonly { account_id: string; id: string; attempt: number }[];
+  dryRun: boolean;
+  stopped?: string;
+}
+
+export type StateCounts = Record<LedgerState, number>;
+
+export function countStates(rows: readonly RunResult[]): StateCounts {
+  const counts: StateCounts = { released: 0, partial: 0, failed: 0, unknown: 0, pending: 0 };
+  for (const r of rows) counts[r.state]++;
+  return counts;
+}
+
+/** True when everything this run set out to do ended released. */
+export function runSucceeded(report: RunReport): boolean {
+  return (
+    report.stopped === undefined &&
+    report.notStarted.length === 0 &&
+    report.results.every((r) => r.state === 'released')
+  );
+}
+
+function recipientText(r: RunResult): string {
+  const parts: string[] = [];
+  if (r.delivered) parts.push(`${r.delivered.length} delivered`);
+  if (r.failed?.length) parts.push(`${r.failed.length} failed`);
+  if (r.undelivered?.length) parts.push(`${r.undelivered.length} undelivered`);
+  return parts.join(', ');
+}
+
+function errorText(e: RecordError | undefined): string {
+  if (!e) return '';
+  return `${e.status ? `HTTP ${e.status}${e.code ? ` code ${e.code}` : ''}: ` : ''}${e.message}`;
+}
+
+const VIA: Record<RunResult['via'], string> = {
+  release: 'released by this run',
+  readback: 'resolved by read-back',
+  'not-sent': 'not sent',
+};
+
+export function renderRunText(report: RunReport): string {
+  const lines: string[] = [];
+  if (report.dryRun) {
+    lines.push(`Dry run: nothing was sent and nothing was written.`);
+    for (const w of report.wouldRelease)
+      lines.push(`  would release ${w.id} (account ${w.account_id}, attempt ${w.attempt})`);
+    if (report.wouldRelease.length === 0) lines.push('  nothing would be released');
+  }
+  for (const r of report.results) {
+    const details = [recipientText(r), escapeLogText(errorText(r.error), 300)]
+      .filter((s) => s !== '')
+      .join('; ');
+    lines.push(
+      `  ${r.state.padEnd(8)} ${r.id}  (${VIA[r.via]}, attempt ${r.attempt})${details ? `  ${details}` : ''}`,
+    );
+  }
+  for (const n of report.notStarted) lines.push(`  not started ${n.id} (account ${n.account_id})`);
+  const c = countStates(report.results);
+  lines.push(
+    `Result: ${c.released} released, ${c.partial} partial, ${c.failed} failed, ${c.unknown} unknown, ${c.pending} pending, ${report.notStarted.length} not started.`,
+  );
+  if (report.stopped) lines.push(`Stopped early: ${escapeLogText(report.stopped, 500)}`);
+  if (
+    !report.dryRun &&
+    report.results.length === 0 &&
+    report.notStarted.length === 0 &&
+    !report.stopped
+  ) {
+    lines.push('Nothing to release: every requested message is already in the ledger.');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function runJsonValue(report: RunReport) {
+  return {
+    results: report.results.map((r) => ({
+      account_id: r.account_id,
+      id: r.id,
+      state: r.state,
+      attempt: r.attempt,
+      via: r.via,
+      delivered: r.delivered ?? null,
+      failed: r.failed ?? null,
+      undelivered: r.undelivered ?? null,
+      error: r.error ?? null,
+    })),
+    counts: countStates(report.results),
+    not_started: report.notStarted,
+    stopped: report.stopped ?? null,
+    dry_run: report.dryRun,
+    would_release: report.wouldRelease,
+  };
+}
+
+export function renderRunJson(report: RunReport): string {
+  return `${JSON.stringify(runJsonValue(report), null, 2)}\n`;
+}
+
+/** Results as markdown (PR comments, job summaries); rows beyond `maxRows` are counted, not shown. */
+export function renderRunMarkdown(report: RunReport, maxRows = 500): string {
+  const c = countStates(report.results);
+  const out = [
+    `**Result:** ${c.released} released · ${c.partial} partial · ${c.failed} failed · ${c.unknown} unknown · ${c.pending} pending · ${report.notStarted.length} not started`,
+    '',
+  ];
+  if (report.stopped)
+    out.push(`> [!WARNING]\n> Stopped early: ${escapeMarkdown(report.stopped, 500)}`, '');
+  // Problems first: they are what a reader must act on.
+  const order: Record<LedgerState, number> = {
+    unknown: 0,
+    failed: 1,
+    partial: 2,
+    pending: 3,
+    released: 4,
+  };
+  const rows = [...report.results].sort((a, b) => order[a.state] - order[b.state]);
+  if (rows.length > 0) {
+    out.push('| Message | State | How | Recipients | Error |', '| --- | --- | --- | --- | --- |');
+    for (const r of rows.slice(0, maxRows)) {
+      out.push(
+        `| ${codeSpan(r.id)} | ${r.state} | ${VIA[r.via]} | ${recipientText(r)} | ${escapeMarkdown(errorText(r.error), 300)} |`,
+      );
+    }
+    if (rows.length > maxRows)
+      out.push('', `… ${rows.length - maxRows} more rows; see the job summary or the ledger.`);
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,218 @@
+// The API operations, over the mailbox: release, get a message, its action log, and search
+// (with 202 + poll). Each takes a parsed request and returns the answer to send; the HTTP
+// plumbing, auth, rate limit and transport faults live in server.ts. Release-shaped faults
+// (partial, missing_id, postfix_only, null_recipients) and 202 are applied here because they
+// change what the operation does or answers.
+import type { Principal } from './auth.js';
+import { type ApiError, badRequest, ERR, failure, success } from './envelope.js';
+import type { FaultDecision } from './faults.js';
+import { type Delivery, detailsOf, type Mailbox } from './mailbox.js';
+import { createRandom, type Random } from './random.js';
+import { parseSearch, type SearchQuery, searchPage } from './search.js';
+import type { FaultRoute, MessageDetails, ReleaseItem, TruthRelease } from './types.js';
+
+export interface ApiRequest {
+  route: FaultRoute;
+  accountId: string;
+  /** The `{investigate_id}` path segment, decoded (message and action_log routes). */
+  messageId: string;
+  params: URLSearchParams;
+  body: Buffer;
+  principal: Principal;
+  /** `seq` of the request in truth(). */
+  seq: number;
+  /** Absolute URL of this request, for the 202 Location. */
+  url: URL;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ApiState {
+  mailbox: Mailbox;
+  searches: PendingSearches;
+  recordRelease(release: TruthRelease): void;
+  now(): Date;
+}
+
+function error(status: number, e: ApiError): Reply {
+  return { status, body: failure(e) };
+}
+
+export function handle(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
+  if (!state.mailbox.hasAccount(request.accountId)) return error(403, ERR.forbidden);
+  switch (request.route) {
+    case 'release':
+      return release(state, request, fault);
+    case 'message':
+    case 'action_log': {
+      const message = state.mailbox.find(request.accountId, request.messageId);
+      if (!message) return error(404, ERR.notFound);
+      return {
+        status: 200,
+        body: success(request.route === 'message' ? detailsOf(message) : message.log),
+      };
+    }
+    case 'search':
+      return search(state, request, fault);
+  }
+}
+
+function parseIds(body: Buffer): string[] | Reply {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return error(400, ERR.malformedJson);
+  }
+  if (!Array.isArray(value))
+    return error(400, badRequest('the body must be a JSON array of message ids'));
+  if (value.length === 0) return error(400, badRequest('the list of message ids is empty'));
+  const bad = value.findIndex((v) => typeof v !== 'string' || v.length === 0 || v.length > 256);
+  if (bad !== -1) return error(400, badRequest(`item ${bad} is not a message id string`));
+  return value as string[];
+}
+
+function release(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
+  if (!request.principal.write) return error(403, ERR.forbidden);
+  const ids = parseIds(request.body);
+  if (!Array.isArray(ids)) return ids;
+  const random = createRandom(fault?.seed ?? 0);
+  const partial = fault?.kind === 'partial';
+  const items: ReleaseItem[] = [];
+  for (const id of ids) {
+    const message = state.mailbox.find(request.accountId, id);
+    // Unknown ids are left out of the result: their outcome is for the client to read back.
+    if (!message) continue;
+    // A partial fault always hits the first message of the batch, then about half the others.
+    const hit = partial && (items.length === 0 || random.chance(0.5));
+    const at = state.now();
+    const delivery = state.mailbox.release(message, at, request.principal.label, (targets) =>
+      hit ? splitPartially(targets, random) : { delivered: targets, failed: [], undelivered: [] },
+    );
+    state.recordRelease({
+      account_id: request.accountId,
+      id: message.spec.id,
+      at: at.toISOString(),
+      delivered: [...delivery.delivered],
+      failed: [...delivery.failed],
+      undelivered: [...delivery.undelivered],
+      request: request.seq,
+    });
+    items.push({ id: message.spec.id, postfix_id: message.postfixId, ...delivery });
+  }
+  return { status: 200, body: success(reshape(items, fault, random)) };
+}
+
+/** Some targets not reached (at least one), and at least one reached when there are two or more. */
+function splitPartially(targets: string[], random: Random): Delivery {
+  const missed = targets.length === 1 ? 1 : 1 + random.int(targets.length - 1);
+  const order = targets.map((t) => ({ t, key: random.next() })).sort((a, b) => a.key - b.key);
+  const delivery: Delivery = { delivered: [], failed: [], undelivered: [] };
+  for (const [i, { t }] of order.entries()) {
+    if (i >= missed) delivery.delivered.push(t);
+    else if (random.chance(0.5)) delivery.failed.push(t);
+    else delivery.undelivered.push(t);
+  }
+  // Keep the request's recipient order within each list, as the API would.
+  for (const list of [delivery.delivered, delivery.failed, delivery.undelivered])
+    list.sort((a, b) => targets.indexOf(a) - targets.indexOf(b));
+  return delivery;
+}
+
+function reshape(
+  items: ReleaseItem[],
+  fault: FaultDecision | undefined,
+  random: Random,
+): ReleaseItem[] {
+  switch (fault?.kind) {
+    case 'missing_id':
+      if (items.length > 0) items.splice(random.int(items.length), 1);
+      return items;
+    case 'postfix_only':
+      return items.map(({ id: _id, ...rest }) => rest);
+    case 'null_recipients':
+      return items.map((i) => ({ ...i, delivered: null, failed: null, undelivered: null }));
+    default:
+      return items;
+  }
+}
+
+/** Searches answered 202, waiting for their polls. Bounded: the oldest are forgotten first. */
+export class PendingSearches {
+  private readonly polls = new Map<string, { accountId: string; left: number }>();
+  private counter = 0;
+
+  constructor(private readonly capacity = 10_000) {}
+
+  open(accountId: string, polls: number): string {
+    const token = `poll-${++this.counter}`;
+    this.polls.set(token, { accountId, left: polls });
+    if (this.polls.size > this.capacity) {
+      const oldest = this.polls.keys().next().value;
+      if (oldest !== undefined) this.polls.delete(oldest);
+    }
+    return token;
+  }
+
+  /** 'ready', 'wait' (answer 202 again) or 'unknown'. */
+  poll(accountId: string, token: string): 'ready' | 'wait' | 'unknown' {
+    const pending = this.polls.get(token);
+    if (!pending || pending.accountId !== accountId) return 'unknown';
+    if (pending.left === 0) return 'ready';
+    pending.left--;
+    return 'wait';
+  }
+
+  clear(): void {
+    this.polls.clear();
+    this.counter = 0;
+  }
+}
+
+const POLL_PARAM = 'poll_id';
+
+function resultInfo(
+  query: SearchQuery,
+  count: number,
+  next: string | null,
+  previous: string | null,
+) {
+  return { count, per_page: query.perPage, total_count: 0, page: 0, next, previous };
+}
+
+function accepted(request: ApiRequest, query: SearchQuery, token: string): Reply {
+  const location = new URL(request.url);
+  location.searchParams.set(POLL_PARAM, token);
+  return {
+    status: 202,
+    headers: { Location: location.href },
+    body: success([], { result_info: resultInfo(query, 0, null, null) }),
+  };
+}
+
+function search(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
+  const parsed = parseSearch(request.params);
+  if (!parsed.ok) return error(400, badRequest(parsed.message));
+  const query = parsed.query;
+  const token = request.params.get(POLL_PARAM);
+  if (fault?.kind === 'accepted') {
+    return accepted(request, query, state.searches.open(request.accountId, fault.polls));
+  }
+  if (token !== null) {
+    const status = state.searches.poll(request.accountId, token);
+    if (status === 'unknown') return error(404, ERR.searchNotFound);
+    if (status === 'wait') return accepted(request, query, token);
+  }
+  const page = searchPage(state.mailbox.searchOrder(request.accountId), query);
+  const result: MessageDetails[] = page.items.map(detailsOf);
+  return {
+    status: 200,
+    body: success(result, {
+      result_info: resultInfo(query, result.length, page.next, page.previous),
+    }),
+  };
+}

@@ -1,0 +1,25 @@
+// The embedded Cloudflare Email Security emulator: what the CLI, the demo, end-to-end tests
+// and benchmarks use.
+export {
+  DEFAULT_CREDENTIALS,
+  DEFAULT_EMAIL,
+  DEFAULT_KEY,
+  DEFAULT_READ_TOKEN,
+  DEFAULT_TOKEN,
+} from './auth.js';
+export { FaultConfigError, parseFaultConfig } from './faults.js';
+export {
+  DEFAULT_ACCOUNT,
+  DEFAULT_MESSAGES_PER_ACCOUNT,
+  DEFAULT_SEED,
+  type DemoFixtures,
+  demoFixtures,
+  FIXTURE_ROLES,
+  type FixtureRole,
+  HOSTILE_SUBJECT,
+  SCRIPT_SENDER_NAME,
+} from './generate.js';
+export { DEFAULT_RATE_LIMIT } from './rate-limit.js';
+export { parseSeedMessages, type SeedMessagesResult } from './seed-messages.js';
+export { startEmulator } from './server.js';
+export * from './types.js';

@@ -1,0 +1,491 @@
+// The emulator's HTTP server (node:http only): routing, auth, rate limit, latency and
+// transport faults, truth recording, and the control endpoints. The API operations themselves
+// are in handlers.ts.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isAccountId } from '../core/ids.js';
+import { Authenticator } from './auth.js';
+import { badRequest, cannotRoute, ERR, failure, success } from './envelope.js';
+import { FaultConfigError, type FaultDecision, FaultPlan, parseFaultConfig } from './faults.js';
+import {
+  DEFAULT_ACCOUNT,
+  DEFAULT_MESSAGES_PER_ACCOUNT,
+  DEFAULT_SEED,
+  generateMailbox,
+} from './generate.js';
+import { type ApiState, handle, PendingSearches, type Reply } from './handlers.js';
+import { Mailbox, type MessageSpec } from './mailbox.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.js';
+import { accountsOf, parseSeedMessages, specOf } from './seed-messages.js';
+import type {
+  EmulatedMessage,
+  Emulator,
+  EmulatorOptions,
+  FaultConfig,
+  FaultRoute,
+  RateLimitConfig,
+  Truth,
+  TruthRelease,
+  TruthRequest,
+} from './types.js';
+
+const API_PREFIX = '/client/v4';
+const CONTROL_PREFIX = '/__emulator/';
+/** 50,000 ids of ~50 bytes fit with room to spare; more is refused with 413. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+type Route = { name: FaultRoute; accountId: string; messageId: string };
+
+const STATUS_TEXT: Record<number, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+// What a proxy in front of the API answers: a page, not an envelope.
+function htmlError(status: number): string {
+  const title = `${status} ${STATUS_TEXT[status] ?? 'Error'}`;
+  return `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>cloudflare</center></body></html>\n`;
+}
+
+function checkOptions(options: EmulatorOptions): void {
+  const { seed, messagesPerAccount, accounts, rateLimit, port } = options;
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffff_ffff)) {
+    throw new RangeError('seed must be a whole number from 0 to 4294967295');
+  }
+  if (
+    messagesPerAccount !== undefined &&
+    !(
+      Number.isInteger(messagesPerAccount) &&
+      messagesPerAccount >= 0 &&
+      messagesPerAccount <= 500_000
+    )
+  ) {
+    throw new RangeError('messagesPerAccount must be a whole number from 0 to 500000');
+  }
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    throw new RangeError('port must be a whole number from 0 to 65535');
+  }
+  if (accounts !== undefined) {
+    if (accounts.length === 0) throw new RangeError('accounts must name at least one account');
+    for (const a of accounts) {
+      if (!isAccountId(a))
+        throw new RangeError(`account ${a} is not 32 lowercase hexadecimal characters`);
+    }
+  }
+  if (rateLimit) {
+    const { limit, windowMs, blockMs } = rateLimit;
+    const positive = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 1);
+    if (!positive(limit) || !positive(windowMs) || !positive(blockMs)) {
+      throw new RangeError(
+        'rateLimit limit, windowMs and blockMs must be whole numbers of 1 or more',
+      );
+    }
+  }
+}
+
+/** The accounts served and the initial messages, from the options. */
+function resolveMailbox(options: EmulatorOptions): { accounts: string[]; specs: MessageSpec[] } {
+  const seed = options.seed ?? DEFAULT_SEED;
+  if (options.messages !== undefined) {
+    const parsed = parseSeedMessages(options.messages);
+    if (!parsed.ok) throw new RangeError(`messages: ${parsed.errors.join('; ')}`);
+    const accounts = options.accounts ?? accountsOf(parsed.messages, DEFAULT_ACCOUNT);
+    const first = accounts[0] as string;
+    const specs = parsed.messages.map((m) => specOf(m, first));
+    const stray = specs.find((s) => !accounts.includes(s.account_id));
+    if (stray)
+      throw new RangeError(
+        `message ${stray.id} belongs to account ${stray.account_id}, not served`,
+      );
+    return { accounts, specs };
+  }
+  const accounts = options.accounts ?? [DEFAULT_ACCOUNT];
+  const size = options.messagesPerAccount ?? DEFAULT_MESSAGES_PER_ACCOUNT;
+  return { accounts, specs: accounts.flatMap((a) => generateMailbox(seed, a, size)) };
+}
+
+function routeOf(method: string, pathname: string): Route | Reply {
+  if (!pathname.startsWith(`${API_PREFIX}/`)) return { status: 404, body: failure(ERR.noRoute) };
+  const parts = pathname.slice(API_PREFIX.length + 1).split('/');
+  const [accounts, accountId, product, investigate, ...rest] = parts;
+  if (
+    accounts !== 'accounts' ||
+    accountId === undefined ||
+    product !== 'email-security' ||
+    investigate !== 'investigate'
+  ) {
+    return { status: 404, body: failure(ERR.noRoute) };
+  }
+  if (!isAccountId(accountId))
+    return { status: 400, body: failure(cannotRoute(pathname), ERR.noRoute) };
+  let name: FaultRoute;
+  let wanted = 'GET';
+  let messageId = '';
+  if (rest.length === 0) name = 'search';
+  else if (rest.length === 1 && rest[0] === 'release') {
+    name = 'release';
+    wanted = 'POST';
+  } else if (rest[0] && (rest.length === 1 || (rest.length === 2 && rest[1] === 'action_log'))) {
+    try {
+      messageId = decodeURIComponent(rest[0]);
+    } catch {
+      return { status: 404, body: failure(ERR.noRoute) };
+    }
+    name = rest.length === 1 ? 'message' : 'action_log';
+  } else {
+    return { status: 404, body: failure(ERR.noRoute) };
+  }
+  if (method !== wanted) return { status: 405, body: failure(ERR.methodNotAllowed) };
+  return { name, accountId, messageId };
+}
+
+/** Reads the body; stops storing past the cap but drains the rest, so the answer arrives. */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the client closed the request before its end'));
+    });
+  });
+}
+
+class EmulatorServer implements Emulator {
+  url = '';
+  private origin = '';
+  private readonly server = createServer((req, res) => {
+    this.onRequest(req, res).catch((error: unknown) => this.onError(res, error));
+  });
+  private readonly auth: Authenticator;
+  private readonly limiter: RateLimiter;
+  private readonly seed: number;
+  readonly accounts: readonly string[];
+  private readonly specs: MessageSpec[];
+  private readonly state: ApiState;
+  private faults: FaultPlan;
+  private truthLog: Truth = { releases: [], requests: [] };
+  private seq = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(private readonly options: EmulatorOptions) {
+    checkOptions(options);
+    this.seed = options.seed ?? DEFAULT_SEED;
+    const { accounts, specs } = resolveMailbox(options);
+    this.accounts = accounts;
+    this.specs = specs;
+    this.auth = new Authenticator(options.credentials);
+    const rateLimit: RateLimitConfig | false = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+    this.limiter = new RateLimiter(rateLimit, options.rateLimitHeaders ?? 'both');
+    this.faults = new FaultPlan(parseFaultConfig(options.faults ?? {}), this.seed);
+    this.state = {
+      mailbox: new Mailbox(accounts, specs),
+      searches: new PendingSearches(),
+      recordRelease: (release: TruthRelease) => this.truthLog.releases.push(release),
+      now: () => new Date(),
+    };
+  }
+
+  async listen(): Promise<void> {
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.url = `${this.origin}${API_PREFIX}`;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Hung requests (timeout faults) and keep-alive sockets would otherwise hold close() open.
+    this.server.closeAllConnections();
+    return done;
+  }
+
+  setFaults(faults: FaultConfig): void {
+    this.faults = new FaultPlan(parseFaultConfig(faults), this.seed);
+  }
+
+  reset(): void {
+    this.state.mailbox = new Mailbox(this.accounts, this.specs);
+    this.state.searches.clear();
+    this.truthLog = { releases: [], requests: [] };
+    this.seq = 0;
+    this.limiter.reset();
+    this.faults = new FaultPlan({}, this.seed);
+  }
+
+  truth(): Truth {
+    return {
+      releases: this.truthLog.releases.map((r) => ({
+        ...r,
+        delivered: [...r.delivered],
+        failed: [...r.failed],
+        undelivered: [...r.undelivered],
+      })),
+      requests: this.truthLog.requests.map((r) => ({ ...r })),
+    };
+  }
+
+  messages(accountId: string): EmulatedMessage[] {
+    return this.state.mailbox.snapshot(accountId);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    // The Host the client used makes the 202 Location reachable the way it came; a missing
+    // or odd one falls back to the address the emulator listens on.
+    const host = req.headers.host;
+    const origin = host && /^[A-Za-z0-9.:[\]-]{1,300}$/.test(host) ? `http://${host}` : this.origin;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', origin);
+    } catch {
+      url = new URL('/', origin);
+    }
+    if (this.options.control !== false && url.pathname.startsWith(CONTROL_PREFIX)) {
+      return this.control(req, res, method, url.pathname);
+    }
+
+    const record: TruthRequest = {
+      seq: ++this.seq,
+      method,
+      path: req.url ?? '',
+      status: null,
+      at: new Date().toISOString(),
+    };
+    this.truthLog.requests.push(record);
+    const send = (reply: Reply, extra?: Record<string, string>) =>
+      this.send(res, record, reply, extra);
+
+    const body = await readBody(req);
+    if (method === 'POST' && url.pathname.endsWith('/release') && body !== 'too_large') {
+      record.ids = releasedIds(body);
+    }
+    const delay = this.faults.delay();
+    if (delay > 0) await this.sleep(delay);
+
+    const route = routeOf(method, url.pathname);
+    if (!('name' in route)) return send(route);
+    if (body === 'too_large') return send({ status: 413, body: failure(ERR.tooLarge) });
+    const auth = this.auth.authenticate(req.headers);
+    if (!auth.ok) return send({ status: auth.status, body: failure(auth.error) });
+    const rate = this.limiter.take(auth.principal.key);
+    if (!rate.allowed) {
+      const retryAfter = { 'Retry-After': String(rate.retryAfterSeconds) };
+      return send(
+        { status: 429, body: failure(ERR.rateLimited) },
+        { ...rate.headers, ...retryAfter },
+      );
+    }
+
+    const fault = this.faults.choose(route.name);
+    if (fault) record.fault = fault.kind;
+    if (fault && !this.acts(fault)) return this.refuse(req, res, record, fault, rate.headers);
+
+    const reply = handle(
+      this.state,
+      {
+        route: route.name,
+        accountId: route.accountId,
+        messageId: route.messageId,
+        params: url.searchParams,
+        body,
+        principal: auth.principal,
+        seq: record.seq,
+        url,
+      },
+      fault,
+    );
+    switch (fault?.kind) {
+      case 'reset_after':
+        req.socket.destroy();
+        return;
+      case 'timeout_after':
+        return;
+      case 'malformed': {
+        const text = JSON.stringify(reply.body);
+        return this.sendRaw(res, record, 200, text.slice(0, Math.floor(text.length / 2)), {
+          ...rate.headers,
+          'Content-Type': 'application/json; charset=utf-8',
+        });
+      }
+      case 'success_false':
+        return send({ status: 200, body: failure() }, rate.headers);
+      default:
+        return send(reply, rate.headers);
+    }
+  }
+
+  /** Whether a fault lets the operation run before it spoils the answer. */
+  private acts(fault: FaultDecision): boolean {
+    switch (fault.kind) {
+      case '5xx':
+      case '429':
+      case 'auth':
+      case 'reset_before':
+      case 'timeout_before':
+        return false;
+      case 'success_false':
+        return fault.acted;
+      default:
+        return true;
+    }
+  }
+
+  /** Answers a fault that does nothing. */
+  private refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: TruthRequest,
+    fault: FaultDecision,
+    rateHeaders: Record<string, string>,
+  ): void {
+    const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>
+      this.send(res, record, { status, body }, { ...rateHeaders, ...extra });
+    switch (fault.kind) {
+      case 'reset_before':
+        req.socket.destroy();
+        break;
+      case 'timeout_before':
+        // Never answered: the client's own timeout, or close(), ends it.
+        break;
+      case '429':
+        json(429, failure(ERR.rateLimited), { 'Retry-After': String(fault.retryAfterSeconds) });
+        break;
+      case 'auth':
+        json(401, failure(ERR.authentication));
+        break;
+      case '5xx':
+        if (!fault.html) json(fault.status, failure(ERR.internal));
+        else {
+          this.sendRaw(res, record, fault.status, htmlError(fault.status), {
+            ...rateHeaders,
+            'Content-Type': 'text/html; charset=utf-8',
+          });
+        }
+        break;
+      default:
+        // success_false without acting.
+        json(200, failure());
+    }
+  }
+
+  private send(
+    res: ServerResponse,
+    record: TruthRequest | undefined,
+    reply: Reply,
+    extra?: Record<string, string>,
+  ): void {
+    this.sendRaw(res, record, reply.status, JSON.stringify(reply.body), {
+      ...extra,
+      ...reply.headers,
+      'Content-Type': 'application/json; charset=utf-8',
+    });
+  }
+
+  private sendRaw(
+    res: ServerResponse,
+    record: TruthRequest | undefined,
+    status: number,
+    text: string,
+    headers: Record<string, string>,
+  ): void {
+    // The client may have gone (its timeout, a reset): then there is no one to answer.
+    if (res.headersSent || res.destroyed || !res.socket || res.socket.destroyed) return;
+    if (record) record.status = status;
+    const body = Buffer.from(text, 'utf8');
+    res.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
+    res.end(body);
+  }
+
+  private onError(res: ServerResponse, error: unknown): void {
+    // A client that went away mid-body is not an error of the emulator; sendRaw skips it.
+    const message = error instanceof Error ? error.message : String(error);
+    this.sendRaw(
+      res,
+      undefined,
+      500,
+      JSON.stringify(failure({ code: ERR.internal.code, message })),
+      {
+        'Content-Type': 'application/json; charset=utf-8',
+      },
+    );
+  }
+
+  private async control(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    pathname: string,
+  ): Promise<void> {
+    const body = await readBody(req);
+    const action = `${method} ${pathname.slice(CONTROL_PREFIX.length)}`;
+    const reply = (status: number, payload: unknown) =>
+      this.send(res, undefined, { status, body: payload });
+    switch (action) {
+      case 'GET truth':
+        return reply(200, success(this.truth()));
+      case 'POST reset':
+        this.reset();
+        return reply(200, success(null));
+      case 'POST faults': {
+        if (body === 'too_large') return reply(413, failure(ERR.tooLarge));
+        try {
+          this.setFaults(JSON.parse(body.toString('utf8') || '{}') as FaultConfig);
+        } catch (error) {
+          if (error instanceof SyntaxError) return reply(400, failure(ERR.malformedJson));
+          if (error instanceof FaultConfigError)
+            return reply(400, failure(badRequest(error.message)));
+          throw error;
+        }
+        return reply(200, success(null));
+      }
+      default:
+        return reply(404, failure(ERR.noRoute));
+    }
+  }
+}
+
+/** Starts an emulator and resolves once it listens. Invalid options reject with a RangeError. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emulator = new EmulatorServer(options);
+  await emulator.listen();
+  return emulator;
+}
+
+/** The ids a release body names, for truth(); undefined when it is not a list of strings. */
+function releasedIds(body: Buffer): string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,527 @@
+// apply: release what the plan says, at most once per attempt, and record everything.
+//
+// 1. Resolve every message whose last send has no known outcome (pending, unknown) by reading
+//    it back; only one provably still quarantined with no release recorded is sent again.
+// 2. For each batch: write its ids as `pending` through the store's write-ahead (durable
+//    before it resolves; if it fails, nothing is sent), POST once, record each id's outcome.
+// 3. A 429 or an unreachable API proves nothing was done: those ids are recorded as pending
+//    and never sent (`sent: false`), and the run stops. So do SIGINT/SIGTERM and the deadline
+//    (no new batch starts; the one in flight settles and is recorded).
+import type { Diagnostic } from '../core/diagnostics.js';
+import { messageKey } from '../core/ids.js';
+import type { LedgerRecord, LedgerState, Provenance, RecordError } from '../core/ledger/record.js';
+import { type LedgerIndex, nextSeq } from '../core/ledger/state.js';
+import { type Plan, plan, type ToRelease } from '../core/plan/plan.js';
+import { classifyRelease, type IdOutcome } from '../core/release/classify.js';
+import { judgeActionLog, judgeMessage, type ReadBackFinding } from '../core/release/readback.js';
+import type { RunResult } from '../core/release/result.js';
+import type { ReleaseRequest } from '../core/releases/load.js';
+import { escapeLogText } from '../core/render/escape.js';
+import { loadInputs, type ReleasesSource } from './inputs.js';
+import {
+  type Clock,
+  type CloudflareApi,
+  LedgerConflictError,
+  type LedgerStore,
+  type Logger,
+} from './ports.js';
+
+export interface ApplyDeps {
+  releases: ReleasesSource;
+  releasesPath: string;
+  store: LedgerStore;
+  api: CloudflareApi;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface ApplySettings {
+  batchSize: number;
+  /** Batches (and read-backs) in flight at once. */
+  concurrency: number;
+  /** Read back, plan and report, but send and write nothing. */
+  dryRun: boolean;
+  /**
+   * 'batch': each batch's pending records are written just before its POST (cheap stores).
+   * 'run': all pending records in one write before the first POST (one commit per run).
+   */
+  pendingScope: 'batch' | 'run';
+  accounts: readonly string[];
+  provenance: Omit<Provenance, 'reason' | 'requested_by' | 'ticket'>;
+  signal?: AbortSignal;
+  /** Epoch ms after which no new batch starts. */
+  deadline?: number;
+  /** Re-plans allowed when another run moved the ledger under us. */
+  maxConflictRetries?: number;
+}
+
+export type ApplyResult =
+  | { kind: 'invalid'; stage: 'releases' | 'ledger'; errors: Diagnostic[] }
+  | {
+      kind: 'done';
+      plan: Plan;
+      results: RunResult[];
+      /** Would be sent (dry run only). */
+      wouldRelease: { account_id: string; id: string; attempt: number }[];
+      /** Planned but never started because the run stopped (nothing was written for them). */
+      notStarted: { account_id: string; id: string }[];
+      /** Why the run stopped before the end, if it did. */
+      stopped?: string;
+      dryRun: boolean;
+    };
+
+export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<ApplyResult> {
+  const maxRounds = 1 + (settings.maxConflictRetries ?? 3);
+  for (let round = 1; ; round++) {
+    const inputs = await loadInputs(deps.releases, deps.releasesPath, deps.store);
+    if (!inputs.ok) return { kind: 'invalid', stage: inputs.stage, errors: inputs.errors };
+    const thePlan = plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts });
+    const run = new Run(deps, settings, inputs.ledger.index);
+    try {
+      await run.execute(thePlan);
+      await deps.store.flush();
+      return run.result(thePlan);
+    } catch (error) {
+      if (!(error instanceof LedgerConflictError) || round >= maxRounds) throw error;
+      deps.log.warn(
+        `the ledger moved while this run was writing (${error.message}); planning again (${round}/${maxRounds - 1})`,
+      );
+    }
+  }
+}
+
+interface Batch {
+  account_id: string;
+  items: ToRelease[];
+  number: number;
+}
+
+class Run {
+  private readonly results: RunResult[] = [];
+  private readonly wouldRelease: { account_id: string; id: string; attempt: number }[] = [];
+  private readonly notStarted: { account_id: string; id: string }[] = [];
+  private readonly seqs = new Map<string, number>();
+  private stopped: string | undefined;
+  private readonly started: number;
+  /** Aborted on stop: cancels calls still waiting for their turn (never one already sent). */
+  private readonly halt = new AbortController();
+
+  constructor(
+    private readonly deps: ApplyDeps,
+    private readonly settings: ApplySettings,
+    private readonly index: LedgerIndex,
+  ) {
+    this.started = deps.clock.now().getTime();
+  }
+
+  /** Runs the plan; SIGINT/SIGTERM (settings.signal) stop it like any other stop. */
+  async execute(thePlan: Plan): Promise<void> {
+    const interrupted = () => this.stop('interrupted');
+    this.settings.signal?.addEventListener('abort', interrupted, { once: true });
+    try {
+      if (this.settings.signal?.aborted) this.stop('interrupted');
+      await this.executePlan(thePlan);
+    } finally {
+      this.settings.signal?.removeEventListener('abort', interrupted);
+    }
+  }
+
+  private async executePlan(thePlan: Plan): Promise<void> {
+    const sendable = await this.verify(thePlan);
+    if (this.shouldStop()) {
+      // Nothing was written for these yet: they are simply planned again next run.
+      return;
+    }
+    const batches: Batch[] = [];
+    for (const account of thePlan.accounts) {
+      const items = [...account.to_release, ...(sendable.get(account.account_id) ?? [])];
+      for (let i = 0; i < items.length; i += this.settings.batchSize) {
+        batches.push({
+          account_id: account.account_id,
+          items: items.slice(i, i + this.settings.batchSize),
+          number: batches.length + 1,
+        });
+      }
+    }
+    if (this.settings.dryRun) {
+      for (const b of batches)
+        for (const item of b.items)
+          this.wouldRelease.push({
+            account_id: b.account_id,
+            id: item.request.id,
+            attempt: item.attempt,
+          });
+      return;
+    }
+    await this.release(batches);
+  }
+
+  result(thePlan: Plan): ApplyResult {
+    const done: ApplyResult = {
+      kind: 'done',
+      plan: thePlan,
+      results: this.results,
+      wouldRelease: this.wouldRelease,
+      notStarted: this.notStarted,
+      dryRun: this.settings.dryRun,
+    };
+    if (this.stopped !== undefined) done.stopped = this.stopped;
+    return done;
+  }
+
+  // --- read-back -----------------------------------------------------------------------
+
+  /** Resolves unresolved sends; returns, per account, the ones proven safe to send again. */
+  private async verify(thePlan: Plan): Promise<Map<string, ToRelease[]>> {
+    const sendable = new Map<string, ToRelease[]>();
+    const work = thePlan.accounts.flatMap((a) =>
+      a.to_verify.map((item) => ({ account: a.account_id, item })),
+    );
+    if (work.length > 0)
+      this.deps.log.info(
+        `Reading back ${work.length} message(s) whose last send has no known outcome`,
+      );
+
+    await pool(work, this.settings.concurrency, async ({ account, item }) => {
+      if (this.shouldStop()) return;
+      const finding = await this.readBack(account, item.id, item.priorActs);
+      const attempt = item.why === 'alias' ? 1 : item.record.attempt;
+      const base = { account_id: account, id: item.id, attempt };
+      switch (finding.kind) {
+        case 'released':
+        case 'partial':
+          await this.record(
+            { ...base, state: finding.kind, via: 'readback' },
+            `${item.id}: ${finding.evidence}; recorded as ${finding.kind}`,
+          );
+          return;
+        case 'missing':
+          await this.record(
+            {
+              ...base,
+              state: 'failed',
+              via: 'readback',
+              error: { status: 404, message: 'message not found' },
+            },
+            `${item.id}: not found by the API; recorded as failed`,
+          );
+          return;
+        case 'not-released':
+          if (item.request) {
+            const list = sendable.get(account) ?? [];
+            list.push({ request: item.request, attempt, resume: true, previous: item.record });
+            sendable.set(account, list);
+          } else if (item.record.state === 'pending' || item.record.state === 'unknown') {
+            // No longer requested, and provably never acted on: close it as never sent.
+            await this.record(
+              { ...base, state: 'pending', sent: false, via: 'readback' },
+              `${item.id}: never released and no longer requested`,
+            );
+          }
+          return;
+        case 'unknown':
+          if (finding.rateLimited) this.stop('rate limited while reading messages back');
+          this.deps.log.warn(
+            `${item.id}: still unresolved (${escapeLogText(finding.message, 200)})`,
+          );
+          this.results.push({
+            ...base,
+            state: item.record.state,
+            via: 'readback',
+            error: { message: finding.message },
+          });
+          return;
+      }
+    });
+    return sendable;
+  }
+
+  private async readBack(account: string, id: string, priorActs: number): Promise<ReadBackFinding> {
+    const first = judgeMessage(await this.deps.api.getMessage(account, id, this.halt.signal));
+    if (first) return first;
+    return judgeActionLog(
+      await this.deps.api.getActionLog(account, id, this.halt.signal),
+      priorActs,
+    );
+  }
+
+  /** Records a read-back finding (nothing in dry runs) and reports it. */
+  private async record(
+    r: {
+      account_id: string;
+      id: string;
+      attempt: number;
+      state: LedgerState;
+      via: 'readback';
+      sent?: false;
+      error?: RecordError;
+    },
+    message: string,
+  ): Promise<void> {
+    this.results.push({
+      account_id: r.account_id,
+      id: r.id,
+      state: r.state,
+      attempt: r.attempt,
+      via: r.via,
+      ...(r.error ? { error: r.error } : {}),
+    });
+    this.deps.log.info(message);
+    if (this.settings.dryRun) return;
+    await this.appendOrStop(
+      [
+        this.makeRecord(r.account_id, r.id, r.attempt, r.state, {
+          via: 'readback',
+          ...(r.sent === false ? { sent: false } : {}),
+          ...(r.error ? { error: r.error } : {}),
+        }),
+      ],
+      `the read-back of ${r.id}`,
+    );
+  }
+
+  // --- release -------------------------------------------------------------------------
+
+  private async release(batches: Batch[]): Promise<void> {
+    if (batches.length === 0) return;
+    const total = batches.reduce((n, b) => n + b.items.length, 0);
+    this.deps.log.info(
+      `Releasing ${total} message(s) in ${batches.length} batch(es) of up to ${this.settings.batchSize}`,
+    );
+    const sent = new Set<Batch>();
+
+    // 'run' scope: one durable write for the whole run before the first POST.
+    const pendingWritten =
+      this.settings.pendingScope === 'batch' ||
+      (await this.writeAhead(batches.flatMap((b) => this.pendingRecords(b))));
+
+    let done = 0;
+    await pool(batches, this.settings.concurrency, async (batch) => {
+      if (!pendingWritten || this.shouldStop()) return;
+      if (
+        this.settings.pendingScope === 'batch' &&
+        !(await this.writeAhead(this.pendingRecords(batch)))
+      )
+        return;
+      sent.add(batch);
+      const ids = batch.items.map((i) => i.request.id);
+      const outcome = classifyRelease(
+        ids,
+        await this.deps.api.release(batch.account_id, ids, this.halt.signal),
+      );
+      const attempts = new Map(batch.items.map((i) => [i.request.id, i.attempt]));
+
+      if (outcome.kind === 'not-sent') {
+        this.stop(outcome.reason);
+        await this.closeUnsent(batch, outcome.reason);
+      } else {
+        if (outcome.stop) this.stop(outcome.stop);
+        for (const o of outcome.outcomes)
+          this.results.push(resultOf(batch.account_id, o, attempts.get(o.id) ?? 1));
+        await this.appendOrStop(
+          outcome.outcomes.map((o) =>
+            this.outcomeRecord(batch.account_id, o, attempts.get(o.id) ?? 1),
+          ),
+          `the outcomes of batch ${batch.number}`,
+        );
+      }
+      done += batch.items.length;
+      this.progress(
+        batch,
+        batches.length,
+        done,
+        total,
+        outcome.kind === 'outcomes' ? outcome.outcomes : [],
+      );
+    });
+
+    for (const batch of batches) {
+      if (sent.has(batch)) continue;
+      // Recorded pending by the run-wide write: close them as provably never sent.
+      if (this.settings.pendingScope === 'run' && pendingWritten)
+        await this.closeUnsent(batch, this.stopped ?? 'stopped');
+      else
+        for (const item of batch.items)
+          this.notStarted.push({ account_id: batch.account_id, id: item.request.id });
+    }
+  }
+
+  /** The write-ahead; on failure the run stops and nothing is sent in these records' name. */
+  private async writeAhead(records: LedgerRecord[]): Promise<boolean> {
+    try {
+      await this.deps.store.writeAhead(records);
+      return true;
+    } catch (error) {
+      if (error instanceof LedgerConflictError) throw error;
+      this.stop(`cannot write the pending records (${errorMessage(error)}), so they are not sent`);
+      return false;
+    }
+  }
+
+  /** Appends; on failure stops the run (the pending records stay, read-back resolves them). */
+  private async appendOrStop(records: LedgerRecord[], what: string): Promise<void> {
+    try {
+      await this.deps.store.append(records);
+    } catch (error) {
+      if (error instanceof LedgerConflictError) throw error;
+      this.stop(
+        `cannot record ${what} (${errorMessage(error)}); the next run resolves them by read-back`,
+      );
+    }
+  }
+
+  private pendingRecords(batch: Batch): LedgerRecord[] {
+    return batch.items.map((item) =>
+      this.makeRecord(
+        batch.account_id,
+        item.request.id,
+        item.attempt,
+        'pending',
+        provenanceOf(item.request),
+      ),
+    );
+  }
+
+  private async closeUnsent(batch: Batch, reason: string): Promise<void> {
+    await this.appendOrStop(
+      batch.items.map((item) =>
+        this.makeRecord(batch.account_id, item.request.id, item.attempt, 'pending', {
+          sent: false,
+          error: { message: reason },
+        }),
+      ),
+      `that batch ${batch.number} was not sent`,
+    );
+    for (const item of batch.items) {
+      this.results.push({
+        account_id: batch.account_id,
+        id: item.request.id,
+        state: 'pending',
+        attempt: item.attempt,
+        via: 'not-sent',
+        error: { message: reason },
+      });
+    }
+  }
+
+  private outcomeRecord(account: string, o: IdOutcome, attempt: number): LedgerRecord {
+    const extra: Partial<LedgerRecord> = { via: 'release' };
+    if (o.delivered) extra.delivered = o.delivered;
+    if (o.failed) extra.failed = o.failed;
+    if (o.undelivered) extra.undelivered = o.undelivered;
+    if (o.error) extra.error = o.error;
+    return this.makeRecord(account, o.id, attempt, o.state, extra);
+  }
+
+  private makeRecord(
+    account: string,
+    id: string,
+    attempt: number,
+    state: LedgerState,
+    extra: Partial<LedgerRecord>,
+  ): LedgerRecord {
+    const key = messageKey(account, id);
+    const seq = this.seqs.get(key) ?? nextSeq(this.index, account, id);
+    this.seqs.set(key, seq + 1);
+    const p = this.settings.provenance;
+    const record: LedgerRecord = {
+      v: 1,
+      account_id: account,
+      id,
+      seq,
+      attempt,
+      state,
+      at: this.deps.clock.now().toISOString(),
+      ...extra,
+    };
+    if (p.actor !== undefined) record.actor = p.actor;
+    if (p.commit !== undefined) record.commit = p.commit;
+    if (p.run !== undefined) record.run = p.run;
+    if (p.pull_request !== undefined) record.pull_request = p.pull_request;
+    return record;
+  }
+
+  private progress(
+    batch: Batch,
+    batches: number,
+    done: number,
+    total: number,
+    outcomes: IdOutcome[],
+  ): void {
+    const count = (s: string) => outcomes.filter((o) => o.state === s).length;
+    const elapsed = this.deps.clock.now().getTime() - this.started;
+    const eta =
+      done > 0 && done < total ? ` ETA ${formatDuration((elapsed / done) * (total - done))}` : '';
+    const summary =
+      outcomes.length > 0
+        ? `${count('released')} released, ${count('partial')} partial, ${count('failed')} failed, ${count('unknown')} unknown`
+        : 'not sent';
+    this.deps.log.info(
+      `batch ${batch.number}/${batches} (${batch.account_id}): ${summary}; ${done}/${total} ids done${eta}`,
+    );
+  }
+
+  private shouldStop(): boolean {
+    if (this.stopped !== undefined) return true;
+    if (
+      this.settings.deadline !== undefined &&
+      this.deps.clock.now().getTime() > this.settings.deadline
+    )
+      this.stop('deadline reached');
+    return this.stopped !== undefined;
+  }
+
+  private stop(reason: string): void {
+    if (this.stopped !== undefined) return;
+    this.stopped = reason;
+    this.halt.abort();
+    this.deps.log.warn(`stopping: ${escapeLogText(reason, 300)}; no new batch will start`);
+  }
+}
+
+function provenanceOf(r: ReleaseRequest): Partial<LedgerRecord> {
+  const p: Partial<LedgerRecord> = { reason: r.reason };
+  if (r.ticket !== undefined) p.ticket = r.ticket;
+  if (r.requested_by !== undefined) p.requested_by = r.requested_by;
+  return p;
+}
+
+function resultOf(account: string, o: IdOutcome, attempt: number): RunResult {
+  const r: RunResult = { account_id: account, id: o.id, state: o.state, attempt, via: 'release' };
+  if (o.delivered) r.delivered = o.delivered;
+  if (o.failed) r.failed = o.failed;
+  if (o.undelivered) r.undelivered = o.undelivered;
+  if (o.error) r.error = o.error;
+  return r;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; rejects on the first failure. */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+function errorMessage(error: unknown): string {
+  return escapeLogText(error instanceof Error ? error.message : String(error), 300);
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}

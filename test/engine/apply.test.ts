@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { type ApplySettings, apply } from '../../src/engine/apply.js';
+import { LedgerConflictError } from '../../src/engine/ports.js';
+import { ACCOUNT, messageId, record } from '../support/factories.js';
+import { collectingLogger, FakeApi, fixedClock, MemoryStore } from '../support/memory.js';
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => messageId(i + 1));
+
+function yamlFor(list: string[], extra: Record<string, string> = {}): string {
+  return [
+    'version: 1',
+    `account_id: ${ACCOUNT}`,
+    'releases:',
+    ...list.flatMap((id) => [
+      `  - id: ${id}`,
+      '    reason: false positive',
+      ...(extra[id] ? [`    ${extra[id]}`] : []),
+    ]),
+    '',
+  ].join('\n');
+}
+
+function setup(list: string[], opts: { yaml?: string; store?: MemoryStore } = {}) {
+  const store = opts.store ?? new MemoryStore();
+  const api = new FakeApi(list);
+  const log = collectingLogger();
+  let text = opts.yaml ?? yamlFor(list);
+  const deps = {
+    releases: async () => ({ ok: true as const, text }),
+    releasesPath: 'releases.yaml',
+    store,
+    api,
+    clock: fixedClock(),
+    log,
+  };
+  const settings: ApplySettings = {
+    batchSize: 2,
+    concurrency: 1,
+    dryRun: false,
+    pendingScope: 'batch',
+    accounts: [],
+    provenance: { actor: 'tester', run: 'test-run' },
+  };
+  const run = (over: Partial<ApplySettings> = {}) => apply(deps, { ...settings, ...over });
+  return { store, api, log, run, setYaml: (y: string) => (text = y) };
+}
+
+const done = (r: Awaited<ReturnType<typeof apply>>) => {
+  if (r.kind !== 'done') throw new Error(`expected a done result, got ${JSON.stringify(r)}`);
+  return r;
+};
+
+describe('apply', () => {
+  it('writes each batch as pending before its POST, then records outcomes; a second run sends nothing', async () => {
+    const list = ids(5);
+    const { store, api, run } = setup(list);
+    api.onPost = (posted) => {
+      // The write-ahead has happened: every posted id is pending in the store already.
+      for (const id of posted) expect(store.recordsFor(id).at(-1)?.state).toBe('pending');
+    };
+    const first = done(await run());
+    expect(api.posts).toEqual([list.slice(0, 2), list.slice(2, 4), list.slice(4)]);
+    expect(first.results.map((r) => r.state)).toEqual(Array(5).fill('released'));
+    expect(store.recordsFor(list[0] as string).map((r) => [r.seq, r.state])).toEqual([
+      [1, 'pending'],
+      [2, 'released'],
+    ]);
+    expect(store.recordsFor(list[0] as string)[0]).toMatchObject({
+      reason: 'false positive',
+      actor: 'tester',
+      run: 'test-run',
+    });
+
+    const second = done(await run());
+    expect(api.posts).toHaveLength(3);
+    expect(second.results).toEqual([]);
+    expect([...api.deliveries.values()]).toEqual(Array(5).fill(1));
+  });
+
+  it('sends nothing when the write-ahead fails', async () => {
+    const { store, api, run } = setup(ids(3));
+    store.failNextWriteAhead = new Error('disk full');
+    const r = done(await run());
+    expect(api.posts).toEqual([]);
+    expect(r.stopped).toContain('cannot write the pending records (disk full)');
+    expect(r.notStarted).toHaveLength(3);
+    expect(store.all()).toEqual([]);
+  });
+
+  it('on 429 records the batch as never sent, stops, and the next run sends it without read-back', async () => {
+    const list = ids(4);
+    const { store, api, run } = setup(list);
+    api.script.push('429');
+    const r = done(await run());
+    expect(r.stopped).toMatch(/rate limited/);
+    expect(api.posts).toHaveLength(1);
+    expect(r.results.map((x) => [x.id, x.state, x.via])).toEqual([
+      [list[0], 'pending', 'not-sent'],
+      [list[1], 'pending', 'not-sent'],
+    ]);
+    expect(r.notStarted.map((x) => x.id)).toEqual(list.slice(2));
+    expect(store.recordsFor(list[0] as string).at(-1)).toMatchObject({
+      state: 'pending',
+      sent: false,
+    });
+
+    const next = done(await run());
+    expect(api.gets).toEqual([]); // no read-back needed: the 429 proved nothing was done
+    expect(next.results.every((x) => x.state === 'released')).toBe(true);
+    expect([...api.deliveries.values()]).toEqual(Array(4).fill(1));
+  });
+
+  it('an unreachable API (nothing sent) is recorded as never sent, not unknown', async () => {
+    const { store, api, run } = setup(ids(1));
+    api.script.push('refused');
+    const r = done(await run());
+    expect(r.results[0]).toMatchObject({ state: 'pending', via: 'not-sent' });
+    expect(store.recordsFor(messageId(1)).at(-1)).toMatchObject({ sent: false });
+  });
+
+  it('a lost answer is unknown; the next run reads back and never sends a released message twice', async () => {
+    const list = ids(2);
+    const { api, run } = setup(list);
+    api.script.push('reset-after'); // the server acted, the answer was lost
+    const r = done(await run());
+    expect(r.results.map((x) => x.state)).toEqual(['unknown', 'unknown']);
+    const next = done(await run());
+    expect(api.posts).toHaveLength(1);
+    expect(next.results.map((x) => [x.state, x.via])).toEqual([
+      ['released', 'readback'],
+      ['released', 'readback'],
+    ]);
+    expect([...api.deliveries.values()]).toEqual([1, 1]);
+  });
+
+  it('a timeout before the server acted: read-back proves it still quarantined, so it is sent once more', async () => {
+    const list = ids(1);
+    const { api, run, store } = setup(list);
+    api.script.push('timeout');
+    done(await run());
+    const next = done(await run());
+    expect(api.posts).toEqual([list, list]);
+    expect(next.results).toMatchObject([{ state: 'released', via: 'release', attempt: 1 }]);
+    expect(store.recordsFor(list[0] as string).map((r) => r.state)).toEqual([
+      'pending',
+      'unknown',
+      'pending',
+      'released',
+    ]);
+    expect(api.deliveries.get(list[0] as string)).toBe(1);
+  });
+
+  it('a 401 fails the batch and stops the run before the next one', async () => {
+    const { api, run } = setup(ids(4));
+    api.script.push('401');
+    const r = done(await run());
+    expect(api.posts).toHaveLength(1);
+    expect(r.results.map((x) => x.state)).toEqual(['failed', 'failed']);
+    expect(r.results[0]?.error).toMatchObject({ status: 401, code: 10000 });
+    expect(r.stopped).toMatch(/credentials/);
+    expect(r.notStarted).toHaveLength(2);
+  });
+
+  it('5xx, malformed answers and ids missing from the answer are unknown, never guessed', async () => {
+    const { api, run } = setup(ids(6));
+    api.script.push('500', 'malformed', 'drop-first');
+    const r = done(await run());
+    expect(r.results.map((x) => x.state)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+      'released',
+    ]);
+  });
+
+  it('partial deliveries are held until the entry asks for a retry, which is sent once', async () => {
+    const list = ids(1);
+    const id = list[0] as string;
+    const { api, run, setYaml, store } = setup(list);
+    api.script.push('partial');
+    expect(done(await run()).results[0]?.state).toBe('partial');
+    expect(done(await run()).results).toEqual([]);
+    setYaml(yamlFor(list, { [id]: 'retry: 2' }));
+    const retried = done(await run());
+    expect(retried.results).toMatchObject([{ state: 'released', attempt: 2 }]);
+    expect(done(await run()).results).toEqual([]);
+    expect(api.posts).toHaveLength(2);
+    expect(store.recordsFor(id).map((r) => `${r.state}#${r.attempt}`)).toEqual([
+      'pending#1',
+      'partial#1',
+      'pending#2',
+      'released#2',
+    ]);
+  });
+
+  it('SIGINT: no new batch starts, the one in flight is recorded', async () => {
+    const controller = new AbortController();
+    const { api, run } = setup(ids(6));
+    api.onPost = () => controller.abort();
+    const r = done(await run({ signal: controller.signal }));
+    expect(api.posts).toHaveLength(1);
+    expect(r.results.map((x) => x.state)).toEqual(['released', 'released']);
+    expect(r.notStarted).toHaveLength(4);
+    expect(r.stopped).toBe('interrupted');
+  });
+
+  it("'run' scope: one write-ahead for the run; batches never sent are closed as not sent", async () => {
+    const list = ids(6);
+    const { store, api, run } = setup(list);
+    api.script.push('ok' as never, '429');
+    const r = done(await run({ pendingScope: 'run' }));
+    expect(
+      store.writes.filter((w) => w.kind === 'writeAhead').map((w) => w.records.length),
+    ).toEqual([6]);
+    expect(r.results.map((x) => [x.state, x.via])).toEqual([
+      ['released', 'release'],
+      ['released', 'release'],
+      ['pending', 'not-sent'],
+      ['pending', 'not-sent'],
+      ['pending', 'not-sent'],
+      ['pending', 'not-sent'],
+    ]);
+    const next = done(await run({ pendingScope: 'run' }));
+    expect(next.results.map((x) => x.state)).toEqual(Array(4).fill('released'));
+    expect(api.gets).toEqual([]);
+  });
+
+  it('re-plans when another run moved the ledger, and does not send what it released', async () => {
+    const list = ids(2);
+    const { store, api, run } = setup(list);
+    const original = store.writeAhead.bind(store);
+    let first = true;
+    store.writeAhead = async (records) => {
+      if (first) {
+        first = false;
+        // Another run released the first message meanwhile.
+        store.seed([record({ id: list[0], seq: 1, state: 'released' })]);
+        throw new LedgerConflictError('branch moved');
+      }
+      return original(records);
+    };
+    const r = done(await run({ pendingScope: 'run' }));
+    expect(api.posts).toEqual([[list[1]]]);
+    expect(r.results.map((x) => x.id)).toEqual([list[1]]);
+  });
+
+  it('dry run reads back but sends and writes nothing', async () => {
+    const list = ids(3);
+    const { store, api, run } = setup(list);
+    store.seed([record({ id: list[0], seq: 1, state: 'unknown' })]);
+    const r = done(await run({ dryRun: true }));
+    expect(api.posts).toEqual([]);
+    expect(store.writes).toEqual([]);
+    expect(r.wouldRelease.map((w) => w.id)).toEqual([list[1], list[2], list[0]]);
+  });
+
+  it('refuses an invalid file or a corrupt ledger before any call', async () => {
+    const { api, run, setYaml, store } = setup(ids(1));
+    setYaml('version: 1\nreleases: [oops\n');
+    expect((await run()).kind).toBe('invalid');
+    setYaml(yamlFor(ids(1)));
+    store.lines.set('2026-11.jsonl', ['{broken']);
+    const r = await run();
+    expect(r).toMatchObject({ kind: 'invalid', stage: 'ledger' });
+    expect(api.posts).toEqual([]);
+    expect(api.gets).toEqual([]);
+  });
+});
