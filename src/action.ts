@@ -1,6 +1,6 @@
 // Entry point of the GitHub Action: reads the settings, wires the adapters, runs.
 
-import { runAction } from './action/run.js';
+import { runAction } from './action/main.js';
 import { readSettings } from './action/settings.js';
 import { coreToolkit } from './adapters/actions/core-toolkit.js';
 import { SettingsError } from './adapters/cloudflare/settings.js';
@@ -20,6 +20,7 @@ try {
     github: () =>
       githubClient(settings.githubToken, {
         baseUrl: settings.runner.apiUrl,
+        env: process.env,
         log: {
           info: toolkit.info,
           warn: (m) => toolkit.warning(m),

@@ -15,6 +15,9 @@ function instance(): Ajv2020 {
     removeAdditional: false,
     unicodeRegExp: true,
     validateFormats: false,
+    // Checking our own schemas against the draft's meta-schema costs ~50 ms at every start;
+    // the tests do it once instead (test/core/releases-load.test.ts, ledger tests).
+    validateSchema: false,
   });
   return ajv;
 }

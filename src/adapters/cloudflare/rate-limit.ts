@@ -98,6 +98,11 @@ export interface PacerClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Share of the limit the pacer leaves for the people using the dashboard. */
+export const DEFAULT_RESERVE_SHARE = 0.1;
+/** Request starts per second at most (Cloudflare also limits 200/s per IP). */
+export const DEFAULT_MAX_PER_SECOND = 50;
+
 export interface PacerOptions {
   /** Share of the limit left for others (people in the dashboard). Default 0.1. */
   reserveShare?: number;
@@ -140,9 +145,9 @@ export class Pacer {
     private readonly clock: PacerClock,
     options: PacerOptions = {},
   ) {
-    this.reserveShare = options.reserveShare ?? 0.1;
+    this.reserveShare = options.reserveShare ?? DEFAULT_RESERVE_SHARE;
     this.maxWaitMs = options.maxWaitMs ?? 6 * 60_000;
-    this.minIntervalMs = 1000 / (options.maxPerSecond ?? 50);
+    this.minIntervalMs = 1000 / (options.maxPerSecond ?? DEFAULT_MAX_PER_SECOND);
   }
 
   /**

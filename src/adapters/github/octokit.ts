@@ -1,12 +1,13 @@
 // The GitHub client: Octokit with the pagination, retry and throttling plugins the well-kept
-// actions use, sending over the same undici as the Cloudflare client (one HTTP stack, proxy
-// variables honoured by EnvHttpProxyAgent). Routes are called by name through
-// `octokit.request`, typed by @octokit/types, instead of loading the whole REST table.
+// actions use. Routes are called by name through `octokit.request`, typed by @octokit/types,
+// instead of loading the whole REST table. It sends with Node's built-in fetch, which costs
+// nothing to load; when a proxy is configured (HTTPS_PROXY...), with the same undici as the
+// Cloudflare client, whose EnvHttpProxyAgent honours the proxy variables.
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { type Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '../../engine/ports.js';
 
 const GitHub = Octokit.plugin(paginateRest, retry, throttling);
@@ -17,12 +18,29 @@ export interface GitHubClientOptions {
   log: Logger;
   /** Longest wait accepted for a rate limit before giving up, in seconds. */
   maxRetryAfterSeconds?: number;
-  dispatcher?: Dispatcher;
+  /** The environment, for proxy variables. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+
+/** A fetch through undici's EnvHttpProxyAgent, loaded on first use. */
+function proxiedFetch(): typeof fetch {
+  let ready: Promise<{ send: typeof import('undici').fetch; dispatcher: Dispatcher }> | undefined;
+  return (async (url: string, init: RequestInit) => {
+    ready ??= import('undici').then((u) => ({
+      send: u.fetch,
+      dispatcher: new u.EnvHttpProxyAgent(),
+    }));
+    const { send, dispatcher } = await ready;
+    return send(url, { ...(init as object), dispatcher });
+  }) as unknown as typeof fetch;
 }
 
 export function githubClient(token: string, options: GitHubClientOptions): GitHubClient {
   const maxWait = options.maxRetryAfterSeconds ?? 60;
-  const dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
+  const env = options.env ?? process.env;
+  const proxied = PROXY_VARIABLES.some((name) => (env[name] ?? '') !== '');
   const onLimit =
     (kind: string) =>
     (
@@ -41,10 +59,7 @@ export function githubClient(token: string, options: GitHubClientOptions): GitHu
     auth: token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'quarantine-release',
-    request: {
-      fetch: (url: string, init: RequestInit) =>
-        undiciFetch(url, { ...(init as object), dispatcher }),
-    },
+    ...(proxied ? { request: { fetch: proxiedFetch() } } : {}),
     retry: { retries: 2 },
     throttle: {
       onRateLimit: onLimit('primary'),

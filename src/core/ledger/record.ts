@@ -1,4 +1,5 @@
 // The ledger's record format: one JSON line per state change of one message. Pure.
+import type { ValidateFunction } from 'ajv';
 import ledgerSchema from '../../../schema/ledger.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../diagnostics.js';
 import { compileSchema } from '../schema.js';
@@ -46,7 +47,12 @@ export interface StoredRecord {
   lineNumber: number;
 }
 
-const validateRecord = compileSchema<LedgerRecord>(ledgerSchema);
+// Compiled on first use: commands that never read a ledger do not pay for it.
+let compiled: ValidateFunction<LedgerRecord> | undefined;
+const validator = () => {
+  compiled ??= compileSchema<LedgerRecord>(ledgerSchema);
+  return compiled;
+};
 
 /** Shard file of a UTC month: `2026-11.jsonl`. */
 export const SHARD_NAME = /^([0-9]{4})-(0[1-9]|1[0-2])\.jsonl$/;
@@ -160,6 +166,7 @@ export function parseShard(text: string, file: string): ParsedShard {
       );
       continue;
     }
+    const validateRecord = validator();
     if (!validateRecord(value)) {
       fail(lineNumber, recordProblem(value, validateRecord.errors ?? []));
       continue;
@@ -169,7 +176,7 @@ export function parseShard(text: string, file: string): ParsedShard {
   return { records, errors };
 }
 
-function recordProblem(value: unknown, errors: NonNullable<typeof validateRecord.errors>): string {
+function recordProblem(value: unknown, errors: NonNullable<ValidateFunction['errors']>): string {
   const first = errors[0];
   if (!first) return 'not a valid ledger record';
   if (value !== null && typeof value === 'object' && 'v' in value && value.v !== 1) {

@@ -1,5 +1,5 @@
 // releases.yaml: text in, validated release requests (or located, human errors) out. Pure.
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import releasesSchema from '../../../schema/releases.schema.json' with { type: 'json' };
 import {
   type Diagnostic,
@@ -54,7 +54,12 @@ interface RawFile {
 const ENTRY_KEYS = Object.keys(releasesSchema.$defs.release.properties);
 const TOP_KEYS = Object.keys(releasesSchema.properties);
 
-const validateFile = compileSchema<RawFile>(releasesSchema);
+// Compiled on first use: commands that never read a releases file do not pay for it.
+let compiled: ValidateFunction<RawFile> | undefined;
+const validator = () => {
+  compiled ??= compileSchema<RawFile>(releasesSchema);
+  return compiled;
+};
 
 export function loadReleases(text: string, file: string, limits?: YamlLimits): LoadResult {
   const parsed = parseYaml(text, file, limits);
@@ -77,6 +82,7 @@ export function loadReleases(text: string, file: string, limits?: YamlLimits): L
   }
 
   const errors: Diagnostic[] = [];
+  const validateFile = validator();
   if (!validateFile(value)) {
     for (const error of simplify(validateFile.errors ?? [])) {
       errors.push(schemaDiagnostic(error, value, locate, diag));

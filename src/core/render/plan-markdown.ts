@@ -1,6 +1,6 @@
 // The plan as GitHub markdown, for a pull-request comment or a job summary. Pure.
 // All user text goes through escapeMarkdown; ids are validated and shown as code.
-import { type Diagnostic, formatDiagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
 import type { ReleaseRequest } from '../releases/load.js';
@@ -133,7 +133,12 @@ export function renderDiagnosticsMarkdown(
   title: string,
   max = 50,
 ): string {
-  const shown = errors.slice(0, max).map((d) => `- ${escapeMarkdown(formatDiagnostic(d), 600)}`);
+  // The place is ours (a checked path and numbers); the message may quote hostile text.
+  const shown = errors
+    .slice(0, max)
+    .map(
+      (d) => `- ${codeSpan(`${d.file}:${d.line}:${d.column}`)} ${escapeMarkdown(d.message, 600)}`,
+    );
   const more = errors.length > max ? [`- … and ${errors.length - max} more`] : [];
   return [`### ${title}`, '', ...shown, ...more, ''].join('\n');
 }

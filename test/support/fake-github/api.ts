@@ -29,6 +29,7 @@ const RATE_LIMIT = 1000;
 export class GitHubApi {
   private readonly routes: Route[];
   private readonly log: LoggedRequest[] = [];
+  private readonly listeners: ((request: LoggedRequest) => void)[] = [];
   private readonly rateLimitReset = Math.floor(Date.now() / 1000) + 3600;
   private rateLimitUsed = 0;
 
@@ -43,14 +44,22 @@ export class GitHubApi {
     const at = Date.now();
     const body = parseJson(request.body);
     const reply = this.answer(request, body, at);
-    this.log.push({
+    const entry: LoggedRequest = {
       method: request.method,
       path: request.url.pathname + request.url.search,
       status: reply.status,
       ...(body === undefined ? {} : { body: body.ok ? body.value : request.body }),
       at,
-    });
+    };
+    this.log.push(entry);
+    // Before the reply is written: a test can kill the client after the write took effect
+    // but before the client learns of it.
+    for (const listener of this.listeners) listener({ ...entry });
     return reply;
+  }
+
+  onHandled(listener: (request: LoggedRequest) => void): void {
+    this.listeners.push(listener);
   }
 
   requests(): LoggedRequest[] {

@@ -82,6 +82,8 @@ export interface FakeGitHub {
   ): number;
   requests(): LoggedRequest[];
   resetRequests(): void;
+  /** Called for each request once handled, before its reply is sent. */
+  onHandled(listener: (request: LoggedRequest) => void): void;
   /** The next `count` (default 1) matching authenticated requests answer `fault` instead. */
   failNext(match: FaultMatch, fault: FaultKind, count?: number): void;
   /** The next ref update first sees a concurrent push of these files, so a CAS update 422s. */
@@ -184,6 +186,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       issues.addComment(issueNumber, body, issues.user(user.login, user.type)).id,
     requests: () => api.requests(),
     resetRequests: () => api.resetRequests(),
+    onHandled: (listener) => api.onHandled(listener),
     failNext: (match, fault, count) => faults.failNext(match, fault, count),
     moveBranchBeforeNextRefUpdate: (files, message = 'Concurrent push') =>
       faults.moveBranchBeforeNextRefUpdate(files, message),

@@ -1,0 +1,183 @@
+// On a push to the default branch (or workflow_dispatch): release what the plan says, at
+// most once, committing the ledger to the branch before and after, and report on the merged
+// pull request.
+import { CloudflareClient } from '../adapters/cloudflare/client.js';
+import { Pacer } from '../adapters/cloudflare/rate-limit.js';
+import type { ApiSettings } from '../adapters/cloudflare/settings.js';
+import { listComments } from '../adapters/github/comments.js';
+import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
+import type { LedgerRecord } from '../core/ledger/record.js';
+import { escapeLogText } from '../core/render/escape.js';
+import { planJsonValue } from '../core/render/plan-json.js';
+import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
+import {
+  countStates,
+  type RunReport,
+  renderRunMarkdown,
+  renderRunText,
+  runJsonValue,
+  runSucceeded,
+} from '../core/render/results.js';
+import { apply } from '../engine/apply.js';
+import { systemClock } from '../engine/ports.js';
+import { awaitEarly, type Early } from './early.js';
+import type { ActionDeps } from './main.js';
+import {
+  annotate,
+  repoOf,
+  SUMMARY_PLAN_CHARS,
+  toolkitLogger,
+  updateComments,
+  writeResultsFile,
+} from './report.js';
+import { type ActionSettings, runUrl } from './settings.js';
+
+export async function applyOnBranch(
+  settings: ActionSettings & { cloudflare: ApiSettings },
+  deps: ActionDeps,
+  branch: string,
+  /** The merged pull request of the pushed commit, requested before this module loaded. */
+  mergedPr: Early<number | undefined> | undefined,
+): Promise<void> {
+  const { toolkit } = deps;
+  const log = toolkitLogger(toolkit);
+  const gh = deps.github();
+  const repo = repoOf(settings);
+  const url = runUrl(settings.runner);
+  const store = new GitHubLedgerStore(gh, {
+    ...repo,
+    branch,
+    ledgerDir: settings.ledgerPath,
+    releasesPath: settings.releasesFile,
+    workspace: settings.runner.workspace,
+    log,
+    commitMessage: (kind, records) => commitMessage(kind, records, url),
+  });
+  const sha = /^[0-9a-f]{40}$/.test(settings.runner.sha) ? settings.runner.sha : undefined;
+  const pr = mergedPr ? awaitEarly(mergedPr) : undefined;
+  const pacer = new Pacer({ now: () => Date.now(), sleep: (ms) => systemClock.sleep(ms) });
+  const client = new CloudflareClient({
+    settings: settings.cloudflare,
+    pacer,
+    connections: settings.concurrency + 1,
+  });
+  const controller = new AbortController();
+  // The runner cancels with SIGINT, then SIGTERM 7.5 s later: stop starting batches at once.
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const result = await apply(
+      {
+        releases: () => store.readReleases(),
+        releasesPath: settings.releasesFile,
+        store,
+        api: client,
+        clock: systemClock,
+        log,
+      },
+      {
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
+        dryRun: settings.dryRun,
+        pendingScope: 'run',
+        accounts: settings.accounts,
+        provenance: {
+          ...(settings.runner.actor ? { actor: settings.runner.actor } : {}),
+          ...(sha ? { commit: sha } : {}),
+          ...(url ? { run: url } : {}),
+          ...(pr !== undefined ? { pull_request: pr } : {}),
+        },
+        signal: controller.signal,
+        deadline: Date.now() + 5 * 60 * 60_000,
+      },
+    );
+    if (result.kind === 'invalid') {
+      annotate(toolkit, result.errors);
+      await toolkit.summary(
+        renderDiagnosticsMarkdown(result.errors, 'quarantine-release: nothing was released', 200),
+      );
+      toolkit.setFailed(
+        `${result.errors.length} problem(s) in ${result.stage === 'ledger' ? 'the ledger' : settings.releasesFile}: nothing was released`,
+      );
+      return;
+    }
+
+    toolkit.info(renderRunText(result));
+    const counts = countStates(result.results);
+    for (const [state, n] of Object.entries(counts)) toolkit.setOutput(state, n);
+    toolkit.setOutput('not-started', result.notStarted.length);
+    await writeResultsFile(settings, toolkit, {
+      ...runJsonValue(result),
+      plan: planJsonValue(result.plan),
+    });
+    await toolkit.summary(
+      `## quarantine-release${result.dryRun ? ' (dry run)' : ''}\n\n${renderRunMarkdown(result, 2000)}\n${renderPlanMarkdown(result.plan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file' })}`,
+    );
+
+    if (settings.comment && !result.dryRun) {
+      if (pr === undefined)
+        toolkit.info('Pushed without a pull request: results are in the job summary.');
+      else {
+        const comments = await listComments(gh, repo, pr);
+        const ctx = { file: settings.releasesFile, ...(url ? { runUrl: url } : {}) };
+        await updateComments(
+          toolkit,
+          gh,
+          settings,
+          pr,
+          comments,
+          result.plan,
+          { kind: 'applied', report: result },
+          ctx,
+          touched(result),
+        );
+      }
+    }
+    if (!result.dryRun && !runSucceeded(result)) {
+      toolkit.setFailed(failureSummary(result));
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await client.close();
+  }
+}
+
+function failureSummary(r: RunReport): string {
+  const c = countStates(r.results);
+  const parts = [
+    `${c.partial} partial`,
+    `${c.failed} failed`,
+    `${c.unknown} unknown`,
+    `${c.pending} pending`,
+    `${r.notStarted.length} not started`,
+  ];
+  return `not every message was released (${parts.join(', ')})${r.stopped ? `; stopped: ${escapeLogText(r.stopped, 300)}` : ''}. The ledger records each outcome; see the job summary.`;
+}
+
+/** Accounts this run did something for: only their comments change on merge. */
+function touched(r: RunReport): Set<string> {
+  return new Set([...r.results, ...r.notStarted].map((x) => x.account_id));
+}
+
+function commitMessage(
+  kind: 'pending' | 'outcomes',
+  records: readonly LedgerRecord[],
+  url: string | undefined,
+): string {
+  const ids = new Set(records.map((r) => `${r.account_id}/${r.id}`)).size;
+  let title: string;
+  if (kind === 'pending') title = `quarantine-release: pending release of ${ids} message(s)`;
+  else {
+    const counts = new Map<string, number>();
+    for (const r of records) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+    title = `quarantine-release: outcomes of ${ids} message(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+  }
+  const prs = [...new Set(records.map((r) => r.pull_request).filter((n) => n !== undefined))];
+  const lines = [`${title} [skip ci]`, ''];
+  if (url) lines.push(`Run: ${url}`);
+  if (prs.length > 0) lines.push(`Pull request: ${prs.map((n) => `#${n}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}

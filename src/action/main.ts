@@ -1,0 +1,112 @@
+// What the action does for an event. Kept light on purpose: only settings, the event and
+// the GitHub client are loaded before the first API call; the heavy parts (YAML, schemas,
+// the Cloudflare client, the engine) are imported once it has answered.
+import { readFile } from 'node:fs/promises';
+import { listComments, mergedPullRequestOf, type Repo } from '../adapters/github/comments.js';
+import type { GitHubClient } from '../adapters/github/octokit.js';
+import { escapeLogText } from '../core/render/escape.js';
+import { settled } from './early.js';
+import type { ActionSettings } from './settings.js';
+import type { Toolkit } from './toolkit.js';
+
+export interface ActionDeps {
+  toolkit: Toolkit;
+  github: () => GitHubClient;
+}
+
+export interface EventPayload {
+  pull_request?: {
+    number?: number;
+    head?: { repo?: { full_name?: string } | null };
+    base?: { repo?: { full_name?: string } };
+  };
+  repository?: { default_branch?: string };
+  ref?: string;
+}
+
+export type Decision =
+  | { kind: 'plan'; pr?: number; fork: boolean }
+  | { kind: 'apply'; branch: string }
+  | { kind: 'none'; why: string };
+
+export async function runAction(settings: ActionSettings, deps: ActionDeps): Promise<void> {
+  const { toolkit } = deps;
+  const event = await readEvent(settings.runner.eventPath);
+  const decision = decide(settings, event);
+  toolkit.setOutput('mode', decision.kind);
+  const repo: Repo = { owner: settings.runner.owner, repo: settings.runner.repo };
+
+  if (decision.kind === 'none') {
+    toolkit.info(`quarantine-release: ${decision.why}`);
+    return;
+  }
+  if (decision.kind === 'plan') {
+    const pr = settings.comment && !decision.fork ? decision.pr : undefined;
+    const comments =
+      pr === undefined ? undefined : await settled(listComments(deps.github(), repo, pr));
+    const { planOnPullRequest } = await import('./plan-mode.js');
+    await planOnPullRequest(settings, deps, decision, comments);
+    return;
+  }
+  if (!settings.cloudflare) {
+    toolkit.setFailed(
+      'no Cloudflare credentials: set the input `api-token` (or `api-email` and `api-key`) from a secret',
+    );
+    return;
+  }
+  // The merged pull request of the pushed commit: recorded in the ledger, and its comment updated.
+  const sha = /^[0-9a-f]{40}$/.test(settings.runner.sha) ? settings.runner.sha : undefined;
+  const pr = sha
+    ? await settled(mergedPullRequestOf(deps.github(), repo, sha, decision.branch))
+    : undefined;
+  const { applyOnBranch } = await import('./apply-mode.js');
+  await applyOnBranch({ ...settings, cloudflare: settings.cloudflare }, deps, decision.branch, pr);
+}
+
+/** Which use case an event calls for. Releases happen only on the default branch. */
+export function decide(settings: ActionSettings, event: EventPayload): Decision {
+  const { eventName, ref } = settings.runner;
+  const defaultBranch = event.repository?.default_branch;
+  const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+  const isPr = eventName === 'pull_request' || eventName === 'pull_request_target';
+  const pr = event.pull_request?.number;
+  const headRepo = event.pull_request?.head?.repo?.full_name;
+  const fork =
+    isPr && headRepo !== undefined && headRepo !== event.pull_request?.base?.repo?.full_name;
+
+  if (settings.mode === 'plan') return { kind: 'plan', ...(pr !== undefined ? { pr } : {}), fork };
+  if (settings.mode === 'apply') {
+    if (isPr)
+      return {
+        kind: 'none',
+        why: 'mode `apply` is refused on a pull request: messages are released only after a merge',
+      };
+    if (!branch)
+      return {
+        kind: 'none',
+        why: `mode \`apply\` needs a branch, but the ref is ${escapeLogText(ref, 100)}`,
+      };
+    return { kind: 'apply', branch };
+  }
+  if (isPr) return { kind: 'plan', ...(pr !== undefined ? { pr } : {}), fork };
+  if (eventName === 'push' || eventName === 'workflow_dispatch') {
+    if (branch && defaultBranch && branch === defaultBranch) return { kind: 'apply', branch };
+    return {
+      kind: 'none',
+      why: `${eventName} on ${escapeLogText(ref, 100)}, not the default branch: nothing is released (set mode: plan to see the plan)`,
+    };
+  }
+  return {
+    kind: 'none',
+    why: `the ${escapeLogText(eventName, 50)} event does not plan or apply releases; use pull_request (plan) and push to the default branch or workflow_dispatch (apply)`,
+  };
+}
+
+async function readEvent(path: string | undefined): Promise<EventPayload> {
+  if (!path) return {};
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as EventPayload;
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,105 @@
+// On a pull request: validate, plan, and show the plan (summary, annotations, one comment per
+// account). Never needs Cloudflare write credentials; a fork's read-only token is fine.
+import { join } from 'node:path';
+import { readTextFile } from '../adapters/files/read-input.js';
+import { upsertComment } from '../adapters/github/comments.js';
+import { FileLedgerStore } from '../adapters/ledger/file-store.js';
+import { plan, planTotals } from '../core/plan/plan.js';
+import {
+  findFileComment,
+  fixedComment,
+  type IssueComment,
+  invalidComment,
+} from '../core/render/comment.js';
+import { planJsonValue } from '../core/render/plan-json.js';
+import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
+import { renderPlanText } from '../core/render/plan-text.js';
+import { loadInputs } from '../engine/inputs.js';
+import { awaitEarly, type Early } from './early.js';
+import type { ActionDeps } from './main.js';
+import {
+  annotate,
+  reportWrite,
+  SUMMARY_PLAN_CHARS,
+  toolkitLogger,
+  updateComments,
+  writeResultsFile,
+} from './report.js';
+import { type ActionSettings, runUrl } from './settings.js';
+
+export async function planOnPullRequest(
+  settings: ActionSettings,
+  deps: ActionDeps,
+  d: { pr?: number; fork: boolean },
+  /** The pull request's comments, requested before this module loaded; undefined: no comment. */
+  comments: Early<IssueComment[]> | undefined,
+): Promise<void> {
+  const { toolkit } = deps;
+  const { workspace } = settings.runner;
+  const inputs = await loadInputs(
+    () => readTextFile(join(workspace, settings.releasesFile)),
+    settings.releasesFile,
+    new FileLedgerStore(join(workspace, settings.ledgerPath), toolkitLogger(toolkit)),
+  );
+  const url = runUrl(settings.runner);
+  const ctx = { file: settings.releasesFile, ...(url ? { runUrl: url } : {}) };
+  if (d.fork)
+    toolkit.info(
+      'Pull request from a fork: the token is read-only, so the plan goes to the job summary only.',
+    );
+
+  if (!inputs.ok) {
+    annotate(toolkit, inputs.errors);
+    const what =
+      inputs.stage === 'ledger' ? 'the ledger is corrupt' : `${settings.releasesFile} is invalid`;
+    await toolkit.summary(
+      renderDiagnosticsMarkdown(inputs.errors, `quarantine-release: ${what}`, 200),
+    );
+    if (comments && d.pr !== undefined) {
+      const existing = findFileComment(awaitEarly(comments), settings.commentAuthor);
+      const gh = deps.github();
+      await reportWrite(
+        toolkit,
+        await upsertComment(
+          gh,
+          { owner: settings.runner.owner, repo: settings.runner.repo },
+          d.pr,
+          existing,
+          invalidComment(inputs.errors, ctx),
+        ),
+      );
+    }
+    toolkit.setOutput('to-release', 0);
+    toolkit.setFailed(
+      `${inputs.errors.length} problem(s) in ${inputs.stage === 'ledger' ? 'the ledger' : settings.releasesFile}; nothing can be planned`,
+    );
+    return;
+  }
+
+  const thePlan = plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts });
+  toolkit.info(renderPlanText(thePlan, { file: settings.releasesFile }));
+  await toolkit.summary(
+    `## quarantine-release plan\n\n${renderPlanMarkdown(thePlan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file' })}`,
+  );
+  await writeResultsFile(settings, toolkit, { plan: planJsonValue(thePlan) });
+  toolkit.setOutput('to-release', planTotals(thePlan).to_release);
+
+  if (comments && d.pr !== undefined) {
+    const gh = deps.github();
+    const list = awaitEarly(comments);
+    await updateComments(toolkit, gh, settings, d.pr, list, thePlan, { kind: 'planned' }, ctx);
+    const stale = findFileComment(list, settings.commentAuthor);
+    if (stale && !stale.body?.includes('It reads again')) {
+      await reportWrite(
+        toolkit,
+        await upsertComment(
+          gh,
+          { owner: settings.runner.owner, repo: settings.runner.repo },
+          d.pr,
+          stale,
+          fixedComment(ctx),
+        ),
+      );
+    }
+  }
+}

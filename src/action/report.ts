@@ -1,0 +1,94 @@
+// Reporting shared by the plan and apply modes: annotations, comments, the results file.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Repo, upsertComment } from '../adapters/github/comments.js';
+import type { GitHubClient } from '../adapters/github/octokit.js';
+import { type Diagnostic, formatDiagnostic } from '../core/diagnostics.js';
+import type { Plan } from '../core/plan/plan.js';
+import {
+  accountComment,
+  type CommentStatus,
+  findStickyComment,
+  type IssueComment,
+} from '../core/render/comment.js';
+import { escapeLogText } from '../core/render/escape.js';
+import type { Logger } from '../engine/ports.js';
+import type { ActionSettings } from './settings.js';
+import type { Toolkit } from './toolkit.js';
+
+/** GitHub caps a step's summary at 1 MiB; plans in it stay below that. */
+export const SUMMARY_PLAN_CHARS = 900_000;
+
+export function repoOf(settings: ActionSettings): Repo {
+  return { owner: settings.runner.owner, repo: settings.runner.repo };
+}
+
+export function toolkitLogger(toolkit: Toolkit): Logger {
+  return {
+    info: (m) => toolkit.info(m),
+    warn: (m) => toolkit.warning(m),
+    error: (m) => toolkit.error(m),
+  };
+}
+
+/** One annotation per problem, on its line; the runner shows a limited number, the rest go to the log. */
+export function annotate(toolkit: Toolkit, errors: readonly Diagnostic[]): void {
+  errors.forEach((d, i) => {
+    const message = escapeLogText(d.message, 500);
+    if (i < 50)
+      toolkit.error(message, {
+        file: d.file,
+        line: d.line,
+        column: d.column,
+        title: 'quarantine-release',
+      });
+    else toolkit.info(escapeLogText(formatDiagnostic(d), 600));
+  });
+}
+
+export async function writeResultsFile(
+  settings: ActionSettings,
+  toolkit: Toolkit,
+  value: unknown,
+): Promise<void> {
+  const dir = settings.runner.runnerTemp ?? settings.runner.workspace;
+  const path = join(dir, 'quarantine-release-results.json');
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+  toolkit.setOutput('results-file', path);
+}
+
+export async function reportWrite(
+  toolkit: Toolkit,
+  outcome: Awaited<ReturnType<typeof upsertComment>>,
+): Promise<void> {
+  if (outcome === 'forbidden') {
+    toolkit.warning(
+      'The token may not write comments (read-only token?): the plan is in the job summary.',
+    );
+  }
+}
+
+/** Upserts one comment per account of the plan (only `only` accounts, when given). */
+export async function updateComments(
+  toolkit: Toolkit,
+  gh: GitHubClient,
+  settings: ActionSettings,
+  pr: number,
+  comments: IssueComment[],
+  thePlan: Plan,
+  status: CommentStatus,
+  ctx: { file: string; runUrl?: string },
+  only?: Set<string>,
+): Promise<void> {
+  for (const account of thePlan.accounts) {
+    if (only && !only.has(account.account_id)) continue;
+    const existing = findStickyComment(comments, account.account_id, settings.commentAuthor);
+    // A plan with nothing for an account that never had a comment: stay quiet.
+    const empty = account.to_release.length + account.to_verify.length + account.held.length === 0;
+    if (!existing && empty && status.kind === 'planned') continue;
+    await reportWrite(
+      toolkit,
+      await upsertComment(gh, repoOf(settings), pr, existing, accountComment(account, status, ctx)),
+    );
+  }
+}

@@ -1,0 +1,416 @@
+// The bundled action, run as the runner runs it, against a fake GitHub API and the emulator:
+// plan on pull requests, apply on merge with its two ledger commits, races on the branch, a
+// re-run, a kill between the pending commit and the POST, forks, hijack attempts, limits.
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ActionScenario, actionScenario, NODE24 } from '../support/action.js';
+
+let s: ActionScenario | undefined;
+afterEach(async () => {
+  await s?.close();
+  s = undefined;
+});
+
+const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
+
+/** Octokit sends the ref parameter encoded: heads%2Fmain. */
+const isMainRef = (path: string) => decodeURIComponent(path).endsWith('/git/refs/heads/main');
+
+/** Opens PR #n from a feature branch adding releases.yaml; returns the feature head sha. */
+function openPr(x: ActionScenario, n: number, yaml: string): string {
+  const head = x.gh.commitFiles(
+    `feature-${n}`,
+    { 'releases.yaml': yaml },
+    `Release request ${n}`,
+    'Alice <alice@example.com>',
+  );
+  x.gh.addPullRequest({
+    number: n,
+    head: `feature-${n}`,
+    base: 'main',
+    merged: false,
+    title: `Release request ${n}`,
+    user: 'alice',
+  });
+  return head;
+}
+
+/** Merges PR #n: its files land on main; returns the merge commit sha. */
+function mergePr(x: ActionScenario, n: number, yaml: string): string {
+  const sha = x.gh.commitFiles(
+    'main',
+    { 'releases.yaml': yaml },
+    `Merge pull request #${n}`,
+    'Alice <alice@example.com>',
+  );
+  x.gh.addPullRequest({
+    number: n,
+    head: `feature-${n}`,
+    base: 'main',
+    merged: true,
+    mergeCommitSha: sha,
+    title: 'req',
+    user: 'alice',
+  });
+  return sha;
+}
+
+describe('the action on a pull request (plan)', () => {
+  it('posts one sticky comment per account, writes the summary, and updates the comment in place', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(3);
+    const sha = openPr(s, 7, s.releasesYaml(ids));
+    const r = await s.run({ event: 'pull_request', pr: 7, sha });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ mode: 'plan', 'to-release': '3' });
+    const comments = s.gh.comments(7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.user.login).toBe('github-actions[bot]');
+    expect(comments[0]?.body).toContain(`<!-- quarantine-release account=${s.account} -->`);
+    expect(comments[0]?.body).toContain(
+      '📋 Plan: nothing is released until this pull request is merged',
+    );
+    for (const id of ids) expect(comments[0]?.body).toContain(id);
+    expect(r.summary).toContain('quarantine-release plan');
+    expect(s.releasePosts()).toBe(0);
+    expect(r.github.map((q) => `${q.method} ${q.path.split('?')[0]}`)).toEqual([
+      'GET /repos/octo-org/mail-releases/issues/7/comments',
+      'POST /repos/octo-org/mail-releases/issues/7/comments',
+    ]);
+
+    // The author adds a message: the same comment is edited, no second one appears.
+    const more = s.quarantined(4);
+    const sha2 = s.gh.commitFiles(
+      'feature-7',
+      { 'releases.yaml': s.releasesYaml(more) },
+      'one more',
+    );
+    const again = await s.run({ event: 'pull_request', pr: 7, sha: sha2 });
+    expect(again.code).toBe(0);
+    expect(s.gh.comments(7)).toHaveLength(1);
+    expect(s.gh.comments(7)[0]?.body).toContain(more[3]);
+    expect(again.github.filter((q) => q.method === 'PATCH')).toHaveLength(1);
+  });
+
+  it('annotates each problem of an invalid file on its exact line and fails, with no Cloudflare call', async () => {
+    s = await actionScenario();
+    const yaml = `version: 1\naccount_id: ${s.account}\nreleases:\n  - id: 123456789012345678901234\n    reason: x\n  - id: ${s.quarantined(1)[0]}\n    reasn: y\n`;
+    const sha = openPr(s, 3, yaml);
+    const r = await s.run({ event: 'pull_request', pr: 3, sha });
+    expect(r.code).toBe(1);
+    expect(
+      r.annotations
+        .filter((a) => a.level === 'error' && a.file)
+        .map((a) => [a.file, a.line, a.col]),
+    ).toEqual([
+      ['releases.yaml', 4, 9],
+      ['releases.yaml', 6, 5],
+      ['releases.yaml', 7, 5],
+    ]);
+    expect(r.annotations[0]?.message).toContain('quote it');
+    expect(r.stdout).toMatch(/::error::.*problem\(s\) in releases\.yaml; nothing can be planned/);
+    const comments = s.gh.comments(3);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body.startsWith('<!-- quarantine-release file -->')).toBe(true);
+    expect(r.summary).toContain('releases.yaml:4:9');
+    expect(s.emulator.truth().requests).toEqual([]);
+
+    // Fixed: the same comment says so, and the plan comment appears.
+    const fixed = s.gh.commitFiles(
+      'feature-3',
+      { 'releases.yaml': s.releasesYaml(s.quarantined(1)) },
+      'fix',
+    );
+    const ok = await s.run({ event: 'pull_request', pr: 3, sha: fixed });
+    expect(ok.code).toBe(0);
+    const after = s.gh.comments(3);
+    expect(after).toHaveLength(2);
+    expect(after[0]?.body).toContain('It reads again');
+  });
+
+  it('a fork pull request (read-only token, no secrets) still plans: summary only, no failure', async () => {
+    s = await actionScenario();
+    const sha = openPr(s, 9, s.releasesYaml(s.quarantined(2)));
+    s.gh.setReadOnlyToken(true);
+    const r = await s.run({
+      event: 'pull_request',
+      pr: 9,
+      sha,
+      fork: true,
+      inputs: { 'api-token': '' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.github).toEqual([]);
+    expect(r.summary).toContain('To release (2)');
+    expect(r.stdout).toContain('Pull request from a fork');
+  });
+
+  it('a read-only token that is not a fork: the comment is refused, the run warns and succeeds', async () => {
+    s = await actionScenario();
+    const sha = openPr(s, 4, s.releasesYaml(s.quarantined(1)));
+    s.gh.setReadOnlyToken(true);
+    const r = await s.run({ event: 'pull_request', pr: 4, sha });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.annotations.map((a) => a.level)).toContain('warning');
+    expect(s.gh.comments(4)).toEqual([]);
+  });
+
+  it('never edits a comment by someone else that carries the marker', async () => {
+    s = await actionScenario();
+    const sha = openPr(s, 5, s.releasesYaml(s.quarantined(1)));
+    const fake = `<!-- quarantine-release account=${s.account} -->\nApproved, release everything!`;
+    s.gh.addComment(5, fake, { login: 'mallory', type: 'User' });
+    const r = await s.run({ event: 'pull_request', pr: 5, sha });
+    expect(r.code).toBe(0);
+    const comments = s.gh.comments(5);
+    expect(comments).toHaveLength(2);
+    expect(comments[0]?.body).toBe(fake);
+    expect(comments[1]?.user.login).toBe(BOT.login);
+  });
+
+  it('keeps a huge plan under the comment limit, pointing to the job summary', async () => {
+    s = await actionScenario({ emulator: { messagesPerAccount: 3000 } });
+    const ids = s.quarantined(1200);
+    const sha = openPr(s, 11, s.releasesYaml(ids));
+    const r = await s.run({ event: 'pull_request', pr: 11, sha });
+    expect(r.code, r.stderr).toBe(0);
+    const body = s.gh.comments(11)[0]?.body ?? '';
+    expect(body.length).toBeLessThanOrEqual(60_000);
+    expect(body).toContain('more not shown here; see the job summary');
+    expect(r.summary).toContain(ids[1199]);
+  });
+
+  it('runs on Node 24, the runner’s version, as well as on Node 20', async () => {
+    s = await actionScenario();
+    const sha = openPr(s, 12, s.releasesYaml(s.quarantined(1)));
+    const r = await s.run({ event: 'pull_request', pr: 12, sha, node: NODE24 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(s.gh.comments(12)).toHaveLength(1);
+  });
+
+  it('does nothing, with a clear message, on an event it does not handle', async () => {
+    s = await actionScenario();
+    const r = await s.run({ event: 'schedule' });
+    expect(r.code).toBe(0);
+    expect(r.outputs.mode).toBe('none');
+    expect(r.stdout).toContain('the schedule event does not plan or apply releases');
+    expect(r.github).toEqual([]);
+  });
+});
+
+describe('the action on merge (apply)', () => {
+  it('commits pending before the POST, then the outcomes, and reports on the merged pull request', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(3);
+    const yaml = s.releasesYaml(ids);
+    const prHead = openPr(s, 21, yaml);
+    await s.run({ event: 'pull_request', pr: 21, sha: prHead });
+    const merge = mergePr(s, 21, yaml);
+
+    const originalHead = s.gh.headSha('main');
+    const r = await s.run({ event: 'push', sha: merge });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    // The pending commit was on the branch before the release request left.
+    const refUpdates = r.github.filter((q) => q.method === 'PATCH' && isMainRef(q.path));
+    expect(refUpdates.map((q) => q.status)).toEqual([200, 200]);
+    const post = s.emulator.truth().requests.find((q) => q.method === 'POST');
+    expect(refUpdates[0]?.at).toBeLessThanOrEqual(Date.parse(post?.at ?? ''));
+    expect(refUpdates[1]?.at).toBeGreaterThanOrEqual(Date.parse(post?.at ?? ''));
+    expect(r.outputs).toMatchObject({
+      mode: 'apply',
+      released: '3',
+      partial: '0',
+      failed: '0',
+      unknown: '0',
+      pending: '0',
+    });
+
+    const history = s.gh.commits('main');
+    expect(history[0]?.message).toMatch(
+      /^quarantine-release: outcomes of 3 message\(s\): 3 released \[skip ci\]/,
+    );
+    expect(history[1]?.message).toMatch(
+      /^quarantine-release: pending release of 3 message\(s\) \[skip ci\]/,
+    );
+    expect(history[1]?.message).toContain('Pull request: #21');
+    expect(history[1]?.message).toContain(
+      'Run: https://github.com/octo-org/mail-releases/actions/runs/',
+    );
+    expect(history[2]?.sha).toBe(originalHead);
+
+    const lines = s.ledgerLines();
+    expect(lines.map((l) => [l.id, l.state])).toEqual([
+      ...ids.map((id) => [id, 'pending']),
+      ...ids.map((id) => [id, 'released']),
+    ]);
+    expect(lines[0]).toMatchObject({
+      pull_request: 21,
+      commit: merge,
+      actor: 'octocat',
+      ticket: 'SEC-7',
+    });
+    expect([...s.deliveries().values()]).toEqual([1, 1, 1]);
+
+    // The PR's comment now carries the results, edited in place.
+    const comments = s.gh.comments(21);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain('✅ Applied on merge');
+    expect(comments[0]?.body).toContain('3 released');
+    expect(r.summary).toContain('**Result:** 3 released');
+    // GitHub calls stay few and constant in the number of messages.
+    expect(r.github.length).toBeLessThanOrEqual(12);
+  });
+
+  it('the number of GitHub calls does not grow with the number of messages', async () => {
+    s = await actionScenario({ emulator: { messagesPerAccount: 800 } });
+    const few = s.quarantined(2);
+    const many = s.quarantined(250);
+    const first = await s.run({ event: 'push', sha: mergePr(s, 31, s.releasesYaml(few)) });
+    const second = await s.run({ event: 'push', sha: mergePr(s, 32, s.releasesYaml(many)) });
+    expect(first.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.outputs.released).toBe('248');
+    expect(second.github.length).toBe(first.github.length);
+    expect(second.github.length).toBeLessThanOrEqual(12);
+  });
+
+  it('a re-run releases nothing and commits nothing', async () => {
+    s = await actionScenario();
+    const merge = mergePr(s, 22, s.releasesYaml(s.quarantined(2)));
+    expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
+    const commits = s.gh.commits('main').length;
+    const again = await s.run({ event: 'push', sha: merge });
+    expect(again.code).toBe(0);
+    expect(s.gh.commits('main')).toHaveLength(commits);
+    expect(s.releasePosts()).toBe(1);
+    expect(again.outputs.released).toBe('0');
+  });
+
+  it('the branch moves between read and write: re-read, re-plan, commit on the new head', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(2);
+    const merge = mergePr(s, 23, s.releasesYaml(ids));
+    s.gh.moveBranchBeforeNextRefUpdate(
+      { 'docs/notes.md': 'someone else pushed\n' },
+      'Unrelated push',
+    );
+    const r = await s.run({ event: 'push', sha: merge });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('the ledger moved while this run was writing');
+    expect(s.gh.readFile('docs/notes.md')).toBe('someone else pushed\n');
+    expect(s.ledgerLines().map((l) => l.state)).toEqual([
+      'pending',
+      'pending',
+      'released',
+      'released',
+    ]);
+    expect([...s.deliveries().values()]).toEqual([1, 1]);
+  });
+
+  it('another run released the same message meanwhile: it is not sent again', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(2);
+    const merge = mergePr(s, 24, s.releasesYaml(ids));
+    // The concurrent push is another run's ledger commit: the first message is released.
+    const line = JSON.stringify({
+      v: 1,
+      account_id: s.account,
+      id: ids[0],
+      seq: 1,
+      attempt: 1,
+      state: 'released',
+      at: '2026-11-24T10:00:00.000Z',
+      via: 'release',
+    });
+    s.gh.moveBranchBeforeNextRefUpdate(
+      { 'releases.ledger/2026-11.jsonl': `${line}\n` },
+      'other run',
+    );
+    const r = await s.run({ event: 'push', sha: merge });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(s.deliveries().get(ids[0] as string)).toBeUndefined();
+    expect(s.deliveries().get(ids[1] as string)).toBe(1);
+    expect(r.outputs.released).toBe('1');
+  });
+
+  it('killed after the pending commit landed, before the POST: the next run verifies instead of re-sending blindly', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(2);
+    const merge = mergePr(s, 25, s.releasesYaml(ids));
+    let child: import('node:child_process').ChildProcess | undefined;
+    s.gh.onHandled((req) => {
+      // The pending commit is on the branch; the action dies before it hears so.
+      if (req.method === 'PATCH' && req.status === 200 && isMainRef(req.path))
+        child?.kill('SIGKILL');
+    });
+    const killed = await s.run({ event: 'push', sha: merge, onStart: (c) => (child = c) });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(s.releasePosts()).toBe(0);
+    expect(s.ledgerLines().map((l) => l.state)).toEqual(['pending', 'pending']);
+
+    child = undefined;
+    const next = await s.run({ event: 'push', sha: merge });
+    expect(next.code, next.stderr + next.stdout).toBe(0);
+    expect(next.stdout).toContain('Reading back 2 message(s)');
+    expect([...s.deliveries().values()]).toEqual([1, 1]);
+    expect(s.releasePosts()).toBe(1);
+    expect(s.ledgerLines().map((l) => l.state)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+      'released',
+      'released',
+    ]);
+  });
+
+  it('a direct push without a pull request applies and reports in the summary only', async () => {
+    s = await actionScenario();
+    const sha = s.gh.commitFiles(
+      'main',
+      { 'releases.yaml': s.releasesYaml(s.quarantined(1)) },
+      'direct push',
+    );
+    const r = await s.run({ event: 'push', sha });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Pushed without a pull request');
+    expect(r.outputs.released).toBe('1');
+  });
+
+  it('a secondary rate limit on the comment is waited out and retried', async () => {
+    s = await actionScenario();
+    const merge = mergePr(s, 26, s.releasesYaml(s.quarantined(1)));
+    s.gh.failNext({ method: 'POST', pathPrefix: '/issues/26/comments' }, 'secondary-rate-limit');
+    const r = await s.run({ event: 'push', sha: merge });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(s.gh.comments(26)).toHaveLength(1);
+    expect(r.annotations.some((a) => a.message.includes('secondary rate limit'))).toBe(true);
+  });
+
+  it('refuses to release with an invalid file on the branch: annotations, no Cloudflare call, no commit', async () => {
+    s = await actionScenario();
+    const sha = s.gh.commitFiles(
+      'main',
+      { 'releases.yaml': 'version: 1\nreleases: [\n' },
+      'broken',
+    );
+    const commits = s.gh.commits('main').length;
+    const r = await s.run({ event: 'push', sha });
+    expect(r.code).toBe(1);
+    expect(r.annotations[0]).toMatchObject({ level: 'error', file: 'releases.yaml' });
+    expect(s.emulator.truth().requests).toEqual([]);
+    expect(s.gh.commits('main')).toHaveLength(commits);
+  });
+
+  it('refuses mode apply on a pull request, and apply without Cloudflare credentials', async () => {
+    s = await actionScenario();
+    const sha = openPr(s, 27, s.releasesYaml(s.quarantined(1)));
+    const pr = await s.run({ event: 'pull_request', pr: 27, sha, inputs: { mode: 'apply' } });
+    expect(pr.code).toBe(0);
+    expect(pr.stdout).toContain('mode `apply` is refused on a pull request');
+    const merge = mergePr(s, 27, s.releasesYaml(s.quarantined(1)));
+    const noCreds = await s.run({ event: 'push', sha: merge, inputs: { 'api-token': '' } });
+    expect(noCreds.code).toBe(1);
+    expect(noCreds.stdout).toContain('no Cloudflare credentials');
+    expect(s.releasePosts()).toBe(0);
+  });
+});
