@@ -7,17 +7,20 @@ import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { listComments } from '../adapters/github/comments.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
+import { type IssueComment, parseMarker } from '../core/render/comment.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
 import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
 import {
   countStates,
   type RunReport,
+  refusedOf,
   renderRunMarkdown,
   renderRunText,
   runJsonValue,
   runSucceeded,
 } from '../core/render/results.js';
+import type { FingerprintBasis } from '../core/safety/review.js';
 import { apply } from '../engine/apply.js';
 import { systemClock } from '../engine/ports.js';
 import { awaitEarly, type Early } from './early.js';
@@ -38,6 +41,7 @@ export async function applyOnBranch(
   branch: string,
   /** The merged pull request of the pushed commit, requested before this module loaded. */
   mergedPr: Early<number | undefined> | undefined,
+  redact: boolean,
 ): Promise<void> {
   const { toolkit } = deps;
   const log = toolkitLogger(toolkit);
@@ -55,7 +59,18 @@ export async function applyOnBranch(
   });
   const sha = /^[0-9a-f]{40}$/.test(settings.runner.sha) ? settings.runner.sha : undefined;
   const pr = mergedPr ? awaitEarly(mergedPr) : undefined;
-  const pacer = new Pacer({ now: () => Date.now(), sleep: (ms) => systemClock.sleep(ms) });
+  // The plan a person reviewed: the fingerprint in our own comment on the merged pull request.
+  const comments = pr !== undefined ? await listComments(gh, repo, pr) : [];
+  const expected = reviewedFingerprints(comments, settings.commentAuthor);
+  if (pr !== undefined && expected.size === 0) {
+    toolkit.warning(
+      `No reviewed plan was found on pull request #${pr}: applying the plan as it is now.`,
+    );
+  }
+  const pacer = new Pacer({
+    now: () => Date.now(),
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+  });
   const client = new CloudflareClient({
     settings: settings.cloudflare,
     pacer,
@@ -91,6 +106,7 @@ export async function applyOnBranch(
         },
         signal: controller.signal,
         deadline: Date.now() + 5 * 60 * 60_000,
+        review: { ...settings.review, ...(expected.size > 0 ? { expected } : {}) },
       },
     );
     if (result.kind === 'invalid') {
@@ -108,20 +124,25 @@ export async function applyOnBranch(
     const counts = countStates(result.results);
     for (const [state, n] of Object.entries(counts)) toolkit.setOutput(state, n);
     toolkit.setOutput('not-started', result.notStarted.length);
+    toolkit.setOutput('refused', refusedOf(result).length);
     await writeResultsFile(settings, toolkit, {
       ...runJsonValue(result),
       plan: planJsonValue(result.plan),
     });
     await toolkit.summary(
-      `## quarantine-release${result.dryRun ? ' (dry run)' : ''}\n\n${renderRunMarkdown(result, 2000)}\n${renderPlanMarkdown(result.plan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file' })}`,
+      `## quarantine-release${result.dryRun ? ' (dry run)' : ''}\n\n${renderRunMarkdown(result, 2000)}\n${renderPlanMarkdown(result.plan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
     );
 
     if (settings.comment && !result.dryRun) {
       if (pr === undefined)
         toolkit.info('Pushed without a pull request: results are in the job summary.');
       else {
-        const comments = await listComments(gh, repo, pr);
-        const ctx = { file: settings.releasesFile, ...(url ? { runUrl: url } : {}) };
+        const ctx = { file: settings.releasesFile, redact, ...(url ? { runUrl: url } : {}) };
+        // A refused run shows why and the plan as it is now (its fingerprint with it): a new
+        // run, once someone has looked at it, releases that plan.
+        const status = result.blocked
+          ? { kind: 'refused' as const, reason: result.blocked }
+          : { kind: 'applied' as const, report: result };
         await updateComments(
           toolkit,
           gh,
@@ -129,9 +150,9 @@ export async function applyOnBranch(
           pr,
           comments,
           result.plan,
-          { kind: 'applied', report: result },
+          status,
           ctx,
-          touched(result),
+          result.blocked ? undefined : touched(result),
         );
       }
     }
@@ -145,7 +166,23 @@ export async function applyOnBranch(
   }
 }
 
+/** Per account, the fingerprint our comment carried (comments by others are ignored). */
+function reviewedFingerprints(
+  comments: readonly IssueComment[],
+  author: string,
+): Map<string, { fingerprint: string; basis: FingerprintBasis }> {
+  const out = new Map<string, { fingerprint: string; basis: FingerprintBasis }>();
+  for (const c of comments) {
+    if (c.user?.login !== author) continue;
+    const marker = parseMarker(c.body ?? '');
+    if (marker?.plan) out.set(marker.account, marker.plan);
+  }
+  return out;
+}
+
 function failureSummary(r: RunReport): string {
+  if (r.blocked) return `nothing was released: ${escapeLogText(r.blocked, 500)}`;
+  const refused = refusedOf(r).length;
   const c = countStates(r.results);
   const parts = [
     `${c.partial} partial`,
@@ -153,13 +190,14 @@ function failureSummary(r: RunReport): string {
     `${c.unknown} unknown`,
     `${c.pending} pending`,
     `${r.notStarted.length} not started`,
+    `${refused} refused`,
   ];
   return `not every message was released (${parts.join(', ')})${r.stopped ? `; stopped: ${escapeLogText(r.stopped, 300)}` : ''}. The ledger records each outcome; see the job summary.`;
 }
 
 /** Accounts this run did something for: only their comments change on merge. */
 function touched(r: RunReport): Set<string> {
-  return new Set([...r.results, ...r.notStarted].map((x) => x.account_id));
+  return new Set([...r.results, ...r.notStarted, ...refusedOf(r)].map((x) => x.account_id));
 }
 
 function commitMessage(

@@ -20,13 +20,21 @@ export interface EventPayload {
     head?: { repo?: { full_name?: string } | null };
     base?: { repo?: { full_name?: string } };
   };
-  repository?: { default_branch?: string };
+  repository?: { default_branch?: string; private?: boolean; visibility?: string };
   ref?: string;
+}
+
+/** Public repositories (or unknown visibility) show no subjects or addresses. */
+export function shouldRedact(setting: 'auto' | boolean, event: EventPayload): boolean {
+  if (setting !== 'auto') return setting;
+  const r = event.repository;
+  return !(r?.private === true || r?.visibility === 'private' || r?.visibility === 'internal');
 }
 
 export type Decision =
   | { kind: 'plan'; pr?: number; fork: boolean }
   | { kind: 'apply'; branch: string }
+  | { kind: 'check'; branch: string }
   | { kind: 'none'; why: string };
 
 export async function runAction(settings: ActionSettings, deps: ActionDeps): Promise<void> {
@@ -45,7 +53,24 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
     const comments =
       pr === undefined ? undefined : await settled(listComments(deps.github(), repo, pr));
     const { planOnPullRequest } = await import('./plan-mode.js');
-    await planOnPullRequest(settings, deps, decision, comments);
+    await planOnPullRequest(
+      settings,
+      deps,
+      decision,
+      comments,
+      shouldRedact(settings.redact, event),
+    );
+    return;
+  }
+  if (decision.kind === 'check') {
+    if (!settings.cloudflare) {
+      toolkit.setFailed(
+        'no Cloudflare credentials: set the input `api-token` (a read-only token is enough) from a secret',
+      );
+      return;
+    }
+    const { checkBranch } = await import('./check-mode.js');
+    await checkBranch({ ...settings, cloudflare: settings.cloudflare }, deps, decision.branch);
     return;
   }
   if (!settings.cloudflare) {
@@ -60,7 +85,13 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
     ? await settled(mergedPullRequestOf(deps.github(), repo, sha, decision.branch))
     : undefined;
   const { applyOnBranch } = await import('./apply-mode.js');
-  await applyOnBranch({ ...settings, cloudflare: settings.cloudflare }, deps, decision.branch, pr);
+  await applyOnBranch(
+    { ...settings, cloudflare: settings.cloudflare },
+    deps,
+    decision.branch,
+    pr,
+    shouldRedact(settings.redact, event),
+  );
 }
 
 /** Which use case an event calls for. Releases happen only on the default branch. */
@@ -75,6 +106,12 @@ export function decide(settings: ActionSettings, event: EventPayload): Decision 
     isPr && headRepo !== undefined && headRepo !== event.pull_request?.base?.repo?.full_name;
 
   if (settings.mode === 'plan') return { kind: 'plan', ...(pr !== undefined ? { pr } : {}), fork };
+  if (settings.mode === 'check' || (settings.mode === 'auto' && eventName === 'schedule')) {
+    if (isPr) return { kind: 'none', why: 'the drift check does not run on pull requests' };
+    const target = branch ?? defaultBranch;
+    if (!target) return { kind: 'none', why: 'the drift check needs a branch' };
+    return { kind: 'check', branch: target };
+  }
   if (settings.mode === 'apply') {
     if (isPr)
       return {
@@ -98,7 +135,7 @@ export function decide(settings: ActionSettings, event: EventPayload): Decision 
   }
   return {
     kind: 'none',
-    why: `the ${escapeLogText(eventName, 50)} event does not plan or apply releases; use pull_request (plan) and push to the default branch or workflow_dispatch (apply)`,
+    why: `the ${escapeLogText(eventName, 50)} event does not plan or apply releases; use pull_request (plan), push to the default branch or workflow_dispatch (apply), and schedule (drift check)`,
   };
 }
 

@@ -1,10 +1,12 @@
 // On a pull request: validate, plan, and show the plan (summary, annotations, one comment per
 // account). Never needs Cloudflare write credentials; a fork's read-only token is fine.
 import { join } from 'node:path';
+import { CloudflareClient } from '../adapters/cloudflare/client.js';
+import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import { readTextFile } from '../adapters/files/read-input.js';
 import { upsertComment } from '../adapters/github/comments.js';
 import { FileLedgerStore } from '../adapters/ledger/file-store.js';
-import { plan, planTotals } from '../core/plan/plan.js';
+import { type Plan, plan, planTotals } from '../core/plan/plan.js';
 import {
   findFileComment,
   fixedComment,
@@ -15,6 +17,8 @@ import { planJsonValue } from '../core/render/plan-json.js';
 import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
 import { renderPlanText } from '../core/render/plan-text.js';
 import { loadInputs } from '../engine/inputs.js';
+import { systemClock } from '../engine/ports.js';
+import { reviewedPlan } from '../engine/review.js';
 import { awaitEarly, type Early } from './early.js';
 import type { ActionDeps } from './main.js';
 import {
@@ -33,6 +37,7 @@ export async function planOnPullRequest(
   d: { pr?: number; fork: boolean },
   /** The pull request's comments, requested before this module loaded; undefined: no comment. */
   comments: Early<IssueComment[]> | undefined,
+  redact: boolean,
 ): Promise<void> {
   const { toolkit } = deps;
   const { workspace } = settings.runner;
@@ -42,7 +47,7 @@ export async function planOnPullRequest(
     new FileLedgerStore(join(workspace, settings.ledgerPath), toolkitLogger(toolkit)),
   );
   const url = runUrl(settings.runner);
-  const ctx = { file: settings.releasesFile, ...(url ? { runUrl: url } : {}) };
+  const ctx = { file: settings.releasesFile, redact, ...(url ? { runUrl: url } : {}) };
   if (d.fork)
     toolkit.info(
       'Pull request from a fork: the token is read-only, so the plan goes to the job summary only.',
@@ -76,13 +81,40 @@ export async function planOnPullRequest(
     return;
   }
 
-  const thePlan = plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts });
-  toolkit.info(renderPlanText(thePlan, { file: settings.releasesFile }));
+  // With a Cloudflare token the plan shows each message and refuses what may not go;
+  // without one (forks, or by choice) apply checks every message on merge.
+  const client = settings.cloudflare
+    ? new CloudflareClient({
+        settings: settings.cloudflare,
+        pacer: new Pacer({
+          now: () => Date.now(),
+          sleep: (ms, signal) => systemClock.sleep(ms, signal),
+        }),
+      })
+    : undefined;
+  let thePlan: Plan;
+  try {
+    thePlan = await reviewedPlan(
+      plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts }),
+      client,
+      {
+        lookupBudget: settings.review.lookupBudget,
+        guarded: settings.review.guarded,
+        now: Date.now(),
+        log: toolkitLogger(toolkit),
+      },
+    );
+  } finally {
+    await client?.close();
+  }
+  toolkit.info(renderPlanText(thePlan, { file: settings.releasesFile, redact }));
   await toolkit.summary(
-    `## quarantine-release plan\n\n${renderPlanMarkdown(thePlan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file' })}`,
+    `## quarantine-release plan\n\n${renderPlanMarkdown(thePlan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
   );
   await writeResultsFile(settings, toolkit, { plan: planJsonValue(thePlan) });
-  toolkit.setOutput('to-release', planTotals(thePlan).to_release);
+  const totals = planTotals(thePlan);
+  toolkit.setOutput('to-release', totals.to_release);
+  toolkit.setOutput('refused', totals.refused);
 
   if (comments && d.pr !== undefined) {
     const gh = deps.github();
@@ -101,5 +133,10 @@ export async function planOnPullRequest(
         ),
       );
     }
+  }
+  if (totals.refused > 0) {
+    toolkit.setFailed(
+      `${totals.refused} message(s) refused (see the plan): they will not be released as the file stands`,
+    );
   }
 }

@@ -3,7 +3,7 @@
 import { type ApiSettings, apiSettings, SettingsError } from '../adapters/cloudflare/settings.js';
 import { isAccountId } from '../core/ids.js';
 
-export type Mode = 'auto' | 'plan' | 'apply';
+export type Mode = 'auto' | 'plan' | 'apply' | 'check';
 
 export interface ActionSettings {
   releasesFile: string;
@@ -18,6 +18,14 @@ export interface ActionSettings {
   comment: boolean;
   commentAuthor: string;
   dryRun: boolean;
+  /** 'auto': hide subjects and addresses unless the repository is private. */
+  redact: 'auto' | boolean;
+  review: {
+    lookupBudget: number;
+    guarded: string[];
+    maxReleases: number;
+    force: boolean;
+  };
   runner: RunnerContext;
 }
 
@@ -116,6 +124,16 @@ export function readSettings(env: Env): ActionSettings {
     comment: bool(env, 'comment', true),
     commentAuthor: input(env, 'comment-author') || 'github-actions[bot]',
     dryRun: bool(env, 'dry-run', false),
+    redact:
+      input(env, 'redact') === '' || input(env, 'redact') === 'auto'
+        ? 'auto'
+        : bool(env, 'redact', true),
+    review: {
+      lookupBudget: int(env, 'lookup-budget', 300, 1, 100_000),
+      guarded: guardedInput(env),
+      maxReleases: int(env, 'max-releases', 1000, 1, 1_000_000),
+      force: bool(env, 'force', false),
+    },
     runner: {
       eventName: env.GITHUB_EVENT_NAME ?? '',
       eventPath: env.GITHUB_EVENT_PATH,
@@ -132,6 +150,35 @@ export function readSettings(env: Env): ActionSettings {
       runnerTemp: env.RUNNER_TEMP,
     },
   };
+}
+
+const DISPOSITIONS = [
+  'MALICIOUS',
+  'MALICIOUS-BEC',
+  'SUSPICIOUS',
+  'SPOOF',
+  'SPAM',
+  'BULK',
+  'ENCRYPTED',
+  'EXTERNAL',
+  'UNKNOWN',
+  'NONE',
+];
+
+function guardedInput(env: Env): string[] {
+  const list = (input(env, 'require-acknowledgement') || 'MALICIOUS,MALICIOUS-BEC,SPOOF')
+    .split(/[\s,]+/)
+    .map((d) => d.toUpperCase())
+    .filter((d) => d !== '');
+  for (const d of list)
+    if (!DISPOSITIONS.includes(d))
+      throw new SettingsError('input `require-acknowledgement` names an unknown disposition');
+  if (!list.includes('MALICIOUS') || !list.includes('MALICIOUS-BEC')) {
+    throw new SettingsError(
+      'input `require-acknowledgement` must include MALICIOUS and MALICIOUS-BEC',
+    );
+  }
+  return list;
 }
 
 export function runUrl(r: RunnerContext): string | undefined {

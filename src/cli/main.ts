@@ -4,6 +4,7 @@ import { escapeLogText } from '../core/render/escape.js';
 import type { CliIO, Command } from './command.js';
 import { EXIT } from './command.js';
 import { applyCommand } from './commands/apply.js';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { planCommand } from './commands/plan.js';
@@ -14,6 +15,7 @@ const COMMANDS: Command[] = [
   validateCommand,
   planCommand,
   applyCommand,
+  checkCommand,
   emulatorCommand,
   demoCommand,
 ];

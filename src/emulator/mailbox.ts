@@ -53,6 +53,13 @@ export interface StoredMessage {
   awaiting: readonly string[];
   /** Lower-cased subject, sender and id for `query`, computed on first search. */
   haystack?: string;
+  /** Set when the message was reclassified after the scan (tests: a disposition that changes). */
+  reclassified?: Disposition;
+}
+
+/** The message's final disposition now: the scan's, unless it was reclassified since. */
+export function dispositionOf(m: StoredMessage): Disposition {
+  return m.reclassified ?? m.spec.final_disposition;
 }
 
 interface Profile {
@@ -159,20 +166,21 @@ export function headerMessageId(m: StoredMessage): string {
 /** What `GET .../investigate/{id}` answers: a fresh object, safe to hand out. */
 export function detailsOf(m: StoredMessage): MessageDetails {
   const { spec, scannedMs, postfixId } = m;
-  const profile = PROFILES[spec.final_disposition];
+  const disposition = dispositionOf(m);
+  const profile = PROFILES[disposition];
   const [spf, dkim, dmarc] = profile.validation;
   return {
     id: spec.id,
     postfix_id: postfixId,
     action_log: m.log.map(legacyEntry),
-    alert_id: spec.final_disposition === 'NONE' ? null : `${postfixId}-alert`,
+    alert_id: disposition === 'NONE' ? null : `${postfixId}-alert`,
     client_recipients: [...spec.to],
     delivery_mode: 'DIRECT',
     detection_reasons: [...(spec.detection_reasons ?? profile.reasons)],
     edf_hash: null,
     envelope_from: spec.from,
     envelope_to: [...spec.to],
-    final_disposition: spec.final_disposition,
+    final_disposition: disposition,
     from: spec.from,
     from_name: spec.from_name,
     is_phish_submission: false,
@@ -295,6 +303,23 @@ export class Mailbox {
       }),
     );
     return delivery;
+  }
+
+  /** Reclassifies a message (as an analyst would); returns false when it does not exist. */
+  reclassify(accountId: string, id: string, disposition: Disposition): boolean {
+    const message = this.find(accountId, id);
+    if (!message) return false;
+    message.reclassified = disposition;
+    message.haystack = undefined;
+    return true;
+  }
+
+  /** Puts a released message back in quarantine (drift); returns false when it does not exist. */
+  requarantine(accountId: string, id: string): boolean {
+    const message = this.find(accountId, id);
+    if (!message) return false;
+    message.quarantined = true;
+    return true;
   }
 
   snapshot(accountId: string): EmulatedMessage[] {

@@ -1,7 +1,7 @@
 // `GET .../investigate`: filters, and cursor pages over a stable order (newest scan first).
 // A cursor is an opaque position in that order, not an offset among matches, so each page
 // costs a scan from where the previous one stopped, even over 60,000 messages.
-import { haystackOf, headerMessageId, type StoredMessage } from './mailbox.js';
+import { dispositionOf, haystackOf, headerMessageId, type StoredMessage } from './mailbox.js';
 import { DISPOSITIONS, type Disposition, type PostDeliveryOperation } from './types.js';
 
 const DEFAULT_PER_PAGE = 20;
@@ -25,6 +25,8 @@ export interface SearchQuery {
   subject?: string;
   domain?: string;
   messageId?: string;
+  /** From `delivery_status`: quarantined (true) or anything else (false). */
+  quarantined?: boolean;
   perPage: number;
   cursor?: Cursor;
 }
@@ -93,6 +95,23 @@ export function parseSearch(params: URLSearchParams): ParsedSearch {
     }
     query.action = operation;
   }
+  const status = params.get('delivery_status');
+  if (status !== null) {
+    const statuses = [
+      'delivered',
+      'moved',
+      'quarantined',
+      'rejected',
+      'deferred',
+      'bounced',
+      'queued',
+    ];
+    if (!statuses.includes(status)) {
+      return { ok: false, message: `delivery_status must be one of ${statuses.join(', ')}` };
+    }
+    // The emulator knows only held or not: `quarantined` filters on it, the others on release.
+    query.quarantined = status === 'quarantined';
+  }
   const perPage = params.get('per_page');
   if (perPage !== null) {
     if (!/^[0-9]{1,9}$/.test(perPage) || Number(perPage) < 1) {
@@ -129,7 +148,8 @@ function matches(m: StoredMessage, q: SearchQuery): boolean {
   const spec = m.spec;
   if (q.start !== undefined && m.scannedMs < q.start) return false;
   if (q.end !== undefined && m.scannedMs > q.end) return false;
-  if (q.disposition !== undefined && spec.final_disposition !== q.disposition) return false;
+  if (q.disposition !== undefined && dispositionOf(m) !== q.disposition) return false;
+  if (q.quarantined !== undefined && m.quarantined !== q.quarantined) return false;
   if (q.action !== undefined && !m.operations.includes(q.action)) return false;
   if (q.messageId !== undefined) {
     const id = q.messageId;

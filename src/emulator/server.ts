@@ -18,6 +18,7 @@ import { Mailbox, type MessageSpec } from './mailbox.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.js';
 import { accountsOf, parseSeedMessages, specOf } from './seed-messages.js';
 import type {
+  Disposition,
   EmulatedMessage,
   Emulator,
   EmulatorOptions,
@@ -245,6 +246,14 @@ class EmulatorServer implements Emulator {
 
   messages(accountId: string): EmulatedMessage[] {
     return this.state.mailbox.snapshot(accountId);
+  }
+
+  reclassify(accountId: string, id: string, disposition: Disposition): boolean {
+    return this.state.mailbox.reclassify(accountId, id, disposition);
+  }
+
+  requarantine(accountId: string, id: string): boolean {
+    return this.state.mailbox.requarantine(accountId, id);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -267,4 +267,8 @@ export interface Emulator {
   truth(): Truth;
   /** Current state of an account's messages (copies), in mailbox order. */
   messages(accountId: string): EmulatedMessage[];
+  /** Reclassifies a message after its scan (tests: a disposition that changes). */
+  reclassify(accountId: string, id: string, disposition: Disposition): boolean;
+  /** Puts a released message back in quarantine (tests: drift). */
+  requarantine(accountId: string, id: string): boolean;
 }

@@ -13,11 +13,23 @@ import type { LedgerRecord, LedgerState, Provenance, RecordError } from '../core
 import { type LedgerIndex, nextSeq } from '../core/ledger/state.js';
 import { type Plan, plan, type ToRelease } from '../core/plan/plan.js';
 import { classifyRelease, type IdOutcome } from '../core/release/classify.js';
-import { judgeActionLog, judgeMessage, type ReadBackFinding } from '../core/release/readback.js';
+import {
+  judgeActionLog,
+  judgeMessage,
+  type MessageView,
+  type ReadBackFinding,
+} from '../core/release/readback.js';
 import type { RunResult } from '../core/release/result.js';
 import type { ReleaseRequest } from '../core/releases/load.js';
 import { escapeLogText } from '../core/render/escape.js';
+import {
+  type FingerprintBasis,
+  planFingerprint,
+  refusalText,
+  reviewPlan,
+} from '../core/safety/review.js';
 import { loadInputs, type ReleasesSource } from './inputs.js';
+import { inspect } from './inspect.js';
 import {
   type Clock,
   type CloudflareApi,
@@ -42,6 +54,11 @@ export interface ApplySettings {
   /** Read back, plan and report, but send and write nothing. */
   dryRun: boolean;
   /**
+   * Only resolve unresolved sends by reading them back (the drift check): record what the
+   * read-back proves, release nothing.
+   */
+  verifyOnly?: boolean;
+  /**
    * 'batch': each batch's pending records are written just before its POST (cheap stores).
    * 'run': all pending records in one write before the first POST (one commit per run).
    */
@@ -53,6 +70,23 @@ export interface ApplySettings {
   deadline?: number;
   /** Re-plans allowed when another run moved the ledger under us. */
   maxConflictRetries?: number;
+  review: ReviewSettings;
+}
+
+/** The checks every message passes right before it is released. */
+export interface ReviewSettings {
+  /** Most lookup requests in this run (dispositions, existence, quarantine). */
+  lookupBudget: number;
+  /** Dispositions released only with a matching `acknowledge`. */
+  guarded: readonly string[];
+  /** More releases than this in one run are refused unless `force`. */
+  maxReleases: number;
+  force: boolean;
+  /**
+   * Per account: the fingerprint of the plan a person reviewed; a different plan is refused.
+   * The key `*` stands for the plan's only account.
+   */
+  expected?: ReadonlyMap<string, { fingerprint: string; basis: FingerprintBasis }>;
 }
 
 export type ApplyResult =
@@ -67,6 +101,8 @@ export type ApplyResult =
       notStarted: { account_id: string; id: string }[];
       /** Why the run stopped before the end, if it did. */
       stopped?: string;
+      /** Why nothing at all was released (too many messages, a plan other than the reviewed one). */
+      blocked?: string;
       dryRun: boolean;
     };
 
@@ -80,7 +116,7 @@ export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<A
     try {
       await run.execute(thePlan);
       await deps.store.flush();
-      return run.result(thePlan);
+      return run.result();
     } catch (error) {
       if (!(error instanceof LedgerConflictError) || round >= maxRounds) throw error;
       deps.log.warn(
@@ -102,6 +138,11 @@ class Run {
   private readonly notStarted: { account_id: string; id: string }[] = [];
   private readonly seqs = new Map<string, number>();
   private stopped: string | undefined;
+  private blocked: string | undefined;
+  /** The plan as reviewed against Cloudflare (what may be released, what is refused). */
+  private reviewed: Plan | undefined;
+  /** Message details read while verifying, reused by the review. */
+  private readonly views = new Map<string, MessageView>();
   private readonly started: number;
   /** Aborted on stop: cancels calls still waiting for their turn (never one already sent). */
   private readonly halt = new AbortController();
@@ -116,6 +157,7 @@ class Run {
 
   /** Runs the plan; SIGINT/SIGTERM (settings.signal) stop it like any other stop. */
   async execute(thePlan: Plan): Promise<void> {
+    this.reviewed = thePlan;
     const interrupted = () => this.stop('interrupted');
     this.settings.signal?.addEventListener('abort', interrupted, { once: true });
     try {
@@ -132,9 +174,37 @@ class Run {
       // Nothing was written for these yet: they are simply planned again next run.
       return;
     }
+    if (this.settings.verifyOnly) {
+      // Proven never released: record it, so the next apply sends it without reading back.
+      for (const [account, items] of sendable) {
+        for (const item of items) {
+          await this.record(
+            {
+              account_id: account,
+              id: item.request.id,
+              attempt: item.attempt,
+              state: 'pending',
+              sent: false,
+              via: 'readback',
+            },
+            `${item.request.id}: read back as never released; the next apply sends it`,
+          );
+        }
+      }
+      return;
+    }
+    const reviewed = await this.review({
+      accounts: thePlan.accounts.map((a) => ({
+        ...a,
+        to_release: [...a.to_release, ...(sendable.get(a.account_id) ?? [])],
+      })),
+    });
+    this.reviewed = reviewed;
+    if (this.blocked !== undefined || this.shouldStop()) return;
+
     const batches: Batch[] = [];
-    for (const account of thePlan.accounts) {
-      const items = [...account.to_release, ...(sendable.get(account.account_id) ?? [])];
+    for (const account of reviewed.accounts) {
+      const items = account.to_release;
       for (let i = 0; i < items.length; i += this.settings.batchSize) {
         batches.push({
           account_id: account.account_id,
@@ -156,16 +226,104 @@ class Run {
     await this.release(batches);
   }
 
-  result(thePlan: Plan): ApplyResult {
+  /**
+   * Looks every message up right before it would be sent and keeps only those that may be:
+   * found, still quarantined, and not of a guarded disposition unless acknowledged. Then the
+   * run-wide guards: not more than the limit, and the plan a person reviewed.
+   */
+  private async review(candidate: Plan): Promise<Plan> {
+    const { review } = this.settings;
+    const wanted = candidate.accounts.flatMap((a) =>
+      a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
+    );
+    if (wanted.length === 0) return reviewPlan(candidate, new Map(), { guarded: review.guarded });
+    this.deps.log.info(
+      `Checking ${wanted.length} message(s) with Cloudflare before releasing them`,
+    );
+    const { inspections, stats } = await inspect(
+      this.deps.api,
+      wanted,
+      {
+        budget: review.lookupBudget,
+        now: this.deps.clock.now().getTime(),
+        halt: this.halt.signal,
+        log: this.deps.log,
+      },
+      this.views,
+    );
+    const reviewed = reviewPlan(candidate, inspections, { guarded: review.guarded });
+    const refused = reviewed.accounts.flatMap((a) =>
+      (a.refused ?? []).map((r) => ({ account: a.account_id, r })),
+    );
+    this.deps.log.info(
+      `Checked with ${stats.searches} search page(s) and ${stats.gets} lookup(s); ${refused.length} refused`,
+    );
+    for (const { r } of refused)
+      this.deps.log.warn(
+        `${r.item.request.id}: refused: ${escapeLogText(refusalText(r.reason), 300)}`,
+      );
+    // A message read back as never released but refused now: record that it was not sent,
+    // so later runs do not read it back again.
+    if (!this.settings.dryRun) {
+      for (const { account, r } of refused) {
+        const prior = r.item.previous;
+        if (r.item.resume && prior && prior.sent !== false) {
+          await this.appendOrStop(
+            [
+              this.makeRecord(account, r.item.request.id, r.item.attempt, 'pending', {
+                sent: false,
+                error: { message: `refused: ${refusalText(r.reason)}` },
+              }),
+            ],
+            `that ${r.item.request.id} was refused`,
+          );
+        }
+      }
+    }
+
+    const total = reviewed.accounts.reduce((n, a) => n + a.to_release.length, 0);
+    if (total > review.maxReleases && !review.force) {
+      this.block(
+        `${total} messages would be released, more than the limit of ${review.maxReleases} per run: nothing was released. Check the plan, then raise the limit or force it`,
+      );
+      return reviewed;
+    }
+    if (review.expected?.has('*') && reviewed.accounts.length > 1) {
+      this.block(
+        'a fingerprint without an account needs a plan with a single account: name the account (ACCOUNT:FINGERPRINT)',
+      );
+      return reviewed;
+    }
+    for (const account of reviewed.accounts) {
+      const expected = review.expected?.get(account.account_id) ?? review.expected?.get('*');
+      if (!expected) continue;
+      const actual = planFingerprint(account, expected.basis);
+      if (actual !== expected.fingerprint) {
+        this.block(
+          `the plan for account ${account.account_id} differs from the one reviewed on the pull request (fingerprint ${actual.slice(0, 12)} instead of ${expected.fingerprint.slice(0, 12)}): nothing was released. Review the new plan, then run again`,
+        );
+        return reviewed;
+      }
+    }
+    return reviewed;
+  }
+
+  private block(reason: string): void {
+    this.blocked = reason;
+    this.deps.log.error(reason);
+  }
+
+  result(): ApplyResult {
     const done: ApplyResult = {
       kind: 'done',
-      plan: thePlan,
+      plan: this.reviewed ?? { accounts: [] },
       results: this.results,
       wouldRelease: this.wouldRelease,
       notStarted: this.notStarted,
       dryRun: this.settings.dryRun,
     };
     if (this.stopped !== undefined) done.stopped = this.stopped;
+    if (this.blocked !== undefined) done.blocked = this.blocked;
     return done;
   }
 
@@ -237,7 +395,9 @@ class Run {
   }
 
   private async readBack(account: string, id: string, priorActs: number): Promise<ReadBackFinding> {
-    const first = judgeMessage(await this.deps.api.getMessage(account, id, this.halt.signal));
+    const lookup = await this.deps.api.getMessage(account, id, this.halt.signal);
+    if (lookup.kind === 'found') this.views.set(messageKey(account, id), lookup.message);
+    const first = judgeMessage(lookup);
     if (first) return first;
     return judgeActionLog(
       await this.deps.api.getActionLog(account, id, this.halt.signal),
@@ -372,13 +532,11 @@ class Run {
 
   private pendingRecords(batch: Batch): LedgerRecord[] {
     return batch.items.map((item) =>
-      this.makeRecord(
-        batch.account_id,
-        item.request.id,
-        item.attempt,
-        'pending',
-        provenanceOf(item.request),
-      ),
+      this.makeRecord(batch.account_id, item.request.id, item.attempt, 'pending', {
+        ...provenanceOf(item.request),
+        ...(item.message?.disposition ? { disposition: item.message.disposition } : {}),
+        ...(item.request.acknowledge ? { acknowledge: item.request.acknowledge } : {}),
+      }),
     );
   }
 

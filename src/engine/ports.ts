@@ -4,7 +4,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import type { ShardText } from '../core/ledger/state.js';
 import type { ReleaseAnswer } from '../core/release/classify.js';
-import type { ActionLogLookup, Lookup } from '../core/release/readback.js';
+import type { ActionLogLookup, Lookup, MessageView } from '../core/release/readback.js';
 
 /**
  * The Cloudflare Email Security API, as far as releasing needs it. `halt` cancels a call
@@ -15,7 +15,17 @@ export interface CloudflareApi {
   release(accountId: string, ids: readonly string[], halt?: AbortSignal): Promise<ReleaseAnswer>;
   getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup>;
   getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup>;
+  /** One page of the message search (`next` is the cursor of the following page). */
+  search(
+    accountId: string,
+    params: Readonly<Record<string, string>>,
+    halt?: AbortSignal,
+  ): Promise<SearchPage>;
 }
+
+export type SearchPage =
+  | { kind: 'page'; messages: MessageView[]; next?: string }
+  | { kind: 'error'; message: string; rateLimited: boolean };
 
 /**
  * The branch (or directory) moved under us: another run wrote the ledger. Nothing of ours

@@ -35,6 +35,7 @@ describe('action.yml', () => {
       'action/main.ts',
       'action/plan-mode.ts',
       'action/apply-mode.ts',
+      'action/check-mode.ts',
       'action/report.ts',
     ]
       .map(source)

@@ -27,12 +27,29 @@ const workflows = readdirSync(DIR).map((name) => ({
 }));
 
 describe('example workflows', () => {
-  it('there is a plan workflow, an apply workflow and a per-account matrix', () => {
+  it('there is a plan workflow, an apply workflow, a per-account matrix and a drift check', () => {
     expect(workflows.map((w) => w.name).sort()).toEqual([
       'quarantine-release-apply.yml',
+      'quarantine-release-check.yml',
       'quarantine-release-multi-account.yml',
       'quarantine-release-plan.yml',
     ]);
+  });
+
+  it('the drift check runs on a schedule with a read-only token and shares the apply queue', () => {
+    const check = workflows.find((w) => w.name === 'quarantine-release-check.yml')?.wf as Workflow;
+    expect(Object.keys(check.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(check.concurrency).toEqual({
+      group: 'quarantine-release-apply',
+      'cancel-in-progress': false,
+    });
+    const job = check.jobs.check as Job;
+    expect(job.permissions).toEqual({ contents: 'write' });
+    const step = job.steps.find((s) => s.uses?.endsWith('/quarantine-release@v1'));
+    expect(step?.with).toMatchObject({
+      mode: 'check',
+      'api-token': '${{ secrets.CLOUDFLARE_API_TOKEN_READ }}',
+    });
   });
 
   it.each(workflows)(
@@ -56,7 +73,9 @@ describe('example workflows', () => {
   );
 
   it('applies only on the default branch or by hand, one at a time, never cancelled, in a protected environment', () => {
-    for (const { wf, name } of workflows.filter((w) => w.name !== 'quarantine-release-plan.yml')) {
+    for (const { wf, name } of workflows.filter(
+      (w) => w.name.includes('apply') || w.name.includes('multi'),
+    )) {
       expect(Object.keys(wf.on).sort(), name).toEqual(['push', 'workflow_dispatch']);
       expect((wf.on.push as { branches: string[] }).branches).toEqual(['main']);
       for (const job of Object.values(wf.jobs)) {

@@ -126,6 +126,7 @@ describe('plan', () => {
     expect(only.accounts.map((a) => a.account_id)).toEqual([ACCOUNT]);
     expect(planTotals(only)).toEqual({
       to_release: 0,
+      refused: 0,
       to_verify: 0,
       already_released: 1,
       held: 0,

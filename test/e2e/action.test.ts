@@ -65,7 +65,11 @@ describe('the action on a pull request (plan)', () => {
     const comments = s.gh.comments(7);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.user.login).toBe('github-actions[bot]');
-    expect(comments[0]?.body).toContain(`<!-- quarantine-release account=${s.account} -->`);
+    expect(comments[0]?.body).toMatch(
+      new RegExp(
+        `^<!-- quarantine-release account=${s.account} plan=[0-9a-f]{32} basis=dispositions -->`,
+      ),
+    );
     expect(comments[0]?.body).toContain(
       '📋 Plan: nothing is released until this pull request is merged',
     );
@@ -189,10 +193,10 @@ describe('the action on a pull request (plan)', () => {
 
   it('does nothing, with a clear message, on an event it does not handle', async () => {
     s = await actionScenario();
-    const r = await s.run({ event: 'schedule' });
+    const r = await s.run({ event: 'issues' });
     expect(r.code).toBe(0);
     expect(r.outputs.mode).toBe('none');
-    expect(r.stdout).toContain('the schedule event does not plan or apply releases');
+    expect(r.stdout).toContain('the issues event does not plan or apply releases');
     expect(r.github).toEqual([]);
   });
 });

@@ -160,10 +160,13 @@ describe('apply (CLI, emulator, loopback)', () => {
       sent: false,
     });
 
-    const getsBefore = s.emulator.truth().requests.filter((r) => r.method === 'GET').length;
+    const readBacks = () =>
+      s?.emulator.truth().requests.filter((r) => r.path.endsWith('/action_log')).length;
+    const before = readBacks();
     const second = await apply(s);
     expect(second.code, second.stderr).toBe(0);
-    expect(s.emulator.truth().requests.filter((r) => r.method === 'GET').length).toBe(getsBefore);
+    // Checked before sending, like every message, but never read back: the 429 proved nothing was done.
+    expect(readBacks()).toBe(before);
     await expectConsistent(s, ids);
     expect([...s.deliveries().values()]).toEqual([1, 1, 1, 1]);
   });
@@ -268,17 +271,30 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(s.deliveries().size).toBe(0);
   });
 
-  it('an id the API does not know is unknown, then recorded failed (not found) by read-back', async () => {
+  it('an id the API does not know is refused before anything is sent, and the others go on', async () => {
     s = await scenario();
-    await s.writeReleases(['NoSuchQueue1234-2026-10-20T10:00:00-99999999']);
-    expect((await apply(s)).code).toBe(3);
+    const ids = [...s.quarantined(1), 'NoSuchQueue1234-2026-10-20T10:00:00-99999999'];
+    await s.writeReleases(ids);
     const r = await apply(s, '--format', 'json');
-    expect(JSON.parse(r.stdout).results[0]).toMatchObject({
-      state: 'failed',
-      via: 'readback',
-      error: { status: 404 },
-    });
-    expect((await apply(s)).code).toBe(0);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.results.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([
+      [ids[0], 'released'],
+    ]);
+    expect(json.refused).toMatchObject([{ id: ids[1], reason: { kind: 'not-found' } }]);
+    expect(s.posts().get(ids[1] as string)).toBeUndefined();
+    expect((await s.ledger()).filter((l) => l.id === ids[1])).toEqual([]);
+  });
+
+  it('an id sent but missing from the answer is unknown, then resolved by read-back', async () => {
+    s = await scenario();
+    const ids = s.quarantined(1);
+    await s.writeReleases(ids);
+    s.emulator.setFaults({ script: [{ kind: 'missing_id', route: 'release' }] });
+    expect((await apply(s)).code).toBe(3);
+    // The answer lost the id; the next run reads it back (released: the server had acted).
+    const r = await apply(s, '--format', 'json');
+    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ state: 'released', via: 'readback' });
   });
 
   it('refuses bad settings with exit 1 before any request, without echoing secrets', async () => {

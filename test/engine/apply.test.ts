@@ -40,6 +40,12 @@ function setup(list: string[], opts: { yaml?: string; store?: MemoryStore } = {}
     pendingScope: 'batch',
     accounts: [],
     provenance: { actor: 'tester', run: 'test-run' },
+    review: {
+      lookupBudget: 1000,
+      guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
+      maxReleases: 1000,
+      force: false,
+    },
   };
   const run = (over: Partial<ApplySettings> = {}) => apply(deps, { ...settings, ...over });
   return { store, api, log, run, setYaml: (y: string) => (text = y) };
@@ -105,7 +111,7 @@ describe('apply', () => {
     });
 
     const next = done(await run());
-    expect(api.gets).toEqual([]); // no read-back needed: the 429 proved nothing was done
+    expect(api.actionLogs).toEqual([]); // no read-back needed: the 429 proved nothing was done
     expect(next.results.every((x) => x.state === 'released')).toBe(true);
     expect([...api.deliveries.values()]).toEqual(Array(4).fill(1));
   });
@@ -224,7 +230,7 @@ describe('apply', () => {
     ]);
     const next = done(await run({ pendingScope: 'run' }));
     expect(next.results.map((x) => x.state)).toEqual(Array(4).fill('released'));
-    expect(api.gets).toEqual([]);
+    expect(api.actionLogs).toEqual([]);
   });
 
   it('re-plans when another run moved the ledger, and does not send what it released', async () => {

@@ -42,7 +42,9 @@ export interface ActionRun {
 }
 
 export interface RunOptions {
-  event: 'pull_request' | 'push' | 'workflow_dispatch' | 'schedule';
+  event: 'pull_request' | 'push' | 'workflow_dispatch' | 'schedule' | 'issues';
+  /** The repository's visibility in the event (private: no redaction by default). */
+  private?: boolean;
   /** For pull_request: its number; fork: head repo differs from the base repo. */
   pr?: number;
   fork?: boolean;
@@ -151,9 +153,12 @@ export async function actionScenario(
                 },
                 base: { repo: { full_name: 'octo-org/mail-releases' } },
               },
-              repository: { default_branch: 'main' },
+              repository: { default_branch: 'main', private: o.private ?? true },
             }
-          : { ref: o.ref ?? 'refs/heads/main', repository: { default_branch: 'main' } };
+          : {
+              ref: o.ref ?? 'refs/heads/main',
+              repository: { default_branch: 'main', private: o.private ?? true },
+            };
       const eventPath = join(dir, 'event.json');
       await writeFile(eventPath, JSON.stringify(event));
       const summaryPath = join(dir, 'summary.md');

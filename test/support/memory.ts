@@ -3,7 +3,13 @@ import { type LedgerRecord, serializeRecord, shardNameFor } from '../../src/core
 import type { ShardText } from '../../src/core/ledger/state.js';
 import type { ReleaseAnswer } from '../../src/core/release/classify.js';
 import type { ActionLogLookup, Lookup } from '../../src/core/release/readback.js';
-import type { Clock, CloudflareApi, LedgerStore, Logger } from '../../src/engine/ports.js';
+import type {
+  Clock,
+  CloudflareApi,
+  LedgerStore,
+  Logger,
+  SearchPage,
+} from '../../src/engine/ports.js';
 
 export class MemoryStore implements LedgerStore {
   readonly lines = new Map<string, string[]>();
@@ -83,6 +89,9 @@ export class FakeApi implements CloudflareApi {
   readonly deliveries = new Map<string, number>();
   readonly posts: string[][] = [];
   readonly gets: string[] = [];
+  /** Action-log reads: a read-back of a message still quarantined. */
+  readonly actionLogs: string[] = [];
+  readonly dispositions = new Map<string, string>();
   readonly script: Fault[] = [];
   /** Called at each POST, before acting: lets a test check the write-ahead happened. */
   onPost?: (ids: readonly string[]) => void;
@@ -139,11 +148,17 @@ export class FakeApi implements CloudflareApi {
         id,
         quarantined: this.quarantined.has(id),
         releaseRecorded: this.released.has(id),
+        disposition: this.dispositions.get(id) ?? 'SPAM',
       },
     };
   }
 
+  async search(): Promise<SearchPage> {
+    return { kind: 'error', message: 'search is not supported by this fake', rateLimited: false };
+  }
+
   async getActionLog(_account: string, id: string): Promise<ActionLogLookup> {
+    this.actionLogs.push(id);
     const n = this.deliveries.get(id) ?? 0;
     return { kind: 'found', releases: Array.from({ length: n }, () => ({ complete: true })) };
   }

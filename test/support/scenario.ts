@@ -34,6 +34,8 @@ export interface Scenario {
   deliveries(): Map<string, number>;
   /** How many release POSTs named each id. */
   posts(): Map<string, number>;
+  /** Release POSTs received. */
+  releasePostsCount(): number;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,11 @@ export async function scenario(options: EmulatorOptions = {}): Promise<Scenario>
       for (const r of emulator.truth().requests)
         for (const id of r.ids ?? []) count.set(id, (count.get(id) ?? 0) + 1);
       return count;
+    },
+    releasePostsCount() {
+      return emulator
+        .truth()
+        .requests.filter((r) => r.method === 'POST' && r.path.endsWith('/release')).length;
     },
     async close() {
       await emulator.close();

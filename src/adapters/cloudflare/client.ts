@@ -5,7 +5,7 @@ import { type Dispatcher, EnvHttpProxyAgent, RetryAgent, type RetryHandler, requ
 import type { ReleaseAnswer } from '../../core/release/classify.js';
 import { envelopeError } from '../../core/release/classify.js';
 import type { ActionLogLookup, Lookup, MessageView } from '../../core/release/readback.js';
-import type { CloudflareApi } from '../../engine/ports.js';
+import type { CloudflareApi, SearchPage } from '../../engine/ports.js';
 import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
 import { type ApiSettings, authHeaders } from './settings.js';
 
@@ -36,6 +36,18 @@ export interface ClientOptions {
   getRetries?: number;
   userAgent?: string;
 }
+
+interface Answer {
+  kind: 'answer';
+  status: number;
+  body: unknown;
+  retryAfterMs?: number;
+  location?: string;
+}
+
+/** A slow search answers 202 with a Location to poll; this many polls at most, this far apart. */
+const MAX_SEARCH_POLLS = 10;
+const SEARCH_POLL_MS = 1_000;
 
 /** Largest answer read; a release answer for 1,000 ids is far below it. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -172,6 +184,58 @@ export class CloudflareClient implements CloudflareApi {
     return { kind: 'found', releases };
   }
 
+  /**
+   * One page of `GET .../investigate` (the search). A 202 means the search is still running:
+   * its Location is polled, on the same origin only (the credentials go with it), a bounded
+   * number of times; it is never read as "nothing found".
+   */
+  async search(
+    accountId: string,
+    params: Readonly<Record<string, string>>,
+    halt?: AbortSignal,
+  ): Promise<SearchPage> {
+    const query = new URLSearchParams(params).toString();
+    let url = `${this.url(accountId, '')}?${query}`;
+    const origin = new URL(this.options.settings.baseUrl).origin;
+    for (let poll = 0; ; poll++) {
+      const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
+      if (answer.kind === 'error')
+        return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
+      if (answer.status === 202) {
+        const next = answer.location ? new URL(answer.location, url) : undefined;
+        if (!next || next.origin !== origin)
+          return {
+            kind: 'error',
+            message: 'the search is still running and its poll address is not on the API host',
+            rateLimited: false,
+          };
+        if (poll >= MAX_SEARCH_POLLS)
+          return {
+            kind: 'error',
+            message: 'the search is still running after several polls',
+            rateLimited: false,
+          };
+        url = next.toString();
+        await sleep(SEARCH_POLL_MS, halt);
+        continue;
+      }
+      const failure = answerFailure(answer);
+      if (failure) return failure;
+      const body = answer.body as { result?: unknown; result_info?: { next?: unknown } };
+      if (!Array.isArray(body.result))
+        return { kind: 'error', message: 'malformed search answer', rateLimited: false };
+      const messages = body.result
+        .map(messageView)
+        .filter((m): m is MessageView => m !== undefined);
+      const next = body.result_info?.next;
+      return {
+        kind: 'page',
+        messages,
+        ...(typeof next === 'string' && next !== '' ? { next } : {}),
+      };
+    }
+  }
+
   /** One paced request. Never throws: transport failures come back as `error`. */
   private async send(
     method: 'GET' | 'POST',
@@ -180,8 +244,7 @@ export class CloudflareClient implements CloudflareApi {
     dispatcher: Dispatcher,
     halt?: AbortSignal,
   ): Promise<
-    | { kind: 'answer'; status: number; body: unknown; retryAfterMs?: number }
-    | { kind: 'error'; maybeSent: boolean; rateLimited: boolean; message: string }
+    Answer | { kind: 'error'; maybeSent: boolean; rateLimited: boolean; message: string }
   > {
     const { pacer } = this.options;
     try {
@@ -212,13 +275,11 @@ export class CloudflareClient implements CloudflareApi {
       } catch {
         parsed = undefined;
       }
-      const answer: { kind: 'answer'; status: number; body: unknown; retryAfterMs?: number } = {
-        kind: 'answer',
-        status,
-        body: parsed,
-      };
+      const answer: Answer = { kind: 'answer', status, body: parsed };
       const retryAfterMs = (info as { retryAfterMs?: number }).retryAfterMs;
       if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
+      const location = res.headers.location;
+      if (typeof location === 'string') answer.location = location;
       return answer;
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
@@ -326,6 +387,19 @@ function messageView(value: unknown): MessageView | undefined {
     );
   }
   return view;
+}
+
+function sleep(ms: number, halt?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (halt?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      halt?.removeEventListener('abort', done);
+      resolve();
+    }
+    halt?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function describeError(error: unknown): string {

@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { CloudflareClient } from '../../adapters/cloudflare/client.js';
 import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
-import { apiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
+import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import {
   FileLedgerStore,
@@ -11,7 +11,12 @@ import {
 } from '../../adapters/ledger/file-store.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
-import { renderRunJson, renderRunText, runSucceeded } from '../../core/render/results.js';
+import {
+  refusedOf,
+  renderRunJson,
+  renderRunText,
+  runSucceeded,
+} from '../../core/render/results.js';
 import { apply } from '../../engine/apply.js';
 import { systemClock } from '../../engine/ports.js';
 import {
@@ -22,7 +27,16 @@ import {
   integerOption,
   stringOption,
 } from '../command.js';
+import { cloudflareFromEnv } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
+import {
+  DEFAULT_MAX_RELEASES,
+  fingerprintOption,
+  guardedOption,
+  lookupBudgetOption,
+  reviewOptionSpecs,
+  reviewOptionsHelp,
+} from '../review-options.js';
 import { accountsOption } from './plan.js';
 
 /**
@@ -46,6 +60,10 @@ export const applyCommand: Command = {
     'dry-run': { type: 'boolean' },
     format: { type: 'string' },
     account: { type: 'string', multiple: true },
+    'max-releases': { type: 'string' },
+    force: { type: 'boolean' },
+    fingerprint: { type: 'string', multiple: true },
+    ...reviewOptionSpecs,
   },
   help: `Usage: quarantine-release apply [--releases FILE] [--ledger DIR] [--batch-size N] [--dry-run] [--format text|json]
 
@@ -53,9 +71,12 @@ Releases every message of the plan that the ledger does not show as released, th
 each outcome in the ledger (the files change; committing them is up to you):
   1. messages whose last send has no known outcome are read back first; only one still
      quarantined with no release recorded is sent again;
-  2. each batch is written to the ledger as pending (flushed to disk) before it is sent;
+  2. every message is checked right before it is sent: it must exist, still be in
+     quarantine, and a guarded disposition (MALICIOUS, MALICIOUS-BEC, SPOOF) needs a
+     matching \`acknowledge\` on its entry; refused messages are reported, the rest go on;
+  3. each batch is written to the ledger as pending (flushed to disk) before it is sent;
      a batch is sent once and never retried automatically;
-  3. a rate limit (429) or an unreachable API stops the run; those messages stay pending and
+  4. a rate limit (429) or an unreachable API stops the run; those messages stay pending and
      are sent by a later run. SIGINT/SIGTERM: no new batch starts, the one in flight is
      recorded, exit 3.
 
@@ -73,10 +94,15 @@ Options:
   --dry-run               read back and report what would be sent; send and write nothing
   --format FORMAT         text (default) or json: {"results": [{account_id, id, state, delivered, failed, undelivered, ...}]}
   --account ID            apply only this account (repeatable)
+  --max-releases N        refuse the whole run when more than N messages would be released
+                          (default: ${DEFAULT_MAX_RELEASES}); --force releases them anyway
+  --fingerprint HASH      release only the plan \`plan\` printed with this fingerprint (or
+                          ACCOUNT:HASH per account); a different plan releases nothing
+${reviewOptionsHelp}
   -h, --help              show this help
 
-Exit codes: 0 every message released, 1 invalid input or refused, 2 usage error,
-3 some messages ended partial, failed, unknown or pending (or the run stopped early).
+Exit codes: 0 every message released, 1 invalid input, a refused message or a refused run,
+2 usage error, 3 some messages ended partial, failed, unknown or pending (or the run stopped early).
 `,
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
@@ -90,20 +116,16 @@ Exit codes: 0 every message released, 1 invalid input or refused, 2 usage error,
     const accounts = accountsOption(values);
     const log = stderrLogger(io);
 
-    let settings: ReturnType<typeof apiSettings>;
+    const review = {
+      lookupBudget: lookupBudgetOption(values),
+      guarded: guardedOption(values),
+      maxReleases: integerOption(values, 'max-releases', DEFAULT_MAX_RELEASES, 1, 1_000_000),
+      force: values.force === true,
+    };
+    const fingerprints = fingerprintOption(values);
+    let settings: ApiSettings;
     try {
-      settings = apiSettings({
-        token: io.env.CLOUDFLARE_API_TOKEN,
-        email: io.env.CLOUDFLARE_EMAIL,
-        key: io.env.CLOUDFLARE_API_KEY,
-        baseUrl: io.env.CLOUDFLARE_API_BASE_URL,
-        names: {
-          token: 'CLOUDFLARE_API_TOKEN',
-          email: 'CLOUDFLARE_EMAIL',
-          key: 'CLOUDFLARE_API_KEY',
-          baseUrl: 'CLOUDFLARE_API_BASE_URL',
-        },
-      });
+      settings = cloudflareFromEnv(io.env, true) as ApiSettings;
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       io.stderr(`quarantine-release apply: ${error.message}\n`);
@@ -145,6 +167,7 @@ Exit codes: 0 every message released, 1 invalid input or refused, 2 usage error,
           pendingScope: 'batch',
           accounts,
           provenance: provenance(io),
+          review: { ...review, ...(fingerprints.size > 0 ? { expected: fingerprints } : {}) },
           ...(io.signal ? { signal: io.signal } : {}),
           deadline: Date.now() + deadlineMinutes * 60_000,
         },
@@ -156,6 +179,8 @@ Exit codes: 0 every message released, 1 invalid input or refused, 2 usage error,
         return EXIT.invalid;
       }
       io.stdout(format === 'json' ? renderRunJson(result) : renderRunText(result));
+      // Refused messages or a refused run: exit 1, so nobody mistakes it for a clean run.
+      if (result.blocked !== undefined || refusedOf(result).length > 0) return EXIT.invalid;
       if (result.dryRun) return EXIT.ok;
       return runSucceeded(result) ? EXIT.ok : EXIT.incomplete;
     } finally {

@@ -1,12 +1,18 @@
 import { resolve } from 'node:path';
+import { CloudflareClient } from '../../adapters/cloudflare/client.js';
+import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
+import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { isAccountId } from '../../core/ids.js';
-import { plan } from '../../core/plan/plan.js';
+import { type Plan, plan, planTotals } from '../../core/plan/plan.js';
 import { renderPlanJson } from '../../core/render/plan-json.js';
 import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
+import { planFingerprint } from '../../core/safety/review.js';
 import { loadInputs } from '../../engine/inputs.js';
+import { systemClock } from '../../engine/ports.js';
+import { reviewedPlan } from '../../engine/review.js';
 import {
   type Command,
   choiceOption,
@@ -15,7 +21,14 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
+import { cloudflareFromEnv } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
+import {
+  guardedOption,
+  lookupBudgetOption,
+  reviewOptionSpecs,
+  reviewOptionsHelp,
+} from '../review-options.js';
 
 export function accountsOption(values: OptionValues): string[] {
   const raw = values.account as unknown;
@@ -29,35 +42,57 @@ export function accountsOption(values: OptionValues): string[] {
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'show what apply would do: the file minus the ledger (no network)',
+  summary:
+    'show what apply would do: the file minus the ledger, each message checked when credentials are set',
   options: {
     releases: { type: 'string' },
     ledger: { type: 'string' },
     format: { type: 'string' },
     account: { type: 'string', multiple: true },
+    ...reviewOptionSpecs,
   },
   help: `Usage: quarantine-release plan [--releases FILE] [--ledger DIR] [--format text|markdown|json] [--account ID]...
 
 Compares releases.yaml with the ledger and prints, per account: the messages to release
 now, those to verify first (a send with no known outcome), those already released, those
 held (partial or failed, not sent again without \`retry\`), and ledger entries no longer in
-the file. Sends nothing and writes nothing.
+the file. Writes nothing and releases nothing.
+
+With Cloudflare credentials in the environment (as for apply), each message to release is
+looked up once and shown with its subject, sender, recipients, scan time, disposition and
+detection reasons. Messages that do not exist, are no longer quarantined or were released
+elsewhere, and malicious mail without \`acknowledge\`, are listed first as refused.
+Without credentials nothing is looked up; apply checks every message before sending it.
+Each account's plan ends with a fingerprint: pass it to apply (--fingerprint) to release
+exactly the plan reviewed.
 
 Options:
-  --releases FILE   the requests file (default: releases.yaml)
-  --ledger DIR      the ledger directory (default: releases.ledger)
-  --format FORMAT   text (default), markdown (as in the pull-request comment) or json
-  --account ID      plan only this account (repeatable)
-  -h, --help        show this help
+  --releases FILE         the requests file (default: releases.yaml)
+  --ledger DIR            the ledger directory (default: releases.ledger)
+  --format FORMAT         text (default), markdown (as in the pull-request comment) or json
+  --account ID            plan only this account (repeatable)
+${reviewOptionsHelp}
+  -h, --help              show this help
 
-Exit codes: 0 planned, 1 invalid releases file or corrupt ledger, 2 usage error.
+Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused message, 2 usage error.
 `,
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
     const dir = stringOption(values, 'ledger', 'releases.ledger');
     const format = choiceOption(values, 'format', ['text', 'markdown', 'json'] as const, 'text');
     const accounts = accountsOption(values);
-    const store = new FileLedgerStore(resolve(io.cwd, dir), stderrLogger(io));
+    const redact = values.redact === true;
+    const review = { lookupBudget: lookupBudgetOption(values), guarded: guardedOption(values) };
+    let settings: ApiSettings | undefined;
+    try {
+      settings = cloudflareFromEnv(io.env, false);
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      io.stderr(`quarantine-release plan: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    const log = stderrLogger(io);
+    const store = new FileLedgerStore(resolve(io.cwd, dir), log);
     const inputs = await loadInputs(() => readTextFile(resolve(io.cwd, file)), file, store);
     if (!inputs.ok) {
       io.stderr(renderDiagnosticsText(inputs.errors));
@@ -65,10 +100,38 @@ Exit codes: 0 planned, 1 invalid releases file or corrupt ledger, 2 usage error.
         io.stderr('The ledger is corrupt: nothing can be planned until it is repaired.\n');
       return EXIT.invalid;
     }
-    const result = plan(inputs.file, inputs.ledger.index, { accounts });
+    const client = settings
+      ? new CloudflareClient({
+          settings,
+          pacer: new Pacer({
+            now: () => Date.now(),
+            sleep: (ms, signal) => systemClock.sleep(ms, signal),
+          }),
+        })
+      : undefined;
+    let result: Plan;
+    try {
+      result = await reviewedPlan(plan(inputs.file, inputs.ledger.index, { accounts }), client, {
+        ...review,
+        now: Date.now(),
+        log,
+        ...(io.signal ? { halt: io.signal } : {}),
+      });
+    } finally {
+      await client?.close();
+    }
     if (format === 'json') io.stdout(renderPlanJson(result));
-    else if (format === 'markdown') io.stdout(renderPlanMarkdown(result, { file }));
-    else io.stdout(renderPlanText(result, { file }));
-    return EXIT.ok;
+    else if (format === 'markdown') io.stdout(renderPlanMarkdown(result, { file, redact }));
+    else {
+      io.stdout(renderPlanText(result, { file, redact }));
+      for (const a of result.accounts) {
+        if (a.to_release.length === 0) continue;
+        const basis = a.refused === undefined ? 'ids' : 'dispositions';
+        io.stdout(
+          `Fingerprint of ${a.account_id}: ${planFingerprint(a, basis)}${basis === 'ids' ? ' (ids only: nothing was looked up)' : ''}\n`,
+        );
+      }
+    }
+    return planTotals(result).refused > 0 ? EXIT.invalid : EXIT.ok;
   },
 };

@@ -37,6 +37,8 @@ export interface LedgerRecord extends Provenance {
   failed?: string[];
   undelivered?: string[];
   error?: RecordError;
+  disposition?: string;
+  acknowledge?: string;
 }
 
 /** A record with the text it was read from, which breaks ties in the fold deterministically. */
@@ -75,6 +77,8 @@ const KEY_ORDER: (keyof LedgerRecord)[] = [
   'failed',
   'undelivered',
   'error',
+  'disposition',
+  'acknowledge',
   'reason',
   'requested_by',
   'ticket',

@@ -4,7 +4,9 @@
 import { messageKey, queueIdOf } from '../ids.js';
 import type { LedgerRecord, LedgerState } from '../ledger/record.js';
 import type { LedgerIndex } from '../ledger/state.js';
+import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile } from '../releases/load.js';
+import type { Refused } from '../safety/review.js';
 
 /** A message to send now. */
 export interface ToRelease {
@@ -14,6 +16,8 @@ export interface ToRelease {
   /** Set when an earlier run recorded this attempt as provably never sent (e.g. rate limited). */
   resume: boolean;
   previous?: LedgerRecord;
+  /** What Cloudflare says about the message, once the plan has been reviewed against it. */
+  message?: MessageView;
 }
 
 /** A message whose last send has no known outcome: read it back before anything is sent. */
@@ -56,6 +60,8 @@ export interface AccountPlan {
   already_released: AlreadyReleased[];
   held: Held[];
   orphaned: Orphan[];
+  /** Set once the plan has been reviewed against Cloudflare: what may not be released, and why. */
+  refused?: Refused[];
 }
 
 export interface Plan {
@@ -230,6 +236,7 @@ function cmp(a: string, b: string): number {
 
 export interface PlanTotals {
   to_release: number;
+  refused: number;
   to_verify: number;
   already_released: number;
   held: number;
@@ -237,9 +244,17 @@ export interface PlanTotals {
 }
 
 export function planTotals(p: Plan): PlanTotals {
-  const t: PlanTotals = { to_release: 0, to_verify: 0, already_released: 0, held: 0, orphaned: 0 };
+  const t: PlanTotals = {
+    to_release: 0,
+    refused: 0,
+    to_verify: 0,
+    already_released: 0,
+    held: 0,
+    orphaned: 0,
+  };
   for (const a of p.accounts) {
     t.to_release += a.to_release.length;
+    t.refused += a.refused?.length ?? 0;
     t.to_verify += a.to_verify.length;
     t.already_released += a.already_released.length;
     t.held += a.held.length;

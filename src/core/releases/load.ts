@@ -21,6 +21,8 @@ export interface ReleaseRequest {
   requested_by?: string;
   /** The attempt number this entry asks for (2 or more); absent for a first release. */
   retry?: number;
+  /** The final disposition the requester knowingly accepts (e.g. MALICIOUS). */
+  acknowledge?: string;
   /** Position in the file's `releases` list. */
   index: number;
   /** Where the entry's id is written, for annotations on the exact line. */
@@ -44,6 +46,7 @@ interface RawEntry {
   requested_by?: string;
   account_id?: string;
   retry?: number;
+  acknowledge?: string;
 }
 interface RawFile {
   version: 1;
@@ -107,12 +110,15 @@ export function loadReleases(text: string, file: string, limits?: YamlLimits): L
     if (entry.ticket !== undefined) request.ticket = entry.ticket;
     if (entry.requested_by !== undefined) request.requested_by = entry.requested_by;
     if (entry.retry !== undefined) request.retry = entry.retry;
+    if (entry.acknowledge !== undefined) request.acknowledge = entry.acknowledge;
     return request;
   });
   const result: ReleasesFile = { file, version: 1, releases };
   if (raw.account_id !== undefined) result.account_id = raw.account_id;
   return { ok: true, value: result };
 }
+
+const ACK_REASON_MIN = 20;
 
 /** Checks the schema cannot express: every entry has an account, no message twice. */
 function semanticErrors(
@@ -135,6 +141,19 @@ function semanticErrors(
         ),
       );
       return;
+    }
+    // Releasing mail flagged as malicious needs a real explanation, not a placeholder.
+    if (
+      typeof entry.acknowledge === 'string' &&
+      typeof entry.reason === 'string' &&
+      entry.reason.trim().length < ACK_REASON_MIN
+    ) {
+      errors.push(
+        diag(
+          ['releases', index, 'reason'],
+          `releases[${index}] acknowledges ${entry.acknowledge}: its \`reason\` must say why the message is safe (at least ${ACK_REASON_MIN} characters)`,
+        ),
+      );
     }
     if (typeof entry.id !== 'string' || account === undefined) return;
     // The bare queue id and the long id name the same message: one entry per message.

@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { isAccountId } from '../ids.js';
 import type { AccountPlan } from '../plan/plan.js';
+import { type FingerprintBasis, planFingerprint } from '../safety/review.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
 import {
   COMMENT_MAX_CHARS,
@@ -11,25 +12,29 @@ import {
 } from './plan-markdown.js';
 import { type RunReport, renderRunMarkdown } from './results.js';
 
-const MARKER = /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{16,64}))? -->/;
+const MARKER =
+  /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{32}) basis=(ids|dispositions))? -->/;
 /** Marks the one comment about a file that could not be read (no account is known then). */
 export const FILE_MARKER = '<!-- quarantine-release file -->';
 
 export interface CommentMarker {
   account: string;
-  fingerprint?: string;
+  /** The fingerprint of the plan shown, and what it covers. */
+  plan?: { fingerprint: string; basis: FingerprintBasis };
 }
 
 export function markerLine(m: CommentMarker): string {
-  return `<!-- quarantine-release account=${m.account}${m.fingerprint ? ` plan=${m.fingerprint}` : ''} -->`;
+  const plan = m.plan ? ` plan=${m.plan.fingerprint} basis=${m.plan.basis}` : '';
+  return `<!-- quarantine-release account=${m.account}${plan} -->`;
 }
 
 export function parseMarker(body: string): CommentMarker | undefined {
   const match = MARKER.exec(body);
   if (!match || !isAccountId(match[1])) return undefined;
+  const account = match[1] as string;
   return match[2]
-    ? { account: match[1] as string, fingerprint: match[2] }
-    : { account: match[1] as string };
+    ? { account, plan: { fingerprint: match[2], basis: match[3] as FingerprintBasis } }
+    : { account };
 }
 
 /** Our comment about an unreadable file, if any (marker and author must both match). */
@@ -67,7 +72,8 @@ export interface CommentContext {
   file: string;
   /** Link to the run, shown in the footer. */
   runUrl?: string;
-  fingerprint?: string;
+  /** Hide subjects and addresses (public repositories). */
+  redact?: boolean;
 }
 
 const HEADLINE: Record<CommentStatus['kind'], string> = {
@@ -82,11 +88,12 @@ export function accountComment(
   status: CommentStatus,
   ctx: CommentContext,
 ): string {
-  const marker = markerLine(
-    ctx.fingerprint
-      ? { account: account.account_id, fingerprint: ctx.fingerprint }
-      : { account: account.account_id },
-  );
+  // The fingerprint of what this comment shows: apply on merge holds the run to it.
+  const basis: FingerprintBasis = account.refused === undefined ? 'ids' : 'dispositions';
+  const marker = markerLine({
+    account: account.account_id,
+    plan: { fingerprint: planFingerprint(account, basis), basis },
+  });
   const parts = [
     marker,
     `## quarantine-release · account ${codeSpan(account.account_id)}`,
@@ -109,6 +116,7 @@ export function accountComment(
     file: ctx.file,
     maxChars: Math.max(1000, budget),
     overflowHint: 'the job summary',
+    redact: ctx.redact ?? false,
   });
   return `${head}<details${status.kind === 'planned' ? ' open' : ''}><summary>Plan</summary>\n\n${plan}\n</details>\n${footer}`;
 }

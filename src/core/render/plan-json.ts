@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type Plan, planTotals } from '../plan/plan.js';
 import type { ReleaseRequest } from '../releases/load.js';
+import { planFingerprint, refusalText } from '../safety/review.js';
 
 export function validationJson(errors: readonly Diagnostic[]): string {
   return `${JSON.stringify(
@@ -57,7 +58,20 @@ export function planJsonValue(plan: Plan) {
         ...entry(i.request),
         attempt: i.attempt,
         resume: i.resume,
+        acknowledge: i.request.acknowledge ?? null,
+        message: i.message ?? null,
       })),
+      refused: (a.refused ?? []).map((r) => ({
+        ...entry(r.item.request),
+        reason: r.reason,
+        explanation: refusalText(r.reason),
+        message: r.message ?? null,
+      })),
+      reviewed: a.refused !== undefined,
+      fingerprint: {
+        basis: a.refused === undefined ? 'ids' : 'dispositions',
+        value: planFingerprint(a, a.refused === undefined ? 'ids' : 'dispositions'),
+      },
       to_verify: a.to_verify.map((i) => ({
         account_id: i.account_id,
         id: i.id,

@@ -3,8 +3,11 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
+import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest } from '../releases/load.js';
+import { refusalText } from '../safety/review.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
+import { dispositionLabel, messageCellMarkdown } from './message.js';
 
 export interface MarkdownContext {
   /** Path of releases.yaml, for line references. */
@@ -13,7 +16,13 @@ export interface MarkdownContext {
   maxChars?: number;
   /** Where the full plan can be read when this one is cut (e.g. "the job summary"). */
   overflowHint?: string;
+  /** Hide subjects and addresses (public repositories). */
+  redact?: boolean;
+  /** At most this many messages are shown with their details; the rest by id and disposition. */
+  detailsCap?: number;
 }
+
+export const DEFAULT_DETAILS_CAP = 200;
 
 /** GitHub refuses comments over 65,536 characters; stay well below. */
 export const COMMENT_MAX_CHARS = 60_000;
@@ -30,20 +39,58 @@ interface Section {
 
 export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext): string {
   const line = (r: ReleaseRequest) => codeSpan(`${ctx.file}:${r.line}`);
+  const opts = { redact: ctx.redact ?? false };
+  const cap = ctx.detailsCap ?? DEFAULT_DETAILS_CAP;
+  let detailed = 0;
+  // Details for the first `cap` messages (refused ones first); the rest by id and disposition.
+  const details = (m: MessageView | undefined) => {
+    if (!m) return '';
+    if (detailed >= cap) return 'details not shown (see the cap below)';
+    detailed++;
+    return messageCellMarkdown(m, opts);
+  };
+  const reviewed = account.refused !== undefined;
+  const refused = account.refused ?? [];
+  const refusedRows = refused.map((r) =>
+    row([
+      codeSpan(r.item.request.id),
+      escapeMarkdown(refusalText(r.reason), 300),
+      dispositionLabel(r.message),
+      details(r.message),
+      line(r.item.request),
+    ]),
+  );
+  const releaseRows = account.to_release.map((i) =>
+    row([
+      codeSpan(i.request.id),
+      ...(reviewed ? [dispositionLabel(i.message), details(i.message)] : []),
+      i.resume ? `${i.attempt} (resume)` : String(i.attempt),
+      escapeMarkdown(i.request.reason, 300),
+      i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
+      i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
+      line(i.request),
+    ]),
+  );
   const sections: Section[] = [
     {
+      title: '⛔ Refused: not released',
+      header: ['Message', 'Why', 'Disposition', 'Message', 'Line'],
+      rows: refusedRows,
+      collapsed: false,
+      priority: 5,
+    },
+    {
       title: 'To release',
-      header: ['Message', 'Attempt', 'Reason', 'Ticket', 'Requested by', 'Line'],
-      rows: account.to_release.map((i) =>
-        row([
-          codeSpan(i.request.id),
-          i.resume ? `${i.attempt} (resume)` : String(i.attempt),
-          escapeMarkdown(i.request.reason, 300),
-          i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
-          i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
-          line(i.request),
-        ]),
-      ),
+      header: [
+        'Message',
+        ...(reviewed ? ['Disposition', 'Details'] : []),
+        'Attempt',
+        'Reason',
+        'Ticket',
+        'Requested by',
+        'Line',
+      ],
+      rows: releaseRows,
       collapsed: false,
       priority: 4,
     },
@@ -104,11 +151,23 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
     },
   ];
 
+  const notes: string[] = [];
+  if (!reviewed)
+    notes.push(
+      '_Messages were not looked up (no Cloudflare credentials here): their dispositions are checked on merge, before anything is released._',
+    );
+  if (detailed >= cap && refused.length + account.to_release.length > cap) {
+    notes.push(
+      `_Details are shown for the first ${cap} messages; every message is still checked before it is released._`,
+    );
+  }
+  if (opts.redact) notes.push('_Subjects and addresses are hidden (public repository)._');
   const head = [
     `### quarantine-release plan for account ${codeSpan(account.account_id)}`,
     '',
     summaryLine(account),
     '',
+    ...notes.flatMap((n) => [n, '']),
     '',
   ].join('\n');
   return fitWithin(head, sections, ctx);
@@ -118,7 +177,7 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
 export function renderPlanMarkdown(plan: Plan, ctx: MarkdownContext): string {
   if (plan.accounts.length === 0) return '### quarantine-release plan\n\nNothing to do.\n';
   const t = planTotals(plan);
-  const intro = `**Total:** ${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.\n\n`;
+  const intro = `**Total:** ${t.refused ? `${t.refused} refused, ` : ''}${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.\n\n`;
   const per = ctx.maxChars
     ? Math.floor((ctx.maxChars - intro.length) / plan.accounts.length)
     : undefined;
@@ -145,6 +204,7 @@ export function renderDiagnosticsMarkdown(
 
 function summaryLine(a: AccountPlan): string {
   return [
+    ...(a.refused?.length ? [`**⛔ ${a.refused.length} refused**`] : []),
     `**${a.to_release.length} to release**`,
     `${a.to_verify.length} to verify`,
     `${a.already_released.length} already released`,

@@ -3,11 +3,14 @@ import { type Diagnostic, formatDiagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
 import type { ReleaseRequest } from '../releases/load.js';
+import { refusalText } from '../safety/review.js';
 import { escapeLogText } from './escape.js';
+import { messageLineText } from './message.js';
 
 export interface TextContext {
   /** Path of releases.yaml as the user named it, for file:line references. */
   file: string;
+  redact?: boolean;
 }
 
 export function renderPlanText(plan: Plan, ctx: TextContext): string {
@@ -17,14 +20,26 @@ export function renderPlanText(plan: Plan, ctx: TextContext): string {
   for (const account of plan.accounts) lines.push(...accountLines(account, ctx), '');
   const t = planTotals(plan);
   lines.push(
-    `Plan: ${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.`,
+    `Plan: ${t.refused ? `${t.refused} REFUSED, ` : ''}${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.`,
   );
+  if (plan.accounts.length > 0 && plan.accounts.every((a) => a.refused === undefined)) {
+    lines.push(
+      'Messages were not looked up (no Cloudflare credentials): their dispositions are checked by apply, before anything is released.',
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
 function accountLines(account: AccountPlan, ctx: TextContext): string[] {
   const out = [`Account ${account.account_id}`];
   const where = (r: ReleaseRequest) => `${ctx.file}:${r.line}:${r.column}`;
+  const opts = { redact: ctx.redact ?? false };
+  for (const r of account.refused ?? []) {
+    out.push(
+      `  x REFUSED  ${r.item.request.id}  ${escapeLogText(refusalText(r.reason), 300)}  ${where(r.item.request)}`,
+    );
+    if (r.message) out.push(`             ${messageLineText(r.message, opts)}`);
+  }
   for (const item of account.to_release) {
     const r = item.request;
     const extra = item.resume
@@ -33,6 +48,7 @@ function accountLines(account: AccountPlan, ctx: TextContext): string[] {
         ? ` (retry, attempt ${item.attempt})`
         : '';
     out.push(`  + release  ${r.id}${extra}  ${provenance(r)}  ${where(r)}`);
+    if (item.message) out.push(`             ${messageLineText(item.message, opts)}`);
   }
   for (const item of account.to_verify) {
     const why =

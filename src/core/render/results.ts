@@ -1,6 +1,8 @@
 // What an apply run did, for a terminal, for scripts, and for markdown. Pure.
 import type { LedgerState, RecordError } from '../ledger/record.js';
+import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../release/result.js';
+import { type Refused, refusalText } from '../safety/review.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
 
 export interface RunReport {
@@ -9,6 +11,17 @@ export interface RunReport {
   wouldRelease: readonly { account_id: string; id: string; attempt: number }[];
   dryRun: boolean;
   stopped?: string;
+  /** Why nothing was released at all (too many messages, a plan other than the reviewed one). */
+  blocked?: string;
+  /** The reviewed plan: its `refused` entries are reported with the results. */
+  plan?: Plan;
+}
+
+/** Messages refused by the review, with their account. */
+export function refusedOf(report: RunReport): { account_id: string; refused: Refused }[] {
+  return (report.plan?.accounts ?? []).flatMap((a) =>
+    (a.refused ?? []).map((refused) => ({ account_id: a.account_id, refused })),
+  );
 }
 
 export type StateCounts = Record<LedgerState, number>;
@@ -19,10 +32,12 @@ export function countStates(rows: readonly RunResult[]): StateCounts {
   return counts;
 }
 
-/** True when everything this run set out to do ended released. */
+/** True when everything this run set out to do ended released, and nothing was refused. */
 export function runSucceeded(report: RunReport): boolean {
   return (
     report.stopped === undefined &&
+    report.blocked === undefined &&
+    refusedOf(report).length === 0 &&
     report.notStarted.length === 0 &&
     report.results.every((r) => r.state === 'released')
   );
@@ -49,6 +64,13 @@ const VIA: Record<RunResult['via'], string> = {
 
 export function renderRunText(report: RunReport): string {
   const lines: string[] = [];
+  if (report.blocked)
+    lines.push(`REFUSED, nothing released: ${escapeLogText(report.blocked, 600)}`);
+  for (const { refused } of refusedOf(report)) {
+    lines.push(
+      `  refused  ${refused.item.request.id}  ${escapeLogText(refusalText(refused.reason), 300)}`,
+    );
+  }
   if (report.dryRun) {
     lines.push(`Dry run: nothing was sent and nothing was written.`);
     for (const w of report.wouldRelease)
@@ -66,14 +88,16 @@ export function renderRunText(report: RunReport): string {
   for (const n of report.notStarted) lines.push(`  not started ${n.id} (account ${n.account_id})`);
   const c = countStates(report.results);
   lines.push(
-    `Result: ${c.released} released, ${c.partial} partial, ${c.failed} failed, ${c.unknown} unknown, ${c.pending} pending, ${report.notStarted.length} not started.`,
+    `Result: ${c.released} released, ${c.partial} partial, ${c.failed} failed, ${c.unknown} unknown, ${c.pending} pending, ${report.notStarted.length} not started, ${refusedOf(report).length} refused.`,
   );
   if (report.stopped) lines.push(`Stopped early: ${escapeLogText(report.stopped, 500)}`);
   if (
     !report.dryRun &&
     report.results.length === 0 &&
     report.notStarted.length === 0 &&
-    !report.stopped
+    !report.stopped &&
+    !report.blocked &&
+    refusedOf(report).length === 0
   ) {
     lines.push('Nothing to release: every requested message is already in the ledger.');
   }
@@ -95,6 +119,14 @@ export function runJsonValue(report: RunReport) {
     })),
     counts: countStates(report.results),
     not_started: report.notStarted,
+    refused: refusedOf(report).map(({ account_id, refused }) => ({
+      account_id,
+      id: refused.item.request.id,
+      reason: refused.reason,
+      explanation: refusalText(refused.reason),
+      disposition: refused.message?.disposition ?? null,
+    })),
+    blocked: report.blocked ?? null,
     stopped: report.stopped ?? null,
     dry_run: report.dryRun,
     would_release: report.wouldRelease,
@@ -108,12 +140,22 @@ export function renderRunJson(report: RunReport): string {
 /** Results as markdown (PR comments, job summaries); rows beyond `maxRows` are counted, not shown. */
 export function renderRunMarkdown(report: RunReport, maxRows = 500): string {
   const c = countStates(report.results);
+  const refused = refusedOf(report);
   const out = [
-    `**Result:** ${c.released} released · ${c.partial} partial · ${c.failed} failed · ${c.unknown} unknown · ${c.pending} pending · ${report.notStarted.length} not started`,
+    `**Result:** ${c.released} released · ${c.partial} partial · ${c.failed} failed · ${c.unknown} unknown · ${c.pending} pending · ${report.notStarted.length} not started · ${refused.length} refused`,
     '',
   ];
+  if (report.blocked)
+    out.push(`> [!CAUTION]\n> Nothing was released: ${escapeMarkdown(report.blocked, 800)}`, '');
   if (report.stopped)
     out.push(`> [!WARNING]\n> Stopped early: ${escapeMarkdown(report.stopped, 500)}`, '');
+  if (refused.length > 0) {
+    const shown = refused.slice(0, 5).map((r) => codeSpan(r.refused.item.request.id));
+    out.push(
+      `> [!WARNING]\n> ${refused.length} message(s) refused (see the plan): ${shown.join(', ')}${refused.length > 5 ? ', …' : ''}`,
+      '',
+    );
+  }
   // Problems first: they are what a reader must act on.
   const order: Record<LedgerState, number> = {
     unknown: 0,

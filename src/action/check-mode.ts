@@ -1,0 +1,90 @@
+// On a schedule (or mode: check): the drift check on the default branch. Released messages
+// back in quarantine fail the job; unresolved sends are read back and their outcome
+// committed to the ledger. Nothing is released.
+import { CloudflareClient } from '../adapters/cloudflare/client.js';
+import { Pacer } from '../adapters/cloudflare/rate-limit.js';
+import type { ApiSettings } from '../adapters/cloudflare/settings.js';
+import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
+import { checkJsonValue, renderCheckMarkdown, renderCheckText } from '../core/render/check.js';
+import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
+import { check } from '../engine/check.js';
+import { systemClock } from '../engine/ports.js';
+import type { ActionDeps } from './main.js';
+import { annotate, repoOf, toolkitLogger, writeResultsFile } from './report.js';
+import { type ActionSettings, runUrl } from './settings.js';
+
+export async function checkBranch(
+  settings: ActionSettings & { cloudflare: ApiSettings },
+  deps: ActionDeps,
+  branch: string,
+): Promise<void> {
+  const { toolkit } = deps;
+  const log = toolkitLogger(toolkit);
+  const url = runUrl(settings.runner);
+  const store = new GitHubLedgerStore(deps.github(), {
+    ...repoOf(settings),
+    branch,
+    ledgerDir: settings.ledgerPath,
+    releasesPath: settings.releasesFile,
+    workspace: settings.runner.workspace,
+    log,
+    commitMessage: (_kind, records) =>
+      `quarantine-release: drift check resolved ${new Set(records.map((r) => `${r.account_id}/${r.id}`)).size} message(s) [skip ci]\n\n${url ? `Run: ${url}\n` : ''}`,
+  });
+  const client = new CloudflareClient({
+    settings: settings.cloudflare,
+    pacer: new Pacer({
+      now: () => Date.now(),
+      sleep: (ms, signal) => systemClock.sleep(ms, signal),
+    }),
+  });
+  try {
+    const result = await check(
+      {
+        releases: () => store.readReleases(),
+        releasesPath: settings.releasesFile,
+        store,
+        api: client,
+        clock: systemClock,
+        log,
+      },
+      {
+        concurrency: settings.concurrency,
+        pendingScope: 'run',
+        accounts: settings.accounts,
+        provenance: {
+          ...(settings.runner.actor ? { actor: settings.runner.actor } : {}),
+          ...(url ? { run: url } : {}),
+        },
+        lookupBudget: settings.review.lookupBudget,
+      },
+    );
+    if (result.kind === 'invalid') {
+      annotate(toolkit, result.errors);
+      await toolkit.summary(
+        renderDiagnosticsMarkdown(result.errors, 'quarantine-release drift check: cannot run', 200),
+      );
+      toolkit.setFailed(
+        `${result.errors.length} problem(s) in ${result.stage === 'ledger' ? 'the ledger' : settings.releasesFile}`,
+      );
+      return;
+    }
+    const report = {
+      resolved: result.resolved,
+      drift: result.drift,
+      checked: result.checked,
+      released: result.released,
+    };
+    toolkit.info(renderCheckText(report));
+    await toolkit.summary(renderCheckMarkdown(report));
+    await writeResultsFile(settings, toolkit, checkJsonValue(report));
+    toolkit.setOutput('drift', result.drift.length);
+    if (result.drift.length > 0) {
+      toolkit.setFailed(
+        `${result.drift.length} message(s) recorded as released are back in quarantine; see the job summary`,
+      );
+    }
+  } finally {
+    await client.close();
+  }
+}

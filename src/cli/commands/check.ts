@@ -1,0 +1,129 @@
+import { resolve } from 'node:path';
+import { CloudflareClient } from '../../adapters/cloudflare/client.js';
+import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
+import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
+import { readTextFile } from '../../adapters/files/read-input.js';
+import {
+  FileLedgerStore,
+  LedgerLock,
+  LedgerLockedError,
+} from '../../adapters/ledger/file-store.js';
+import { checkJsonValue, renderCheckText } from '../../core/render/check.js';
+import { escapeLogText } from '../../core/render/escape.js';
+import { renderDiagnosticsText } from '../../core/render/plan-text.js';
+import { check } from '../../engine/check.js';
+import { systemClock } from '../../engine/ports.js';
+import { type Command, choiceOption, EXIT, stringOption } from '../command.js';
+import { cloudflareFromEnv } from '../credentials.js';
+import { stderrLogger } from '../logger.js';
+import { lookupBudgetOption } from '../review-options.js';
+import { accountsOption } from './plan.js';
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'drift check: released messages back in quarantine, and unresolved sends resolved',
+  options: {
+    releases: { type: 'string' },
+    ledger: { type: 'string' },
+    format: { type: 'string' },
+    account: { type: 'string', multiple: true },
+    'lookup-budget': { type: 'string' },
+  },
+  help: `Usage: quarantine-release check [--releases FILE] [--ledger DIR] [--lookup-budget N] [--format text|json]
+
+For every message the ledger records as released, checks that it is not back in quarantine
+(drift), searching by time window rather than one lookup per message; sends whose outcome is
+not known (pending, unknown) are read back and their outcome recorded. Releases nothing; a
+read-only API token is enough. When the budget does not cover everything, each run starts
+at another time window, so a large ledger is covered over several runs.
+
+Credentials: as for apply (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY).
+
+Options:
+  --releases FILE       the requests file (default: releases.yaml)
+  --ledger DIR          the ledger directory (default: releases.ledger)
+  --lookup-budget N     at most N requests (default: 300)
+  --account ID          check only this account (repeatable)
+  --format FORMAT       text (default) or json
+  -h, --help            show this help
+
+Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2 usage error,
+3 some sends still unresolved or some released messages not checked this run.
+`,
+  async run(values, io) {
+    const file = stringOption(values, 'releases', 'releases.yaml');
+    const dir = stringOption(values, 'ledger', 'releases.ledger');
+    const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
+    const accounts = accountsOption(values);
+    const lookupBudget = lookupBudgetOption(values);
+    let settings: ApiSettings;
+    try {
+      settings = cloudflareFromEnv(io.env, true) as ApiSettings;
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      io.stderr(`quarantine-release check: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    const log = stderrLogger(io);
+    const ledgerDir = resolve(io.cwd, dir);
+    let lock: LedgerLock;
+    try {
+      lock = await LedgerLock.acquire(ledgerDir);
+    } catch (error) {
+      if (!(error instanceof LedgerLockedError)) throw error;
+      io.stderr(`quarantine-release check: ${escapeLogText(error.message, 500)}\n`);
+      return EXIT.invalid;
+    }
+    const client = new CloudflareClient({
+      settings,
+      pacer: new Pacer({
+        now: () => Date.now(),
+        sleep: (ms, signal) => systemClock.sleep(ms, signal),
+      }),
+    });
+    try {
+      const result = await check(
+        {
+          releases: () => readTextFile(resolve(io.cwd, file)),
+          releasesPath: file,
+          store: new FileLedgerStore(ledgerDir, log),
+          api: client,
+          clock: systemClock,
+          log,
+        },
+        {
+          concurrency: 2,
+          pendingScope: 'batch',
+          accounts,
+          provenance: { run: 'check' },
+          lookupBudget,
+          ...(io.signal ? { signal: io.signal } : {}),
+        },
+      );
+      if (result.kind === 'invalid') {
+        io.stderr(renderDiagnosticsText(result.errors));
+        return EXIT.invalid;
+      }
+      const report = {
+        resolved: result.resolved,
+        drift: result.drift,
+        checked: result.checked,
+        released: result.released,
+      };
+      io.stdout(
+        format === 'json'
+          ? `${JSON.stringify(checkJsonValue(report), null, 2)}\n`
+          : renderCheckText(report),
+      );
+      if (result.drift.length > 0) return EXIT.invalid;
+      // A read-back that could not conclude leaves the send unresolved (it carries the error).
+      const unresolved = result.resolved.results.some(
+        (r) => (r.state === 'pending' || r.state === 'unknown') && r.error !== undefined,
+      );
+      return unresolved || result.checked < result.released ? EXIT.incomplete : EXIT.ok;
+    } finally {
+      await client.close();
+      await lock.release();
+    }
+  },
+};

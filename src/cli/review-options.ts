@@ -1,0 +1,75 @@
+// Options shared by plan and apply about reviewing messages against Cloudflare.
+import type { ParseArgsConfig } from 'node:util';
+import { DEFAULT_GUARDED_DISPOSITIONS, type FingerprintBasis } from '../core/safety/review.js';
+import { integerOption, type OptionValues, UsageError } from './command.js';
+
+export const DEFAULT_LOOKUP_BUDGET = 300;
+export const DEFAULT_MAX_RELEASES = 1000;
+const DISPOSITIONS = [
+  'MALICIOUS',
+  'MALICIOUS-BEC',
+  'SUSPICIOUS',
+  'SPOOF',
+  'SPAM',
+  'BULK',
+  'ENCRYPTED',
+  'EXTERNAL',
+  'UNKNOWN',
+  'NONE',
+];
+
+export const reviewOptionSpecs: NonNullable<ParseArgsConfig['options']> = {
+  'lookup-budget': { type: 'string' },
+  'require-ack': { type: 'string' },
+  redact: { type: 'boolean' },
+};
+
+export const reviewOptionsHelp = `  --lookup-budget N       at most N lookup requests for message details (default: ${DEFAULT_LOOKUP_BUDGET});
+                          a message that could not be checked is refused, never released
+  --require-ack LIST      dispositions released only with a matching \`acknowledge\`
+                          (default: ${DEFAULT_GUARDED_DISPOSITIONS.join(',')})
+  --redact                hide subjects and addresses (dispositions and counts only)`;
+
+export function lookupBudgetOption(values: OptionValues): number {
+  return integerOption(values, 'lookup-budget', DEFAULT_LOOKUP_BUDGET, 1, 100_000);
+}
+
+export function guardedOption(values: OptionValues): string[] {
+  const raw = values['require-ack'];
+  if (raw === undefined) return [...DEFAULT_GUARDED_DISPOSITIONS];
+  const list = String(raw)
+    .split(',')
+    .map((d) => d.trim().toUpperCase())
+    .filter((d) => d !== '');
+  for (const d of list)
+    if (!DISPOSITIONS.includes(d))
+      throw new UsageError(`--require-ack: unknown disposition ${JSON.stringify(d.slice(0, 30))}`);
+  if (!list.includes('MALICIOUS') || !list.includes('MALICIOUS-BEC')) {
+    throw new UsageError(
+      '--require-ack must include MALICIOUS and MALICIOUS-BEC: releasing malicious mail always needs an acknowledgement',
+    );
+  }
+  return list;
+}
+
+/**
+ * `--fingerprint HASH` (the file's only account, key `*`) or `--fingerprint ACCOUNT:HASH`
+ * (repeatable), as printed by plan.
+ */
+export function fingerprintOption(
+  values: OptionValues,
+): Map<string, { fingerprint: string; basis: FingerprintBasis }> {
+  const raw = values.fingerprint as unknown;
+  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
+  const out = new Map<string, { fingerprint: string; basis: FingerprintBasis }>();
+  for (const item of list) {
+    const m = /^(?:([0-9a-f]{32}):)?([0-9a-f]{32})$/.exec(item);
+    if (!m) {
+      throw new UsageError(
+        '--fingerprint must be the 32-character fingerprint printed by plan, or ACCOUNT:FINGERPRINT',
+      );
+    }
+    out.set(m[1] ?? '*', { fingerprint: m[2] as string, basis: 'dispositions' });
+  }
+  return out;
+}

@@ -1,0 +1,211 @@
+// Release safety in the bundled action: the plan comment shows each message (redacted on public
+// repositories), malicious mail is refused without an acknowledgement, the merge releases only
+// the plan that was reviewed, the scheduled check finds drift, and one job per account runs in
+// parallel without losing each other's ledger records.
+import { afterEach, describe, expect, it } from 'vitest';
+import { demoFixtures } from '../../src/emulator/index.js';
+import { type ActionScenario, actionScenario } from '../support/action.js';
+
+let s: ActionScenario | undefined;
+afterEach(async () => {
+  await s?.close();
+  s = undefined;
+});
+
+function openPr(x: ActionScenario, n: number, yaml: string): string {
+  const head = x.gh.commitFiles(`feature-${n}`, { 'releases.yaml': yaml }, `Release request ${n}`);
+  x.gh.addPullRequest({ number: n, head: `feature-${n}`, base: 'main', merged: false });
+  return head;
+}
+
+function mergePr(x: ActionScenario, n: number, yaml: string): string {
+  const sha = x.gh.commitFiles('main', { 'releases.yaml': yaml }, `Merge pull request #${n}`);
+  x.gh.addPullRequest({
+    number: n,
+    head: `feature-${n}`,
+    base: 'main',
+    merged: true,
+    mergeCommitSha: sha,
+  });
+  return sha;
+}
+
+describe('plan comment with message details', () => {
+  it('shows subjects and senders (private repository), refused malicious mail first, escaped', async () => {
+    s = await actionScenario();
+    const f = demoFixtures(1, s.account);
+    const sha = openPr(s, 1, s.releasesYaml([f.hostileSubject, f.scriptSender, f.malicious]));
+    const r = await s.run({ event: 'pull_request', pr: 1, sha, private: true });
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ 'to-release': '2', refused: '1' });
+    const body = s.gh.comments(1)[0]?.body ?? '';
+    expect(body.indexOf('Refused')).toBeLessThan(body.indexOf('To release'));
+    expect(body).toContain('⚠️ MALICIOUS');
+    expect(body).toContain(
+      `add \`acknowledge: MALICIOUS\``.replace(/`/g, '&#96;').replace(':', '&#58;&#8203;'),
+    );
+    expect(body).toContain('Invoice');
+    // The hostile subject and sender name are inert in the comment, summary and log.
+    for (const text of [body, r.summary]) {
+      expect(text).not.toMatch(/<(img|script)/);
+      expect(text).not.toMatch(/@org\/team/);
+      expect(text).not.toContain('```js');
+    }
+    // The action masks its own token; the subject's `::add-mask::secret` never becomes a command.
+    expect(r.stdout).not.toMatch(/^::add-mask::secret/m);
+  });
+
+  it('a public repository hides subjects and addresses, in the comment and the summary', async () => {
+    s = await actionScenario();
+    const f = demoFixtures(1, s.account);
+    const sha = openPr(s, 2, s.releasesYaml([f.hostileSubject, f.spam]));
+    const r = await s.run({ event: 'pull_request', pr: 2, sha, private: false });
+    expect(r.code).toBe(0);
+    const body = s.gh.comments(2)[0]?.body ?? '';
+    for (const text of [body, r.summary]) {
+      expect(text).not.toContain('Invoice');
+      expect(text).toContain('subject and addresses hidden');
+      expect(text).toContain('SPAM');
+    }
+  });
+});
+
+describe('merge: the plan reviewed is the plan released', () => {
+  it('releases the reviewed plan; malicious mail with its acknowledgement goes too', async () => {
+    s = await actionScenario();
+    const f = demoFixtures(1, s.account);
+    const yaml = s.releasesYaml([f.spam, f.malicious], { [f.malicious]: 'acknowledge: MALICIOUS' });
+    await s.run({ event: 'pull_request', pr: 3, sha: openPr(s, 3, yaml) });
+    const r = await s.run({ event: 'push', sha: mergePr(s, 3, yaml) });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ released: '2', refused: '0' });
+    expect(
+      s.ledgerLines().find((l) => l.id === f.malicious && l.state === 'pending'),
+    ).toMatchObject({
+      disposition: 'MALICIOUS',
+      acknowledge: 'MALICIOUS',
+    });
+  });
+
+  it('refuses the whole merge when a message was reclassified after the review, then a new run applies the new plan', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(2);
+    const yaml = s.releasesYaml(ids);
+    await s.run({ event: 'pull_request', pr: 4, sha: openPr(s, 4, yaml) });
+    const merge = mergePr(s, 4, yaml);
+    s.emulator.reclassify(s.account, ids[1] as string, 'MALICIOUS');
+    const r = await s.run({ event: 'push', sha: merge });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('differs from the one reviewed on the pull request');
+    expect(s.releasePosts()).toBe(0);
+    expect(s.ledgerLines()).toEqual([]);
+    const comment = s.gh.comments(4)[0]?.body ?? '';
+    expect(comment).toContain('⛔ Not applied');
+    expect(comment).toContain('⚠️ MALICIOUS');
+
+    // Someone looked at the new plan and runs it again (workflow_dispatch): the changed
+    // message is refused, the other released.
+    const again = await s.run({ event: 'workflow_dispatch', sha: merge });
+    expect(again.code).toBe(1);
+    expect(again.outputs).toMatchObject({ released: '1', refused: '1' });
+    expect([...s.deliveries().keys()]).toEqual([ids[0]]);
+  });
+
+  it('refuses a merge over max-releases unless forced', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(3);
+    const merge = mergePr(s, 5, s.releasesYaml(ids));
+    const r = await s.run({ event: 'push', sha: merge, inputs: { 'max-releases': '2' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('more than the limit of 2 per run');
+    expect(s.releasePosts()).toBe(0);
+    const forced = await s.run({
+      event: 'push',
+      sha: merge,
+      inputs: { 'max-releases': '2', force: 'true' },
+    });
+    expect(forced.code, forced.stdout).toBe(0);
+    expect(forced.outputs.released).toBe('3');
+  });
+});
+
+describe('scheduled drift check', () => {
+  it('fails with the drifted messages in the summary, and commits resolutions', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(3);
+    const merge = mergePr(s, 6, s.releasesYaml(ids));
+    expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
+    const clean = await s.run({ event: 'schedule' });
+    expect(clean.code, clean.stdout).toBe(0);
+    expect(clean.outputs).toMatchObject({ mode: 'check', drift: '0' });
+
+    s.emulator.requarantine(s.account, ids[1] as string);
+    const r = await s.run({ event: 'schedule' });
+    expect(r.code).toBe(1);
+    expect(r.outputs.drift).toBe('1');
+    expect(r.summary).toContain(ids[1]);
+    expect(s.releasePosts()).toBe(1);
+  });
+});
+
+describe('several accounts', () => {
+  it('one job per account in parallel: plans, comments and outcomes never mix, no record lost', async () => {
+    const accounts = ['023e105f4ecef8ad9ca31a8372d0c353', '9a7806061c88ada191ed06f989cc3dac'];
+    s = await actionScenario({ emulator: { accounts } });
+    const [a, b] = accounts as [string, string];
+    const idsA = s.emulator
+      .messages(a)
+      .filter((m) => m.details.is_quarantined && m.details.final_disposition === 'SPAM')
+      .slice(0, 2)
+      .map((m) => m.details.id);
+    const idsB = s.emulator
+      .messages(b)
+      .filter((m) => m.details.is_quarantined && m.details.final_disposition === 'BULK')
+      .slice(0, 2)
+      .map((m) => m.details.id);
+    const yaml = [
+      'version: 1',
+      `account_id: ${a}`,
+      'releases:',
+      ...idsA.map((id) => `  - id: ${id}\n    reason: false positive for account A`),
+      ...idsB.map(
+        (id) => `  - id: ${id}\n    reason: false positive for account B\n    account_id: ${b}`,
+      ),
+      '',
+    ].join('\n');
+    await s.run({ event: 'pull_request', pr: 7, sha: openPr(s, 7, yaml) });
+    expect(s.gh.comments(7).map((c) => c.body.match(/account=([0-9a-f]{32})/)?.[1])).toEqual([
+      a,
+      b,
+    ]);
+    const merge = mergePr(s, 7, yaml);
+    const [ra, rb] = await Promise.all([
+      s.run({ event: 'push', sha: merge, inputs: { 'account-id': a } }),
+      s.run({ event: 'push', sha: merge, inputs: { 'account-id': b } }),
+    ]);
+    expect(ra?.code, ra?.stdout).toBe(0);
+    expect(rb?.code, rb?.stdout).toBe(0);
+    expect(ra?.outputs.released).toBe('2');
+    expect(rb?.outputs.released).toBe('2');
+    const lines = s.ledgerLines();
+    expect(
+      lines
+        .filter((l) => l.account_id === a)
+        .map((l) => l.state)
+        .sort(),
+    ).toEqual(['pending', 'pending', 'released', 'released']);
+    expect(
+      lines
+        .filter((l) => l.account_id === b)
+        .map((l) => l.state)
+        .sort(),
+    ).toEqual(['pending', 'pending', 'released', 'released']);
+    expect(s.deliveries().size).toBe(4);
+    // Each job edited only its own account's comment.
+    const bodies = s.gh.comments(7).map((c) => c.body);
+    expect(bodies[0]).toContain(idsA[0]);
+    expect(bodies[0]).not.toContain(idsB[0]);
+    expect(bodies[1]).toContain(idsB[0]);
+    expect(bodies.every((body) => body.includes('✅ Applied on merge'))).toBe(true);
+  });
+});
