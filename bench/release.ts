@@ -5,6 +5,7 @@
 //   npm run bench:release [-- --ids 50000 --latency-ms 50 --limit 120 --window-s 30 \
 //                             --batch-sizes 100,250,500,1000 --concurrency 2 --also-concurrency 1,4]
 //   smoke (about 30 s): npm run bench:release -- --ids 5000 --limit 20 --window-s 5 --batch-sizes 100,500 --cheap-s 2
+//   more apply options: --apply-args="--timeout-seconds 60" (with `=`, as the value starts with a dash)
 //
 // Each run is the real CLI in its own process (`node --import tsx src/cli.ts apply`, or the
 // bundle with `--cli dist`) in a fresh folder with a fresh ledger, against an emulator in this
@@ -24,7 +25,7 @@
 // No assertions: the figures are printed for people to judge.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -51,6 +52,8 @@ const { values } = parseArgs({
     'also-concurrency': { type: 'string', default: '1,4' },
     'cheap-s': { type: 'string', default: '15' },
     cli: { type: 'string', default: 'src' },
+    /** More options for every `apply` run, space-separated (e.g. "--timeout-seconds 60"). */
+    'apply-args': { type: 'string', default: '' },
     /** Skip the runs without latency and limit (the `local` column). */
     'no-local': { type: 'boolean', default: false },
   },
@@ -75,6 +78,7 @@ const ALSO = list('also-concurrency', values['also-concurrency']).filter((c) => 
 const CHEAP_MS = whole('cheap-s', values['cheap-s'], 0) * 1000;
 if (values.cli !== 'src' && values.cli !== 'dist') throw new Error('--cli must be src or dist');
 
+const APPLY_ARGS = values['apply-args'].split(/\s+/).filter((a) => a !== '');
 const REPO = join(fileURLToPath(import.meta.url), '..', '..');
 const CLI =
   values.cli === 'dist'
@@ -96,7 +100,7 @@ interface Bound {
 }
 
 /**
- * Earliest end of the last answer, time 0 being the first request's arrival, for R = ceil(N/B)
+ * Earliest end of the last answer, time 0 being the first POST's arrival, for R = ceil(N/B)
  * requests, at most C in flight, each taking L, Q accepted per fixed window of W that opens
  * when its first request is counted, and at most `perSecond` request starts per second:
  * - latency: ceil(R/C) × L;
@@ -149,6 +153,8 @@ interface Run {
   rateLimited: number;
   released: number;
   loadMs: number;
+  /** From the first API request to the first release POST. */
+  preMs: number;
   releaseMs: number;
   /** The release phase ended without the "N/N ids done" line: estimated from truth. */
   estimatedEnd: boolean;
@@ -186,7 +192,7 @@ async function run(
     let pending = '';
     const start = Date.now();
     const child = spawnCli(
-      ['apply', '--batch-size', String(batch), '--concurrency', String(concurrency)],
+      ['apply', '--batch-size', String(batch), '--concurrency', String(concurrency), ...APPLY_ARGS],
       dir,
       { CLOUDFLARE_API_BASE_URL: emulator.url, CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN },
     );
@@ -212,6 +218,10 @@ async function run(
     const arrivals = requests.map((r) => Date.parse(r.at));
     const first = Math.min(...arrivals);
     const last = Math.max(...arrivals);
+    // The release phase starts with the first release POST; requests before it (read-backs,
+    // checks) are reported apart.
+    const posts = requests.filter((r) => r.method === 'POST').map((r) => Date.parse(r.at));
+    const releaseStart = posts.length > 0 ? Math.min(...posts) : first;
     const released = new Set(
       truth.releases
         .filter((r) => r.failed.length === 0 && r.undelivered.length === 0)
@@ -252,7 +262,8 @@ async function run(
       rateLimited: requests.filter((r) => r.status === 429).length,
       released,
       loadMs: first - start,
-      releaseMs: (doneAt ?? last + latencyMs) - first,
+      preMs: releaseStart - first,
+      releaseMs: (doneAt ?? last + latencyMs) - releaseStart,
       estimatedEnd: doneAt === undefined,
       totalMs: end - start,
       peakPerWindow: peak,
@@ -301,6 +312,7 @@ function row(r: Run): string[] {
     String(r.windows),
     lag,
     s(r.loadMs),
+    s(r.preMs),
     `${s(r.releaseMs, 2)}${r.estimatedEnd ? '*' : ''}`,
     r.localMs === undefined ? '-' : s(r.localMs, 2),
     s(full.ms, 2),
@@ -324,6 +336,7 @@ const HEADER = [
   'wins',
   'lag ms',
   'load s',
+  'pre s',
   'release s',
   'local s',
   'full LB s',
@@ -359,7 +372,8 @@ try {
   console.log(
     `release benchmark: ${N} ids (releases.yaml ${(Buffer.byteLength(yaml) / 1024 / 1024).toFixed(1)} MiB), latency ${L} ms, ` +
       `limit ${LIMIT} per ${W / 1000} s (fixed windows, block ${W / 1000} s), ` +
-      `CLI ${values.cli === 'dist' ? 'dist/cli.js' : 'src/cli.ts via tsx'}, node ${process.version}`,
+      `CLI ${values.cli === 'dist' ? 'dist/cli.js' : 'src/cli.ts via tsx'}, node ${process.version}, ` +
+      `${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)}`,
   );
   console.log(
     `pacer: reserve ${DEFAULT_RESERVE_SHARE * 100}% => own budget Q' = ${LIMIT} - ${RESERVE} = ${OWN_Q} per window; ` +
@@ -377,15 +391,17 @@ try {
   }
   console.log('');
   console.log(table(rows.map(row)));
+  console.log(`(load average at the end: ${loadavg()[0]?.toFixed(1)})`);
   console.log('');
-  console.log(`Lower bound (LB), time 0 = first request's arrival, R = ceil(N/B) requests, C in flight, each L = ${L} ms:
+  console.log(`Lower bound (LB), time 0 = first release POST's arrival, R = ceil(N/B) requests, C in flight, each L = ${L} ms:
   LB = max( ceil(R/C) x L,                                  latency
             k x W + ceil((R - k x Q)/C) x L, k = floor((R-1)/Q),  budget: fixed windows of W = ${W / 1000} s
             (R-1)/P + L )                                   request-rate cap P per second
   full LB: Q = ${LIMIT} (the whole limit), P = ${IP_PER_SECOND} (Cloudflare's per-IP limit)
   own  LB: Q = ${OWN_Q} (the limit minus the ${DEFAULT_RESERVE_SHARE * 100}% reserve the pacer keeps for the dashboard), P = ${DEFAULT_MAX_PER_SECOND} (the pacer's cap)
   efficiency = LB / release phase; target >= 0.9 against the own LB (the reserve is a promise, not waste).
-  release phase = first API request's arrival (emulator truth) -> the CLI printing "${N}/${N} ids done"${rows.some((r) => r.estimatedEnd) ? '\n  * no such line: last arrival + L used instead' : ''}
+  pre = first API request -> first release POST (read-backs and checks before releasing, if any)
+  release phase = first release POST's arrival (emulator truth) -> the CLI printing "${N}/${N} ids done"${rows.some((r) => r.estimatedEnd) ? '\n  * no such line: last arrival + L used instead' : ''}
   local = the same release phase with no latency and no rate limit (this machine's floor)
   load = CLI spawn -> first API request (start-up alone, \`--version\` spawn to exit: ${s(baseline, 2)} s)
   req/id = every API request the emulator received / ids it released; 429s from its truth

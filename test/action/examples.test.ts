@@ -44,7 +44,7 @@ describe('example workflows', () => {
       'cancel-in-progress': false,
     });
     const job = check.jobs.check as Job;
-    expect(job.permissions).toEqual({ contents: 'write' });
+    expect(job.permissions).toEqual({ contents: 'write', actions: 'read' });
     const step = job.steps.find((s) => s.uses?.endsWith('/quarantine-release@v1'));
     expect(step?.with).toMatchObject({
       mode: 'check',
@@ -62,6 +62,7 @@ describe('example workflows', () => {
         const allowed: Record<string, string[]> = {
           contents: ['read', 'write'],
           'pull-requests': ['write'],
+          actions: ['read'],
         };
         for (const [scope, level] of Object.entries(job.permissions ?? {}))
           expect(allowed[scope]).toContain(level);
@@ -82,7 +83,11 @@ describe('example workflows', () => {
         const concurrency = job.concurrency ?? wf.concurrency;
         expect(concurrency?.['cancel-in-progress'], name).toBe(false);
         expect(job.environment, name).toBe('email-release');
-        expect(job.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+        expect(job.permissions).toEqual({
+          contents: 'write',
+          'pull-requests': 'write',
+          actions: 'read',
+        });
         const step = job.steps.find((s) => s.uses?.endsWith('/quarantine-release@v1'));
         expect(step?.with?.['api-token']).toMatch(/^\$\{\{ secrets[.[]/);
       }

@@ -7,7 +7,7 @@ import { envelopeError } from '../../core/release/classify.js';
 import type { ActionLogLookup, Lookup, MessageView } from '../../core/release/readback.js';
 import type { CloudflareApi, SearchPage } from '../../engine/ports.js';
 import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
-import { type ApiSettings, authHeaders } from './settings.js';
+import { type ApiSettings, authHeaders, secretsOf } from './settings.js';
 
 export interface Timeouts {
   connectMs: number;
@@ -51,6 +51,19 @@ const SEARCH_POLL_MS = 1_000;
 
 /** Largest answer read; a release answer for 1,000 ids is far below it. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const DISPOSITIONS = new Set([
+  'MALICIOUS',
+  'MALICIOUS-BEC',
+  'SUSPICIOUS',
+  'SPOOF',
+  'SPAM',
+  'BULK',
+  'ENCRYPTED',
+  'EXTERNAL',
+  'UNKNOWN',
+  'NONE',
+]);
+
 /** A GET answered 429 is retried only if the server asks for a wait this short. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -68,6 +81,8 @@ export class CloudflareClient implements CloudflareApi {
   private readonly getDispatcher: Dispatcher;
   private readonly timeouts: Timeouts;
   private readonly headers: Record<string, string>;
+  /** The secrets in the headers, and their encoded forms, removed from anything read back. */
+  private readonly secrets: string[];
 
   constructor(private readonly options: ClientOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -99,6 +114,7 @@ export class CloudflareClient implements CloudflareApi {
       throwOnError: false,
       retry: retryGet(maxRetries),
     });
+    this.secrets = secretForms(secretsOf(options.settings));
     this.headers = {
       ...authHeaders(options.settings.credentials),
       'content-type': 'application/json',
@@ -271,7 +287,8 @@ export class CloudflareClient implements CloudflareApi {
       const text = await readCapped(res.body);
       let parsed: unknown;
       try {
-        parsed = text === undefined ? undefined : JSON.parse(text);
+        // A proxy may echo the request headers in an error: our secrets never travel further.
+        parsed = text === undefined ? undefined : scrub(JSON.parse(text), this.secrets);
       } catch {
         parsed = undefined;
       }
@@ -375,7 +392,11 @@ function messageView(value: unknown): MessageView | undefined {
       ops.includes('QUARANTINE_RELEASE') ||
       legacyLog.some((e) => isObject(e) && e.operation === 'QUARANTINE_RELEASE'),
   };
-  if (typeof value.final_disposition === 'string') view.disposition = value.final_disposition;
+  // Only the API's own values: anything else leaves the disposition unknown (the message
+  // is then refused as unchecked), and never reaches a comment or a log as text.
+  if (typeof value.final_disposition === 'string' && DISPOSITIONS.has(value.final_disposition)) {
+    view.disposition = value.final_disposition;
+  }
   if (typeof value.subject === 'string') view.subject = value.subject;
   if (typeof value.from === 'string') view.from = value.from;
   if (typeof value.from_name === 'string') view.fromName = value.from_name;
@@ -387,6 +408,31 @@ function messageView(value: unknown): MessageView | undefined {
     );
   }
   return view;
+}
+
+/** A secret as it could come back: raw, base64, URL-encoded (long enough to be one). */
+function secretForms(secrets: string[]): string[] {
+  const forms = secrets.flatMap((s) => [
+    s,
+    Buffer.from(s).toString('base64'),
+    encodeURIComponent(s),
+  ]);
+  return [...new Set(forms)].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
+}
+
+/** Every string of a parsed answer, with the secrets replaced. */
+function scrub(value: unknown, secrets: readonly string[]): unknown {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') {
+    let out = value;
+    for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => scrub(v, secrets));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
+  }
+  return value;
 }
 
 function sleep(ms: number, halt?: AbortSignal): Promise<void> {

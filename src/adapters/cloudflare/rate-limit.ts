@@ -5,6 +5,11 @@
 // minus a reserve kept for the people using the dashboard, and when that is gone it waits
 // for the window to reset. Before the first answer only one request is in flight, to learn
 // the limits.
+//
+// Answers can come back in another order than the server counted their requests (several
+// connections, uneven processing times). Only the lowest `remaining` seen in a window is news:
+// an answer reporting more was counted earlier, so it never raises the estimate; it only gives
+// back the one request it was counted twice for (see learn()).
 
 /** What one answer says about the limit. All fields optional: servers send different sets. */
 export interface RateLimitInfo {
@@ -131,6 +136,14 @@ export class Pacer {
   private remaining: number | undefined;
   private limit: number | undefined;
   private resetAt = 0;
+  /** Lowest `remaining` the server reported in the current window: its latest count. */
+  private floor: number | undefined;
+  /**
+   * Requests in flight when `remaining` was last set from `floor`: all were subtracted then,
+   * though those the server had counted before are already in `floor`. Each of their answers
+   * that proves it (a higher `remaining`) gives one back.
+   */
+  private credits = 0;
   private blockedUntil = 0;
   private inFlight = 0;
   private lastStart = 0;
@@ -190,11 +203,15 @@ export class Pacer {
     if (this.resetAt <= now) {
       // The window has reset; what is left is unknown until the next answer.
       this.remaining = undefined;
+      this.floor = undefined;
+      this.credits = 0;
       return this.inFlight > 0 ? Math.max(spacing, 5) : spacing;
     }
     const reserve =
       this.limit !== undefined ? Math.max(1, Math.ceil(this.limit * this.reserveShare)) : 1;
     if (this.remaining - reserve >= 1) return spacing;
+    // Answers still due may give requests back: look again soon rather than at the reset.
+    if (this.credits > 0 && this.inFlight > 0) return Math.max(spacing, 5);
     // Budget spent: wait for the reset (a little after it, so the server has reset too).
     return this.resetAt - now + 50;
   }
@@ -204,11 +221,10 @@ export class Pacer {
     this.inFlight = Math.max(0, this.inFlight - 1);
     const now = this.clock.now();
     if (info.limit !== undefined) this.limit = info.limit;
-    if (info.remaining !== undefined) {
-      // Answers can arrive out of order; requests started since count against it too.
-      this.remaining = Math.max(0, info.remaining - this.inFlight);
-      this.resetAt = now + (info.resetMs ?? info.windowMs ?? 60_000);
-    }
+    if (info.remaining !== undefined)
+      this.learn(info.remaining, now + (info.resetMs ?? info.windowMs ?? 60_000));
+    // Only requests still in flight can be owed back.
+    this.credits = Math.min(this.credits, this.inFlight);
     if (status === 429) {
       this.stats.rateLimited++;
       this.blockedUntil = Math.max(
@@ -216,6 +232,38 @@ export class Pacer {
         now + (info.retryAfterMs ?? info.resetMs ?? 60_000),
       );
       this.remaining = 0;
+      this.credits = 0;
     }
+  }
+
+  /**
+   * What one answer's `remaining` (the server's count right after that request) tells.
+   *
+   * The server counts in arrival order, so within a window a lower `remaining` is a later
+   * count. The lowest seen (`floor`) sets the estimate: `floor` minus every request still in
+   * flight (any counted after it are among them; those counted before it are subtracted too,
+   * which errs on the safe side) and the window's end. An answer reporting `floor` or more was
+   * counted before the one that set `floor`, while that one was in flight: it was subtracted
+   * for nothing and gives one back (at most as many as were in flight then). Taking its figure
+   * instead, as when the last answer wins, counts every request answered in between as unspent.
+   *
+   * Such an answer may also come from the next window (its end passed while it was in flight);
+   * it is not taken as news either: the next window is learnt by one request once this one's
+   * announced end has passed. Telling windows apart by the end an answer announces is not
+   * safe: a slow answer from early in this window announces a late end too.
+   */
+  private learn(reported: number, endsAt: number): void {
+    if (this.remaining !== undefined && this.floor !== undefined && reported >= this.floor) {
+      if (this.credits > 0) {
+        this.credits--;
+        this.remaining++;
+      }
+      return;
+    }
+    this.floor = reported;
+    // Not clamped at 0: what is given back later starts from the true difference.
+    this.remaining = reported - this.inFlight;
+    this.credits = this.inFlight;
+    this.resetAt = endsAt;
   }
 }

@@ -81,8 +81,10 @@ export function baseUrl(value: string, name: string): string {
       `${name} must not contain credentials (user:password@); use the credential variables`,
     );
   }
-  if (url.search !== '' || url.hash !== '')
+  // A bare `?` or `#` parses as no query at all, yet would shift every path sent.
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(value)) {
     throw new SettingsError(`${name} must not have a query or fragment`);
+  }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new SettingsError(

@@ -1,51 +1,66 @@
-// Reading user files from disk: size checked before a byte is read, UTF-8 checked strictly.
-import { open, readdir } from 'node:fs/promises';
+// Reading user files from disk: size checked before a byte is read, UTF-8 checked strictly,
+// and symbolic links refused: a pull request can commit `releases.yaml -> .git/config`, and
+// error messages quote what they read.
+import { constants } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { ShardText } from '../../core/ledger/state.js';
 import { DEFAULT_YAML_LIMITS } from '../../core/releases/yaml-source.js';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; error: Diagnostic };
+type BytesResult = { ok: true; bytes: Buffer } | { ok: false; error: Diagnostic };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function failure(path: string, message: string): { ok: false; error: Diagnostic } {
+  return { ok: false, error: { file: path, line: 1, column: 1, pointer: '', message } };
+}
+
+/** A regular file's bytes, never following a symbolic link, refused when over `maxBytes`. */
+async function readBytes(path: string, maxBytes: number): Promise<BytesResult> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return failure(path, 'file not found');
+    if (code === 'EISDIR') return failure(path, 'is a directory, not a file');
+    if (code === 'ELOOP')
+      return failure(path, 'is a symbolic link: refused, it must be a plain file');
+    return failure(path, `cannot open: ${code ?? 'error'}`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return failure(path, 'not a regular file');
+    if (info.size > maxBytes) {
+      return failure(
+        path,
+        `file is too large (${info.size} bytes, limit ${maxBytes}); split the requests over several pull requests`,
+      );
+    }
+    const bytes = await handle.readFile();
+    if (bytes.length > maxBytes)
+      return failure(path, `file is too large (limit ${maxBytes} bytes)`);
+    return { ok: true, bytes };
+  } catch (error) {
+    return failure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** Reads a text file whole, refusing it (as a file:1:1 diagnostic) when too big or not UTF-8. */
 export async function readTextFile(
   path: string,
   maxBytes = DEFAULT_YAML_LIMITS.maxChars,
 ): Promise<ReadResult> {
-  const fail = (message: string): ReadResult => ({
-    ok: false,
-    error: { file: path, line: 1, column: 1, pointer: '', message },
-  });
-  let handle: Awaited<ReturnType<typeof open>>;
+  const read = await readBytes(path, maxBytes);
+  if (!read.ok) return read;
   try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return fail('file not found');
-    if (code === 'EISDIR') return fail('is a directory, not a file');
-    return fail(`cannot open: ${code ?? 'error'}`);
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return fail('not a regular file');
-    if (info.size > maxBytes) {
-      return fail(
-        `file is too large (${info.size} bytes, limit ${maxBytes}); split the requests over several pull requests`,
-      );
-    }
-    const bytes = await handle.readFile();
-    if (bytes.length > maxBytes) return fail(`file is too large (limit ${maxBytes} bytes)`);
-    try {
-      return { ok: true, text: utf8.decode(bytes) };
-    } catch {
-      return fail('not valid UTF-8 text');
-    }
-  } catch (error) {
-    return fail(`cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  } finally {
-    await handle.close();
+    return { ok: true, text: utf8.decode(read.bytes) };
+  } catch {
+    return failure(path, 'not valid UTF-8 text');
   }
 }
 
@@ -61,30 +76,51 @@ export async function readLedgerDir(
 ): Promise<{ shards: ShardText[]; errors: Diagnostic[] }> {
   let names: string[];
   try {
+    if ((await lstat(dir)).isSymbolicLink()) {
+      return {
+        shards: [],
+        errors: [failure(dir, 'the ledger directory is a symbolic link: refused').error],
+      };
+    }
     names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { shards: [], errors: [] };
     return {
       shards: [],
-      errors: [
-        {
-          file: dir,
-          line: 1,
-          column: 1,
-          pointer: '',
-          message: `cannot read the ledger directory: ${code ?? 'error'}`,
-        },
-      ],
+      errors: [failure(dir, `cannot read the ledger directory: ${code ?? 'error'}`).error],
     };
   }
   const shards: ShardText[] = [];
   const errors: Diagnostic[] = [];
   for (const name of names) {
     const path = join(dir, name);
-    const read = await readTextFile(path, MAX_SHARD_BYTES);
-    if (read.ok) shards.push({ name, path, text: read.text });
-    else errors.push(read.error);
+    const read = await readBytes(path, MAX_SHARD_BYTES);
+    if (!read.ok) {
+      errors.push(read.error);
+      continue;
+    }
+    const text = decodeShard(read.bytes);
+    if (text === undefined) errors.push(failure(path, 'not valid UTF-8 text').error);
+    else shards.push({ name, path, text });
   }
   return { shards, errors };
+}
+
+/**
+ * A shard's text. Strict UTF-8, except in an unterminated last line: a write cut short can
+ * stop inside a multi-byte character, and that fragment is dropped as a torn write anyway.
+ */
+function decodeShard(bytes: Buffer): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    if (end === bytes.length) return undefined;
+    try {
+      return utf8.decode(bytes.subarray(0, end)) + bytes.subarray(end).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
 }

@@ -41,6 +41,8 @@ interface Head {
   tree: string;
   /** Blob sha of every file we care about, by repository path. */
   files: Map<string, string>;
+  /** Those of them committed as symbolic links: refused, never read. */
+  links: Set<string>;
 }
 
 /** Largest file read through the API (the releases file limit is 8 MiB; shards are far smaller). */
@@ -64,6 +66,18 @@ export class GitHubLedgerStore implements LedgerStore {
 
   async readReleases(): Promise<ReadResult> {
     const head = await this.ensureHead();
+    if (head.links.has(this.options.releasesPath)) {
+      return {
+        ok: false,
+        error: {
+          file: this.options.releasesPath,
+          line: 1,
+          column: 1,
+          pointer: '',
+          message: 'is a symbolic link: refused, it must be a plain file',
+        },
+      };
+    }
     const sha = head.files.get(this.options.releasesPath);
     if (sha === undefined) {
       return {
@@ -84,6 +98,15 @@ export class GitHubLedgerStore implements LedgerStore {
     const head = await this.ensureHead();
     const shards: ShardText[] = [];
     const prefix = `${this.options.ledgerDir}/`;
+    const errors: Diagnostic[] = [...head.links]
+      .filter((path) => path.startsWith(prefix))
+      .map((path) => ({
+        file: path,
+        line: 1,
+        column: 1,
+        pointer: '',
+        message: 'is a symbolic link: refused, ledger shards must be plain files',
+      }));
     for (const [path, sha] of [...head.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (!path.startsWith(prefix) || !path.endsWith('.jsonl')) continue;
       const name = path.slice(prefix.length);
@@ -97,7 +120,7 @@ export class GitHubLedgerStore implements LedgerStore {
       if (shard) shard.text = withNewline(shard.text) + added;
       else shards.push({ name, path: `${prefix}${name}`, text: added });
     }
-    return { shards, errors: [] };
+    return { shards, errors };
   }
 
   async writeAhead(records: readonly LedgerRecord[]): Promise<void> {
@@ -179,12 +202,14 @@ export class GitHubLedgerStore implements LedgerStore {
     this.stats.commits++;
     // The new head is ours: no need to read it back (reads may lag behind writes).
     const files = new Map(head.files);
+    const links = new Set(head.links);
     for (const c of changes) {
       const sha = gitBlobSha(c.content);
       files.set(c.path, sha);
       this.texts.set(sha, c.content);
     }
-    this.head = { commit: commit.data.sha, tree: tree.data.sha, files };
+    for (const c of changes) links.delete(c.path);
+    this.head = { commit: commit.data.sha, tree: tree.data.sha, files, links };
     return true;
   }
 
@@ -209,25 +234,32 @@ export class GitHubLedgerStore implements LedgerStore {
       recursive: 'true',
     });
     const files = new Map<string, string>();
+    const links = new Set<string>();
+    const keep = (entry: { path: string; sha: string; mode?: string }) => {
+      if (!wanted(entry.path)) return;
+      if (entry.mode === '120000') links.add(entry.path);
+      else files.set(entry.path, entry.sha);
+    };
     const wanted = (path: string) =>
       path === releasesPath ||
       (path.startsWith(`${ledgerDir}/`) && SHARD_NAME.test(path.slice(ledgerDir.length + 1)));
     if (tree.data.truncated) {
       // A very large repository: walk down to the two places we need instead.
-      for (const entry of await this.listDir(tree.data.sha, parentOf(releasesPath)))
-        if (wanted(entry.path)) files.set(entry.path, entry.sha);
-      for (const entry of await this.listDir(tree.data.sha, ledgerDir))
-        if (wanted(entry.path)) files.set(entry.path, entry.sha);
+      for (const entry of await this.listDir(tree.data.sha, parentOf(releasesPath))) keep(entry);
+      for (const entry of await this.listDir(tree.data.sha, ledgerDir)) keep(entry);
     } else {
       for (const entry of tree.data.tree) {
-        if (entry.type === 'blob' && entry.path && entry.sha && wanted(entry.path))
-          files.set(entry.path, entry.sha);
+        if (entry.type === 'blob' && entry.path && entry.sha)
+          keep({ path: entry.path, sha: entry.sha, ...(entry.mode ? { mode: entry.mode } : {}) });
       }
     }
-    this.head = { commit, tree: tree.data.sha, files };
+    this.head = { commit, tree: tree.data.sha, files, links };
   }
 
-  private async listDir(rootTree: string, dir: string): Promise<{ path: string; sha: string }[]> {
+  private async listDir(
+    rootTree: string,
+    dir: string,
+  ): Promise<{ path: string; sha: string; mode?: string }[]> {
     let sha = rootTree;
     const parts = dir === '' ? [] : dir.split('/');
     for (const part of parts) {
@@ -250,6 +282,7 @@ export class GitHubLedgerStore implements LedgerStore {
       .map((e) => ({
         path: dir === '' ? (e.path as string) : `${dir}/${e.path}`,
         sha: e.sha as string,
+        ...(e.mode ? { mode: e.mode } : {}),
       }));
   }
 

@@ -6,7 +6,7 @@
 // shard written, as an unterminated line. That write never resolved, so nothing was sent in
 // its name: the next run drops the fragment (and keeps every complete line before it).
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord } from '../../core/ledger/record.js';
@@ -15,7 +15,7 @@ import type { LedgerStore, Logger } from '../../engine/ports.js';
 import { readLedgerDir } from '../files/read-input.js';
 
 export class FileLedgerStore implements LedgerStore {
-  private readonly repaired = new Set<string>();
+  private repaired = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -66,9 +66,9 @@ export class FileLedgerStore implements LedgerStore {
       byShard.set(name, lines);
     }
     await mkdir(this.dir, { recursive: true });
+    await this.repairAll();
     for (const [name, lines] of byShard) {
       const path = join(this.dir, name);
-      await this.repairTail(path);
       const created = !(await exists(path));
       const handle = await open(
         path,
@@ -86,27 +86,41 @@ export class FileLedgerStore implements LedgerStore {
   }
 
   /** Drops an unterminated, unparseable last line: the trace of a write a crash cut short. */
-  private async repairTail(path: string): Promise<void> {
-    if (this.repaired.has(path)) return;
-    this.repaired.add(path);
-    let text: string;
+  /** Once per process, before the first write: every shard's torn tail, not only this month's. */
+  private async repairAll(): Promise<void> {
+    if (this.repaired) return;
+    this.repaired = true;
+    let names: string[] = [];
     try {
-      text = await readFile(path, 'utf8');
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.jsonl'));
     } catch {
       return;
     }
-    if (text.length === 0 || text.endsWith('\n')) return;
-    const fragment = tornTail(text);
-    const cut = text.length - (fragment?.length ?? 0);
+    for (const name of names) await this.repairTail(join(this.dir, name));
+  }
+
+  /** Drops an unterminated, unparseable last line: the trace of a write a crash cut short. */
+  private async repairTail(path: string): Promise<void> {
+    let bytes: Buffer;
+    try {
+      if ((await lstat(path)).isSymbolicLink()) return;
+      bytes = await readFile(path);
+    } catch {
+      return;
+    }
+    if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return;
+    // Bytes, not characters: the cut may fall inside a multi-byte character.
+    const cut = bytes.lastIndexOf(0x0a) + 1;
+    const torn = tornTail(bytes.subarray(cut).toString('utf8')) !== undefined;
     const handle = await open(path, 'r+');
     try {
-      if (fragment === undefined) {
+      if (!torn) {
         // A whole record without its newline (an edit by hand): keep it, end the line.
-        await handle.write('\n', Buffer.byteLength(text));
+        await handle.write('\n', bytes.length);
       } else {
-        await handle.truncate(Buffer.byteLength(text.slice(0, cut)));
+        await handle.truncate(cut);
         this.log?.warn(
-          `${path}: dropped an incomplete last line (${fragment.length} characters) left by an interrupted write; nothing was sent in its name`,
+          `${path}: dropped an incomplete last line (${bytes.length - cut} bytes) left by an interrupted write; nothing was sent in its name`,
         );
       }
       await handle.datasync();

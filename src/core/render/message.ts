@@ -13,7 +13,9 @@ const DANGER = new Set(['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF', 'SUSPICIOUS']);
 
 export function dispositionLabel(m: MessageView | undefined): string {
   if (!m?.disposition) return '?';
-  return DANGER.has(m.disposition) ? `⚠️ ${m.disposition}` : m.disposition;
+  // Escaped although adapters only pass the API's own values: it is API text all the same.
+  const text = escapeMarkdown(m.disposition, 30);
+  return DANGER.has(m.disposition) ? `⚠️ ${text}` : text;
 }
 
 /** One markdown cell: subject, sender, recipients, scan time, reasons, quarantine state. */
@@ -53,7 +55,7 @@ export function messageCellMarkdown(m: MessageView | undefined, o: DetailOptions
 export function messageLineText(m: MessageView | undefined, o: DetailOptions): string {
   if (!m) return '';
   const count = m.to?.length ?? 0;
-  const parts = [m.disposition ?? '?'];
+  const parts = [escapeLogText(m.disposition ?? '?', 30)];
   if (o.redact) parts.push(`${count} recipient(s), subject and addresses hidden`);
   else {
     parts.push(`"${escapeLogText(m.subject ?? '(no subject)', 120)}"`);

@@ -86,9 +86,12 @@ function judge(
     return { refusal: { kind: 'unchecked', reason: inspection.reason } };
   if (inspection.kind === 'not-found') return { refusal: { kind: 'not-found' } };
   const m = inspection.message;
-  // A retry asks again for a message this repository already released in part: a recorded
-  // release (ours) or leaving quarantine is expected then, not a reason to refuse.
-  const retry = item.previous?.state === 'partial' || item.previous?.state === 'failed';
+  // A retry (attempt 2 or more, only ever asked by `retry:`) asks again for a message this
+  // repository already released in part: a recorded release (ours) or leaving quarantine is
+  // expected then, not a reason to refuse. That holds when the retry itself was interrupted
+  // and resumed too, whatever the previous record says.
+  const retry =
+    item.attempt > 1 || item.previous?.state === 'partial' || item.previous?.state === 'failed';
   if (!retry && (!m.quarantined || m.releaseRecorded)) {
     return { refusal: { kind: 'not-quarantined', releasedElsewhere: m.releaseRecorded } };
   }

@@ -1,0 +1,319 @@
+// The invariants, checked against the emulator's own record of what it did (truth), never
+// against what the tool says about itself:
+//   1. no message released twice (deliveries <= attempts asked), and no id POSTed again unless
+//      a clean read-back of its action log came between (or the first POST was refused 429);
+//   2. every id ends in the state the emulator's truth shows (after convergence: no unknown,
+//      no pending for a requested id, and the ledger knows of exactly the deliveries made);
+//   3. the ledger always parses, only grows, and any earlier copy merged with the final one
+//      folds to the final states (and the fold does not depend on line order);
+//   4. nothing was sent or delivered that the file did not ask for.
+import { tornTail } from '../../src/adapters/ledger/file-store.js';
+import {
+  type LedgerRecord,
+  parseShard,
+  SHARD_NAME,
+  type StoredRecord,
+} from '../../src/core/ledger/record.js';
+import { compareRecords, foldRecords } from '../../src/core/ledger/state.js';
+import type { Truth } from '../../src/emulator/index.js';
+import { createRandom } from '../../src/emulator/random.js';
+import type { World } from './world.js';
+
+export interface Snapshot {
+  label: string;
+  shards: Map<string, string>;
+  /** Taken right after a process was killed (a torn last line is allowed then, and only then). */
+  afterKill: boolean;
+}
+
+export interface Violation {
+  invariant: 1 | 2 | 3 | 4 | 5;
+  kind: string;
+  key?: string;
+  detail: string;
+}
+
+export interface FinalMessage {
+  awaiting: string[];
+  quarantined: boolean;
+}
+
+export interface CheckInput {
+  world: World;
+  truth: Truth;
+  /** Emulator state at the end, by canonical key. */
+  final: Map<string, FinalMessage>;
+  snapshots: Snapshot[];
+  converged: boolean;
+}
+
+/** Complete, valid records of a snapshot, and what is wrong with it. */
+export function parseSnapshot(s: Snapshot): {
+  records: StoredRecord[];
+  lines: string[];
+  problems: string[];
+  torn: number;
+} {
+  const records: StoredRecord[] = [];
+  const problems: string[] = [];
+  let torn = 0;
+  for (const [name, raw] of s.shards) {
+    if (!SHARD_NAME.test(name)) problems.push(`${name}: not a shard name`);
+    let text = raw;
+    const fragment = tornTail(text);
+    if (fragment !== undefined) {
+      torn++;
+      if (!s.afterKill) problems.push(`${name}: torn last line without a crash`);
+      text = text.slice(0, text.length - fragment.length);
+    }
+    const parsed = parseShard(text, name);
+    for (const e of parsed.errors) problems.push(`${name}:${e.line}: ${e.message}`);
+    records.push(...parsed.records);
+  }
+  return { records, lines: records.map((r) => r.line), problems, torn };
+}
+
+function foldLines(lines: Iterable<string>): Map<string, string> {
+  const stored: StoredRecord[] = [];
+  for (const line of lines) {
+    stored.push({ record: JSON.parse(line) as LedgerRecord, line, file: 'x', lineNumber: 0 });
+  }
+  const out = new Map<string, string>();
+  for (const [key, h] of foldRecords(stored)) out.set(key, h.latestLine);
+  return out;
+}
+
+function sameFold(a: Map<string, string>, b: Map<string, string>): string | undefined {
+  if (a.size !== b.size) return `${a.size} vs ${b.size} messages`;
+  for (const [k, v] of a) if (b.get(k) !== v) return `${k} differs`;
+  return undefined;
+}
+
+const accountOfPath = (path: string) => /\/accounts\/([0-9a-f]{32})\//.exec(path)?.[1] ?? '';
+
+/** Invariant 3 over successive copies of the ledger: each parses, keeps every line of the one before, and merges into the last. */
+export function checkLedgerCopies(snapshots: Snapshot[]): {
+  violations: Violation[];
+  finalLines: string[];
+} {
+  const v: Violation[] = [];
+  let previous: Set<string> | undefined;
+  const parsedSnaps = snapshots.map((s) => ({ s, p: parseSnapshot(s) }));
+  for (const { s, p } of parsedSnaps) {
+    for (const problem of p.problems)
+      v.push({ invariant: 3, kind: 'ledger-unreadable', detail: `${s.label}: ${problem}` });
+    const lines = new Set(p.lines);
+    if (previous) {
+      const lost = [...previous].filter((l) => !lines.has(l));
+      if (lost.length > 0)
+        v.push({
+          invariant: 3,
+          kind: 'ledger-line-lost',
+          detail: `${s.label}: ${lost.length} line(s) of the previous copy are gone, e.g. ${lost[0]}`,
+        });
+    }
+    previous = lines;
+  }
+  const finalSnap = parsedSnaps[parsedSnaps.length - 1];
+  const finalLines = finalSnap?.p.lines ?? [];
+  const finalFold = foldLines(finalLines);
+  for (const { s, p } of parsedSnaps) {
+    const diff = sameFold(foldLines(new Set([...p.lines, ...finalLines])), finalFold);
+    if (diff)
+      v.push({
+        invariant: 3,
+        kind: 'merge-differs',
+        detail: `${s.label} merged with the final ledger: ${diff}`,
+      });
+  }
+  const shuffled = [...finalLines];
+  const rng = createRandom(finalLines.length);
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j] as string, shuffled[i] as string];
+  }
+  const diff = sameFold(foldLines(shuffled), finalFold);
+  if (diff) v.push({ invariant: 3, kind: 'fold-order-dependent', detail: diff });
+  return { violations: v, finalLines };
+}
+
+export function checkInvariants(input: CheckInput): Violation[] {
+  const { world, truth } = input;
+  const copies = checkLedgerCopies(input.snapshots);
+  const v: Violation[] = [...copies.violations];
+  const finalLines = copies.finalLines;
+
+  // --- truth, per canonical key -----------------------------------------------------------
+  const fileKeys = new Map(world.entries.map((e) => [e.key, e]));
+  const historyByKey = new Map(world.history.map((h) => [h.key, h]));
+  interface Post {
+    seq: number;
+    status: number | null;
+    fault?: string;
+  }
+  const posts = new Map<string, Post[]>();
+  const readbacks = new Map<string, number[]>();
+  for (const r of truth.requests) {
+    const account = accountOfPath(r.path);
+    if (r.method === 'POST' && r.path.split('?')[0]?.endsWith('/release')) {
+      for (const id of new Set(r.ids ?? [])) {
+        const key = world.canon(account, id);
+        const list = posts.get(key) ?? [];
+        list.push({ seq: r.seq, status: r.status, ...(r.fault ? { fault: r.fault } : {}) });
+        posts.set(key, list);
+        if (r.seq > world.baselineRequests && !fileKeys.has(key))
+          v.push({
+            invariant: 4,
+            kind: 'posted-not-asked',
+            key,
+            detail: `request ${r.seq} named ${id}, which the file does not ask for`,
+          });
+      }
+    } else if (r.method === 'GET' && r.path.split('?')[0]?.endsWith('/action_log')) {
+      if (r.status !== 200 || (r.fault !== undefined && r.fault !== 'none')) continue;
+      const m = /\/investigate\/([^/?]+)\/action_log/.exec(r.path);
+      if (!m?.[1]) continue;
+      const key = world.canon(account, decodeURIComponent(m[1]));
+      const list = readbacks.get(key) ?? [];
+      list.push(r.seq);
+      readbacks.set(key, list);
+    }
+  }
+  const deliveries = new Map<string, { request: number; complete: boolean }[]>();
+  for (const [i, d] of truth.releases.entries()) {
+    const key = `${d.account_id}/${d.id}`;
+    const list = deliveries.get(key) ?? [];
+    list.push({ request: d.request, complete: d.failed.length + d.undelivered.length === 0 });
+    deliveries.set(key, list);
+    if (i >= world.baselineReleases && !fileKeys.has(key))
+      v.push({
+        invariant: 4,
+        kind: 'delivered-not-asked',
+        key,
+        detail: `delivery by request ${d.request} of a message the file does not ask for`,
+      });
+  }
+
+  // --- 1: at most once --------------------------------------------------------------------
+  const keys = new Set([...fileKeys.keys(), ...historyByKey.keys(), ...posts.keys()]);
+  for (const key of keys) {
+    const retry = fileKeys.get(key)?.retry;
+    const allowed = retry === undefined ? 1 : 2;
+    const dels = deliveries.get(key) ?? [];
+    if (dels.length > allowed)
+      v.push({
+        invariant: 1,
+        kind: 'released-twice',
+        key,
+        detail: `${dels.length} deliveries (requests ${dels.map((d) => d.request).join(', ')}); ${allowed} attempt(s) asked`,
+      });
+    let budget = retry === undefined ? 0 : 1;
+    const list = posts.get(key) ?? [];
+    for (let i = 1; i < list.length; i++) {
+      const p1 = list[i - 1] as Post;
+      const p2 = list[i] as Post;
+      const acted = dels.find((d) => d.request === p1.seq);
+      if (acted?.complete) {
+        v.push({
+          invariant: 1,
+          kind: 'post-after-release',
+          key,
+          detail: `request ${p2.seq} sent it again after request ${p1.seq} released it to every recipient`,
+        });
+        continue;
+      }
+      if (!acted) {
+        if (p1.status === 429) continue;
+        const rb = readbacks.get(key)?.some((s) => s > p1.seq && s < p2.seq);
+        if (rb) continue;
+      }
+      if (--budget < 0)
+        v.push({
+          invariant: 1,
+          kind: acted ? 'post-after-partial-without-retry' : 'post-without-readback',
+          key,
+          detail: `request ${p2.seq} sent it again after request ${p1.seq} (${p1.status ?? 'no answer'}${p1.fault ? `, fault ${p1.fault}` : ''}) with no read-back proving it still quarantined`,
+        });
+    }
+  }
+
+  // --- 2: final states match the truth ------------------------------------------------------
+  const groups = new Map<string, LedgerRecord[]>();
+  for (const line of finalLines) {
+    const r = JSON.parse(line) as LedgerRecord;
+    const key = world.canon(r.account_id, r.id);
+    const list = groups.get(key) ?? [];
+    list.push(r);
+    groups.set(key, list);
+  }
+  const latestOf = (records: LedgerRecord[]): LedgerRecord | undefined => {
+    let best: LedgerRecord | undefined;
+    for (const r of records) {
+      if (!best || compareRecords(r, JSON.stringify(r), best, JSON.stringify(best)) > 0) best = r;
+    }
+    return best;
+  };
+  for (const key of new Set([...fileKeys.keys(), ...historyByKey.keys()])) {
+    const entry = fileKeys.get(key);
+    const records = groups.get(key) ?? [];
+    const latest = latestOf(records);
+    const dels = deliveries.get(key) ?? [];
+    const D = dels.length;
+    const acting = new Set(
+      records.filter((r) => r.state === 'released' || r.state === 'partial').map((r) => r.attempt),
+    );
+    const fin = input.final.get(key);
+    const q0 = entry ? entry.quarantined0 : true;
+    const say = (kind: string, detail: string) =>
+      v.push({
+        invariant: 2,
+        kind,
+        key,
+        detail: `${detail} (ledger ${latest ? `${latest.state} attempt ${latest.attempt} seq ${latest.seq}` : 'nothing'}; ${D} deliveries; awaiting ${fin?.awaiting.length ?? '?'})`,
+      });
+
+    // What the safety review refuses before anything is written (an id that exists nowhere,
+    // a message no longer in quarantine) may end with no record, or closed as never sent.
+    const refusable = entry !== undefined && (!entry.exists || !entry.quarantined0);
+    if (!latest) {
+      if (entry && input.converged && !refusable)
+        say('never-attempted', 'requested, releasable, but never recorded');
+      if (D > 0) say('delivered-unrecorded', 'delivered but the ledger knows nothing of it');
+      continue;
+    }
+    if (input.converged) {
+      if (latest.state === 'unknown') say('unresolved', 'still unknown after convergence');
+      if (latest.state === 'pending' && !(latest.sent === false && (!entry || refusable)))
+        say('unresolved', 'still pending after convergence');
+    }
+    if (entry && !entry.exists) {
+      if (latest.state === 'released' || latest.state === 'partial')
+        say('phantom-release', 'an id that exists nowhere is recorded as released');
+      continue;
+    }
+    if (q0) {
+      if (acting.size !== D)
+        say(
+          'ledger-truth-mismatch',
+          `the ledger records ${acting.size} acting attempt(s) but the emulator delivered ${D} time(s)`,
+        );
+      if (latest.state === 'released' && (fin?.awaiting.length ?? 0) > 0)
+        say('released-but-waiting', 'recorded released while recipients still wait');
+      if (latest.state === 'partial' && (fin?.awaiting.length ?? 0) === 0)
+        say('partial-but-complete', 'recorded partial but every recipient got it');
+      if (D > 0 && (fin?.awaiting.length ?? 1) === 0 && latest.state !== 'released')
+        say('complete-not-released', 'delivered to every recipient but not recorded released');
+    } else {
+      if (acting.size < D || acting.size > D + 1)
+        say(
+          'ledger-truth-mismatch',
+          `the ledger records ${acting.size} acting attempt(s) but the emulator delivered ${D} time(s)`,
+        );
+      if (latest.state === 'partial' && D === 0)
+        say('phantom-release', 'recorded partial but never delivered');
+    }
+  }
+  if (!input.converged)
+    v.push({ invariant: 5, kind: 'no-convergence', detail: 'still changing after 5 clean runs' });
+  return v;
+}

@@ -1,0 +1,163 @@
+// A loopback HTTP proxy in front of the emulator, so the harness sees every Cloudflare call of
+// the process under test at the exact moment it matters and can act there: kill the process
+// before a release POST reaches the server, after the server acted but before the answer
+// leaves, or right after the answer was relayed. It can also hold a request (a slow network).
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type ProxyRoute = 'release' | 'message' | 'action_log' | 'other';
+
+export interface ProxiedCall {
+  /** 1-based, per proxy, in arrival order. */
+  n: number;
+  /** 1-based count of this route's calls (release POSTs, message GETs...). */
+  nth: number;
+  method: string;
+  path: string;
+  route: ProxyRoute;
+  /** Release POSTs: the ids of the body. */
+  ids?: string[];
+}
+
+export interface ProxyHooks {
+  /** Before the call is forwarded; 'drop' never forwards it and resets the connection. */
+  beforeForward?(call: ProxiedCall): 'forward' | 'drop' | Promise<'forward' | 'drop'>;
+  /** The server answered (it acted); 'drop' loses the answer and resets the connection. */
+  beforeRelay?(call: ProxiedCall, status: number): 'relay' | 'drop' | Promise<'relay' | 'drop'>;
+  /** The answer was handed to the client. */
+  afterRelay?(call: ProxiedCall, status: number): void;
+}
+
+export interface InterceptProxy {
+  /** API base to give the client: http://127.0.0.1:PORT/client/v4. */
+  url: string;
+  hooks: ProxyHooks;
+  /** Calls seen so far, per route. */
+  counts: Record<ProxyRoute, number>;
+  close(): Promise<void>;
+}
+
+function routeOf(method: string, path: string): ProxyRoute {
+  const p = path.split('?')[0] ?? '';
+  if (method === 'POST' && p.endsWith('/investigate/release')) return 'release';
+  if (method === 'GET' && p.endsWith('/action_log')) return 'action_log';
+  if (method === 'GET' && /\/investigate\/[^/]+$/.test(p)) return 'message';
+  return 'other';
+}
+
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+export async function startProxy(upstreamApiUrl: string): Promise<InterceptProxy> {
+  const upstream = new URL(upstreamApiUrl);
+  const sockets = new Set<Socket>();
+  let n = 0;
+  const counts: Record<ProxyRoute, number> = { release: 0, message: 0, action_log: 0, other: 0 };
+
+  const proxy: InterceptProxy = {
+    url: '',
+    hooks: {},
+    counts,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readAll(req);
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const route = routeOf(method, path);
+    counts[route]++;
+    const call: ProxiedCall = { n: ++n, nth: counts[route], method, path, route };
+    if (route === 'release') {
+      try {
+        const ids: unknown = JSON.parse(body.toString('utf8'));
+        if (Array.isArray(ids)) call.ids = ids.map(String);
+      } catch {
+        // not a list: the emulator answers 400
+      }
+    }
+    if ((await proxy.hooks.beforeForward?.(call)) === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined && !HOP_BY_HOP.has(k) && k !== 'host') headers[k] = v;
+    headers.host = upstream.host;
+    headers['content-length'] = String(body.length);
+    const answer = await new Promise<
+      { status: number; headers: IncomingMessage['headers']; body: Buffer } | undefined
+    >((resolve) => {
+      const up = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method,
+          path,
+          headers,
+          agent: false,
+        },
+        (r) => {
+          readAll(r).then(
+            (b) => resolve({ status: r.statusCode ?? 502, headers: r.headers, body: b }),
+            () => resolve(undefined),
+          );
+        },
+      );
+      up.on('error', () => resolve(undefined));
+      // The client gave up (its timeout) or died: stop waiting for the server.
+      res.on('close', () => {
+        if (!res.writableEnded) {
+          up.destroy();
+          resolve(undefined);
+        }
+      });
+      up.end(body);
+    });
+    if (answer === undefined) {
+      // The server reset the connection or never answered: so does the proxy.
+      req.socket.destroy();
+      return;
+    }
+    if ((await proxy.hooks.beforeRelay?.(call, answer.status)) === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (res.destroyed || req.socket.destroyed) return;
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(answer.headers))
+      if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+    out['content-length'] = String(answer.body.length);
+    res.writeHead(answer.status, out);
+    res.end(answer.body);
+    proxy.hooks.afterRelay?.(call, answer.status);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => req.socket.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  proxy.url = `http://127.0.0.1:${port}${upstream.pathname.replace(/\/+$/, '')}`;
+  return proxy;
+}
