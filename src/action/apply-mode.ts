@@ -1,11 +1,12 @@
 // On a push to the default branch (or workflow_dispatch): release what the plan says, at
 // most once, committing the ledger to the branch before and after, and report on the merged
 // pull request.
-import { CloudflareClient } from '../adapters/cloudflare/client.js';
+import { CloudflareClient, DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { listComments } from '../adapters/github/comments.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
+import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { type IssueComment, parseMarker } from '../core/render/comment.js';
 import { escapeLogText } from '../core/render/escape.js';
@@ -91,12 +92,15 @@ export async function applyOnBranch(
         api: client,
         clock: systemClock,
         log,
+        runs: new GitHubWorkflowRuns(gh, repo, settings.runner.serverUrl),
       },
       {
         batchSize: settings.batchSize,
         concurrency: settings.concurrency,
         dryRun: settings.dryRun,
         pendingScope: 'run',
+        inFlightMs: DEFAULT_TIMEOUTS.requestMs,
+        settleMs: settings.settleMs,
         accounts: settings.accounts,
         provenance: {
           ...(settings.runner.actor ? { actor: settings.runner.actor } : {}),
@@ -124,6 +128,7 @@ export async function applyOnBranch(
     const counts = countStates(result.results);
     for (const [state, n] of Object.entries(counts)) toolkit.setOutput(state, n);
     toolkit.setOutput('not-started', result.notStarted.length);
+    toolkit.setOutput('deferred', result.deferred?.length ?? 0);
     toolkit.setOutput('refused', refusedOf(result).length);
     await writeResultsFile(settings, toolkit, {
       ...runJsonValue(result),
@@ -190,6 +195,7 @@ function failureSummary(r: RunReport): string {
     `${c.unknown} unknown`,
     `${c.pending} pending`,
     `${r.notStarted.length} not started`,
+    `${r.deferred?.length ?? 0} left alone (their last send may still be in flight)`,
     `${refused} refused`,
   ];
   return `not every message was released (${parts.join(', ')})${r.stopped ? `; stopped: ${escapeLogText(r.stopped, 300)}` : ''}. The ledger records each outcome; see the job summary.`;

@@ -1,10 +1,11 @@
 // On a schedule (or mode: check): the drift check on the default branch. Released messages
 // back in quarantine fail the job; unresolved sends are read back and their outcome
 // committed to the ledger. Nothing is released.
-import { CloudflareClient } from '../adapters/cloudflare/client.js';
+import { CloudflareClient, DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
+import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import { checkJsonValue, renderCheckMarkdown, renderCheckText } from '../core/render/check.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { check } from '../engine/check.js';
@@ -21,8 +22,10 @@ export async function checkBranch(
   const { toolkit } = deps;
   const log = toolkitLogger(toolkit);
   const url = runUrl(settings.runner);
-  const store = new GitHubLedgerStore(deps.github(), {
-    ...repoOf(settings),
+  const gh = deps.github();
+  const repo = repoOf(settings);
+  const store = new GitHubLedgerStore(gh, {
+    ...repo,
     branch,
     ledgerDir: settings.ledgerPath,
     releasesPath: settings.releasesFile,
@@ -47,10 +50,13 @@ export async function checkBranch(
         api: client,
         clock: systemClock,
         log,
+        runs: new GitHubWorkflowRuns(gh, repo, settings.runner.serverUrl),
       },
       {
         concurrency: settings.concurrency,
         pendingScope: 'run',
+        inFlightMs: DEFAULT_TIMEOUTS.requestMs,
+        settleMs: settings.settleMs,
         accounts: settings.accounts,
         provenance: {
           ...(settings.runner.actor ? { actor: settings.runner.actor } : {}),

@@ -2,6 +2,7 @@
 
 import { type ApiSettings, apiSettings, SettingsError } from '../adapters/cloudflare/settings.js';
 import { isAccountId } from '../core/ids.js';
+import { DEFAULT_SETTLE_MS } from '../core/release/in-flight.js';
 
 export type Mode = 'auto' | 'plan' | 'apply' | 'check';
 
@@ -18,6 +19,8 @@ export interface ActionSettings {
   comment: boolean;
   commentAuthor: string;
   dryRun: boolean;
+  /** How long Cloudflare may still act on a request whose sender stopped waiting (ms). */
+  settleMs: number;
   /** 'auto': hide subjects and addresses unless the repository is private. */
   redact: 'auto' | boolean;
   review: {
@@ -86,8 +89,8 @@ function repoPath(env: Env, name: string, fallback: string): string {
 
 export function readSettings(env: Env): ActionSettings {
   const modeInput = input(env, 'mode') || 'auto';
-  if (!['auto', 'plan', 'apply'].includes(modeInput))
-    throw new SettingsError('input `mode` must be auto, plan or apply');
+  if (!['auto', 'plan', 'apply', 'check'].includes(modeInput))
+    throw new SettingsError('input `mode` must be auto, plan, apply or check');
   const accounts = input(env, 'account-id')
     .split(/[\s,]+/)
     .filter((a) => a !== '');
@@ -124,6 +127,7 @@ export function readSettings(env: Env): ActionSettings {
     comment: bool(env, 'comment', true),
     commentAuthor: input(env, 'comment-author') || 'github-actions[bot]',
     dryRun: bool(env, 'dry-run', false),
+    settleMs: int(env, 'settle-seconds', DEFAULT_SETTLE_MS / 1000, 0, 3600) * 1000,
     redact:
       input(env, 'redact') === '' || input(env, 'redact') === 'auto'
         ? 'auto'

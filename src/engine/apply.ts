@@ -11,8 +11,15 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { messageKey } from '../core/ids.js';
 import type { LedgerRecord, LedgerState, Provenance, RecordError } from '../core/ledger/record.js';
 import { type LedgerIndex, nextSeq } from '../core/ledger/state.js';
-import { type Plan, plan, type ToRelease } from '../core/plan/plan.js';
+import { type Plan, plan, type ToRelease, type ToVerify } from '../core/plan/plan.js';
 import { classifyRelease, type IdOutcome } from '../core/release/classify.js';
+import {
+  conclusiveFrom,
+  DEFAULT_SETTLE_MS,
+  LEGACY_IN_FLIGHT_MS,
+  mayBeInFlight,
+  type WriterState,
+} from '../core/release/in-flight.js';
 import {
   judgeActionLog,
   judgeMessage,
@@ -36,6 +43,7 @@ import {
   LedgerConflictError,
   type LedgerStore,
   type Logger,
+  type OtherRuns,
 } from './ports.js';
 
 export interface ApplyDeps {
@@ -45,6 +53,8 @@ export interface ApplyDeps {
   api: CloudflareApi;
   clock: Clock;
   log: Logger;
+  /** Tells whether the run that wrote another run's pending records is still going. */
+  runs?: OtherRuns;
 }
 
 export interface ApplySettings {
@@ -70,6 +80,19 @@ export interface ApplySettings {
   deadline?: number;
   /** Re-plans allowed when another run moved the ledger under us. */
   maxConflictRetries?: number;
+  /**
+   * Longest one release request of this run may take before the client gives up on it (the
+   * client's request timeout). Pending records carry it, as `in_flight_until`, so a later run
+   * knows until when a read-back of them proves nothing.
+   */
+  inFlightMs: number;
+  /**
+   * How long Cloudflare may still act on a request after its sender stopped waiting; a
+   * read-back finding a message never released counts only after that (default 2 min).
+   */
+  settleMs?: number;
+  /** Longest this run waits for earlier sends to settle before reading them back (default: settleMs). */
+  settleWaitMs?: number;
   review: ReviewSettings;
 }
 
@@ -99,12 +122,24 @@ export type ApplyResult =
       wouldRelease: { account_id: string; id: string; attempt: number }[];
       /** Planned but never started because the run stopped (nothing was written for them). */
       notStarted: { account_id: string; id: string }[];
+      /** Sends that may still be in flight (another run going, or not settled yet): left for a later run. */
+      deferred: Deferred[];
       /** Why the run stopped before the end, if it did. */
       stopped?: string;
       /** Why nothing at all was released (too many messages, a plan other than the reviewed one). */
       blocked?: string;
       dryRun: boolean;
     };
+
+/** An unresolved send left alone: reading it back now would prove nothing. */
+export interface Deferred {
+  account_id: string;
+  id: string;
+  /** When the pending (or unknown) record was written. */
+  since: string;
+  /** From when a read-back proves something; absent while the run that sent it is going. */
+  until?: string;
+}
 
 export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<ApplyResult> {
   const maxRounds = 1 + (settings.maxConflictRetries ?? 3);
@@ -136,6 +171,7 @@ class Run {
   private readonly results: RunResult[] = [];
   private readonly wouldRelease: { account_id: string; id: string; attempt: number }[] = [];
   private readonly notStarted: { account_id: string; id: string }[] = [];
+  private readonly deferred: Deferred[] = [];
   private readonly seqs = new Map<string, number>();
   private stopped: string | undefined;
   private blocked: string | undefined;
@@ -320,6 +356,7 @@ class Run {
       results: this.results,
       wouldRelease: this.wouldRelease,
       notStarted: this.notStarted,
+      deferred: this.deferred,
       dryRun: this.settings.dryRun,
     };
     if (this.stopped !== undefined) done.stopped = this.stopped;
@@ -332,15 +369,22 @@ class Run {
   /** Resolves unresolved sends; returns, per account, the ones proven safe to send again. */
   private async verify(thePlan: Plan): Promise<Map<string, ToRelease[]>> {
     const sendable = new Map<string, ToRelease[]>();
-    const work = thePlan.accounts.flatMap((a) =>
-      a.to_verify.map((item) => ({ account: a.account_id, item })),
+    const work = await this.whenConclusive(
+      thePlan.accounts.flatMap((a) => a.to_verify.map((item) => ({ account: a.account_id, item }))),
     );
+    const running = this.deferred.length;
+    if (running > 0) {
+      this.deps.log.warn(
+        `${running} message(s) are pending in another run that is still going and may still be sending them: left alone; a later run resolves them`,
+      );
+    }
+    await this.settle(work);
     if (work.length > 0)
       this.deps.log.info(
         `Reading back ${work.length} message(s) whose last send has no known outcome`,
       );
 
-    await pool(work, this.settings.concurrency, async ({ account, item }) => {
+    await pool(work, this.settings.concurrency, async ({ account, item, from }) => {
       if (this.shouldStop()) return;
       const finding = await this.readBack(account, item.id, item.priorActs);
       const attempt = item.why === 'alias' ? 1 : item.record.attempt;
@@ -365,6 +409,15 @@ class Run {
           );
           return;
         case 'not-released':
+          if (from > this.deps.clock.now().getTime()) {
+            // Still quarantined, but the earlier request may be at Cloudflare yet.
+            const until = new Date(from).toISOString();
+            this.deferred.push({ account_id: account, id: item.id, since: item.record.at, until });
+            this.deps.log.warn(
+              `${item.id}: still quarantined, but its last send may still be in progress at Cloudflare until ${until}: left alone; a run after that resolves it`,
+            );
+            return;
+          }
           if (item.request) {
             const list = sendable.get(account) ?? [];
             list.push({ request: item.request, attempt, resume: true, previous: item.record });
@@ -392,6 +445,60 @@ class Run {
       }
     });
     return sendable;
+  }
+
+  /**
+   * Adds to each unresolved send the time from which reading it back proves something (see
+   * core/release/in-flight). Those sent by a run that is still going are left alone outright.
+   */
+  private async whenConclusive<T extends { account: string; item: ToVerify }>(
+    work: T[],
+  ): Promise<(T & { from: number })[]> {
+    const settleMs = this.settings.settleMs ?? DEFAULT_SETTLE_MS;
+    const ours = this.settings.provenance.run;
+    const writers = new Map<string, WriterState>();
+    const out: (T & { from: number })[] = [];
+    for (const w of work) {
+      const { record } = w.item;
+      if (!mayBeInFlight(record)) {
+        out.push({ ...w, from: Number.NEGATIVE_INFINITY });
+        continue;
+      }
+      const run = record.run;
+      if (run !== undefined && !writers.has(run)) {
+        // Our own run id on an earlier record: an earlier attempt (or, for the CLI, an earlier
+        // process on this host, gone since: the ledger lock says so). It ended before we began.
+        const state: WriterState =
+          run === ours
+            ? { running: false, endedAt: this.started }
+            : await this.deps.runs?.state(run);
+        writers.set(run, state);
+      }
+      const from = conclusiveFrom(
+        record,
+        run === undefined ? undefined : writers.get(run),
+        settleMs,
+      );
+      if (from === Number.POSITIVE_INFINITY) {
+        this.deferred.push({ account_id: w.account, id: w.item.id, since: record.at });
+        continue;
+      }
+      out.push({ ...w, from });
+    }
+    return out;
+  }
+
+  /** Waits (bounded, interruptible) until the sends that settle soon have settled. */
+  private async settle(work: { from: number }[]): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    const limit = now + (this.settings.settleWaitMs ?? this.settings.settleMs ?? DEFAULT_SETTLE_MS);
+    let until = now;
+    for (const w of work) if (w.from > until && w.from <= limit) until = w.from;
+    if (until <= now || this.shouldStop()) return;
+    this.deps.log.info(
+      `Waiting ${formatDuration(until - now)} for earlier sends to settle at Cloudflare before reading them back`,
+    );
+    await this.deps.clock.sleep(until - now + 1, this.halt.signal);
   }
 
   private async readBack(account: string, id: string, priorActs: number): Promise<ReadBackFinding> {
@@ -531,8 +638,15 @@ class Run {
   }
 
   private pendingRecords(batch: Batch): LedgerRecord[] {
+    // Batch scope: sent right after this write. Run scope: any time until the deadline.
+    const lastStart =
+      this.settings.pendingScope === 'run'
+        ? (this.settings.deadline ?? this.deps.clock.now().getTime() + LEGACY_IN_FLIGHT_MS)
+        : this.deps.clock.now().getTime();
+    const until = new Date(lastStart + this.settings.inFlightMs).toISOString();
     return batch.items.map((item) =>
       this.makeRecord(batch.account_id, item.request.id, item.attempt, 'pending', {
+        in_flight_until: until,
         ...provenanceOf(item.request),
         ...(item.message?.disposition ? { disposition: item.message.disposition } : {}),
         ...(item.request.acknowledge ? { acknowledge: item.request.acknowledge } : {}),

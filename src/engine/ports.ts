@@ -4,6 +4,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import type { ShardText } from '../core/ledger/state.js';
 import type { ReleaseAnswer } from '../core/release/classify.js';
+import type { WriterState } from '../core/release/in-flight.js';
 import type { ActionLogLookup, Lookup, MessageView } from '../core/release/readback.js';
 
 /**
@@ -26,6 +27,12 @@ export interface CloudflareApi {
 export type SearchPage =
   | { kind: 'page'; messages: MessageView[]; next?: string }
   | { kind: 'error'; message: string; rateLimited: boolean };
+
+/** Other runs of this tool on the same ledger (workflow runs): are they still going? */
+export interface OtherRuns {
+  /** Whether the run recorded as `run` is still going, or when it ended; undefined when it cannot be told. */
+  state(run: string): Promise<WriterState>;
+}
 
 /**
  * The branch (or directory) moved under us: another run wrote the ledger. Nothing of ours

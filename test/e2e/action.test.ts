@@ -367,6 +367,42 @@ describe('the action on merge (apply)', () => {
     ]);
   });
 
+  it('pending in another run that is still going: left alone, then verified once that run ended', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(2);
+    const merge = mergePr(s, 26, s.releasesYaml(ids));
+    let child: import('node:child_process').ChildProcess | undefined;
+    s.gh.onHandled((req) => {
+      if (req.method === 'PATCH' && req.status === 200 && isMainRef(req.path))
+        child?.kill('SIGKILL');
+    });
+    await s.run({ event: 'push', sha: merge, onStart: (c) => (child = c) });
+    child = undefined;
+    const pending = s.ledgerLines();
+    expect(pending.map((l) => l.state)).toEqual(['pending', 'pending']);
+    // That run is still going as far as GitHub knows: its POST may be on the way.
+    const other = Number(/\/actions\/runs\/(\d+)$/.exec(String(pending[0]?.run))?.[1]);
+    s.gh.setRunStatus(other, 'in_progress');
+
+    const waiting = await s.run({ event: 'push', sha: merge });
+    expect(waiting.code).toBe(1);
+    expect(waiting.outputs.deferred).toBe('2');
+    expect(waiting.stdout).toContain('left alone');
+    expect(s.releasePosts()).toBe(0);
+    expect(s.ledgerLines()).toEqual(pending);
+    expect(
+      waiting.github.some((q) => q.method === 'GET' && q.path.endsWith(`/actions/runs/${other}`)),
+    ).toBe(true);
+
+    s.gh.setRunStatus(other, 'completed');
+    const next = await s.run({ event: 'push', sha: merge });
+    expect(next.code, next.stderr + next.stdout).toBe(0);
+    expect(next.outputs.deferred).toBe('0');
+    expect(next.stdout).toContain('Reading back 2 message(s)');
+    expect([...s.deliveries().values()]).toEqual([1, 1]);
+    expect(s.releasePosts()).toBe(1);
+  });
+
   it('a direct push without a pull request applies and reports in the summary only', async () => {
     s = await actionScenario();
     const sha = s.gh.commitFiles(

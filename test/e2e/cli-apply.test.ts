@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 const apply = (x: Scenario, ...args: string[]) =>
-  x.cli(['apply', '--batch-size', '2', '--timeout-seconds', '2', ...args]);
+  x.cli(['apply', '--batch-size', '2', '--timeout-seconds', '2', '--settle-seconds', '0', ...args]);
 
 /** The emulator's record and the ledger agree, and nothing was delivered twice. */
 async function expectConsistent(x: Scenario, ids: string[]): Promise<void> {
@@ -388,9 +388,21 @@ describe('apply (CLI, emulator, loopback)', () => {
     const states = await s.states(); // parses every line: nothing torn
     expect([...states.values()].some((r) => r.state === 'pending')).toBe(true);
 
+    // The request in flight when the process died is still being worked on by the server
+    // (300 ms latency): the next run starts at once, but reads it back only once it has
+    // settled, so it sees that release instead of sending a second one.
+    const inFlight = [...states.values()].filter((r) => r.state === 'pending').map((r) => r.id);
     s.emulator.setFaults({});
-    const next = await apply(s, '--format', 'json');
+    const next = await apply(s, '--format', 'json', '--settle-seconds', '1');
     expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/Waiting 1s for earlier sends to settle/);
+    const json = JSON.parse(next.stdout);
+    for (const id of inFlight) {
+      expect(json.results).toContainEqual(
+        expect.objectContaining({ id, state: 'released', via: 'readback' }),
+      );
+      expect(s.posts().get(id)).toBe(1);
+    }
     await expectConsistent(s, ids);
     // Only a read-back that proved a message still quarantined allowed a second POST of it.
     for (const id of ids) expect(s.posts().get(id) ?? 0).toBeLessThanOrEqual(2);

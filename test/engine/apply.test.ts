@@ -38,6 +38,7 @@ function setup(list: string[], opts: { yaml?: string; store?: MemoryStore } = {}
     concurrency: 1,
     dryRun: false,
     pendingScope: 'batch',
+    inFlightMs: 60_000,
     accounts: [],
     provenance: { actor: 'tester', run: 'test-run' },
     review: {
@@ -274,3 +275,187 @@ describe('apply', () => {
     expect(api.gets).toEqual([]);
   });
 });
+
+describe('apply: a send that may still be in flight is never answered by a second send', () => {
+  // fixedClock starts at 2026-11-24T10:00:00Z and sleeps by moving time on.
+  const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  it('pending records say until when their send may be in flight (batch and run scope)', async () => {
+    const batch = setup(ids(1));
+    done(await batch.run({ inFlightMs: 90_000 }));
+    const [pending] = batch.store.all();
+    // The clock of these tests ticks a millisecond per reading.
+    const window = Date.parse(pending?.in_flight_until ?? '') - Date.parse(pending?.at ?? '');
+    expect(window).toBeGreaterThan(89_990);
+    expect(window).toBeLessThanOrEqual(90_000);
+
+    const whole = setup(ids(1));
+    const deadline = T0 + 3_600_000;
+    done(await whole.run({ pendingScope: 'run', deadline, inFlightMs: 90_000 }));
+    expect(whole.store.all()[0]?.in_flight_until).toBe(iso(deadline + 90_000));
+  });
+
+  it('still quarantined but possibly still in flight: left pending, not sent; resolved once settled', async () => {
+    const list = ids(1);
+    const id = list[0] as string;
+    const { api, run, store } = setup(list);
+    // Another host's run wrote it a minute ago and may wait 10 more minutes for its answer.
+    store.seed([
+      record({
+        id,
+        state: 'pending',
+        at: iso(T0 - 60_000),
+        in_flight_until: iso(T0 + 600_000),
+        run: 'cli@other-host',
+      }),
+    ]);
+    const first = done(await run({ settleMs: 30_000 }));
+    expect(api.posts).toEqual([]);
+    expect(first.deferred).toEqual([
+      { account_id: ACCOUNT, id, since: iso(T0 - 60_000), until: iso(T0 + 630_000) },
+    ]);
+    expect(store.recordsFor(id)).toHaveLength(1);
+
+    // Later the same message is still quarantined with nothing in its action log: now that
+    // proves the earlier send did nothing, and it is sent once.
+    const later = done(await run({ settleMs: 30_000, settleWaitMs: 700_000 }));
+    expect(later.deferred).toEqual([]);
+    expect(api.posts).toEqual([list]);
+    expect(api.deliveries.get(id)).toBe(1);
+  });
+
+  it('waits for a send that settles soon, then reads it back (its late release is seen, not repeated)', async () => {
+    const list = ids(1);
+    const id = list[0] as string;
+    const { api, store, log } = setup(list);
+    store.seed([
+      record({
+        id,
+        state: 'pending',
+        at: iso(T0 - 1_000),
+        in_flight_until: iso(T0 + 5_000),
+        run: 'cli@other-host',
+      }),
+    ]);
+    // The earlier request is still being processed: it lands while this run waits.
+    let now = T0;
+    const clock = {
+      now: () => new Date(now),
+      sleep: async (ms: number) => {
+        now += ms;
+        await api.release(ACCOUNT, [id]);
+      },
+    };
+    const r = done(
+      await apply(
+        { ...depsOf(store, api, log, list), clock },
+        { ...baseSettings, settleMs: 10_000, settleWaitMs: 20_000 },
+      ),
+    );
+    expect(log.lines).toContain(
+      'info: Waiting 15s for earlier sends to settle at Cloudflare before reading them back',
+    );
+    expect(r.results).toMatchObject([{ id, state: 'released', via: 'readback' }]);
+    expect(api.deliveries.get(id)).toBe(1);
+    // The only POST is the earlier run's late one.
+    expect(api.posts).toEqual([[id]]);
+  });
+
+  it('a send by a run that is still going is left alone without a read-back', async () => {
+    const list = ids(1);
+    const id = list[0] as string;
+    const { api, store, log } = setup(list);
+    store.seed([record({ id, state: 'pending', at: iso(T0 - 60_000), run: 'run-42' })]);
+    const asked: string[] = [];
+    const runs = {
+      state: async (run: string) => {
+        asked.push(run);
+        return { running: true as const };
+      },
+    };
+    const r = done(
+      await apply({ ...depsOf(store, api, log, list), runs }, { ...baseSettings, settleMs: 0 }),
+    );
+    expect(asked).toEqual(['run-42']);
+    expect(r.deferred).toEqual([{ account_id: ACCOUNT, id, since: iso(T0 - 60_000) }]);
+    expect(api.gets).toEqual([]);
+    expect(api.posts).toEqual([]);
+  });
+
+  it('a run known to have ended bounds the wait: settled from its end, not from in_flight_until', async () => {
+    const list = ids(1);
+    const id = list[0] as string;
+    const { api, store, log } = setup(list);
+    store.seed([
+      record({
+        id,
+        state: 'pending',
+        at: iso(T0 - 120_000),
+        in_flight_until: iso(T0 + 5 * 3_600_000),
+        run: 'run-7',
+      }),
+    ]);
+    const runs = { state: async () => ({ running: false as const, endedAt: T0 - 60_000 }) };
+    const r = done(
+      await apply(
+        { ...depsOf(store, api, log, list), runs },
+        { ...baseSettings, settleMs: 30_000 },
+      ),
+    );
+    expect(r.deferred).toEqual([]);
+    expect(r.results).toMatchObject([{ id, state: 'released', via: 'release' }]);
+    expect(api.posts).toEqual([list]);
+  });
+
+  it('an earlier record of our own run id (an earlier attempt) counts as ended when this run began', async () => {
+    const list = ids(1);
+    const id = list[0] as string;
+    const { api, run, store } = setup(list);
+    store.seed([
+      record({
+        id,
+        state: 'pending',
+        at: iso(T0 - 600_000),
+        in_flight_until: iso(T0 + 5 * 3_600_000),
+        run: 'test-run',
+      }),
+    ]);
+    const r = done(await run({ settleMs: 1_000 }));
+    expect(r.deferred).toEqual([]);
+    expect(api.posts).toEqual([list]);
+  });
+});
+
+const baseSettings: ApplySettings = {
+  batchSize: 2,
+  concurrency: 1,
+  dryRun: false,
+  pendingScope: 'batch',
+  inFlightMs: 60_000,
+  accounts: [],
+  provenance: { actor: 'tester', run: 'test-run' },
+  review: {
+    lookupBudget: 1000,
+    guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
+    maxReleases: 1000,
+    force: false,
+  },
+};
+
+function depsOf(
+  store: MemoryStore,
+  api: FakeApi,
+  log: ReturnType<typeof collectingLogger>,
+  list: string[],
+) {
+  const text = yamlFor(list);
+  return {
+    releases: async () => ({ ok: true as const, text }),
+    releasesPath: 'releases.yaml',
+    store,
+    api,
+    clock: fixedClock(),
+    log,
+  };
+}

@@ -169,6 +169,8 @@ export async function actionScenario(
         ...defaults,
         'api-token': DEFAULT_TOKEN,
         'api-base-url': emulator.url,
+        // The emulator acts before it answers: a send it did not answer has settled at once.
+        'settle-seconds': '0',
         ...o.inputs,
       };
       const env: Record<string, string | undefined> = {
@@ -195,6 +197,9 @@ export async function actionScenario(
         env[`INPUT_${name.toUpperCase()}`] = value;
 
       const before = gh.requests().length;
+      const runId = 1000 + runs;
+      // As on GitHub: the run is in progress while its process lives.
+      gh.setRunStatus(runId, 'in_progress');
       const result = await new Promise<{
         code: number;
         signal: NodeJS.Signals | null;
@@ -218,6 +223,7 @@ export async function actionScenario(
         child.on('error', reject);
         child.on('close', (code, signal) => {
           clearTimeout(timer);
+          gh.setRunStatus(runId, 'completed');
           resolve({ code: code ?? -1, signal, stdout, stderr });
         });
         o.onStart?.(child);

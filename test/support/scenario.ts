@@ -51,7 +51,7 @@ export async function scenario(options: EmulatorOptions = {}): Promise<Scenario>
     account,
     env,
     cli: (args, extraEnv = {}) =>
-      runDistCli(args, { cwd: dir, env: { ...env, ...extraEnv }, timeoutMs: 60_000 }),
+      runDistCli(settleAtOnce(args), { cwd: dir, env: { ...env, ...extraEnv }, timeoutMs: 60_000 }),
     async writeReleases(ids, extra = {}) {
       const lines = ['version: 1', `account_id: ${account}`, 'releases:'];
       for (const id of ids) {
@@ -125,6 +125,16 @@ export async function scenario(options: EmulatorOptions = {}): Promise<Scenario>
     },
   };
   return s;
+}
+
+/**
+ * The emulator acts before it answers (unless a test gives it latency), so a send it did not
+ * answer has settled at once: apply and check read back without waiting, unless the test
+ * passes its own --settle-seconds (the tests about settling do).
+ */
+function settleAtOnce(args: string[]): string[] {
+  const settles = args[0] === 'apply' || args[0] === 'check';
+  return settles && !args.includes('--settle-seconds') ? [...args, '--settle-seconds', '0'] : args;
 }
 
 /** Release requests the emulator received, as [seq, path]. */

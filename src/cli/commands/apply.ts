@@ -9,6 +9,7 @@ import {
   LedgerLock,
   LedgerLockedError,
 } from '../../adapters/ledger/file-store.js';
+import { DEFAULT_SETTLE_MS } from '../../core/release/in-flight.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import {
@@ -57,6 +58,7 @@ export const applyCommand: Command = {
     concurrency: { type: 'string' },
     'deadline-minutes': { type: 'string' },
     'timeout-seconds': { type: 'string' },
+    'settle-seconds': { type: 'string' },
     'dry-run': { type: 'boolean' },
     format: { type: 'string' },
     account: { type: 'string', multiple: true },
@@ -78,7 +80,10 @@ each outcome in the ledger (the files change; committing them is up to you):
      a batch is sent once and never retried automatically;
   4. a rate limit (429) or an unreachable API stops the run; those messages stay pending and
      are sent by a later run. SIGINT/SIGTERM: no new batch starts, the one in flight is
-     recorded, exit 3.
+     recorded, exit 3;
+  5. a send whose run died (kill -9, a crash) may still be at Cloudflare for a while: it is
+     read back only once it has surely ended (--settle-seconds after its request timeout or
+     the next run's start, whichever is sooner); until then it is left pending, exit 3.
 
 Credentials (environment): CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY.
 API base URL: CLOUDFLARE_API_BASE_URL (default https://api.cloudflare.com/client/v4).
@@ -91,6 +96,9 @@ Options:
   --deadline-minutes N    start no new batch after N minutes (default: 60)
   --timeout-seconds N     give up on one request after N seconds (default: 180); a release
                           that times out is recorded unknown and read back by the next run
+  --settle-seconds N      how long Cloudflare may still act on a request after its sender
+                          stopped waiting (default: ${DEFAULT_SETTLE_MS / 1000}); an earlier send is only
+                          resolved by read-back after that, waiting up to N seconds for it
   --dry-run               read back and report what would be sent; send and write nothing
   --format FORMAT         text (default) or json: {"results": [{account_id, id, state, delivered, failed, undelivered, ...}]}
   --account ID            apply only this account (repeatable)
@@ -112,6 +120,8 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
     const concurrency = integerOption(values, 'concurrency', DEFAULT_CONCURRENCY, 1, 16);
     const deadlineMinutes = integerOption(values, 'deadline-minutes', 60, 1, 24 * 60);
     const timeoutMs = integerOption(values, 'timeout-seconds', 180, 1, 3600) * 1000;
+    const settleMs =
+      integerOption(values, 'settle-seconds', DEFAULT_SETTLE_MS / 1000, 0, 3600) * 1000;
     const dryRun = values['dry-run'] === true;
     const accounts = accountsOption(values);
     const log = stderrLogger(io);
@@ -165,6 +175,8 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
           concurrency,
           dryRun,
           pendingScope: 'batch',
+          inFlightMs: timeoutMs,
+          settleMs,
           accounts,
           provenance: provenance(io),
           review: { ...review, ...(fingerprints.size > 0 ? { expected: fingerprints } : {}) },
@@ -191,7 +203,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
 };
 
 /** Who and what ran this, for the ledger: CI variables when present, else the local user. */
-function provenance(io: CliIO): { actor?: string; commit?: string; run?: string } {
+export function provenance(io: CliIO): { actor?: string; commit?: string; run?: string } {
   const env = io.env;
   const p: { actor?: string; commit?: string; run?: string } = {};
   const actor = env.GITHUB_ACTOR ?? safeUser();

@@ -8,15 +8,17 @@ import {
   LedgerLock,
   LedgerLockedError,
 } from '../../adapters/ledger/file-store.js';
+import { DEFAULT_SETTLE_MS } from '../../core/release/in-flight.js';
 import { checkJsonValue, renderCheckText } from '../../core/render/check.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import { check } from '../../engine/check.js';
 import { systemClock } from '../../engine/ports.js';
-import { type Command, choiceOption, EXIT, stringOption } from '../command.js';
+import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { cloudflareFromEnv } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption } from '../review-options.js';
+import { provenance } from './apply.js';
 import { accountsOption } from './plan.js';
 
 export const checkCommand: Command = {
@@ -28,6 +30,7 @@ export const checkCommand: Command = {
     format: { type: 'string' },
     account: { type: 'string', multiple: true },
     'lookup-budget': { type: 'string' },
+    'settle-seconds': { type: 'string' },
   },
   help: `Usage: quarantine-release check [--releases FILE] [--ledger DIR] [--lookup-budget N] [--format text|json]
 
@@ -44,6 +47,8 @@ Options:
   --ledger DIR          the ledger directory (default: releases.ledger)
   --lookup-budget N     at most N requests (default: 300)
   --account ID          check only this account (repeatable)
+  --settle-seconds N    how long Cloudflare may still act on a request after its sender
+                        stopped waiting (default: ${DEFAULT_SETTLE_MS / 1000}); see apply --help
   --format FORMAT       text (default) or json
   -h, --help            show this help
 
@@ -56,6 +61,8 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
     const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
     const accounts = accountsOption(values);
     const lookupBudget = lookupBudgetOption(values);
+    const settleMs =
+      integerOption(values, 'settle-seconds', DEFAULT_SETTLE_MS / 1000, 0, 3600) * 1000;
     let settings: ApiSettings;
     try {
       settings = cloudflareFromEnv(io.env, true) as ApiSettings;
@@ -94,8 +101,11 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
         {
           concurrency: 2,
           pendingScope: 'batch',
+          // It never sends: no pending record of its own is ever in flight.
+          inFlightMs: 0,
+          settleMs,
           accounts,
-          provenance: { run: 'check' },
+          provenance: provenance(io),
           lookupBudget,
           ...(io.signal ? { signal: io.signal } : {}),
         },
@@ -120,7 +130,9 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
       const unresolved = result.resolved.results.some(
         (r) => (r.state === 'pending' || r.state === 'unknown') && r.error !== undefined,
       );
-      return unresolved || result.checked < result.released ? EXIT.incomplete : EXIT.ok;
+      return unresolved || result.resolved.deferred.length > 0 || result.checked < result.released
+        ? EXIT.incomplete
+        : EXIT.ok;
     } finally {
       await client.close();
       await lock.release();

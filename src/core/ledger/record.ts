@@ -32,6 +32,8 @@ export interface LedgerRecord extends Provenance {
   state: LedgerState;
   at: string;
   sent?: false;
+  /** Pending records: no request in this record's name is started or awaited after this. */
+  in_flight_until?: string;
   via?: 'release' | 'readback';
   delivered?: string[];
   failed?: string[];
@@ -72,6 +74,7 @@ const KEY_ORDER: (keyof LedgerRecord)[] = [
   'state',
   'at',
   'sent',
+  'in_flight_until',
   'via',
   'delivered',
   'failed',

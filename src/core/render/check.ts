@@ -11,7 +11,7 @@ export interface CheckReport {
 
 export function renderCheckText(r: CheckReport): string {
   const lines: string[] = [];
-  if (r.resolved.results.length > 0)
+  if (r.resolved.results.length > 0 || (r.resolved.deferred?.length ?? 0) > 0)
     lines.push('Unresolved sends, read back:', renderRunText(r.resolved).trimEnd());
   if (r.drift.length === 0) lines.push('No drift: no released message is back in quarantine.');
   else {
@@ -53,7 +53,7 @@ export function renderCheckMarkdown(r: CheckReport): string {
     `Checked ${r.checked} of ${r.released} released message(s) this run${r.checked < r.released ? '; the others on later runs' : ''}.`,
     '',
   );
-  if (r.resolved.results.length > 0)
+  if (r.resolved.results.length > 0 || (r.resolved.deferred?.length ?? 0) > 0)
     out.push('### Unresolved sends, read back', '', renderRunMarkdown(r.resolved, 500));
   return out.join('\n');
 }

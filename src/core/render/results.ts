@@ -8,6 +8,8 @@ import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
 export interface RunReport {
   results: readonly RunResult[];
   notStarted: readonly { account_id: string; id: string }[];
+  /** Sends that may still be in flight: left for a later run (see engine/apply Deferred). */
+  deferred?: readonly { account_id: string; id: string; since: string; until?: string }[];
   wouldRelease: readonly { account_id: string; id: string; attempt: number }[];
   dryRun: boolean;
   stopped?: string;
@@ -33,12 +35,20 @@ export function countStates(rows: readonly RunResult[]): StateCounts {
 }
 
 /** True when everything this run set out to do ended released, and nothing was refused. */
+/** Why a send was left alone, in one line. */
+function deferredWhy(d: { since: string; until?: string }): string {
+  return d.until
+    ? `sent at ${d.since} and may still be in progress at Cloudflare until ${d.until}; run again after that`
+    : `pending since ${d.since} in another run that is still going`;
+}
+
 export function runSucceeded(report: RunReport): boolean {
   return (
     report.stopped === undefined &&
     report.blocked === undefined &&
     refusedOf(report).length === 0 &&
     report.notStarted.length === 0 &&
+    (report.deferred?.length ?? 0) === 0 &&
     report.results.every((r) => r.state === 'released')
   );
 }
@@ -86,6 +96,8 @@ export function renderRunText(report: RunReport): string {
     );
   }
   for (const n of report.notStarted) lines.push(`  not started ${n.id} (account ${n.account_id})`);
+  for (const d of report.deferred ?? [])
+    lines.push(`  left alone ${d.id} (account ${d.account_id}): ${deferredWhy(d)}`);
   const c = countStates(report.results);
   lines.push(
     `Result: ${c.released} released, ${c.partial} partial, ${c.failed} failed, ${c.unknown} unknown, ${c.pending} pending, ${report.notStarted.length} not started, ${refusedOf(report).length} refused.`,
@@ -119,6 +131,7 @@ export function runJsonValue(report: RunReport) {
     })),
     counts: countStates(report.results),
     not_started: report.notStarted,
+    deferred: report.deferred ?? [],
     refused: refusedOf(report).map(({ account_id, refused }) => ({
       account_id,
       id: refused.item.request.id,
@@ -149,6 +162,13 @@ export function renderRunMarkdown(report: RunReport, maxRows = 500): string {
     out.push(`> [!CAUTION]\n> Nothing was released: ${escapeMarkdown(report.blocked, 800)}`, '');
   if (report.stopped)
     out.push(`> [!WARNING]\n> Stopped early: ${escapeMarkdown(report.stopped, 500)}`, '');
+  if (report.deferred?.length) {
+    const later = report.deferred.reduce((m, d) => (d.until && d.until > m ? d.until : m), '');
+    out.push(
+      `> [!NOTE]\n> ${report.deferred.length} message(s) whose last send may still be in flight (another run still going, or sent too recently to tell) were left alone; a later run${later ? ` after ${codeSpan(later)}` : ''} resolves them.`,
+      '',
+    );
+  }
   if (refused.length > 0) {
     const shown = refused.slice(0, 5).map((r) => codeSpan(r.refused.item.request.id));
     out.push(

@@ -82,6 +82,11 @@ export interface FakeGitHub {
   ): number;
   requests(): LoggedRequest[];
   resetRequests(): void;
+  /**
+   * A workflow run's status as GET /actions/runs/{id} reports it, `updated_at` now (default:
+   * completed when the fake started).
+   */
+  setRunStatus(runId: number, status: 'queued' | 'in_progress' | 'completed'): void;
   /** Called for each request once handled, before its reply is sent. */
   onHandled(listener: (request: LoggedRequest) => void): void;
   /** The next `count` (default 1) matching authenticated requests answer `fault` instead. */
@@ -107,6 +112,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     git,
     issues,
     faults,
+    runs: new Map(),
   };
   git.commitFiles(defaultBranch, options.files ?? {}, 'Initial commit', identity(OTHER_PUSHER));
   const api = new GitHubApi(repo, options.token ?? 'ghs_fake_token');
@@ -186,6 +192,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       issues.addComment(issueNumber, body, issues.user(user.login, user.type)).id,
     requests: () => api.requests(),
     resetRequests: () => api.resetRequests(),
+    setRunStatus: (runId, status) => repo.runs.set(runId, { status, updatedAt: githubTime() }),
     onHandled: (listener) => api.onHandled(listener),
     failNext: (match, fault, count) => faults.failNext(match, fault, count),
     moveBranchBeforeNextRefUpdate: (files, message = 'Concurrent push') =>

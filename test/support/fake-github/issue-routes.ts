@@ -2,6 +2,7 @@
 import {
   failure,
   forbiddenForIntegration,
+  githubTime,
   json,
   linkHeader,
   nodeId,
@@ -18,6 +19,7 @@ const MAX_COMMENT_LENGTH = 65_536;
 
 export function issueRoutes(repo: Repo): Route[] {
   const { git, issues } = repo;
+  const startedAt = githubTime();
 
   function pullJson(req: RouteRequest, pull: PullRequest, detailed: boolean) {
     const { number, merge } = pull;
@@ -114,8 +116,22 @@ export function issueRoutes(repo: Repo): Route[] {
     return json(commentJson(req, comment));
   }
 
+  /** A workflow run: its status, and when that was last set (a completed run's end). */
+  function getRun(_req: RouteRequest, [id = '']: string[]): Reply {
+    const runId = Number(id);
+    const run = repo.runs.get(runId) ?? { status: 'completed', updatedAt: startedAt };
+    return json({
+      id: runId,
+      status: run.status,
+      conclusion: run.status === 'completed' ? 'success' : null,
+      updated_at: run.updatedAt,
+      html_url: `${htmlUrl(repo)}/actions/runs/${runId}`,
+    });
+  }
+
   return [
     { method: 'GET', pattern: /^\/commits\/([^/]+)\/pulls$/, handle: listPullsForCommit },
+    { method: 'GET', pattern: /^\/actions\/runs\/(\d+)$/, handle: getRun },
     { method: 'GET', pattern: /^\/pulls\/(\d+)$/, handle: getPull },
     { method: 'GET', pattern: /^\/issues\/(\d+)\/comments$/, handle: listComments },
     { method: 'POST', pattern: /^\/issues\/(\d+)\/comments$/, handle: createComment },

@@ -15,6 +15,11 @@ export interface Repo {
   git: GitStore;
   issues: IssueStore;
   faults: Faults;
+  /**
+   * Workflow runs the tests set a status for, with when it was last set (a completed run's
+   * `updated_at` is when it ended); any other run id is completed, at the fake's start.
+   */
+  runs: Map<number, { status: 'queued' | 'in_progress' | 'completed'; updatedAt: string }>;
 }
 
 export interface RouteRequest {
