@@ -91,7 +91,7 @@ export interface ApplySettings {
    * read-back finding a message never released counts only after that (default 2 min).
    */
   settleMs?: number;
-  /** Longest this run waits for earlier sends to settle before reading them back (default: settleMs). */
+  /** Longest this run waits for earlier sends to settle before reading them back (default: settleMs + 10 s). */
   settleWaitMs?: number;
   review: ReviewSettings;
 }
@@ -491,7 +491,11 @@ class Run {
   /** Waits (bounded, interruptible) until the sends that settle soon have settled. */
   private async settle(work: { from: number }[]): Promise<void> {
     const now = this.deps.clock.now().getTime();
-    const limit = now + (this.settings.settleWaitMs ?? this.settings.settleMs ?? DEFAULT_SETTLE_MS);
+    // By default a little longer than the settling time: clocks and GitHub's whole-second
+    // times round up what a run would otherwise wait for.
+    const wait =
+      this.settings.settleWaitMs ?? (this.settings.settleMs ?? DEFAULT_SETTLE_MS) + 10_000;
+    const limit = now + wait;
     let until = now;
     for (const w of work) if (w.from > until && w.from <= limit) until = w.from;
     if (until <= now || this.shouldStop()) return;

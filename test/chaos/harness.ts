@@ -18,8 +18,6 @@ export interface ChaosOptions {
   mode?: 'cli' | 'action';
   /** Run a patched CLI bundle with this bug planted (CLI runs only). */
   plant?: string;
-  /** Hold release POSTs while two actions run at once (reproduces a known gap). */
-  slowConcurrent?: boolean;
   /** Stop scheduling runs after the first violation. */
   stopOnViolation?: boolean;
   /** Asked before each new run: true stops scheduling (runs in flight finish, the report is made). */
@@ -75,7 +73,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           seed,
           mode,
           cliBundle: bundle,
-          ...(options.slowConcurrent ? { slowConcurrent: true } : {}),
         });
       } catch (error) {
         report.errors.push({
@@ -147,7 +144,7 @@ export function formatReport(r: ChaosReport): string {
       );
     if (r.violations.length > 40) out.push(`  ... and ${r.violations.length - 40} more`);
     out.push(
-      `reproduce one: npm run bench:chaos -- --seed ${r.failingSeeds[0]} --runs 1 --verbose --mode ${r.violations[0]?.mode}${o.plant ? ` --plant ${o.plant}` : ''}${o.slowConcurrent ? ' --slow-concurrent' : ''}`,
+      `reproduce one: npm run bench:chaos -- --seed ${r.failingSeeds[0]} --runs 1 --verbose --mode ${r.violations[0]?.mode}${o.plant ? ` --plant ${o.plant}` : ''}`,
     );
   }
   return out.join('\n');

@@ -38,6 +38,11 @@ export const PLANTS: Record<string, Plant> = {
     pattern: /await this\.readBack\(\w+,\w+\.id,\w+\.priorActs\)/g,
     replacement: '({kind:"not-released"})',
   },
+  'no-settle': {
+    what: 'a send that may still be in flight is read back at once (its in_flight_until ignored)',
+    pattern: /(\w+)\.push\(\{\.\.\.(\w+),from:\w+\}\)\}return \1\}/g,
+    replacement: '$1.push({...$2,from:-1/0})}return $1}',
+  },
   'no-lock': {
     what: 'the ledger lock is never taken: two runs at once both apply',
     pattern: /static async acquire\((\w+)\)\{/g,

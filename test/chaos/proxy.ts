@@ -39,6 +39,13 @@ export interface InterceptProxy {
   hooks: ProxyHooks;
   /** Calls seen so far, per route. */
   counts: Record<ProxyRoute, number>;
+  /**
+   * Resolves once another release POST naming one of `ids` has arrived after this call, or
+   * after `capMs`: lets a held request act at the worst moment, when a second send follows.
+   */
+  nextRelease(ids: readonly string[], capMs: number): Promise<void>;
+  /** Resolves once no call is being handled (a held one included), bounded by `ms`. */
+  idle(ms?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,12 +72,26 @@ export async function startProxy(upstreamApiUrl: string): Promise<InterceptProxy
   const upstream = new URL(upstreamApiUrl);
   const sockets = new Set<Socket>();
   let n = 0;
+  let active = 0;
+  /** Release POSTs that arrived, by id: how many so far. */
+  const posts = new Map<string, number>();
   const counts: Record<ProxyRoute, number> = { release: 0, message: 0, action_log: 0, other: 0 };
 
   const proxy: InterceptProxy = {
     url: '',
     hooks: {},
     counts,
+    nextRelease: async (ids, capMs) => {
+      const seen = ids.map((id) => posts.get(id) ?? 0);
+      for (let waited = 0; waited < capMs; waited += 5) {
+        if (ids.some((id, i) => (posts.get(id) ?? 0) > (seen[i] ?? 0))) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    idle: async (ms = 10_000) => {
+      for (let waited = 0; active > 0 && waited < ms; waited += 10)
+        await new Promise((r) => setTimeout(r, 10));
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -88,6 +109,7 @@ export async function startProxy(upstreamApiUrl: string): Promise<InterceptProxy
       try {
         const ids: unknown = JSON.parse(body.toString('utf8'));
         if (Array.isArray(ids)) call.ids = ids.map(String);
+        for (const id of call.ids ?? []) posts.set(id, (posts.get(id) ?? 0) + 1);
       } catch {
         // not a list: the emulator answers 400
       }
@@ -150,7 +172,10 @@ export async function startProxy(upstreamApiUrl: string): Promise<InterceptProxy
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
+    active++;
+    handle(req, res)
+      .catch(() => req.socket.destroy())
+      .finally(() => active--);
   });
   server.on('connection', (s) => {
     sockets.add(s);

@@ -189,6 +189,12 @@ describe('the action on a pull request (plan)', () => {
     const r = await s.run({ event: 'pull_request', pr: 12, sha, node: NODE24 });
     expect(r.code, r.stderr).toBe(0);
     expect(s.gh.comments(12)).toHaveLength(1);
+    // The apply on merge too: pending commit, POST, outcome commit, results comment.
+    const merge = mergePr(s, 13, s.releasesYaml(s.quarantined(2)));
+    const applied = await s.run({ event: 'push', sha: merge, node: NODE24 });
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    expect(applied.outputs.released).toBe('2');
+    expect([...s.deliveries().values()]).toEqual([1, 1]);
   });
 
   it('does nothing, with a clear message, on an event it does not handle', async () => {

@@ -25,8 +25,9 @@ export class GitHubWorkflowRuns implements OtherRuns {
       const { status, updated_at } = data as { status?: unknown; updated_at?: unknown };
       if (typeof status !== 'string') return undefined;
       if (status !== 'completed') return { running: true };
-      // A completed run's last update is when it ended.
-      const endedAt = typeof updated_at === 'string' ? Date.parse(updated_at) : Number.NaN;
+      // A completed run's last update is when it ended; GitHub gives whole seconds, cut
+      // down, so the end may be up to a second later than it says.
+      const endedAt = typeof updated_at === 'string' ? Date.parse(updated_at) + 1000 : Number.NaN;
       return Number.isFinite(endedAt) ? { running: false, endedAt } : { running: false };
     } catch {
       return undefined;

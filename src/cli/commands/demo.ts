@@ -4,12 +4,16 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudflareClient } from '../../adapters/cloudflare/client.js';
+import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
+import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { messageKey } from '../../core/ids.js';
 import { plan } from '../../core/plan/plan.js';
 import type { RunResult } from '../../core/release/result.js';
 import { accountComment } from '../../core/render/comment.js';
+import { DEFAULT_GUARDED_DISPOSITIONS } from '../../core/safety/review.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_TOKEN,
@@ -17,7 +21,10 @@ import {
   startEmulator,
 } from '../../emulator/index.js';
 import { loadInputs } from '../../engine/inputs.js';
+import { systemClock } from '../../engine/ports.js';
+import { reviewedPlan } from '../../engine/review.js';
 import { type CliIO, type Command, EXIT } from '../command.js';
+import { cloudflareFromEnv } from '../credentials.js';
 import { runCommand } from '../dispatch.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';
@@ -122,7 +129,19 @@ releases:
     store,
   );
   if (!before.ok) return EXIT.invalid;
-  const thePlan = plan(before.file, before.ledger.index);
+  // The plan as the pull request showed it: every message looked up, as `plan` just did.
+  const client = new CloudflareClient({
+    settings: cloudflareFromEnv(env, true) as ApiSettings,
+    pacer: new Pacer({
+      now: () => Date.now(),
+      sleep: (ms, signal) => systemClock.sleep(ms, signal),
+    }),
+  });
+  const thePlan = await reviewedPlan(plan(before.file, before.ledger.index), client, {
+    lookupBudget: 50,
+    guarded: DEFAULT_GUARDED_DISPOSITIONS,
+    now: Date.now(),
+  }).finally(() => client.close());
 
   heading('Apply (on merge): pending is written before each request, the outcome after it');
   const applied = await run(['apply']);
