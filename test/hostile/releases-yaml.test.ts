@@ -150,7 +150,7 @@ describe('releases.yaml: a valid file with a byte-order mark and CRLF', () => {
       await f.write(`\ufeff${releasesYaml([id]).replaceAll('\n', '\r\n')}`);
       const validate = await cli(f.dir, ['validate'], ownEnv);
       expect(validate.code, validate.stderr).toBe(0);
-      expect(validate.stdout).toBe('releases.yaml: valid (1 entries, 1 account)\n');
+      expect(validate.stdout).toBe('releases.yaml: valid (1 entry, 1 account)\n');
       const plan = await cli(f.dir, ['plan'], ownEnv);
       expect(plan.code, plan.stderr).toBe(0);
       // Columns are counted without the mark: the id is at 4:9, as an editor shows it.
