@@ -8,6 +8,7 @@
 import { messageKey } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { readLedger } from '../core/ledger/state.js';
+import { escapeLogText } from '../core/render/escape.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
 import { timeWindows } from './inspect.js';
 
@@ -96,7 +97,8 @@ export async function check(deps: ApplyDeps, settings: CheckSettings): Promise<C
           settings.signal,
         );
         if (page.kind === 'error') {
-          deps.log.warn(`drift search for ${account} failed: ${page.message}`);
+          // The message is the API's own text: one inert line.
+          deps.log.warn(`drift search for ${account} failed: ${escapeLogText(page.message, 300)}`);
           break;
         }
         for (const m of page.messages) held.add(m.id);

@@ -27,6 +27,20 @@ describe('validate', () => {
     });
   });
 
+  it('counts one entry and an empty list in plain English', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(
+        join(dir, 'one.yaml'),
+        `version: 1\naccount_id: ${ACCOUNT}\nreleases:\n  - id: ${messageId(1)}\n    reason: r\n`,
+      );
+      await writeFile(join(dir, 'none.yaml'), `version: 1\naccount_id: ${ACCOUNT}\nreleases: []\n`);
+      const one = await runCli(['validate', '--releases', 'one.yaml'], { cwd: dir });
+      expect(one.stdout).toBe('one.yaml: valid (1 entry, 1 account)\n');
+      const none = await runCli(['validate', '--releases', 'none.yaml'], { cwd: dir });
+      expect(none.stdout).toBe('none.yaml: valid (0 entries, 0 accounts)\n');
+    });
+  });
+
   it('reports file:line:col errors and exits 1', async () => {
     await withTempDir(async (dir) => {
       await writeFile(

@@ -3,8 +3,9 @@
 // the plan that was reviewed, the scheduled check finds drift, and one job per account runs in
 // parallel without losing each other's ledger records.
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoFixtures } from '../../src/emulator/index.js';
-import { type ActionScenario, actionScenario } from '../support/action.js';
+import { DEFAULT_TOKEN, demoFixtures, HOSTILE_SUBJECT } from '../../src/emulator/index.js';
+import { expectOnlyOwnCommands } from '../hostile/fixtures/harness.js';
+import { type ActionScenario, actionScenario, GH_TOKEN } from '../support/action.js';
 
 let s: ActionScenario | undefined;
 afterEach(async () => {
@@ -51,8 +52,15 @@ describe('plan comment with message details', () => {
       expect(text).not.toMatch(/@org\/team/);
       expect(text).not.toContain('```js');
     }
-    // The action masks its own token; the subject's `::add-mask::secret` never becomes a command.
-    expect(r.stdout).not.toMatch(/^::add-mask::secret/m);
+    // The log shows the subject with its `::` broken by a zero-width space, so it cannot end
+    // or start a workflow command anywhere on its line; the only commands are the action's
+    // own (its two masks, the annotation).
+    expect(HOSTILE_SUBJECT).toContain('::add-mask::secret');
+    expect(r.stdout).toContain(
+      'Invoice @org/team <img src=x> ```js :\u200b:add-mask:\u200b:secret',
+    );
+    expect(r.stdout).not.toContain('::add-mask::secret');
+    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN]);
   });
 
   it('a public repository hides subjects and addresses, in the comment and the summary', async () => {

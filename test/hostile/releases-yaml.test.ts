@@ -1,8 +1,8 @@
 // Hostile and broken releases.yaml files, end to end through the bundled CLI (validate, plan
 // and apply, the way users run them) and, for what reaches a pull request, the bundled action.
 // Each refusal: a located error, exit 1, no request to the API, the folder byte-identical.
-// The loader's own corpus (test/fixtures/releases, 81 files) is not repeated here; a few of
-// its files are run through the commands by path.
+// The loader's own corpus (test/fixtures/releases, 81 files) runs through the commands and
+// the action in releases-corpus-e2e.test.ts; the alias bomb is also run here by path.
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -150,7 +150,7 @@ describe('releases.yaml: a valid file with a byte-order mark and CRLF', () => {
       await f.write(`\ufeff${releasesYaml([id]).replaceAll('\n', '\r\n')}`);
       const validate = await cli(f.dir, ['validate'], ownEnv);
       expect(validate.code, validate.stderr).toBe(0);
-      expect(validate.stdout).toBe('releases.yaml: valid (1 entries, 1 account)\n');
+      expect(validate.stdout).toBe('releases.yaml: valid (1 entry, 1 account)\n');
       const plan = await cli(f.dir, ['plan'], ownEnv);
       expect(plan.code, plan.stderr).toBe(0);
       // Columns are counted without the mark: the id is at 4:9, as an editor shows it.

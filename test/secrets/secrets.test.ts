@@ -1,12 +1,13 @@
-// Secrets never leak. Every command (validate, plan, apply: success, failure, dry run, the
-// emulator's help, the demo) and the bundled action (plan and apply, success and failure) run
-// with recognisable fake credentials, and everything they produce is searched for each secret
-// in every form a leak would take: as is, base64 (padded or not), base64url, URL-encoded, hex,
-// and the `email:key` pair as Basic authentication would carry it. Searched: stdout, stderr,
-// the job summary, GITHUB_OUTPUT, the results file, every body sent to GitHub (decoded blobs
-// included), every comment and commit, every ledger line, and the paths the emulator received.
+// Secrets never leak. Every command (validate, plan, apply, check: success, failure, dry run,
+// the emulator's help, the demo) and the bundled action (plan, apply and the scheduled drift
+// check, success and failure) run with recognisable fake credentials, and everything they
+// produce is searched for each secret in every form a leak would take: as is, base64 (padded
+// or not), base64url, URL-encoded, hex, and the `email:key` pair as Basic authentication
+// would carry it. Searched: stdout, stderr, the job summary, GITHUB_OUTPUT, the results file,
+// every body sent to GitHub (decoded blobs included), every comment and commit, every ledger
+// line, and the paths the emulator received.
 // The action must also mask each secret (`::add-mask::`) before it prints anything else.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Credentials, type Emulator, startEmulator } from '../../src/emulator/index.js';
@@ -18,6 +19,7 @@ import {
   type DistRun,
   expectCleanOutput,
   json,
+  ledgerLine,
   releasePosts,
   releasesYaml,
   removeDir,
@@ -105,7 +107,7 @@ describe('the CLI', () => {
   const folders: string[] = [];
   const servers: CraftedApi[] = [];
   beforeAll(async () => {
-    emulator = await startEmulator({ messagesPerAccount: 40, credentials: CREDENTIALS });
+    emulator = await startEmulator({ messagesPerAccount: 80, credentials: CREDENTIALS });
   });
   afterAll(async () => {
     await emulator.close();
@@ -252,6 +254,94 @@ describe('the CLI', () => {
     expect(inUrl.code).toBe(1);
     const spaced = await run(await folder(releasesYaml(ids)), ['apply'], withToken(`${TOKEN} x`));
     expect(spaced.code).toBe(1);
+  });
+
+  it('check: a send resolved by read-back, then drift found; token, key pair, read-only credentials', async () => {
+    const ids = fresh(3);
+    const dir = await folder(releasesYaml(ids));
+    // The first send's answer is lost: apply leaves it unknown for check to read back.
+    emulator.setFaults({ script: [{ kind: 'reset_after', route: 'release' }] });
+    const applied = await run(
+      dir,
+      ['apply', '--batch-size', '1', '--concurrency', '1', '--settle-seconds', '0'],
+      withToken(),
+    );
+    expect(applied.code, applied.stderr).toBe(3);
+    // A read-only token is enough for the drift check.
+    const resolved = await run(dir, ['check', '--settle-seconds', '0'], withToken(READ_TOKEN));
+    expect(resolved.code, resolved.stdout + resolved.stderr).toBe(0);
+    expect(await ledgerText(dir)).toContain('"via":"readback"');
+    emulator.requarantine(ACCOUNT, ids[1] as string);
+    const drift = await run(dir, ['check', '--format', 'json'], withKey(READ_EMAIL, READ_KEY));
+    expect(drift.code, drift.stderr).toBe(1);
+    expect(JSON.parse(drift.stdout).drift.map((d: { id: string }) => d.id)).toEqual([ids[1]]);
+    const text = await run(dir, ['check'], withKey());
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(ids[1]);
+  });
+
+  it('check refusing or failing on its credentials: a bad token (401), both schemes, half a pair', async () => {
+    const dir = await folder(releasesYaml(fresh(1)));
+    expect((await run(dir, ['apply'], withToken())).code).toBe(0);
+    const bad = await run(dir, ['check'], withToken(BAD_TOKEN));
+    expect(bad.code).not.toBe(0);
+    const both = await run(dir, ['check'], { ...withToken(), ...withKey() });
+    expect(both.code).toBe(1);
+    const half = await run(dir, ['check'], {
+      CLOUDFLARE_API_BASE_URL: emulator.url,
+      CLOUDFLARE_EMAIL: EMAIL,
+    });
+    expect(half.code).toBe(1);
+    const url = new URL(emulator.url);
+    url.username = EMAIL;
+    url.password = URL_PASSWORD;
+    const inUrl = await run(dir, ['check'], {
+      ...withToken(),
+      CLOUDFLARE_API_BASE_URL: url.toString(),
+    });
+    expect(inUrl.code).toBe(1);
+  });
+
+  // The drift search and the read-back show API error text too: the same scrubbing applies,
+  // and a workflow command in it stays on its own line, inert.
+  it('check against an API whose errors echo the credential', async () => {
+    const released = 'AAAAA11111-2026-11-01T10:00:00-10000001';
+    const unknown = 'BBBBB22222-2026-11-01T10:00:00-20000002';
+    const echo = await craftedApi((r) =>
+      json(400, {
+        success: false,
+        errors: [
+          {
+            code: 6003,
+            message: `invalid header: Authorization: ${String(r.headers.authorization ?? '')} X-Auth-Key: ${String(r.headers['x-auth-key'] ?? '')}\n::add-mask::x`,
+          },
+        ],
+      }),
+    );
+    servers.push(echo);
+    for (const env of [
+      { CLOUDFLARE_API_TOKEN: TOKEN },
+      { CLOUDFLARE_EMAIL: EMAIL, CLOUDFLARE_API_KEY: KEY },
+    ]) {
+      const dir = await folder(releasesYaml([released, unknown]));
+      await mkdir(join(dir, 'releases.ledger'));
+      await writeFile(
+        join(dir, 'releases.ledger', '2026-11.jsonl'),
+        `${ledgerLine({ id: released, state: 'released', via: 'release', delivered: ['a@example.com'] })}\n${ledgerLine({ id: unknown, seq: 2, state: 'unknown', error: { message: 'no answer: timed out' } })}\n`,
+      );
+      const before = echo.requests.length;
+      const r = await cli(dir, ['check', '--settle-seconds', '0'], {
+        CLOUDFLARE_API_BASE_URL: echo.url,
+        ...env,
+      });
+      expect(echo.requests.length, 'the API was asked').toBeGreaterThan(before);
+      expect(r.code, r.stderr).not.toBe(0);
+      // The echo reached the output, with the credential cut out of it.
+      expect(r.stderr).toContain('failed: HTTP 400: invalid header');
+      expect(r.stderr).toContain('[redacted]');
+      expectCleanOutput(r);
+      expectNoSecrets({ stdout: r.stdout, stderr: r.stderr, ledger: await ledgerText(dir) });
+    }
   });
 
   it('emulator --help and the demo, with every secret in the environment', async () => {
@@ -441,5 +531,63 @@ describe('the action', () => {
     );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('api-base-url must not contain credentials');
+  });
+
+  it('the drift check on a schedule: a send resolved and committed, then drift found, read-only credentials', async () => {
+    const ids = fresh(3);
+    s.gh.commitFiles('main', { 'releases.yaml': releasesYaml(ids) }, 'requests to check later');
+    // The first send's answer is lost: the check reads it back and commits the outcome.
+    s.emulator.setFaults({ script: [{ kind: 'reset_after', route: 'release' }] });
+    const applied = await run(
+      { event: 'push', inputs: { 'api-token': TOKEN, 'batch-size': '1', concurrency: '1' } },
+      [TOKEN, GH_SECRET],
+    );
+    expect(applied.outputs.unknown, applied.stdout).toBe('1');
+    const commits = s.gh.commits('main').length;
+    const resolved = await run({ event: 'schedule', inputs: { 'api-token': READ_TOKEN } }, [
+      READ_TOKEN,
+      GH_SECRET,
+    ]);
+    expect(resolved.code, resolved.stdout).toBe(0);
+    expect(resolved.outputs).toMatchObject({ mode: 'check', drift: '0' });
+    expect(s.gh.commits('main').length).toBeGreaterThan(commits);
+    expect(s.ledgerLines().some((l) => l.id === ids[0] && l.via === 'readback')).toBe(true);
+
+    s.emulator.requarantine(ACCOUNT, ids[1] as string);
+    const drift = await run(
+      {
+        event: 'schedule',
+        inputs: { mode: 'check', 'api-email': READ_EMAIL, 'api-key': READ_KEY },
+      },
+      [READ_KEY, GH_SECRET],
+    );
+    expect(drift.code).toBe(1);
+    expect(drift.outputs.drift).toBe('1');
+    expect(drift.summary).toContain(ids[1]);
+  });
+
+  it('the drift check with a bad token, and with a base URL holding a password', async () => {
+    const asked = s.emulator.truth().requests.length;
+    const bad = await run({ event: 'schedule', inputs: { 'api-token': BAD_TOKEN } }, [
+      BAD_TOKEN,
+      GH_SECRET,
+    ]);
+    expect(bad.outputs.mode).toBe('check');
+    expect(
+      s.emulator
+        .truth()
+        .requests.slice(asked)
+        .some((q) => q.status === 401),
+    ).toBe(true);
+    expect(bad.stdout).toMatch(/^::warning::drift search for .* failed: HTTP 401/m);
+    const url = new URL(s.emulator.url);
+    url.username = 'proxy-user';
+    url.password = URL_PASSWORD;
+    const inUrl = await run(
+      { event: 'schedule', inputs: { 'api-token': TOKEN, 'api-base-url': url.toString() } },
+      [TOKEN, GH_SECRET],
+    );
+    expect(inUrl.code).toBe(1);
+    expect(inUrl.stdout).toContain('api-base-url must not contain credentials');
   });
 });

@@ -31,9 +31,10 @@ Exit codes: 0 valid, 1 invalid, 2 usage error.
     const errors = loaded.ok ? [] : loaded.errors;
     if (format === 'json') io.stdout(validationJson(errors));
     else if (loaded.ok) {
+      const entries = loaded.file.releases.length;
       const accounts = new Set(loaded.file.releases.map((r) => r.account_id)).size;
       io.stdout(
-        `${file}: valid (${loaded.file.releases.length} entries, ${accounts} account${accounts === 1 ? '' : 's'})\n`,
+        `${file}: valid (${entries} ${entries === 1 ? 'entry' : 'entries'}, ${accounts} account${accounts === 1 ? '' : 's'})\n`,
       );
     } else io.stderr(renderDiagnosticsText(errors));
     return loaded.ok ? EXIT.ok : EXIT.invalid;
