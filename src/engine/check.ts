@@ -9,7 +9,7 @@ import { messageKey } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { readLedger } from '../core/ledger/state.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
-import { timeWindows } from './inspect.js';
+import { timeWindows } from '../core/windows.js';
 
 export interface Drift {
   account_id: string;
