@@ -4,8 +4,10 @@
 import { CloudflareClient, DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
+import { GitHubCheckState } from '../adapters/github/check-state.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
 import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
+import { CURSOR_FILE } from '../core/check/cursor.js';
 import { checkJsonValue, renderCheckMarkdown, renderCheckText } from '../core/render/check.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { check } from '../engine/check.js';
@@ -24,11 +26,13 @@ export async function checkBranch(
   const url = runUrl(settings.runner);
   const gh = deps.github();
   const repo = repoOf(settings);
+  const cursorPath = `${settings.ledgerPath}/${CURSOR_FILE}`;
   const store = new GitHubLedgerStore(gh, {
     ...repo,
     branch,
     ledgerDir: settings.ledgerPath,
     releasesPath: settings.releasesFile,
+    extraFiles: [cursorPath],
     workspace: settings.runner.workspace,
     log,
     commitMessage: (_kind, records) =>
@@ -51,6 +55,11 @@ export async function checkBranch(
         clock: systemClock,
         log,
         runs: new GitHubWorkflowRuns(gh, repo, settings.runner.serverUrl),
+        checkState: new GitHubCheckState(
+          store,
+          cursorPath,
+          `quarantine-release: drift check cursor [skip ci]\n\n${url ? `Run: ${url}\n` : ''}`,
+        ),
       },
       {
         concurrency: settings.concurrency,
@@ -75,16 +84,11 @@ export async function checkBranch(
       );
       return;
     }
-    const report = {
-      resolved: result.resolved,
-      drift: result.drift,
-      checked: result.checked,
-      released: result.released,
-    };
-    toolkit.info(renderCheckText(report));
-    await toolkit.summary(renderCheckMarkdown(report));
-    await writeResultsFile(settings, toolkit, checkJsonValue(report));
+    toolkit.info(renderCheckText(result));
+    await toolkit.summary(renderCheckMarkdown(result));
+    await writeResultsFile(settings, toolkit, checkJsonValue(result));
     toolkit.setOutput('drift', result.drift.length);
+    toolkit.setOutput('checked', result.checked);
     if (result.drift.length > 0) {
       toolkit.setFailed(
         `${result.drift.length} message(s) recorded as released are back in quarantine; see the job summary`,

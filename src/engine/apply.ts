@@ -93,6 +93,11 @@ export interface ApplySettings {
   settleMs?: number;
   /** Longest this run waits for earlier sends to settle before reading them back (default: settleMs + 10 s). */
   settleWaitMs?: number;
+  /**
+   * Most requests the read-backs may make in this run (two each at most: the message, then
+   * its action log); sends beyond it are left unresolved for a later run. Unlimited if absent.
+   */
+  readBackBudget?: number;
   review: ReviewSettings;
 }
 
@@ -124,6 +129,10 @@ export type ApplyResult =
       notStarted: { account_id: string; id: string }[];
       /** Sends that may still be in flight (another run going, or not settled yet): left for a later run. */
       deferred: Deferred[];
+      /** Unresolved sends not read back because `readBackBudget` was used up: left for a later run. */
+      unverified: { account_id: string; id: string }[];
+      /** Requests the read-backs made (all rounds). */
+      readBackRequests: number;
       /** Why the run stopped before the end, if it did. */
       stopped?: string;
       /** Why nothing at all was released (too many messages, a plan other than the reviewed one). */
@@ -143,11 +152,13 @@ export interface Deferred {
 
 export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<ApplyResult> {
   const maxRounds = 1 + (settings.maxConflictRetries ?? 3);
+  // Shared by every round: a re-plan does not get a fresh budget.
+  const meter: ReadBackMeter = { limit: settings.readBackBudget, used: 0, reserved: 0 };
   for (let round = 1; ; round++) {
     const inputs = await loadInputs(deps.releases, deps.releasesPath, deps.store);
     if (!inputs.ok) return { kind: 'invalid', stage: inputs.stage, errors: inputs.errors };
     const thePlan = plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts });
-    const run = new Run(deps, settings, inputs.ledger.index);
+    const run = new Run(deps, settings, inputs.ledger.index, meter);
     try {
       await run.execute(thePlan);
       await deps.store.flush();
@@ -161,6 +172,13 @@ export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<A
   }
 }
 
+/** Read-back requests made and reserved (a read-back in progress holds two until it ends). */
+interface ReadBackMeter {
+  limit: number | undefined;
+  used: number;
+  reserved: number;
+}
+
 interface Batch {
   account_id: string;
   items: ToRelease[];
@@ -172,6 +190,7 @@ class Run {
   private readonly wouldRelease: { account_id: string; id: string; attempt: number }[] = [];
   private readonly notStarted: { account_id: string; id: string }[] = [];
   private readonly deferred: Deferred[] = [];
+  private readonly unverified: { account_id: string; id: string }[] = [];
   private readonly seqs = new Map<string, number>();
   private stopped: string | undefined;
   private blocked: string | undefined;
@@ -187,6 +206,7 @@ class Run {
     private readonly deps: ApplyDeps,
     private readonly settings: ApplySettings,
     private readonly index: LedgerIndex,
+    private readonly meter: ReadBackMeter,
   ) {
     this.started = deps.clock.now().getTime();
   }
@@ -357,6 +377,8 @@ class Run {
       wouldRelease: this.wouldRelease,
       notStarted: this.notStarted,
       deferred: this.deferred,
+      unverified: this.unverified,
+      readBackRequests: this.meter.used,
       dryRun: this.settings.dryRun,
     };
     if (this.stopped !== undefined) done.stopped = this.stopped;
@@ -378,7 +400,11 @@ class Run {
         `${running} message(s) are pending in another run that is still going and may still be sending them: left alone; a later run resolves them`,
       );
     }
-    await this.settle(work);
+    // Only the sends the budget can reach are worth waiting for (one request each at best).
+    const { limit } = this.meter;
+    await this.settle(
+      limit === undefined ? work : work.slice(0, Math.max(0, limit - this.meter.used)),
+    );
     if (work.length > 0)
       this.deps.log.info(
         `Reading back ${work.length} message(s) whose last send has no known outcome`,
@@ -386,6 +412,10 @@ class Run {
 
     await pool(work, this.settings.concurrency, async ({ account, item, from }) => {
       if (this.shouldStop()) return;
+      if (!this.reserveReadBack()) {
+        this.unverified.push({ account_id: account, id: item.id });
+        return;
+      }
       const finding = await this.readBack(account, item.id, item.priorActs);
       const attempt = item.why === 'alias' ? 1 : item.record.attempt;
       const base = { account_id: account, id: item.id, attempt };
@@ -505,15 +535,30 @@ class Run {
     await this.deps.clock.sleep(until - now + 1, this.halt.signal);
   }
 
+  /** Holds the two requests a read-back may need; false when the budget cannot cover them. */
+  private reserveReadBack(): boolean {
+    const m = this.meter;
+    if (m.limit !== undefined && m.limit - m.used - m.reserved < 2) return false;
+    m.reserved += 2;
+    return true;
+  }
+
+  /** Reads a message back, within the two requests reserved for it. */
   private async readBack(account: string, id: string, priorActs: number): Promise<ReadBackFinding> {
-    const lookup = await this.deps.api.getMessage(account, id, this.halt.signal);
-    if (lookup.kind === 'found') this.views.set(messageKey(account, id), lookup.message);
-    const first = judgeMessage(lookup);
-    if (first) return first;
-    return judgeActionLog(
-      await this.deps.api.getActionLog(account, id, this.halt.signal),
-      priorActs,
-    );
+    try {
+      this.meter.used++;
+      const lookup = await this.deps.api.getMessage(account, id, this.halt.signal);
+      if (lookup.kind === 'found') this.views.set(messageKey(account, id), lookup.message);
+      const first = judgeMessage(lookup);
+      if (first) return first;
+      this.meter.used++;
+      return judgeActionLog(
+        await this.deps.api.getActionLog(account, id, this.halt.signal),
+        priorActs,
+      );
+    } finally {
+      this.meter.reserved -= 2;
+    }
   }
 
   /** Records a read-back finding (nothing in dry runs) and reports it. */

@@ -1,22 +1,68 @@
 // The drift check (scheduled): messages the ledger says were released must not be back in
 // quarantine, and sends with no known outcome are resolved. It never releases anything.
 //
-// Released messages are checked by searching, per time window, for what is quarantined now
-// (a few pages instead of one lookup per message); bare ids, which carry no time, are looked
-// up one by one. When the budget does not cover every window, each run starts at a different
-// window, so a big ledger is covered over successive runs.
+// One request budget covers it all: first the read-backs of unresolved sends (up to two
+// requests each), then the drift lookups. Those go through each account's released messages
+// in a fixed order (core/check/cursor) from where the last run stopped, as saved in the
+// cursor file, and wrap round at the end: successive runs cover a ledger of any size in full,
+// whatever their schedule. Consecutive messages share search windows (a few pages answer for
+// many); a window whose search would cost more than looking its messages up one by one, or
+// more than half of what is left, is looked up one by one instead, so every run moves on.
+import {
+  type CheckCursor,
+  type CheckUnit,
+  checkUnits,
+  compareCheckOrder,
+  MAX_CURSOR_FILE_BYTES,
+  parseCursorFile,
+  startIndex,
+} from '../core/check/cursor.js';
 import { messageKey } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { readLedger } from '../core/ledger/state.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
-import { timeWindows } from './inspect.js';
+import type { CheckStateStore } from './ports.js';
 
 export interface Drift {
   account_id: string;
   id: string;
   /** When the ledger recorded it released. */
   released_at: string;
+}
+
+/** How far one account's check got. Positions count messages in the check order. */
+export interface AccountCheck {
+  account_id: string;
+  /** Released messages of the account in the ledger. */
+  released: number;
+  /** Checked this run (found, or found gone). */
+  checked: number;
+  /** Messages of the pass before where this run started. */
+  from: number;
+  /** Messages of the pass before where the next run starts (0: from the beginning). */
+  to: number;
+  /** The next run starts after this message; absent: from the beginning. */
+  after?: string;
+  /** This run went round the end of the account's messages (a pass ended). */
+  wrapped: boolean;
+  /** When the pass in progress started, if it spans runs. */
+  passStarted?: string;
+  /** Messages that could not be checked, with why. */
+  errors: { id: string; message: string }[];
+}
+
+/** What happened to the cursor file. */
+export interface CursorStatus {
+  path: string;
+  /** found; missing (first run); unreadable (all of it); damaged (some lines ignored). */
+  read: 'found' | 'missing' | 'unreadable' | 'damaged';
+  /** saved; unchanged (nothing moved); failed (the next run starts where this one did). */
+  saved: 'saved' | 'unchanged' | 'failed';
+  /** Why it was unreadable or damaged. */
+  message?: string;
+  /** Why it was not saved. */
+  saveError?: string;
 }
 
 export type CheckResult =
@@ -29,21 +75,32 @@ export type CheckResult =
       /** Released messages checked this run, out of `released`. */
       checked: number;
       released: number;
+      accounts: AccountCheck[];
+      cursor: CursorStatus;
+      /** Requests spent: read-backs, then drift searches and lookups; out of `budget`. */
+      requests: { readBack: number; drift: number; budget: number };
+      /** Why the drift lookups stopped before the budget did (rate limited, interrupted). */
+      stopped?: string;
     };
 
 export interface CheckSettings
-  extends Omit<ApplySettings, 'verifyOnly' | 'dryRun' | 'review' | 'batchSize'> {
+  extends Omit<ApplySettings, 'verifyOnly' | 'dryRun' | 'review' | 'batchSize' | 'readBackBudget'> {
+  /** Most Cloudflare requests of the whole run: read-backs and drift lookups together. */
   lookupBudget: number;
 }
 
-const HOUR = 3_600_000;
+export interface CheckDeps extends ApplyDeps {
+  checkState: CheckStateStore;
+}
 
-export async function check(deps: ApplyDeps, settings: CheckSettings): Promise<CheckResult> {
+export async function check(deps: CheckDeps, settings: CheckSettings): Promise<CheckResult> {
+  const saved = await readCursors(deps);
   const resolved = await apply(deps, {
     ...settings,
     batchSize: 1,
     dryRun: false,
     verifyOnly: true,
+    readBackBudget: settings.lookupBudget,
     review: {
       lookupBudget: 0,
       guarded: ['MALICIOUS', 'MALICIOUS-BEC'],
@@ -58,75 +115,302 @@ export async function check(deps: ApplyDeps, settings: CheckSettings): Promise<C
   if (errors.length > 0) return { kind: 'invalid', stage: 'ledger', errors };
   const ledger = readLedger(shards);
   const only = settings.accounts.length > 0 ? new Set(settings.accounts) : undefined;
-  const released: LedgerRecord[] = [];
+  const byAccount = new Map<string, Map<string, LedgerRecord>>();
   for (const { latest } of ledger.index.values()) {
-    if (latest.state === 'released' && (!only || only.has(latest.account_id)))
-      released.push(latest);
+    if (latest.state !== 'released' || (only && !only.has(latest.account_id))) continue;
+    const records = byAccount.get(latest.account_id) ?? new Map<string, LedgerRecord>();
+    records.set(latest.id, latest);
+    byAccount.set(latest.account_id, records);
   }
 
-  let budget = settings.lookupBudget;
-  const drift: Drift[] = [];
-  let checked = 0;
-  const byAccount = new Map<string, LedgerRecord[]>();
-  for (const r of released)
-    byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), r]);
-  const now = deps.clock.now().getTime();
+  // Accounts checked longest ago first, so a budget too small for all of them rotates.
+  const order = [...byAccount.keys()].sort((a, b) => {
+    const ta = saved.cursors.get(a)?.at ?? '';
+    const tb = saved.cursors.get(b)?.at ?? '';
+    return ta < tb ? -1 : ta > tb ? 1 : a < b ? -1 : 1;
+  });
+  const run = new DriftRun(deps, settings, settings.lookupBudget - resolved.readBackRequests);
+  const accounts: AccountCheck[] = [];
+  const moved: CheckCursor[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const account = order[i] as string;
+    // A fair share of what is left; what an account does not use goes to the next ones.
+    const share = Math.ceil(run.left / (order.length - i));
+    const old = saved.cursors.get(account);
+    const { report, cursor } = await run.account(
+      account,
+      byAccount.get(account) as Map<string, LedgerRecord>,
+      old,
+      share,
+    );
+    accounts.push(report);
+    // Written only when it moved (a ledger covered whole in every run never commits), or to
+    // replace lines that could not be read.
+    const damaged = saved.read === 'damaged' || saved.read === 'unreadable';
+    if (cursor && (cursor.after !== old?.after || damaged)) moved.push(cursor);
+  }
 
-  for (const [account, records] of byAccount) {
-    const byId = new Map(records.map((r) => [r.id, r]));
-    const windows = timeWindows([...byId.keys()], now);
-    // Each run starts at another window: over runs, every window is checked.
-    const start = windows.length > 0 ? Math.floor(now / HOUR) % windows.length : 0;
-    for (let k = 0; k < windows.length; k++) {
-      const window = windows[(start + k) % windows.length];
-      if (!window) continue;
-      let cursor: string | undefined;
-      let complete = false;
-      const held = new Set<string>();
-      while (budget > 0) {
-        budget--;
-        const page = await deps.api.search(
-          account,
-          {
-            start: window.start,
-            end: window.end,
-            delivery_status: 'quarantined',
-            per_page: '1000',
-            ...(cursor ? { cursor } : {}),
-          },
-          settings.signal,
-        );
-        if (page.kind === 'error') {
-          // The message is the API's own text: one inert line.
-          deps.log.warn(`drift search for ${account} failed: ${escapeLogText(page.message, 300)}`);
-          break;
-        }
-        for (const m of page.messages) held.add(m.id);
-        cursor = page.next;
-        if (cursor === undefined) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete) break;
-      for (const id of window.ids) {
-        checked++;
-        if (held.has(id)) drift.push(driftOf(byId.get(id) as LedgerRecord));
-      }
+  const cursor: CursorStatus = {
+    path: deps.checkState.path,
+    read: saved.read,
+    saved: 'unchanged',
+    ...(saved.message ? { message: saved.message } : {}),
+  };
+  if (moved.length > 0) {
+    try {
+      await deps.checkState.write(moved);
+      cursor.saved = 'saved';
+    } catch (error) {
+      // Never fatal: the next run starts where this one did and checks the same messages again.
+      cursor.saved = 'failed';
+      cursor.saveError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      deps.log.warn(
+        `could not save the check cursor to ${deps.checkState.path} (${escapeLogText(cursor.saveError, 300)}): the next run starts where this one did`,
+      );
     }
-    // Bare ids carry no time: one lookup each.
-    for (const r of records) {
-      if (windows.some((w) => w.ids.includes(r.id))) continue;
-      if (budget <= 0) break;
-      budget--;
-      const lookup = await deps.api.getMessage(account, r.id, settings.signal);
-      if (lookup.kind !== 'found') continue;
+  }
+
+  const drift = run.drift.sort((a, b) =>
+    messageKey(a.account_id, a.id) < messageKey(b.account_id, b.id) ? -1 : 1,
+  );
+  const result: CheckResult = {
+    kind: 'done',
+    resolved,
+    drift,
+    checked: accounts.reduce((n, a) => n + a.checked, 0),
+    released: accounts.reduce((n, a) => n + a.released, 0),
+    accounts,
+    cursor,
+    requests: {
+      readBack: resolved.readBackRequests,
+      drift: run.spent,
+      budget: settings.lookupBudget,
+    },
+  };
+  if (run.stopped !== undefined) result.stopped = run.stopped;
+  return result;
+}
+
+/** The saved cursors; a missing or damaged file only means "from the beginning", and says so. */
+async function readCursors(deps: CheckDeps): Promise<{
+  cursors: Map<string, CheckCursor>;
+  read: CursorStatus['read'];
+  message?: string;
+}> {
+  const { path } = deps.checkState;
+  let stored: Awaited<ReturnType<CheckStateStore['read']>>;
+  try {
+    stored = await deps.checkState.read();
+  } catch (error) {
+    stored = {
+      kind: 'unreadable',
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+  if (stored.kind === 'missing') {
+    deps.log.info(`no check cursor saved yet (${path}): starting from the beginning`);
+    return { cursors: new Map(), read: 'missing' };
+  }
+  if (stored.kind === 'text' && stored.text.length > MAX_CURSOR_FILE_BYTES)
+    stored = { kind: 'unreadable', message: `larger than ${MAX_CURSOR_FILE_BYTES} bytes` };
+  if (stored.kind === 'unreadable') {
+    const message = stored.message.slice(0, 500);
+    deps.log.warn(
+      `cannot read the check cursor ${path} (${escapeLogText(message, 300)}): every account starts from the beginning; this run rewrites it`,
+    );
+    return { cursors: new Map(), read: 'unreadable', message };
+  }
+  const { cursors, problems } = parseCursorFile(stored.text, path);
+  if (problems.length === 0) return { cursors, read: 'found' };
+  const first = problems[0];
+  const message = `${problems.length} line(s) ignored, the first at line ${first?.line}: ${first?.message.slice(0, 300)}`;
+  deps.log.warn(
+    `check cursor ${path}: ${escapeLogText(message, 400)}; accounts without a readable line start from the beginning`,
+  );
+  return { cursors, read: 'damaged', message };
+}
+
+/** The drift lookups of one run, account by account, within one budget. */
+class DriftRun {
+  readonly drift: Drift[] = [];
+  spent = 0;
+  stopped: string | undefined;
+  private readonly now: number;
+
+  constructor(
+    private readonly deps: CheckDeps,
+    private readonly settings: CheckSettings,
+    private budget: number,
+  ) {
+    this.now = deps.clock.now().getTime();
+  }
+
+  get left(): number {
+    return Math.max(0, this.budget);
+  }
+
+  private take(limit: { left: number }): boolean {
+    if (this.settings.signal?.aborted) this.stopped ??= 'interrupted';
+    if (this.stopped !== undefined || limit.left <= 0 || this.budget <= 0) return false;
+    limit.left--;
+    this.budget--;
+    this.spent++;
+    return true;
+  }
+
+  async account(
+    account: string,
+    records: Map<string, LedgerRecord>,
+    old: CheckCursor | undefined,
+    share: number,
+  ): Promise<{ report: AccountCheck; cursor?: CheckCursor }> {
+    const sorted = [...records.keys()].sort(compareCheckOrder);
+    const n = sorted.length;
+    const start = startIndex(sorted, old?.after);
+    const s = start.index;
+    const units = checkUnits(sorted, s, this.now);
+    const limit = { left: share };
+    const errors: { id: string; message: string }[] = [];
+    // Work done is a prefix of the run's sequence (sorted from s, wrapping round): `covered`
+    // messages of it, `checked` of which were checked (the others failed and were skipped).
+    let covered = 0;
+    let checked = 0;
+    // A failed lookup is skipped (reported), but a second one in a row looks like an outage:
+    // then the account stops, and the cursor stays before the first of them.
+    let streakFrom: number | undefined;
+    const cover = (id: string, quarantined: boolean) => {
+      covered++;
       checked++;
-      if (lookup.message.quarantined) drift.push(driftOf(r));
+      streakFrom = undefined;
+      if (quarantined) this.drift.push(driftOf(records.get(id) as LedgerRecord));
+    };
+
+    work: for (const unit of units) {
+      const held = await this.search(account, unit, limit);
+      if (held === 'stop') break;
+      if (held?.complete) {
+        for (const id of unitIds(unit)) cover(id, held.ids.has(id));
+        continue;
+      }
+      for (const id of unitIds(unit)) {
+        // Seen quarantined on a page already: drift for certain, no lookup needed.
+        if (held?.ids.has(id)) {
+          cover(id, true);
+          continue;
+        }
+        if (!this.take(limit)) break work;
+        const lookup = await this.deps.api.getMessage(account, id, this.settings.signal);
+        if (lookup.kind === 'found') cover(id, lookup.message.quarantined);
+        // Gone from Cloudflare (past its retention): not in quarantine either.
+        else if (lookup.kind === 'not-found') cover(id, false);
+        else {
+          errors.push({ id, message: lookup.message.slice(0, 300) });
+          if (lookup.rateLimited) {
+            this.stopped ??= 'rate limited by Cloudflare';
+            break work;
+          }
+          if (streakFrom !== undefined) {
+            covered = streakFrom;
+            break work;
+          }
+          streakFrom = covered;
+          covered++;
+        }
+      }
     }
+    // Ended on a failure, with no later success to show the API works: not skipped after all.
+    if (streakFrom !== undefined) covered = streakFrom;
+    for (const e of errors)
+      this.deps.log.warn(
+        `drift check of ${e.id} (account ${account}) failed: ${escapeLogText(e.message, 200)}`,
+      );
+
+    const wrapped = start.wrapped || s + covered >= n;
+    const to = (s + covered) % n;
+    const nowIso = new Date(this.now).toISOString();
+    const passStarted = wrapped || old?.after === undefined ? nowIso : old.pass_started;
+    const report: AccountCheck = {
+      account_id: account,
+      released: n,
+      checked,
+      from: s,
+      to,
+      wrapped: wrapped && covered > 0,
+      errors,
+    };
+    if (covered === 0) {
+      // Nothing done: the cursor stays.
+      report.to = s;
+      report.wrapped = false;
+      if (old?.after !== undefined && !start.wrapped) {
+        report.after = old.after;
+        report.passStarted = old.pass_started;
+      }
+      return { report };
+    }
+    const cursor: CheckCursor = {
+      v: 1,
+      account_id: account,
+      pass_started: passStarted,
+      at: nowIso,
+      ...(this.settings.provenance.run ? { run: this.settings.provenance.run } : {}),
+    };
+    if (to !== 0) {
+      cursor.after = sorted[to - 1] as string;
+      report.after = cursor.after;
+      report.passStarted = passStarted;
+    }
+    return { report, cursor };
   }
-  drift.sort((a, b) => (messageKey(a.account_id, a.id) < messageKey(b.account_id, b.id) ? -1 : 1));
-  return { kind: 'done', resolved, drift, checked, released: released.length };
+
+  /**
+   * Searches a window for what is quarantined now. `complete` when every page was read; else
+   * the ids seen so far (certain drift) and the rest to look up. Undefined: not searched.
+   */
+  private async search(
+    account: string,
+    unit: CheckUnit,
+    limit: { left: number },
+  ): Promise<{ complete: boolean; ids: Set<string> } | undefined | 'stop'> {
+    if (unit.kind !== 'window' || unit.ids.length < 2) return undefined;
+    // Never more pages than lookups would cost, nor more than half of what is left: a window
+    // too busy to search is then looked up, and every run makes progress.
+    const pages = Math.min(unit.ids.length, Math.floor(Math.min(limit.left, this.budget) / 2));
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < pages; page++) {
+      if (!this.take(limit)) return this.stopped !== undefined ? 'stop' : { complete: false, ids };
+      const answer = await this.deps.api.search(
+        account,
+        {
+          start: unit.start,
+          end: unit.end,
+          delivery_status: 'quarantined',
+          per_page: '1000',
+          ...(cursor ? { cursor } : {}),
+        },
+        this.settings.signal,
+      );
+      if (answer.kind === 'error') {
+        if (answer.rateLimited) {
+          this.stopped ??= 'rate limited by Cloudflare';
+          return 'stop';
+        }
+        this.deps.log.warn(
+          `drift search for ${account} failed (${escapeLogText(answer.message, 200)}); looking its messages up one by one`,
+        );
+        return { complete: false, ids };
+      }
+      for (const m of answer.messages) if (m.quarantined) ids.add(m.id);
+      cursor = answer.next;
+      if (cursor === undefined) return { complete: true, ids };
+    }
+    return { complete: false, ids };
+  }
+}
+
+function unitIds(unit: CheckUnit): string[] {
+  return unit.kind === 'window' ? unit.ids : [unit.id];
 }
 
 function driftOf(r: LedgerRecord): Drift {

@@ -1,5 +1,6 @@
 // The small interfaces the engine talks to. Each has a real adapter (files, GitHub,
 // Cloudflare, system clock) and tests swap in their own.
+import type { CheckCursor } from '../core/check/cursor.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import type { ShardText } from '../core/ledger/state.js';
@@ -53,6 +54,26 @@ export interface LedgerStore {
   append(records: readonly LedgerRecord[]): Promise<void>;
   /** Makes everything appended durable. */
   flush(): Promise<void>;
+}
+
+export type CheckStateRead =
+  | { kind: 'missing' }
+  | { kind: 'text'; text: string }
+  | { kind: 'unreadable'; message: string };
+
+/**
+ * Where the drift check keeps its cursor (core/check/cursor): a file beside the ledger,
+ * written by the check only. Apply never reads it, so it can never block a release.
+ */
+export interface CheckStateStore {
+  /** Where it lives, for messages. */
+  readonly path: string;
+  read(): Promise<CheckStateRead>;
+  /**
+   * Saves these accounts' cursors, keeping every other line as stored at the moment of the
+   * write (re-read then: another run's cursor is never lost). Rejects when it cannot.
+   */
+  write(cursors: readonly CheckCursor[]): Promise<void>;
 }
 
 export interface Clock {

@@ -3,6 +3,7 @@
 // the plan that was reviewed, the scheduled check finds drift, and one job per account runs in
 // parallel without losing each other's ledger records.
 import { afterEach, describe, expect, it } from 'vitest';
+import { compareCheckOrder } from '../../src/core/check/cursor.js';
 import { DEFAULT_TOKEN, demoFixtures, HOSTILE_SUBJECT } from '../../src/emulator/index.js';
 import { expectOnlyOwnCommands } from '../hostile/fixtures/harness.js';
 import { type ActionScenario, actionScenario, GH_TOKEN } from '../support/action.js';
@@ -153,6 +154,46 @@ describe('scheduled drift check', () => {
     expect(r.outputs.drift).toBe('1');
     expect(r.summary).toContain(ids[1]);
     expect(s.releasePosts()).toBe(1);
+  });
+
+  it('a small budget: two check runs (schedule, then mode: check) check different parts, the cursor committed between them', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(3);
+    const merge = mergePr(s, 8, s.releasesYaml(ids));
+    expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
+    const cursorFile = 'releases.ledger/check-cursor.ndjson';
+    const checked = [...ids].sort(compareCheckOrder);
+
+    const first = await s.run({ event: 'schedule', inputs: { 'lookup-budget': '1' } });
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.outputs).toMatchObject({ mode: 'check', drift: '0', checked: '1' });
+    expect(first.summary).toContain(
+      'Checked 1 of 3 released message(s) this run; the rest on the next runs.',
+    );
+    expect(JSON.parse(s.gh.readFile(cursorFile) ?? '')).toMatchObject({
+      account_id: s.account,
+      after: checked[0],
+      run: 'https://github.com/octo-org/mail-releases/actions/runs/1002',
+    });
+    // A commit of the cursor alone: the ledger and the requests are as the apply left them.
+    const [cursorCommit, before] = s.gh.commits('main');
+    expect(cursorCommit?.message).toContain('drift check cursor');
+    expect({ ...cursorCommit?.files, [cursorFile]: undefined }).toEqual({
+      ...before?.files,
+      [cursorFile]: undefined,
+    });
+
+    // The second run starts where the first stopped: it finds the message back in quarantine.
+    s.emulator.requarantine(s.account, checked[1] as string);
+    const second = await s.run({
+      event: 'workflow_dispatch',
+      inputs: { mode: 'check', 'lookup-budget': '1' },
+    });
+    expect(second.code).toBe(1);
+    expect(second.outputs).toMatchObject({ mode: 'check', drift: '1', checked: '1' });
+    expect(second.summary).toContain(checked[1]);
+    expect(second.summary).not.toContain(checked[0]);
+    expect(JSON.parse(s.gh.readFile(cursorFile) ?? '').after).toBe(checked[1]);
   });
 });
 

@@ -5,13 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloudflareClient } from '../../src/adapters/cloudflare/client.js';
 import { Pacer } from '../../src/adapters/cloudflare/rate-limit.js';
 import { messageKey } from '../../src/core/ids.js';
+import { idTime, timeWindows } from '../../src/core/windows.js';
 import {
   DEFAULT_TOKEN,
   demoFixtures,
   type Emulator,
   startEmulator,
 } from '../../src/emulator/index.js';
-import { idTime, inspect, timeWindows } from '../../src/engine/inspect.js';
+import { inspect } from '../../src/engine/inspect.js';
 import { systemClock } from '../../src/engine/ports.js';
 
 let emulator: Emulator | undefined;

@@ -1,9 +1,12 @@
 // In-memory doubles for engine tests: a ledger store and a scriptable Cloudflare API.
+import { type CheckCursor, mergeCursorFile } from '../../src/core/check/cursor.js';
 import { type LedgerRecord, serializeRecord, shardNameFor } from '../../src/core/ledger/record.js';
 import type { ShardText } from '../../src/core/ledger/state.js';
 import type { ReleaseAnswer } from '../../src/core/release/classify.js';
 import type { ActionLogLookup, Lookup } from '../../src/core/release/readback.js';
 import type {
+  CheckStateRead,
+  CheckStateStore,
   Clock,
   CloudflareApi,
   LedgerStore,
@@ -65,6 +68,45 @@ export class MemoryStore implements LedgerStore {
     const list = this.lines.get(name) ?? [];
     list.push(serializeRecord(r));
     this.lines.set(name, list);
+  }
+}
+
+/** The drift check's cursor file in memory; `text` undefined: no file yet. */
+export class MemoryCheckState implements CheckStateStore {
+  readonly path = 'mem/check-cursor.ndjson';
+  text: string | undefined;
+  writes = 0;
+  /** Makes reads answer this instead of the text. */
+  unreadable: string | undefined;
+  /** Makes the next write fail with this error. */
+  failNextWrite: Error | undefined;
+
+  async read(): Promise<CheckStateRead> {
+    if (this.unreadable !== undefined) return { kind: 'unreadable', message: this.unreadable };
+    return this.text === undefined ? { kind: 'missing' } : { kind: 'text', text: this.text };
+  }
+
+  async write(cursors: readonly CheckCursor[]): Promise<void> {
+    if (this.failNextWrite) {
+      const e = this.failNextWrite;
+      this.failNextWrite = undefined;
+      throw e;
+    }
+    this.writes++;
+    this.text = mergeCursorFile(
+      this.unreadable === undefined ? this.text : undefined,
+      cursors,
+      this.path,
+    );
+    this.unreadable = undefined;
+  }
+
+  /** Every line, parsed. */
+  lines(): CheckCursor[] {
+    return (this.text ?? '')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as CheckCursor);
   }
 }
 

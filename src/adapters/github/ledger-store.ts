@@ -33,6 +33,8 @@ export interface GitHubStoreOptions {
   commitMessage: (kind: 'pending' | 'outcomes', records: readonly LedgerRecord[]) => string;
   /** Attempts for an outcome commit when the branch keeps moving. */
   maxCommitAttempts?: number;
+  /** Other repository files read and written through this store (the drift check's cursor). */
+  extraFiles?: readonly string[];
   log: Logger;
 }
 
@@ -153,13 +155,54 @@ export class GitHubLedgerStore implements LedgerStore {
     );
   }
 
+  /**
+   * One of `extraFiles` at the head: its text, missing, or why it cannot be used (a symbolic
+   * link is never read).
+   */
+  async readFile(
+    path: string,
+  ): Promise<{ kind: 'missing' } | { kind: 'text'; text: string } | { kind: 'link' }> {
+    const head = await this.ensureHead();
+    if (head.links.has(path)) return { kind: 'link' };
+    const sha = head.files.get(path);
+    return sha === undefined
+      ? { kind: 'missing' }
+      : { kind: 'text', text: await this.text(path, sha) };
+  }
+
+  /**
+   * Rewrites one of `extraFiles` as `update` says, from its text at the head (undefined when
+   * missing or a link). When the branch moves under the commit, `update` runs again on the
+   * new head, so whatever another run wrote there is seen. False when nothing changed.
+   */
+  async updateFile(
+    path: string,
+    update: (current: string | undefined) => string,
+    message: string,
+  ): Promise<boolean> {
+    const attempts = this.options.maxCommitAttempts ?? 5;
+    for (let i = 1; i <= attempts; i++) {
+      const current = await this.readFile(path);
+      const text = current.kind === 'text' ? current.text : undefined;
+      const next = update(text);
+      if (next === text) return false;
+      if (await this.commitChanges([{ path, content: next }], message)) return true;
+      this.options.log.warn(
+        `${this.options.branch} moved while committing ${path}; retrying on the new head (${i}/${attempts})`,
+      );
+    }
+    throw new Error(
+      `could not commit ${path}: ${this.options.branch} kept moving (${attempts} attempts)`,
+    );
+  }
+
   /** Commits records on top of the head; false (after re-reading the head) if the branch moved. */
   private async commit(
     records: readonly LedgerRecord[],
     kind: 'pending' | 'outcomes',
   ): Promise<boolean> {
     const head = await this.ensureHead();
-    const { owner, repo, branch, ledgerDir } = this.options;
+    const { ledgerDir } = this.options;
     const changes: { path: string; content: string }[] = [];
     for (const [name, lines] of groupByShard(records)) {
       const path = `${ledgerDir}/${name}`;
@@ -167,6 +210,16 @@ export class GitHubLedgerStore implements LedgerStore {
       const current = sha === undefined ? '' : await this.text(path, sha);
       changes.push({ path, content: withNewline(current) + lines.map((l) => `${l}\n`).join('') });
     }
+    return this.commitChanges(changes, this.options.commitMessage(kind, records));
+  }
+
+  /** Commits files on top of the head; false (after re-reading the head) if the branch moved. */
+  private async commitChanges(
+    changes: readonly { path: string; content: string }[],
+    message: string,
+  ): Promise<boolean> {
+    const head = await this.ensureHead();
+    const { owner, repo, branch } = this.options;
     const tree = await this.gh.request('POST /repos/{owner}/{repo}/git/trees', {
       owner,
       repo,
@@ -181,7 +234,7 @@ export class GitHubLedgerStore implements LedgerStore {
     const commit = await this.gh.request('POST /repos/{owner}/{repo}/git/commits', {
       owner,
       repo,
-      message: this.options.commitMessage(kind, records),
+      message,
       tree: tree.data.sha,
       parents: [head.commit],
     });
@@ -221,6 +274,7 @@ export class GitHubLedgerStore implements LedgerStore {
   /** Reads the branch head and the blob shas of the releases file and the ledger shards. */
   async sync(): Promise<void> {
     const { owner, repo, branch, ledgerDir, releasesPath } = this.options;
+    const extra = new Set(this.options.extraFiles ?? []);
     const ref = await this.gh.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
       owner,
       repo,
@@ -242,11 +296,13 @@ export class GitHubLedgerStore implements LedgerStore {
     };
     const wanted = (path: string) =>
       path === releasesPath ||
+      extra.has(path) ||
       (path.startsWith(`${ledgerDir}/`) && SHARD_NAME.test(path.slice(ledgerDir.length + 1)));
     if (tree.data.truncated) {
-      // A very large repository: walk down to the two places we need instead.
+      // A very large repository: walk down to the few directories we need instead.
       for (const entry of await this.listDir(tree.data.sha, parentOf(releasesPath))) keep(entry);
-      for (const entry of await this.listDir(tree.data.sha, ledgerDir)) keep(entry);
+      for (const dir of new Set([ledgerDir, ...[...extra].map(parentOf)]))
+        for (const entry of await this.listDir(tree.data.sha, dir)) keep(entry);
     } else {
       for (const entry of tree.data.tree) {
         if (entry.type === 'blob' && entry.path && entry.sha)

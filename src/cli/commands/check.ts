@@ -3,6 +3,7 @@ import { CloudflareClient } from '../../adapters/cloudflare/client.js';
 import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
+import { FileCheckState } from '../../adapters/ledger/check-state.js';
 import {
   FileLedgerStore,
   LedgerLock,
@@ -37,15 +38,22 @@ export const checkCommand: Command = {
 For every message the ledger records as released, checks that it is not back in quarantine
 (drift), searching by time window rather than one lookup per message; sends whose outcome is
 not known (pending, unknown) are read back and their outcome recorded. Releases nothing; a
-read-only API token is enough. When the budget does not cover everything, each run starts
-at another time window, so a large ledger is covered over several runs.
+read-only API token is enough.
+
+One budget covers every request: read-backs first (two each at most), then the drift
+lookups. When it does not cover the whole ledger, the run stops where the budget does and
+saves a cursor in DIR/check-cursor.ndjson (one line per account, see
+schema/check-cursor.schema.json); the next run starts there and wraps round at the end, so
+successive runs cover a ledger of any size. A missing or unreadable cursor file means
+"from the beginning"; it never stops the check.
 
 Credentials: as for apply (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY).
 
 Options:
   --releases FILE       the requests file (default: releases.yaml)
   --ledger DIR          the ledger directory (default: releases.ledger)
-  --lookup-budget N     at most N requests (default: 300)
+  --lookup-budget N     at most N Cloudflare requests, read-backs and drift lookups together
+                        (default: 300)
   --account ID          check only this account (repeatable)
   --settle-seconds N    how long Cloudflare may still act on a request after its sender
                         stopped waiting (default: ${DEFAULT_SETTLE_MS / 1000}); see apply --help
@@ -97,6 +105,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
           api: client,
           clock: systemClock,
           log,
+          checkState: new FileCheckState(ledgerDir),
         },
         {
           concurrency: 2,
@@ -114,23 +123,20 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
         io.stderr(renderDiagnosticsText(result.errors));
         return EXIT.invalid;
       }
-      const report = {
-        resolved: result.resolved,
-        drift: result.drift,
-        checked: result.checked,
-        released: result.released,
-      };
       io.stdout(
         format === 'json'
-          ? `${JSON.stringify(checkJsonValue(report), null, 2)}\n`
-          : renderCheckText(report),
+          ? `${JSON.stringify(checkJsonValue(result), null, 2)}\n`
+          : renderCheckText(result),
       );
       if (result.drift.length > 0) return EXIT.invalid;
       // A read-back that could not conclude leaves the send unresolved (it carries the error).
       const unresolved = result.resolved.results.some(
         (r) => (r.state === 'pending' || r.state === 'unknown') && r.error !== undefined,
       );
-      return unresolved || result.resolved.deferred.length > 0 || result.checked < result.released
+      return unresolved ||
+        result.resolved.deferred.length > 0 ||
+        result.resolved.unverified.length > 0 ||
+        result.checked < result.released
         ? EXIT.incomplete
         : EXIT.ok;
     } finally {

@@ -1,17 +1,77 @@
 // The drift check's report: text, JSON, markdown. Pure.
-import { codeSpan } from './escape.js';
+import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
 import { type RunReport, renderRunMarkdown, renderRunText, runJsonValue } from './results.js';
+
+/** One account's progress; positions count messages in the check order (see engine/check). */
+export interface AccountProgress {
+  account_id: string;
+  released: number;
+  checked: number;
+  from: number;
+  to: number;
+  after?: string;
+  wrapped: boolean;
+  passStarted?: string;
+  errors: readonly { id: string; message: string }[];
+}
 
 export interface CheckReport {
   resolved: RunReport;
   drift: readonly { account_id: string; id: string; released_at: string }[];
   checked: number;
   released: number;
+  accounts: readonly AccountProgress[];
+  cursor: {
+    path: string;
+    read: 'found' | 'missing' | 'unreadable' | 'damaged';
+    saved: 'saved' | 'unchanged' | 'failed';
+    message?: string;
+    saveError?: string;
+  };
+  requests: { readBack: number; drift: number; budget: number };
+  stopped?: string;
+}
+
+function hasResolutions(r: CheckReport): boolean {
+  return (
+    r.resolved.results.length > 0 ||
+    (r.resolved.deferred?.length ?? 0) > 0 ||
+    (r.resolved.unverified?.length ?? 0) > 0
+  );
+}
+
+function totalLine(r: CheckReport): string {
+  return `Checked ${r.checked} of ${r.released} released message(s) this run${r.checked < r.released ? '; the rest on the next runs' : ''}.`;
+}
+
+/** Where one account's cursor got, in one line (ids and account ids are plain by shape). */
+function progressText(a: AccountProgress, code: (s: string) => string): string {
+  const pass = a.wrapped ? 'a pass ended this run; ' : '';
+  const next =
+    a.after === undefined
+      ? 'the next run starts from the beginning'
+      : `the next run starts at message ${a.to + 1} of ${a.released}, after ${code(a.after)}${a.passStarted ? ` (this pass started ${code(a.passStarted)})` : ''}`;
+  return `checked ${a.checked} of ${a.released} from message ${a.from + 1}; ${pass}${next}`;
+}
+
+function cursorText(c: CheckReport['cursor'], quote: (s: string) => string): string {
+  const read = {
+    found: '',
+    missing: 'none saved before, so this run started from the beginning; ',
+    unreadable: `unreadable (${quote(c.message ?? '')}), so this run started from the beginning; `,
+    damaged: `partly unreadable (${quote(c.message ?? '')}); `,
+  }[c.read];
+  const saved = {
+    saved: 'saved',
+    unchanged: 'not moved, so not written',
+    failed: `NOT saved (${quote(c.saveError ?? '')}): the next run starts where this one did`,
+  }[c.saved];
+  return `${read}${saved}`;
 }
 
 export function renderCheckText(r: CheckReport): string {
   const lines: string[] = [];
-  if (r.resolved.results.length > 0 || (r.resolved.deferred?.length ?? 0) > 0)
+  if (hasResolutions(r))
     lines.push('Unresolved sends, read back:', renderRunText(r.resolved).trimEnd());
   if (r.drift.length === 0) lines.push('No drift: no released message is back in quarantine.');
   else {
@@ -21,9 +81,19 @@ export function renderCheckText(r: CheckReport): string {
     for (const d of r.drift)
       lines.push(`  ${d.id}  (account ${d.account_id}, released ${d.released_at})`);
   }
+  lines.push(totalLine(r));
+  for (const a of r.accounts) {
+    lines.push(`  account ${a.account_id}: ${progressText(a, (s) => s)}`);
+    for (const e of a.errors)
+      lines.push(`    could not check ${e.id}: ${escapeLogText(e.message, 200)}`);
+  }
   lines.push(
-    `Checked ${r.checked} of ${r.released} released message(s) this run${r.checked < r.released ? ' (the rest on later runs)' : ''}.`,
+    `Cursor ${escapeLogText(r.cursor.path, 300)}: ${cursorText(r.cursor, (s) => escapeLogText(s, 300))}.`,
   );
+  lines.push(
+    `Requests: ${r.requests.readBack} read-back, ${r.requests.drift} drift, of a budget of ${r.requests.budget}.`,
+  );
+  if (r.stopped) lines.push(`Stopped early: ${escapeLogText(r.stopped, 300)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -32,6 +102,32 @@ export function checkJsonValue(r: CheckReport) {
     drift: r.drift,
     checked: r.checked,
     released: r.released,
+    accounts: r.accounts.map((a) => ({
+      account_id: a.account_id,
+      released: a.released,
+      checked: a.checked,
+      // Positions in the check order: messages of the pass before this run's start, and
+      // before the next run's start (0: it starts from the beginning).
+      from: a.from,
+      to: a.to,
+      next_after: a.after ?? null,
+      wrapped: a.wrapped,
+      pass_started: a.passStarted ?? null,
+      errors: a.errors,
+    })),
+    cursor: {
+      path: r.cursor.path,
+      read: r.cursor.read,
+      saved: r.cursor.saved,
+      message: r.cursor.message ?? null,
+      save_error: r.cursor.saveError ?? null,
+    },
+    requests: {
+      read_back: r.requests.readBack,
+      drift: r.requests.drift,
+      budget: r.requests.budget,
+    },
+    stopped: r.stopped ?? null,
     resolved: runJsonValue(r.resolved),
   };
 }
@@ -47,13 +143,30 @@ export function renderCheckMarkdown(r: CheckReport): string {
     out.push('| Message | Account | Released |', '| --- | --- | --- |');
     for (const d of r.drift.slice(0, 1000))
       out.push(`| ${codeSpan(d.id)} | ${codeSpan(d.account_id)} | ${codeSpan(d.released_at)} |`);
+    if (r.drift.length > 1000)
+      out.push('', `… ${r.drift.length - 1000} more; see the results file.`);
+    out.push('');
+  }
+  out.push(totalLine(r), '');
+  if (r.stopped) out.push(`> [!WARNING]\n> Stopped early: ${escapeMarkdown(r.stopped, 300)}`, '');
+  if (r.accounts.length > 0) {
+    out.push('| Account | Progress |', '| --- | --- |');
+    for (const a of r.accounts.slice(0, 200))
+      out.push(`| ${codeSpan(a.account_id)} | ${progressText(a, codeSpan)} |`);
+    out.push('');
+  }
+  const errors = r.accounts.flatMap((a) => a.errors);
+  if (errors.length > 0) {
+    out.push(`**Could not check** (${errors.length}; checked again by a later run):`, '');
+    for (const e of errors.slice(0, 50))
+      out.push(`- ${codeSpan(e.id)}: ${escapeMarkdown(e.message, 200)}`);
     out.push('');
   }
   out.push(
-    `Checked ${r.checked} of ${r.released} released message(s) this run${r.checked < r.released ? '; the others on later runs' : ''}.`,
+    `Cursor ${codeSpan(r.cursor.path)}: ${cursorText(r.cursor, (s) => escapeMarkdown(s, 300))}. Requests: ${r.requests.readBack} read-back, ${r.requests.drift} drift, of a budget of ${r.requests.budget}.`,
     '',
   );
-  if (r.resolved.results.length > 0 || (r.resolved.deferred?.length ?? 0) > 0)
+  if (hasResolutions(r))
     out.push('### Unresolved sends, read back', '', renderRunMarkdown(r.resolved, 500));
   return out.join('\n');
 }

@@ -10,6 +10,8 @@ export interface RunReport {
   notStarted: readonly { account_id: string; id: string }[];
   /** Sends that may still be in flight: left for a later run (see engine/apply Deferred). */
   deferred?: readonly { account_id: string; id: string; since: string; until?: string }[];
+  /** Unresolved sends not read back: the lookup budget was used up (see engine/apply). */
+  unverified?: readonly { account_id: string; id: string }[];
   wouldRelease: readonly { account_id: string; id: string; attempt: number }[];
   dryRun: boolean;
   stopped?: string;
@@ -49,6 +51,7 @@ export function runSucceeded(report: RunReport): boolean {
     refusedOf(report).length === 0 &&
     report.notStarted.length === 0 &&
     (report.deferred?.length ?? 0) === 0 &&
+    (report.unverified?.length ?? 0) === 0 &&
     report.results.every((r) => r.state === 'released')
   );
 }
@@ -98,6 +101,10 @@ export function renderRunText(report: RunReport): string {
   for (const n of report.notStarted) lines.push(`  not started ${n.id} (account ${n.account_id})`);
   for (const d of report.deferred ?? [])
     lines.push(`  left alone ${d.id} (account ${d.account_id}): ${deferredWhy(d)}`);
+  for (const u of report.unverified ?? [])
+    lines.push(
+      `  not read back ${u.id} (account ${u.account_id}): the lookup budget was used up; a later run resolves it`,
+    );
   const c = countStates(report.results);
   lines.push(
     `Result: ${c.released} released, ${c.partial} partial, ${c.failed} failed, ${c.unknown} unknown, ${c.pending} pending, ${report.notStarted.length} not started, ${refusedOf(report).length} refused.`,
@@ -132,6 +139,7 @@ export function runJsonValue(report: RunReport) {
     counts: countStates(report.results),
     not_started: report.notStarted,
     deferred: report.deferred ?? [],
+    unverified: report.unverified ?? [],
     refused: refusedOf(report).map(({ account_id, refused }) => ({
       account_id,
       id: refused.item.request.id,
@@ -166,6 +174,12 @@ export function renderRunMarkdown(report: RunReport, maxRows = 500): string {
     const later = report.deferred.reduce((m, d) => (d.until && d.until > m ? d.until : m), '');
     out.push(
       `> [!NOTE]\n> ${report.deferred.length} message(s) whose last send may still be in flight (another run still going, or sent too recently to tell) were left alone; a later run${later ? ` after ${codeSpan(later)}` : ''} resolves them.`,
+      '',
+    );
+  }
+  if (report.unverified?.length) {
+    out.push(
+      `> [!NOTE]\n> ${report.unverified.length} message(s) whose last send has no known outcome were not read back: the lookup budget was used up; the next runs resolve them.`,
       '',
     );
   }
