@@ -10,6 +10,7 @@ import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import { CURSOR_FILE } from '../core/check/cursor.js';
 import { checkJsonValue, renderCheckMarkdown, renderCheckText } from '../core/render/check.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
+import { escapeLogText } from '../core/render/escape.js';
 import { check } from '../engine/check.js';
 import { systemClock } from '../engine/ports.js';
 import type { ActionDeps } from './main.js';
@@ -92,6 +93,12 @@ export async function checkBranch(
     if (result.drift.length > 0) {
       toolkit.setFailed(
         `${result.drift.length} message(s) recorded as released are back in quarantine; see the job summary`,
+      );
+    } else if (result.released > 0 && result.checked === 0) {
+      // A check that could check nothing (credentials refused, API down, rate limited) must
+      // not pass as "no drift" day after day.
+      toolkit.setFailed(
+        `none of the ${result.released} released message(s) could be checked${result.stopped ? ` (${escapeLogText(result.stopped, 200)})` : ''}; see the warnings above`,
       );
     }
   } finally {

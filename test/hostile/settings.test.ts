@@ -275,7 +275,7 @@ describe.concurrent('action inputs and runner variables (bundled action, push to
   }
 
   it('mode: destroy', async () => {
-    await failedStep({ mode: 'destroy' }, 'input `mode` must be auto, plan or apply');
+    await failedStep({ mode: 'destroy' }, 'input `mode` must be auto, plan, apply or check');
   });
 
   it('batch-size: -1', async () => {

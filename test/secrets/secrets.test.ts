@@ -579,7 +579,10 @@ describe('the action', () => {
         .requests.slice(asked)
         .some((q) => q.status === 401),
     ).toBe(true);
-    expect(bad.stdout).toMatch(/^::warning::drift search for .* failed: HTTP 401/m);
+    expect(bad.stdout).toMatch(/^::warning::drift search for .* failed \(HTTP 401/m);
+    // Nothing could be checked: that is a failed check, not "no drift".
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^::error::none of the \d+ released message\(s\) could be checked/m);
     const url = new URL(s.emulator.url);
     url.username = 'proxy-user';
     url.password = URL_PASSWORD;
