@@ -90,6 +90,8 @@ export async function check(deps: ApplyDeps, settings: CheckSettings): Promise<C
             start: window.start,
             end: window.end,
             delivery_status: 'quarantined',
+            // Quarantined again is drift whatever the disposition (the API defaults to detections).
+            detections_only: 'false',
             per_page: '1000',
             ...(cursor ? { cursor } : {}),
           },
