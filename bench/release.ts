@@ -1,23 +1,33 @@
 // Benchmark: `apply` of 50,000 ids against the embedded emulator with 50 ms of latency and
 // Cloudflare's 1,200 requests / 5 minutes scaled down to the same rate over 30 s (120 / 30 s),
-// for several batch sizes, against a lower bound on wall time computed for the same settings.
+// for several batch sizes, against a lower bound on wall time computed for the same settings
+// that counts every request the run must make: the checks before releasing and the releases.
 //
 //   npm run bench:release [-- --ids 50000 --latency-ms 50 --limit 120 --window-s 30 \
 //                             --batch-sizes 100,250,500,1000 --concurrency 2 --also-concurrency 1,4]
-//   smoke (about 30 s): npm run bench:release -- --ids 5000 --limit 20 --window-s 5 --batch-sizes 100,500 --cheap-s 2
+//   smoke (under a minute): npm run bench:release -- --smoke
+//     (= --ids 5000 --limit 20 --window-s 5 --batch-sizes 100,500 --cheap-s 2)
 //   more apply options: --apply-args="--timeout-seconds 60" (with `=`, as the value starts with a dash)
+//   npm run bench:release -- --help
 //
 // Each run is the real CLI in its own process (`node --import tsx src/cli.ts apply`, or the
 // bundle with `--cli dist`) in a fresh folder with a fresh ledger, against an emulator in this
-// process (reset between runs: mailbox, truth and rate-limit counters). Figures:
-// - req/id: every API request the emulator received (GETs included) / ids it released;
-// - 429s: answers with status 429 in the emulator's truth (target 0);
-// - load: from spawning the CLI to the first API request (start, read, validate, plan, lock,
-//   first write-ahead); release: from the first API request's arrival (emulator truth) to the
-//   CLI's progress line saying every id is done (after the last answer and its ledger write);
-// - local: the same release phase against a second emulator with no latency and no rate limit:
-//   what the CLI and the emulator cost on this machine, which no pacing can go below;
-// - efficiency = lower bound / release phase (target >= 0.9 against the tool's own budget);
+// process (reset between runs: mailbox, truth and rate-limit counters). The mailbox holds the
+// ids to release, all quarantined SPAM, scanned over the two weeks before the benchmark starts
+// (ids carry their scan time, as Cloudflare's do). The CLI keeps its safety defaults except
+// the limit on releases per run, raised to the number of ids with `--max-releases` (as a user
+// releasing that many must); its lookup budget is its default unless the ids need more pages.
+// Figures:
+// - searches / GETs / POSTs: the requests the emulator received, by kind; req/id: all of them
+//   (and each kind) per id released; 429s: answers with status 429 in its truth (target 0);
+// - load: CLI spawn -> first API request (start, read, validate, plan, lock);
+//   check: first API request -> first release POST (the look-ups before releasing);
+//   release: first release POST's arrival -> the CLI's progress line saying every id is done;
+//   run = check + release (every API request of the run); total: spawn -> exit;
+// - local: the run phase against a second emulator with no latency and no rate limit: what
+//   the CLI and the emulator cost on this machine, which no pacing can go below;
+// - efficiency = lower bound / measured (target >= 0.9): for the run (checks and releases)
+//   against the tool's own budget and against the whole limit, and for the release phase alone;
 // - peak/win: the most requests the emulator counted in one of its fixed windows (rebuilt from
 //   truth: counted at arrival + latency), against the budget the pacer allows itself;
 //   lag: mean/max delay from the end of a spent window to the next request being counted
@@ -33,31 +43,65 @@ import {
   DEFAULT_MAX_PER_SECOND,
   DEFAULT_RESERVE_SHARE,
 } from '../src/adapters/cloudflare/rate-limit.js';
+import { DEFAULT_LOOKUP_BUDGET } from '../src/cli/review-options.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_TOKEN,
   type Emulator,
   startEmulator,
 } from '../src/emulator/index.js';
+import { SEARCH_PER_PAGE } from '../src/engine/inspect.js';
+
+const HELP = `Usage: npm run bench:release [-- OPTIONS]
+
+apply of --ids ids against the embedded emulator (latency, scaled rate limit), per batch size;
+prints requests by kind, 429s, phases and efficiency against a lower bound (see bench/release.ts).
+
+  --ids N               ids to release (default 50000)
+  --latency-ms N        emulator latency per request (default 50)
+  --limit N             requests per window (default 120: Cloudflare's 1,200 / 5 min over 30 s)
+  --window-s N          window length in seconds (default 30)
+  --batch-sizes LIST    ids per release POST, one run each (default 100,250,500,1000)
+  --concurrency N       requests in flight (default 2, the CLI's default)
+  --also-concurrency L  more concurrency levels, run only where their bound is <= --cheap-s (default 1,4)
+  --cheap-s N           see --also-concurrency (default 15)
+  --lookup-budget N     the CLI's --lookup-budget (default: its own, or more if the ids need it)
+  --cli src|dist        run src/cli.ts through tsx (default) or the bundle dist/cli.js
+  --apply-args="..."    more apply options, space-separated
+  --no-local            skip the runs without latency and limit (the local column)
+  --smoke               a short run: --ids 5000 --limit 20 --window-s 5 --batch-sizes 100,500 --cheap-s 2
+  -h, --help            this help
+`;
 
 const { values } = parseArgs({
   options: {
-    ids: { type: 'string', default: '50000' },
+    ids: { type: 'string' },
     'latency-ms': { type: 'string', default: '50' },
-    limit: { type: 'string', default: '120' },
-    'window-s': { type: 'string', default: '30' },
-    'batch-sizes': { type: 'string', default: '100,250,500,1000' },
+    limit: { type: 'string' },
+    'window-s': { type: 'string' },
+    'batch-sizes': { type: 'string' },
     concurrency: { type: 'string', default: '2' },
     /** Extra concurrency levels, run only where their bound is at most --cheap-s. */
     'also-concurrency': { type: 'string', default: '1,4' },
-    'cheap-s': { type: 'string', default: '15' },
+    'cheap-s': { type: 'string' },
+    'lookup-budget': { type: 'string' },
     cli: { type: 'string', default: 'src' },
     /** More options for every `apply` run, space-separated (e.g. "--timeout-seconds 60"). */
     'apply-args': { type: 'string', default: '' },
     /** Skip the runs without latency and limit (the `local` column). */
     'no-local': { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+// Explicit options win over the smoke preset.
+const preset = values.smoke
+  ? { ids: '5000', limit: '20', window: '5', batches: '100,500', cheap: '2' }
+  : { ids: '50000', limit: '120', window: '30', batches: '100,250,500,1000', cheap: '15' };
 
 function whole(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -68,17 +112,30 @@ function whole(name: string, text: string, min: number): number {
 const list = (name: string, text: string) =>
   text === '' ? [] : text.split(',').map((s) => whole(name, s.trim(), 1));
 
-const N = whole('ids', values.ids, 1);
+const N = whole('ids', values.ids ?? preset.ids, 1);
 const L = whole('latency-ms', values['latency-ms'], 0);
-const LIMIT = whole('limit', values.limit, 1);
-const W = whole('window-s', values['window-s'], 1) * 1000;
-const BATCH_SIZES = list('batch-sizes', values['batch-sizes']);
+const LIMIT = whole('limit', values.limit ?? preset.limit, 1);
+const W = whole('window-s', values['window-s'] ?? preset.window, 1) * 1000;
+const BATCH_SIZES = list('batch-sizes', values['batch-sizes'] ?? preset.batches);
 const CONCURRENCY = whole('concurrency', values.concurrency, 1);
 const ALSO = list('also-concurrency', values['also-concurrency']).filter((c) => c !== CONCURRENCY);
-const CHEAP_MS = whole('cheap-s', values['cheap-s'], 0) * 1000;
+const CHEAP_MS = whole('cheap-s', values['cheap-s'] ?? preset.cheap, 0) * 1000;
 if (values.cli !== 'src' && values.cli !== 'dist') throw new Error('--cli must be src or dist');
+/** Fewest search pages that can answer for N ids: each page holds at most SEARCH_PER_PAGE. */
+const MIN_SEARCHES = Math.ceil(N / SEARCH_PER_PAGE);
+// The CLI's own budget unless the ids need more pages (a part-filled page per extra cursor).
+const LOOKUP_BUDGET =
+  values['lookup-budget'] !== undefined
+    ? whole('lookup-budget', values['lookup-budget'], 1)
+    : Math.max(DEFAULT_LOOKUP_BUDGET, MIN_SEARCHES + 16);
 
-const APPLY_ARGS = values['apply-args'].split(/\s+/).filter((a) => a !== '');
+const APPLY_ARGS = [
+  // The one safety default a run of N ids must change: at most 1,000 releases per run.
+  '--max-releases',
+  String(N),
+  ...(LOOKUP_BUDGET !== DEFAULT_LOOKUP_BUDGET ? ['--lookup-budget', String(LOOKUP_BUDGET)] : []),
+  ...values['apply-args'].split(/\s+/).filter((a) => a !== ''),
+];
 const REPO = join(fileURLToPath(import.meta.url), '..', '..');
 const CLI =
   values.cli === 'dist'
@@ -99,34 +156,68 @@ interface Bound {
   ms: number;
 }
 
+/** The window open when the releases start: requests it already counted, when it ends. */
+interface Carry {
+  used: number;
+  /** Its end (in counted time: arrival + L), ms after the first POST's arrival. */
+  endsMs: number;
+}
+
 /**
- * Earliest end of the last answer, time 0 being the first POST's arrival, for R = ceil(N/B)
- * requests, at most C in flight, each taking L, Q accepted per fixed window of W that opens
- * when its first request is counted, and at most `perSecond` request starts per second:
+ * Earliest end of the last answer, time 0 being the first request's arrival, for R requests,
+ * at most C in flight, each taking L, Q accepted per fixed window of W that opens when its
+ * first request is counted, and at most `perSecond` request starts per second:
  * - latency: ceil(R/C) × L;
  * - budget: k = floor((R-1)/Q) windows must be spent before the last one opens (no earlier than
  *   k × W after the first request), and the r = R - k×Q requests left for it need ceil(r/C)
  *   round trips: k × W + ceil(r/C) × L (the issue's floor((R-1)/Q) × W + L, plus the rounds
  *   the last window's requests need at concurrency C, which no schedule avoids);
  * - rate: (R-1) / perSecond + L;
- * and the bound is the largest of the three.
+ * and the bound is the largest of the three. It holds for any order of the requests, so it
+ * also holds for a run whose checks must come before the releases they allow.
+ *
+ * With `carry` (the release phase alone), the first window is the one the checks left open:
+ * Q - used requests fit in it, and the next window opens no earlier than its end, so the
+ * budget term is (end - L) + k × W + ceil(r/C) × L over the requests that do not fit.
  */
-function lowerBound(ids: number, b: number, c: number, q: number, perSecond: number): Bound {
-  const requests = Math.ceil(ids / b);
+function lowerBound(
+  requests: number,
+  c: number,
+  q: number,
+  perSecond: number,
+  carry?: Carry,
+): Bound {
   const latencyMs = Math.ceil(requests / c) * L;
-  const k = Math.floor((requests - 1) / q);
-  const budgetMs = k * W + Math.ceil((requests - k * q) / c) * L;
+  let budgetMs: number;
+  const left = carry ? Math.max(0, q - carry.used) : 0;
+  if (carry && requests <= left) budgetMs = latencyMs;
+  else {
+    const rest = requests - left;
+    const k = Math.floor((rest - 1) / q);
+    const opens = carry ? carry.endsMs - L : 0;
+    budgetMs = opens + k * W + Math.ceil((rest - k * q) / c) * L;
+  }
   const rateMs = ((requests - 1) * 1000) / perSecond + L;
   return { requests, latencyMs, budgetMs, rateMs, ms: Math.max(latencyMs, budgetMs, rateMs) };
 }
-const fullBound = (b: number, c: number) => lowerBound(N, b, c, LIMIT, IP_PER_SECOND);
-const ownBound = (b: number, c: number) => lowerBound(N, b, c, OWN_Q, DEFAULT_MAX_PER_SECOND);
+const posts = (b: number) => Math.ceil(N / b);
+/** The whole run: the fewest search pages that answer for every id, then the release POSTs. */
+const runBound = (b: number, c: number, q = OWN_Q, p = DEFAULT_MAX_PER_SECOND) =>
+  lowerBound(MIN_SEARCHES + posts(b), c, q, p);
+/** The release phase, from the state of the window the checks left. */
+const releaseBound = (b: number, c: number, carry: Carry) =>
+  lowerBound(posts(b), c, OWN_Q, DEFAULT_MAX_PER_SECOND, carry);
 
 // --- inputs ---------------------------------------------------------------------------------
 
 const queueId = (n: number) => `B${n.toString(36).toUpperCase().padStart(13, '0')}`;
-const messageId = (n: number) =>
-  `${queueId(n)}-2026-${String(1 + (n % 12)).padStart(2, '0')}-1${n % 10}T10:00:00-${10000000 + n}`;
+// Scan times spread over the two weeks before the benchmark, never in the future (the search
+// cannot reach there): a whole hour back from now, then a stride through 14 days of seconds.
+const SPAN_S = 14 * 86_400;
+const LATEST = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+const scanned = (n: number) =>
+  new Date(LATEST - ((n * 7_919) % SPAN_S) * 1000).toISOString().slice(0, 19);
+const messageId = (n: number) => `${queueId(n)}-${scanned(n)}-${10000000 + n}`;
 
 function releasesYaml(): string {
   const lines = ['version: 1', `account_id: ${DEFAULT_ACCOUNT}`, 'releases:'];
@@ -148,21 +239,27 @@ interface Run {
   concurrency: number;
   code: number;
   requests: number;
+  searches: number;
+  /** GETs of one message or its action log. */
   gets: number;
   posts: number;
   rateLimited: number;
   released: number;
   loadMs: number;
   /** From the first API request to the first release POST. */
-  preMs: number;
+  checkMs: number;
   releaseMs: number;
+  /** From the first API request to the end of the release phase. */
+  runMs: number;
   /** The release phase ended without the "N/N ids done" line: estimated from truth. */
   estimatedEnd: boolean;
   totalMs: number;
   peakPerWindow: number;
   windows: number;
   resetLagMs: number[];
-  /** Release phase of the same run without latency and rate limit. */
+  /** The window the checks left open when the first POST was counted. */
+  carry: Carry;
+  /** Run phase of the same run without latency and rate limit. */
   localMs?: number;
 }
 
@@ -215,13 +312,18 @@ async function run(
     const truth = emulator.truth();
     const requests = truth.requests;
     if (requests.length === 0) throw new Error(`no API request (exit ${code}):\n${stderrTail}`);
-    const arrivals = requests.map((r) => Date.parse(r.at));
-    const first = Math.min(...arrivals);
-    const last = Math.max(...arrivals);
-    // The release phase starts with the first release POST; requests before it (read-backs,
-    // checks) are reported apart.
-    const posts = requests.filter((r) => r.method === 'POST').map((r) => Date.parse(r.at));
-    const releaseStart = posts.length > 0 ? Math.min(...posts) : first;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    let releaseStart = Number.POSITIVE_INFINITY;
+    const arrivals = requests.map((r) => {
+      const at = Date.parse(r.at);
+      first = Math.min(first, at);
+      last = Math.max(last, at);
+      if (r.method === 'POST') releaseStart = Math.min(releaseStart, at);
+      return at;
+    });
+    if (releaseStart === Number.POSITIVE_INFINITY) releaseStart = last;
+    const runEnd = doneAt ?? last + latencyMs;
     const released = new Set(
       truth.releases
         .filter((r) => r.failed.length === 0 && r.undelivered.length === 0)
@@ -239,36 +341,48 @@ async function run(
     let windows = 0;
     const resetLagMs: number[] = [];
     let spentEnd: number | undefined;
-    for (const counted of [...arrivals].sort((a, b) => a - b).map((t) => t + latencyMs)) {
+    let carry: Carry | undefined;
+    const order = arrivals
+      .map((at, i) => ({ at, post: requests[i]?.method === 'POST' }))
+      .sort((a, b) => a.at - b.at);
+    for (const { at, post } of order) {
+      const counted = at + latencyMs;
       if (counted >= windowStart + W) {
         if (spentEnd !== undefined) resetLagMs.push(counted - spentEnd);
         windows++;
         windowStart = counted;
         count = 0;
       }
+      if (post && carry === undefined)
+        carry = { used: count, endsMs: windowStart + W - releaseStart };
       count++;
       peak = Math.max(peak, count);
       // A window whose budget is spent ends a wait; others end on their own.
       spentEnd = count >= OWN_Q ? windowStart + W : undefined;
     }
 
+    const searches = requests.filter((r) => r.method === 'GET' && r.path.includes('?')).length;
+    const gets = requests.filter((r) => r.method === 'GET').length - searches;
     return {
       batch,
       concurrency,
       code,
       requests: requests.length,
-      gets: requests.filter((r) => r.method === 'GET').length,
+      searches,
+      gets,
       posts: requests.filter((r) => r.method === 'POST').length,
       rateLimited: requests.filter((r) => r.status === 429).length,
       released,
       loadMs: first - start,
-      preMs: releaseStart - first,
-      releaseMs: (doneAt ?? last + latencyMs) - releaseStart,
+      checkMs: releaseStart - first,
+      releaseMs: runEnd - releaseStart,
+      runMs: runEnd - first,
       estimatedEnd: doneAt === undefined,
       totalMs: end - start,
       peakPerWindow: peak,
       windows,
       resetLagMs,
+      carry: carry ?? { used: 0, endsMs: latencyMs + W },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -292,10 +406,12 @@ async function startupBaseline(): Promise<number> {
 // --- main -----------------------------------------------------------------------------------
 
 const s = (ms: number, digits = 1) => (ms / 1000).toFixed(digits);
+const perId = (n: number, r: Run) => (n / Math.max(1, r.released)).toFixed(4);
 
 function row(r: Run): string[] {
-  const full = fullBound(r.batch, r.concurrency);
-  const own = ownBound(r.batch, r.concurrency);
+  const own = runBound(r.batch, r.concurrency);
+  const full = runBound(r.batch, r.concurrency, LIMIT, IP_PER_SECOND);
+  const rel = releaseBound(r.batch, r.concurrency, r.carry);
   const lag =
     r.resetLagMs.length > 0
       ? `${Math.round(r.resetLagMs.reduce((a, b) => a + b, 0) / r.resetLagMs.length)}/${Math.max(...r.resetLagMs)}`
@@ -303,22 +419,26 @@ function row(r: Run): string[] {
   return [
     String(r.batch),
     String(r.concurrency),
-    String(r.posts),
+    String(r.searches),
     String(r.gets),
+    String(r.posts),
     `${r.released}`,
-    (r.requests / Math.max(1, r.released)).toFixed(4),
+    perId(r.requests, r),
+    `${perId(r.searches, r)}/${perId(r.gets, r)}/${perId(r.posts, r)}`,
     String(r.rateLimited),
     `${r.peakPerWindow}/${OWN_Q}`,
     String(r.windows),
     lag,
     s(r.loadMs),
-    s(r.preMs),
+    s(r.checkMs, 2),
     `${s(r.releaseMs, 2)}${r.estimatedEnd ? '*' : ''}`,
+    s(r.runMs, 2),
     r.localMs === undefined ? '-' : s(r.localMs, 2),
-    s(full.ms, 2),
-    (full.ms / r.releaseMs).toFixed(3),
     s(own.ms, 2),
-    (own.ms / r.releaseMs).toFixed(3),
+    (own.ms / r.runMs).toFixed(3),
+    (full.ms / r.runMs).toFixed(3),
+    s(rel.ms, 2),
+    (rel.ms / r.releaseMs).toFixed(3),
     s(r.totalMs),
     r.code === 0 ? '0' : `${r.code}!`,
   ];
@@ -327,22 +447,26 @@ function row(r: Run): string[] {
 const HEADER = [
   'batch',
   'conc',
-  'POSTs',
+  'searches',
   'GETs',
+  'POSTs',
   'released',
   'req/id',
+  'search/GET/POST per id',
   '429s',
   'peak/win',
   'wins',
   'lag ms',
   'load s',
-  'pre s',
+  'check s',
   'release s',
+  'run s',
   'local s',
-  'full LB s',
-  'eff full',
-  'own LB s',
-  'eff own',
+  'LB run s',
+  'eff run',
+  'eff run/full',
+  'LB rel s',
+  'eff rel',
   'total s',
   'exit',
 ];
@@ -366,45 +490,49 @@ try {
   const plan: [number, number][] = [];
   for (const b of BATCH_SIZES) {
     plan.push([b, CONCURRENCY]);
-    for (const c of ALSO) if (ownBound(b, c).ms <= CHEAP_MS) plan.push([b, c]);
+    for (const c of ALSO) if (runBound(b, c).ms <= CHEAP_MS) plan.push([b, c]);
   }
   const baseline = await startupBaseline();
   console.log(
-    `release benchmark: ${N} ids (releases.yaml ${(Buffer.byteLength(yaml) / 1024 / 1024).toFixed(1)} MiB), latency ${L} ms, ` +
+    `release benchmark: ${N} ids (releases.yaml ${(Buffer.byteLength(yaml) / 1024 / 1024).toFixed(1)} MiB, scanned over the 14 days before ${new Date(LATEST).toISOString()}), latency ${L} ms, ` +
       `limit ${LIMIT} per ${W / 1000} s (fixed windows, block ${W / 1000} s), ` +
       `CLI ${values.cli === 'dist' ? 'dist/cli.js' : 'src/cli.ts via tsx'}, node ${process.version}, ` +
       `${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)}`,
   );
+  console.log(`apply ${APPLY_ARGS.join(' ')} --batch-size B --concurrency C`);
   console.log(
     `pacer: reserve ${DEFAULT_RESERVE_SHARE * 100}% => own budget Q' = ${LIMIT} - ${RESERVE} = ${OWN_Q} per window; ` +
-      `at most ${DEFAULT_MAX_PER_SECOND} starts/s`,
+      `at most ${DEFAULT_MAX_PER_SECOND} starts/s; checks: at least ceil(${N}/${SEARCH_PER_PAGE}) = ${MIN_SEARCHES} search pages`,
   );
   const rows: Run[] = [];
   for (const [b, c] of plan) {
-    const own = ownBound(b, c);
+    const own = runBound(b, c);
     process.stderr.write(
-      `running batch ${b}, concurrency ${c}: ${own.requests} requests, own bound ${s(own.ms)} s...\n`,
+      `running batch ${b}, concurrency ${c}: at least ${own.requests} requests, own bound ${s(own.ms)} s...\n`,
     );
     const measured = await run(emulator, L, yaml, b, c);
-    if (unlimited) measured.localMs = (await run(unlimited, 0, yaml, b, c)).releaseMs;
+    if (unlimited) measured.localMs = (await run(unlimited, 0, yaml, b, c)).runMs;
     rows.push(measured);
   }
   console.log('');
   console.log(table(rows.map(row)));
   console.log(`(load average at the end: ${loadavg()[0]?.toFixed(1)})`);
   console.log('');
-  console.log(`Lower bound (LB), time 0 = first release POST's arrival, R = ceil(N/B) requests, C in flight, each L = ${L} ms:
+  console.log(`Lower bound (LB), time 0 = the first request's arrival, R requests, C in flight, each L = ${L} ms:
   LB = max( ceil(R/C) x L,                                  latency
             k x W + ceil((R - k x Q)/C) x L, k = floor((R-1)/Q),  budget: fixed windows of W = ${W / 1000} s
             (R-1)/P + L )                                   request-rate cap P per second
-  full LB: Q = ${LIMIT} (the whole limit), P = ${IP_PER_SECOND} (Cloudflare's per-IP limit)
-  own  LB: Q = ${OWN_Q} (the limit minus the ${DEFAULT_RESERVE_SHARE * 100}% reserve the pacer keeps for the dashboard), P = ${DEFAULT_MAX_PER_SECOND} (the pacer's cap)
-  efficiency = LB / release phase; target >= 0.9 against the own LB (the reserve is a promise, not waste).
-  pre = first API request -> first release POST (read-backs and checks before releasing, if any)
-  release phase = first release POST's arrival (emulator truth) -> the CLI printing "${N}/${N} ids done"${rows.some((r) => r.estimatedEnd) ? '\n  * no such line: last arrival + L used instead' : ''}
-  local = the same release phase with no latency and no rate limit (this machine's floor)
+  LB run: R = ${MIN_SEARCHES} search pages (ceil(N/${SEARCH_PER_PAGE}), the fewest that answer for every id) + ceil(N/B) POSTs,
+          Q = ${OWN_Q} (the limit minus the ${DEFAULT_RESERVE_SHARE * 100}% reserve the pacer keeps for the dashboard), P = ${DEFAULT_MAX_PER_SECOND} (the pacer's cap)
+  eff run = LB run / run; eff run/full = the same LB with Q = ${LIMIT} (the whole limit), P = ${IP_PER_SECOND} (Cloudflare's per-IP limit) / run
+  LB rel: R = ceil(N/B) POSTs, Q = ${OWN_Q}, P = ${DEFAULT_MAX_PER_SECOND}, time 0 = the first POST, the first window being the one the
+          checks left (Q - used fit in it, the next opens at its end); eff rel = LB rel / release
+  target: eff >= 0.9 against the tool's own budget (the reserve is a promise, not waste)
+  check = first API request -> first release POST (the look-ups before releasing)
+  release = first release POST's arrival (emulator truth) -> the CLI printing "${N}/${N} ids done"${rows.some((r) => r.estimatedEnd) ? '\n  * no such line: last arrival + L used instead' : ''}
+  run = check + release; local = run against an emulator with no latency and no rate limit (this machine's floor)
   load = CLI spawn -> first API request (start-up alone, \`--version\` spawn to exit: ${s(baseline, 2)} s)
-  req/id = every API request the emulator received / ids it released; 429s from its truth
+  req/id = every API request the emulator received / ids it released, then by kind; 429s from its truth
   peak/win = most requests counted in one emulator window / own budget; wins = windows used;
   lag ms = mean/max delay from the end of a spent window to the next request counted (0 ideal)`);
 } finally {

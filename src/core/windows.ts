@@ -11,8 +11,11 @@ export function idTime(id: string): number | undefined {
 const DAY = 86_400_000;
 
 /**
- * Groups ids into time windows to search: ids seen within a day of each other share one
- * window, padded by a day either side (the time in an id need not be the scan time).
+ * Groups ids into time windows to search: each id's time padded by a day either side (the
+ * time in an id need not be the scan time), windows that overlap or touch merged (searched
+ * apart, the messages they share would be paged through twice). A window never reaches into
+ * the future; one wholly after `now` is left out (no message can have been scanned there), so
+ * its ids are looked up one by one.
  */
 export function timeWindows(
   ids: readonly string[],
@@ -20,16 +23,23 @@ export function timeWindows(
 ): { start: string; end: string; ids: string[] }[] {
   const timed = ids
     .map((id) => ({ id, t: idTime(id) }))
-    .filter((x): x is { id: string; t: number } => x.t !== undefined)
+    .filter((x): x is { id: string; t: number } => x.t !== undefined && x.t - DAY <= now)
     .sort((a, b) => a.t - b.t);
   const windows: { from: number; to: number; ids: string[] }[] = [];
   for (const x of timed) {
     const last = windows[windows.length - 1];
-    if (last && x.t - last.to <= DAY) {
+    if (last && x.t - last.to <= 2 * DAY) {
       last.to = x.t;
       last.ids.push(x.id);
     } else windows.push({ from: x.t, to: x.t, ids: [x.id] });
   }
-  const iso = (ms: number) => new Date(Math.min(ms, now)).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return windows.map((w) => ({ start: iso(w.from - DAY), end: iso(w.to + DAY), ids: w.ids }));
+  return windows.map((w) => ({
+    start: isoSecond(w.from - DAY, now),
+    end: isoSecond(w.to + DAY, now),
+    ids: w.ids,
+  }));
 }
+
+/** An instant as the search API takes it (whole seconds, UTC), never after `now`. */
+export const isoSecond = (ms: number, now: number) =>
+  new Date(Math.min(ms, now)).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -7,6 +7,16 @@ import { DISPOSITIONS, type Disposition, type PostDeliveryOperation } from './ty
 const DEFAULT_PER_PAGE = 20;
 const MAX_PER_PAGE = 1000;
 
+/** Dispositions that are detections; the others (NONE, and the informational ones) are not. */
+const DETECTIONS = new Set<Disposition>([
+  'MALICIOUS',
+  'MALICIOUS-BEC',
+  'SUSPICIOUS',
+  'SPOOF',
+  'SPAM',
+  'BULK',
+]);
+
 const ACTIONS: Record<string, PostDeliveryOperation> = {
   QUARANTINE_RELEASED: 'QUARANTINE_RELEASE',
   PREVIEW: 'PREVIEW',
@@ -27,6 +37,8 @@ export interface SearchQuery {
   messageId?: string;
   /** From `delivery_status`: quarantined (true) or anything else (false). */
   quarantined?: boolean;
+  /** `detections_only`, default true as in the contract: clean mail (NONE) left out. */
+  detectionsOnly: boolean;
   perPage: number;
   cursor?: Cursor;
 }
@@ -65,11 +77,12 @@ function parseDate(text: string): number | undefined {
 /**
  * Reads the search parameters. Without `start`/`end` the whole mailbox is searched (the real
  * API defaults to the last 30 days; a seeded mailbox sits at a fixed date, so it would drift
- * out). Parameters the emulator does not filter on (`detections_only`, `metric`, ...) are
+ * out). `detections_only` defaults to true, as in the contract: a search for every message must
+ * say `detections_only=false`. Parameters the emulator does not filter on (`metric`, ...) are
  * accepted and ignored, as the API ignores unknown ones.
  */
 export function parseSearch(params: URLSearchParams): ParsedSearch {
-  const query: SearchQuery = { terms: [], perPage: DEFAULT_PER_PAGE };
+  const query: SearchQuery = { terms: [], perPage: DEFAULT_PER_PAGE, detectionsOnly: true };
   for (const name of ['start', 'end'] as const) {
     const text = params.get(name);
     if (text === null) continue;
@@ -112,6 +125,12 @@ export function parseSearch(params: URLSearchParams): ParsedSearch {
     // The emulator knows only held or not: `quarantined` filters on it, the others on release.
     query.quarantined = status === 'quarantined';
   }
+  const detections = params.get('detections_only');
+  if (detections !== null) {
+    if (detections !== 'true' && detections !== 'false')
+      return { ok: false, message: 'detections_only must be true or false' };
+    query.detectionsOnly = detections === 'true';
+  }
   const perPage = params.get('per_page');
   if (perPage !== null) {
     if (!/^[0-9]{1,9}$/.test(perPage) || Number(perPage) < 1) {
@@ -149,6 +168,7 @@ function matches(m: StoredMessage, q: SearchQuery): boolean {
   if (q.start !== undefined && m.scannedMs < q.start) return false;
   if (q.end !== undefined && m.scannedMs > q.end) return false;
   if (q.disposition !== undefined && dispositionOf(m) !== q.disposition) return false;
+  if (q.detectionsOnly && !DETECTIONS.has(dispositionOf(m))) return false;
   if (q.quarantined !== undefined && m.quarantined !== q.quarantined) return false;
   if (q.action !== undefined && !m.operations.includes(q.action)) return false;
   if (q.messageId !== undefined) {

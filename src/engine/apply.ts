@@ -302,6 +302,7 @@ class Run {
       {
         budget: review.lookupBudget,
         now: this.deps.clock.now().getTime(),
+        concurrency: this.settings.concurrency,
         halt: this.halt.signal,
         log: this.deps.log,
       },

@@ -386,6 +386,8 @@ class DriftRun {
           start: unit.start,
           end: unit.end,
           delivery_status: 'quarantined',
+          // Quarantined again is drift whatever the disposition (the API defaults to detections).
+          detections_only: 'false',
           per_page: '1000',
           ...(cursor ? { cursor } : {}),
         },

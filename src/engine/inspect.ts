@@ -3,13 +3,15 @@
 // The budget is the user's too (1,200 requests per 5 minutes, dashboard included), so the cost
 // must not be one request per message when thousands are released: long ids carry the time
 // the message was seen, so the search endpoint, over the few time windows the ids span and
-// page by page, answers for many messages at once. What the search does not answer (bare
-// ids, messages outside the windows, ids that do not exist) is looked up one by one while the
+// page by page, answers for many messages at once. The search asks only for quarantined mail
+// (a message to release must be in quarantine; the rest of the mailbox is not worth paging
+// through), detections or not. What the search does not answer (bare ids, messages outside the
+// windows or no longer quarantined, ids that do not exist) is looked up one by one while the
 // budget lasts. Whatever is left is `unchecked`, and an unchecked message is never released.
 import { messageKey } from '../core/ids.js';
 import type { MessageView } from '../core/release/readback.js';
 import type { Inspection } from '../core/safety/review.js';
-import { timeWindows } from '../core/windows.js';
+import { idTime, isoSecond, timeWindows } from '../core/windows.js';
 import type { CloudflareApi, Logger } from './ports.js';
 
 export interface InspectOptions {
@@ -19,8 +21,10 @@ export interface InspectOptions {
   now: number;
   /** Ids of one account needing at least this many lookups use the search first. */
   searchFrom?: number;
-  /** Results per search page (the API caps it). */
+  /** Results per search page asked for (the server may answer fewer). */
   perPage?: number;
+  /** Requests in flight at once (search windows side by side, then lookups). Default 1. */
+  concurrency?: number;
   halt?: AbortSignal;
   log?: Logger;
 }
@@ -31,6 +35,9 @@ export interface InspectStats {
   unchecked: number;
 }
 
+/** The emulator's cap, and no documented one is lower: fewer pages per thousand ids. */
+export const SEARCH_PER_PAGE = 1000;
+
 /** Results by messageKey(account, id). `known` holds details already read (e.g. by read-back). */
 export async function inspect(
   api: CloudflareApi,
@@ -40,6 +47,8 @@ export async function inspect(
 ): Promise<{ inspections: Map<string, Inspection>; stats: InspectStats }> {
   const inspections = new Map<string, Inspection>();
   const stats: InspectStats = { searches: 0, gets: 0, unchecked: 0 };
+  const perPage = options.perPage ?? SEARCH_PER_PAGE;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   let budget = options.budget;
   const spend = () => budget-- > 0;
 
@@ -53,33 +62,45 @@ export async function inspect(
     }
     if (inspections.has(key)) continue;
     inspections.set(key, { kind: 'unchecked', reason: 'not looked up' });
-    byAccount.set(account_id, [...(byAccount.get(account_id) ?? []), id]);
+    const list = byAccount.get(account_id);
+    if (list) list.push(id);
+    else byAccount.set(account_id, [id]);
   }
 
   for (const [account, ids] of byAccount) {
     const open = new Set(ids);
+    let searchFailed = false;
     if (ids.length >= (options.searchFrom ?? 20)) {
-      for (const window of timeWindows(ids, options.now)) {
+      const ranges = searchRanges(ids, options.now, perPage, concurrency);
+      await pool(ranges, concurrency, async (range) => {
         let cursor: string | undefined;
-        do {
-          if (!window.ids.some((id) => open.has(id)) || !spend()) break;
+        // A window full of other quarantined mail costs pages without answering for our ids;
+        // once it has cost as many pages as ids are left in it, lookups are cheaper, so the
+        // search never costs much more than looking everything up one by one would.
+        for (let pages = 0; ; pages++) {
+          if (searchFailed || options.halt?.aborted) return;
+          const left = countOpen(range.ids, open);
+          if (left === 0 || pages >= left || !spend()) return;
           stats.searches++;
           const page = await api.search(
             account,
             {
-              start: window.start,
-              end: window.end,
-              detections_only: 'true',
-              per_page: String(options.perPage ?? 1000),
+              start: range.start,
+              end: range.end,
+              delivery_status: 'quarantined',
+              detections_only: 'false',
+              per_page: String(perPage),
               ...(cursor ? { cursor } : {}),
             },
             options.halt,
           );
           if (page.kind === 'error') {
-            options.log?.warn(
-              `search for ${account} failed (${page.message}); looking messages up one by one`,
-            );
-            break;
+            if (!searchFailed)
+              options.log?.warn(
+                `search for ${account} failed (${page.message}); looking messages up one by one`,
+              );
+            searchFailed = true;
+            return;
           }
           for (const message of page.messages) {
             if (!open.has(message.id)) continue;
@@ -87,30 +108,93 @@ export async function inspect(
             inspections.set(messageKey(account, message.id), { kind: 'found', message });
           }
           cursor = page.next;
-        } while (cursor !== undefined);
-      }
+          if (cursor === undefined) return;
+        }
+      });
     }
     // What the search did not answer: one by one, while the budget lasts.
-    for (const id of ids) {
-      if (!open.has(id)) continue;
-      if (options.halt?.aborted) break;
-      if (!spend()) {
-        inspections.set(messageKey(account, id), {
-          kind: 'unchecked',
-          reason: 'lookup budget used up for this run',
-        });
-        continue;
-      }
-      stats.gets++;
-      const lookup = await api.getMessage(account, id, options.halt);
-      if (lookup.kind === 'found')
-        inspections.set(messageKey(account, id), { kind: 'found', message: lookup.message });
-      else if (lookup.kind === 'not-found')
-        inspections.set(messageKey(account, id), { kind: 'not-found' });
-      else inspections.set(messageKey(account, id), { kind: 'unchecked', reason: lookup.message });
-      open.delete(id);
-    }
+    await pool(
+      ids.filter((id) => open.has(id)),
+      concurrency,
+      async (id) => {
+        if (options.halt?.aborted) return;
+        if (!spend()) {
+          inspections.set(messageKey(account, id), {
+            kind: 'unchecked',
+            reason: 'lookup budget used up for this run',
+          });
+          return;
+        }
+        stats.gets++;
+        const lookup = await api.getMessage(account, id, options.halt);
+        if (lookup.kind === 'found')
+          inspections.set(messageKey(account, id), { kind: 'found', message: lookup.message });
+        else if (lookup.kind === 'not-found')
+          inspections.set(messageKey(account, id), { kind: 'not-found' });
+        else
+          inspections.set(messageKey(account, id), { kind: 'unchecked', reason: lookup.message });
+      },
+    );
   }
   for (const i of inspections.values()) if (i.kind === 'unchecked') stats.unchecked++;
   return { inspections, stats };
+}
+
+function countOpen(ids: readonly string[], open: ReadonlySet<string>): number {
+  let n = 0;
+  for (const id of ids) if (open.has(id)) n++;
+  return n;
+}
+
+/** Runs `task` over `items`, at most `limit` at once. */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * The windows to search, split so that `concurrency` cursors can page side by side when there
+ * are fewer windows than that: a big window is cut at its ids' times into parts of at least a
+ * page of ids each (each cut costs at most one part-filled page more). Neighbouring parts share
+ * their boundary second (both ends are inclusive), so no message falls between them.
+ */
+export function searchRanges(
+  ids: readonly string[],
+  now: number,
+  perPage: number,
+  concurrency: number,
+): { start: string; end: string; ids: string[] }[] {
+  const windows = timeWindows(ids, now);
+  const share = Math.ceil(concurrency / Math.max(1, windows.length));
+  const out: { start: string; end: string; ids: string[] }[] = [];
+  for (const w of windows) {
+    const parts = Math.min(share, Math.floor(w.ids.length / perPage));
+    if (parts <= 1) {
+      out.push(w);
+      continue;
+    }
+    // w.ids are in time order (timeWindows sorts them).
+    const cuts = Array.from({ length: parts - 1 }, (_, k) =>
+      isoSecond(
+        idTime(w.ids[Math.round(((k + 1) * w.ids.length) / parts)] as string) as number,
+        now,
+      ),
+    );
+    const bounds = [w.start, ...cuts, w.end];
+    for (let k = 0; k < parts; k++) {
+      const start = bounds[k] as string;
+      const end = bounds[k + 1] as string;
+      const from = Math.round((k * w.ids.length) / parts);
+      const to = Math.round(((k + 1) * w.ids.length) / parts);
+      out.push({ start, end, ids: w.ids.slice(from, to) });
+    }
+  }
+  return out;
 }

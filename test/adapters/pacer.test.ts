@@ -49,6 +49,8 @@ class FixedWindowServer {
   private windowStart = Number.NEGATIVE_INFINITY;
   private count = 0;
   readonly windows: number[] = [];
+  /** When each window opened. */
+  readonly opened: number[] = [];
   rateLimited = 0;
 
   constructor(
@@ -62,6 +64,7 @@ class FixedWindowServer {
       this.windowStart = at;
       this.count = 0;
       this.windows.push(0);
+      this.opened.push(at);
     }
     this.count++;
     this.windows[this.windows.length - 1] = this.count;
@@ -105,6 +108,8 @@ interface Simulation {
   uplinkMs: [number, number];
   answerMs: [number, number];
   seed: number;
+  /** The pacer's cap on request starts per second (default its own). */
+  maxPerSecond?: number;
 }
 
 /**
@@ -115,7 +120,10 @@ interface Simulation {
 async function simulate(sim: Simulation) {
   const clock = new FakeClock();
   const start = clock.now;
-  const pacer = new Pacer(clock.port);
+  const pacer = new Pacer(
+    clock.port,
+    sim.maxPerSecond !== undefined ? { maxPerSecond: sim.maxPerSecond } : {},
+  );
   const server = new FixedWindowServer(sim.limit, sim.windowMs);
   const draw = random(sim.seed);
   const between = ([lo, hi]: [number, number]) => lo + Math.floor(draw() * (hi - lo));
@@ -222,6 +230,31 @@ describe('Pacer', () => {
     // answer time and 50 ms later; then 4 requests 20 ms apart (50 per second at most).
     expect(elapsedMs).toBeGreaterThanOrEqual(2 * 10_000);
     expect(elapsedMs).toBeLessThanOrEqual(2 * (10_000 + 1_000 + 11 + 50) + 4 * 20 + 11);
+  });
+
+  it('starts the next window soon after the true end, not a rounded-up second later', async () => {
+    // 18 requests about 100 ms apart: their answers announce the end rounded up from many
+    // points of a second, so the earliest of them is within one spacing of the true end.
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { server } = await simulate({
+        requests: 40,
+        concurrency: 1,
+        limit: 20,
+        windowMs: 10_000,
+        uplinkMs: [0, 1],
+        answerMs: [10, 20],
+        seed,
+        maxPerSecond: 10,
+      });
+      expect(server.windows).toEqual([18, 18, 4]);
+      expect(server.rateLimited).toBe(0);
+      for (let w = 1; w < server.opened.length; w++) {
+        const late = (server.opened[w] as number) - ((server.opened[w - 1] as number) + 10_000);
+        expect(late, `seed ${seed}, window ${w}`).toBeGreaterThanOrEqual(0);
+        // The spacing, the answer time and the pacer's 50 ms margin at most.
+        expect(late, `seed ${seed}, window ${w}`).toBeLessThanOrEqual(100 + 20 + 50);
+      }
+    }
   });
 
   it('keeps the reserve when answers come back in the reverse order of their counting', async () => {

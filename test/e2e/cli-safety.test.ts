@@ -186,6 +186,24 @@ describe('apply: guard rails', () => {
     expect(s.deliveries().size).toBe(3);
   });
 
+  it('checking 2,000 messages before releasing them costs a few search pages, not 2,000 lookups', async () => {
+    s = await scenario({ messagesPerAccount: 4000 });
+    const ids = s.quarantined(2000);
+    await s.writeReleases(ids);
+    const r = await s.cli(['apply', '--max-releases', '2000']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(s.deliveries().size).toBe(2000);
+    const requests = s.emulator.truth().requests;
+    const searches = requests.filter((q) => q.method === 'GET' && q.path.includes('?'));
+    const lookups = requests.filter((q) => q.method === 'GET' && !q.path.includes('?'));
+    // About 3,400 quarantined messages over the mailbox's two weeks: 4 pages of 1,000, and
+    // at most one more for the second cursor (concurrency 2).
+    expect(searches.length).toBeLessThanOrEqual(5);
+    expect(lookups).toHaveLength(0);
+    expect(s.releasePostsCount()).toBe(20);
+    expect(r.stderr).toContain(`Checked with ${searches.length} search page(s) and 0 lookup(s)`);
+  });
+
   it('refuses --require-ack without MALICIOUS', async () => {
     s = await scenario();
     await s.writeReleases(s.quarantined(1));

@@ -157,7 +157,7 @@ describe('the emulator holds to the OpenAPI contract', () => {
     let cursor: string | null = null;
     let last: Awaited<ReturnType<typeof exchange>> | undefined;
     for (let page = 0; page < 20; page++) {
-      const query: Record<string, string> = { per_page: '7', detections_only: 'true' };
+      const query: Record<string, string> = { per_page: '7', detections_only: 'false' };
       if (cursor) query.cursor = cursor;
       last = await exchange({ method: 'GET', template: SEARCH, query });
       seen.push(...last.json.result.map((m: { id: string }) => m.id));
@@ -168,7 +168,7 @@ describe('the emulator holds to the OpenAPI contract', () => {
     const back = await exchange({
       method: 'GET',
       template: SEARCH,
-      query: { per_page: '7', cursor: last?.json.result_info.previous },
+      query: { per_page: '7', detections_only: 'false', cursor: last?.json.result_info.previous },
     });
     expect(back.json.result).toHaveLength(7);
   });

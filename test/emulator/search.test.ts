@@ -48,9 +48,24 @@ function expected(filter: (m: EmulatedMessage) => boolean): string[] {
 
 describe('search', () => {
   it('pages through the whole mailbox in a stable order, each message once', async () => {
-    const ids = await everyPage({ per_page: '97' });
+    const ids = await everyPage({ per_page: '97', detections_only: 'false' });
     expect(ids).toEqual(expected(() => true));
-    expect(await everyPage({ per_page: '97' })).toEqual(ids);
+    expect(await everyPage({ per_page: '97', detections_only: 'false' })).toEqual(ids);
+  });
+
+  it('answers only detections unless detections_only=false, as the contract defaults', async () => {
+    const detections = expected((m) => m.details.final_disposition !== 'NONE');
+    expect(detections.length).toBeLessThan(all.length);
+    expect(await everyPage({ per_page: '1000' })).toEqual(detections);
+    expect(await everyPage({ per_page: '1000', detections_only: 'true' })).toEqual(detections);
+    // Quarantined mail, detections or not: what the release check asks for.
+    expect(
+      await everyPage({
+        per_page: '1000',
+        detections_only: 'false',
+        delivery_status: 'quarantined',
+      }),
+    ).toEqual(expected((m) => m.details.is_quarantined));
   });
 
   it('defaults to 20 per page and caps per_page at 1000', async () => {
@@ -104,9 +119,10 @@ describe('search', () => {
     for (const [params, filter] of cases) {
       const want = expected(filter);
       expect(want.length, JSON.stringify(params)).toBeGreaterThan(0);
-      expect(await everyPage({ ...params, per_page: '1000' }), JSON.stringify(params)).toEqual(
-        want,
-      );
+      expect(
+        await everyPage({ ...params, per_page: '1000', detections_only: 'false' }),
+        JSON.stringify(params),
+      ).toEqual(want);
     }
   });
 
@@ -136,6 +152,7 @@ describe('search', () => {
     const bad: Record<string, string>[] = [
       { per_page: '0' },
       { per_page: 'ten' },
+      { detections_only: 'yes' },
       { start: 'yesterday' },
       { final_disposition: 'PURPLE' },
       { message_action: 'DELETED' },

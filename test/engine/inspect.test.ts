@@ -12,7 +12,7 @@ import {
   type Emulator,
   startEmulator,
 } from '../../src/emulator/index.js';
-import { inspect } from '../../src/engine/inspect.js';
+import { inspect, searchRanges } from '../../src/engine/inspect.js';
 import { systemClock } from '../../src/engine/ports.js';
 
 let emulator: Emulator | undefined;
@@ -48,6 +48,69 @@ describe('inspect', () => {
     const requests = e.truth().requests.length;
     expect(requests).toBe(stats.searches);
     expect(requests / wanted.length).toBeLessThan(0.02);
+  });
+
+  it('2,000 ids cost a few requests per thousand ids, at any concurrency', async () => {
+    const { e, c, account, quarantined } = await setup(3000);
+    expect(quarantined.length).toBeGreaterThan(2000);
+    const wanted = quarantined.slice(0, 2000).map((id) => ({ account_id: account, id }));
+    for (const concurrency of [1, 2, 4]) {
+      e.reset();
+      const { inspections, stats } = await inspect(c, wanted, {
+        budget: 300,
+        now: Date.now(),
+        concurrency,
+      });
+      expect([...inspections.values()].every((i) => i.kind === 'found')).toBe(true);
+      const requests = e.truth().requests;
+      expect(requests.length).toBe(stats.searches);
+      // The mailbox holds about 2,500 quarantined messages in one window: 3 pages of 1,000,
+      // and at most one part-filled page more per extra cursor.
+      expect(stats.searches, `concurrency ${concurrency}`).toBeLessThanOrEqual(2 + concurrency);
+      expect(
+        requests.every(
+          (r) =>
+            r.path.includes('delivery_status=quarantined') &&
+            r.path.includes('detections_only=false') &&
+            r.path.includes('per_page=1000'),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('a window crowded with other quarantined mail never costs more than twice the lookups', async () => {
+    const { e, c, account, quarantined } = await setup(3000);
+    // Every 100th quarantined message: 25 ids in a window of about 2,500, at 50 per page.
+    const wanted = quarantined
+      .filter((_, i) => i % 100 === 0)
+      .slice(0, 25)
+      .map((id) => ({ account_id: account, id }));
+    const { inspections, stats } = await inspect(c, wanted, {
+      budget: 300,
+      now: Date.now(),
+      perPage: 50,
+    });
+    expect([...inspections.values()].every((i) => i.kind === 'found')).toBe(true);
+    // Paging the whole window would take about 50 pages.
+    expect(stats.searches).toBeGreaterThan(0);
+    expect(stats.searches + stats.gets).toBeLessThanOrEqual(2 * wanted.length);
+    expect(e.truth().requests).toHaveLength(stats.searches + stats.gets);
+  });
+
+  it('ids dated in the future are looked up one by one, with no search of an empty window', async () => {
+    const { e, c, account } = await setup(60);
+    const future = Array.from(
+      { length: 25 },
+      (_, i) => `F${String(i).padStart(9, '0')}-2099-01-0${1 + (i % 9)}T10:00:00-${1000 + i}`,
+    );
+    const { inspections, stats } = await inspect(
+      c,
+      future.map((id) => ({ account_id: account, id })),
+      { budget: 300, now: Date.now() },
+    );
+    expect(stats).toEqual({ searches: 0, gets: 25, unchecked: 0 });
+    expect([...inspections.values()].every((i) => i.kind === 'not-found')).toBe(true);
+    expect(e.truth().requests.every((r) => !r.path.includes('?'))).toBe(true);
   });
 
   it('looks the rest up one by one, tells missing ids apart, and stops at the budget', async () => {
@@ -110,5 +173,47 @@ describe('inspect', () => {
       { start: '2026-09-30T10:00:00Z', end: '2026-10-02T23:00:00Z', ids: ids.slice(0, 2) },
       { start: '2026-10-19T08:00:00Z', end: '2026-10-20T12:00:00Z', ids: [ids[2]] },
     ]);
+    // Padded windows that would overlap or touch are one window: ids two days apart share
+    // one, three days apart do not.
+    const spaced = [
+      'A0000001-2026-03-10T10:00:00-1',
+      'A0000002-2026-03-12T10:00:00-2',
+      'A0000003-2026-03-14T10:00:00-3',
+      'A0000004-2026-03-17T10:00:00-4',
+    ];
+    expect(timeWindows(spaced, now)).toEqual([
+      { start: '2026-03-09T10:00:00Z', end: '2026-03-15T10:00:00Z', ids: spaced.slice(0, 3) },
+      { start: '2026-03-16T10:00:00Z', end: '2026-03-18T10:00:00Z', ids: [spaced[3]] },
+    ]);
+    // A window wholly after now holds nothing to search.
+    expect(timeWindows(['A0000005-2026-10-22T13:00:00-5'], now)).toEqual([]);
+    expect(timeWindows(['A0000006-2026-10-21T11:00:00-6'], now)).toEqual([
+      {
+        start: '2026-10-20T11:00:00Z',
+        end: '2026-10-20T12:00:00Z',
+        ids: ['A0000006-2026-10-21T11:00:00-6'],
+      },
+    ]);
+  });
+
+  it('cuts a big window into parts for parallel cursors, sharing their boundary second', () => {
+    const hour = 3_600_000;
+    const base = Date.parse('2026-10-01T00:00:00Z');
+    const ids = Array.from({ length: 3000 }, (_, i) => {
+      const t = new Date(base + Math.floor(i / 10) * hour).toISOString().slice(0, 19);
+      return `Q${String(i).padStart(9, '0')}-${t}-${i}`;
+    });
+    const now = Date.parse('2026-11-01T00:00:00Z');
+    expect(searchRanges(ids, now, 1000, 1)).toEqual(timeWindows(ids, now));
+    const parts = searchRanges(ids, now, 1000, 2);
+    expect(parts).toHaveLength(2);
+    const [a, b] = parts as [(typeof parts)[0], (typeof parts)[0]];
+    expect(a.start).toBe(timeWindows(ids, now)[0]?.start);
+    expect(a.end).toBe(b.start);
+    expect(b.end).toBe(timeWindows(ids, now)[0]?.end);
+    expect([...a.ids, ...b.ids]).toEqual(ids);
+    // Never parts of less than a page of ids.
+    expect(searchRanges(ids, now, 1000, 8)).toHaveLength(3);
+    expect(searchRanges(ids.slice(0, 1500), now, 1000, 8)).toHaveLength(1);
   });
 });

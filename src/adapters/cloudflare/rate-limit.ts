@@ -251,19 +251,27 @@ export class Pacer {
    * it is not taken as news either: the next window is learnt by one request once this one's
    * announced end has passed. Telling windows apart by the end an answer announces is not
    * safe: a slow answer from early in this window announces a late end too.
+   *
+   * The end: each answer announces it in whole seconds rounded up, from when it was counted,
+   * so each one's arrival plus its `t` is at or after the true end, and the earliest of them is
+   * the closest; taking the latest answer's instead waits up to a second too long per window.
+   * Answers of the next window only announce later ends, and none of the previous window can
+   * arrive here: a window is learnt with nothing else in flight.
    */
   private learn(reported: number, endsAt: number): void {
-    if (this.remaining !== undefined && this.floor !== undefined && reported >= this.floor) {
-      if (this.credits > 0) {
-        this.credits--;
-        this.remaining++;
+    if (this.remaining !== undefined && this.floor !== undefined) {
+      this.resetAt = Math.min(this.resetAt, endsAt);
+      if (reported >= this.floor) {
+        if (this.credits > 0) {
+          this.credits--;
+          this.remaining++;
+        }
+        return;
       }
-      return;
-    }
+    } else this.resetAt = endsAt;
     this.floor = reported;
     // Not clamped at 0: what is given back later starts from the true difference.
     this.remaining = reported - this.inFlight;
     this.credits = this.inFlight;
-    this.resetAt = endsAt;
   }
 }

@@ -151,7 +151,14 @@ export function checkUnits(sorted: readonly string[], start: number, now: number
   const units: CheckUnit[] = [];
   for (const segment of [sorted.slice(start), sorted.slice(0, start)]) {
     const timed = segment.filter((id) => idTime(id) !== undefined);
-    for (const w of timeWindows(timed, now)) units.push({ kind: 'window', ...w });
+    const windowed = new Set<string>();
+    for (const w of timeWindows(timed, now)) {
+      units.push({ kind: 'window', ...w });
+      for (const id of w.ids) windowed.add(id);
+    }
+    // Ids dated in the future get no window (they sort last among the timed ones, so the
+    // order stays a prefix): one lookup each, like bare ids.
+    for (const id of timed) if (!windowed.has(id)) units.push({ kind: 'id', id });
     for (const id of segment) if (idTime(id) === undefined) units.push({ kind: 'id', id });
   }
   return units;
