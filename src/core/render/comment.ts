@@ -156,9 +156,13 @@ export function accountComment(
   let room = COMMENT_MAX_CHARS - head.length - open.length - close.length - footer.length;
   let results = '';
   if (status.kind === 'applied') {
+    const own = (x: { account_id: string }) => x.account_id === account.account_id;
+    const { later, plan: reviewed } = status.report;
     const mine: RunReport = {
       ...status.report,
-      results: status.report.results.filter((r) => r.account_id === account.account_id),
+      results: status.report.results.filter(own),
+      ...(later ? { later: later.filter(own) } : {}),
+      ...(reviewed ? { plan: { accounts: reviewed.accounts.filter(own) } } : {}),
     };
     // The results come first and take at most half: the plan is in the job summary too.
     const share = Math.floor(room / 2);
