@@ -8,7 +8,7 @@ import { listComments } from '../adapters/github/comments.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
 import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
-import { type IssueComment, parseMarker } from '../core/render/comment.js';
+import { reviewedPlans } from '../core/render/comment.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
 import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
@@ -21,7 +21,6 @@ import {
   runJsonValue,
   runSucceeded,
 } from '../core/render/results.js';
-import type { FingerprintBasis } from '../core/safety/review.js';
 import { apply } from '../engine/apply.js';
 import { systemClock } from '../engine/ports.js';
 import { awaitEarly, type Early } from './early.js';
@@ -62,7 +61,7 @@ export async function applyOnBranch(
   const pr = mergedPr ? awaitEarly(mergedPr) : undefined;
   // The plan a person reviewed: the fingerprint in our own comment on the merged pull request.
   const comments = pr !== undefined ? await listComments(gh, repo, pr) : [];
-  const expected = reviewedFingerprints(comments, settings.commentAuthor);
+  const expected = reviewedPlans(comments, settings.commentAuthor);
   if (pr !== undefined && expected.size === 0) {
     toolkit.warning(
       `No reviewed plan was found on pull request #${pr}: applying the plan as it is now.`,
@@ -88,6 +87,8 @@ export async function applyOnBranch(
       {
         releases: () => store.readReleases(),
         releasesPath: settings.releasesFile,
+        // The head may hold entries merged after the pushed commit: those wait for their own run.
+        ...(sha ? { pushedReleases: () => store.readReleasesAt(sha) } : {}),
         store,
         api: client,
         clock: systemClock,
@@ -110,7 +111,10 @@ export async function applyOnBranch(
         },
         signal: controller.signal,
         deadline: Date.now() + 5 * 60 * 60_000,
-        review: { ...settings.review, ...(expected.size > 0 ? { expected } : {}) },
+        review: {
+          ...settings.review,
+          ...(expected.size > 0 ? { expected, reviewedOn: `on PR #${pr}` } : {}),
+        },
       },
     );
     if (result.kind === 'invalid') {
@@ -130,6 +134,7 @@ export async function applyOnBranch(
     toolkit.setOutput('not-started', result.notStarted.length);
     toolkit.setOutput('deferred', result.deferred?.length ?? 0);
     toolkit.setOutput('refused', refusedOf(result).length);
+    toolkit.setOutput('later', result.later.length);
     await writeResultsFile(settings, toolkit, {
       ...runJsonValue(result),
       plan: planJsonValue(result.plan),
@@ -161,7 +166,19 @@ export async function applyOnBranch(
         );
       }
     }
-    if (!result.dryRun && !runSucceeded(result)) {
+    // A dry run fails where the real run would refuse (as the CLI's exit 1 does); what it
+    // leaves unsent is the point of a dry run.
+    if (result.dryRun) {
+      const refused = refusedOf(result).length;
+      if (result.blocked)
+        toolkit.setFailed(
+          `dry run: nothing would be released: ${escapeLogText(result.blocked, 500)}`,
+        );
+      else if (refused > 0)
+        toolkit.setFailed(
+          `dry run: ${refused} message(s) would be refused (see the job summary); nothing was sent`,
+        );
+    } else if (!runSucceeded(result)) {
       toolkit.setFailed(failureSummary(result));
     }
   } finally {
@@ -169,20 +186,6 @@ export async function applyOnBranch(
     process.removeListener('SIGTERM', onSignal);
     await client.close();
   }
-}
-
-/** Per account, the fingerprint our comment carried (comments by others are ignored). */
-function reviewedFingerprints(
-  comments: readonly IssueComment[],
-  author: string,
-): Map<string, { fingerprint: string; basis: FingerprintBasis }> {
-  const out = new Map<string, { fingerprint: string; basis: FingerprintBasis }>();
-  for (const c of comments) {
-    if (c.user?.login !== author) continue;
-    const marker = parseMarker(c.body ?? '');
-    if (marker?.plan) out.set(marker.account, marker.plan);
-  }
-  return out;
 }
 
 function failureSummary(r: RunReport): string {

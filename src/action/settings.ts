@@ -3,6 +3,7 @@
 import { type ApiSettings, apiSettings, SettingsError } from '../adapters/cloudflare/settings.js';
 import { isAccountId } from '../core/ids.js';
 import { DEFAULT_SETTLE_MS } from '../core/release/in-flight.js';
+import { DEFAULT_GUARDED_DISPOSITIONS, guardedListProblem } from '../core/safety/review.js';
 
 export type Mode = 'auto' | 'plan' | 'apply' | 'check';
 
@@ -156,32 +157,13 @@ export function readSettings(env: Env): ActionSettings {
   };
 }
 
-const DISPOSITIONS = [
-  'MALICIOUS',
-  'MALICIOUS-BEC',
-  'SUSPICIOUS',
-  'SPOOF',
-  'SPAM',
-  'BULK',
-  'ENCRYPTED',
-  'EXTERNAL',
-  'UNKNOWN',
-  'NONE',
-];
-
 function guardedInput(env: Env): string[] {
-  const list = (input(env, 'require-acknowledgement') || 'MALICIOUS,MALICIOUS-BEC,SPOOF')
+  const list = (input(env, 'require-acknowledgement') || DEFAULT_GUARDED_DISPOSITIONS.join(','))
     .split(/[\s,]+/)
     .map((d) => d.toUpperCase())
     .filter((d) => d !== '');
-  for (const d of list)
-    if (!DISPOSITIONS.includes(d))
-      throw new SettingsError('input `require-acknowledgement` names an unknown disposition');
-  if (!list.includes('MALICIOUS') || !list.includes('MALICIOUS-BEC')) {
-    throw new SettingsError(
-      'input `require-acknowledgement` must include MALICIOUS and MALICIOUS-BEC',
-    );
-  }
+  const problem = guardedListProblem(list);
+  if (problem) throw new SettingsError(`input \`require-acknowledgement\` ${problem}`);
   return list;
 }
 

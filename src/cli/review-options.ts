@@ -1,22 +1,15 @@
 // Options shared by plan and apply about reviewing messages against Cloudflare.
 import type { ParseArgsConfig } from 'node:util';
-import { DEFAULT_GUARDED_DISPOSITIONS, type FingerprintBasis } from '../core/safety/review.js';
+import {
+  ACKNOWLEDGEABLE_DISPOSITIONS,
+  DEFAULT_GUARDED_DISPOSITIONS,
+  guardedListProblem,
+  type ReviewedPlan,
+} from '../core/safety/review.js';
 import { integerOption, type OptionValues, UsageError } from './command.js';
 
 export const DEFAULT_LOOKUP_BUDGET = 300;
 export const DEFAULT_MAX_RELEASES = 1000;
-const DISPOSITIONS = [
-  'MALICIOUS',
-  'MALICIOUS-BEC',
-  'SUSPICIOUS',
-  'SPOOF',
-  'SPAM',
-  'BULK',
-  'ENCRYPTED',
-  'EXTERNAL',
-  'UNKNOWN',
-  'NONE',
-];
 
 export const reviewOptionSpecs: NonNullable<ParseArgsConfig['options']> = {
   'lookup-budget': { type: 'string' },
@@ -27,7 +20,8 @@ export const reviewOptionSpecs: NonNullable<ParseArgsConfig['options']> = {
 export const reviewOptionsHelp = `  --lookup-budget N       at most N lookup requests for message details (default: ${DEFAULT_LOOKUP_BUDGET});
                           a message that could not be checked is refused, never released
   --require-ack LIST      dispositions released only with a matching \`acknowledge\`
-                          (default: ${DEFAULT_GUARDED_DISPOSITIONS.join(',')})
+                          (default: ${DEFAULT_GUARDED_DISPOSITIONS.join(',')}; any of
+                          ${ACKNOWLEDGEABLE_DISPOSITIONS.join(',')}, with MALICIOUS and MALICIOUS-BEC)
   --redact                hide subjects and addresses (dispositions and counts only)`;
 
 export function lookupBudgetOption(values: OptionValues): number {
@@ -41,27 +35,20 @@ export function guardedOption(values: OptionValues): string[] {
     .split(',')
     .map((d) => d.trim().toUpperCase())
     .filter((d) => d !== '');
-  for (const d of list)
-    if (!DISPOSITIONS.includes(d))
-      throw new UsageError(`--require-ack: unknown disposition ${JSON.stringify(d.slice(0, 30))}`);
-  if (!list.includes('MALICIOUS') || !list.includes('MALICIOUS-BEC')) {
-    throw new UsageError(
-      '--require-ack must include MALICIOUS and MALICIOUS-BEC: releasing malicious mail always needs an acknowledgement',
-    );
-  }
+  const problem = guardedListProblem(list);
+  if (problem) throw new UsageError(`--require-ack ${problem}`);
   return list;
 }
 
 /**
  * `--fingerprint HASH` (the file's only account, key `*`) or `--fingerprint ACCOUNT:HASH`
- * (repeatable), as printed by plan.
+ * (repeatable), as printed by plan. Plan prints it on either basis (dispositions with
+ * credentials, ids only without), so apply accepts a match on either.
  */
-export function fingerprintOption(
-  values: OptionValues,
-): Map<string, { fingerprint: string; basis: FingerprintBasis }> {
+export function fingerprintOption(values: OptionValues): Map<string, ReviewedPlan> {
   const raw = values.fingerprint as unknown;
   const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
-  const out = new Map<string, { fingerprint: string; basis: FingerprintBasis }>();
+  const out = new Map<string, ReviewedPlan>();
   for (const item of list) {
     const m = /^(?:([0-9a-f]{32}):)?([0-9a-f]{32})$/.exec(item);
     if (!m) {
@@ -69,7 +56,7 @@ export function fingerprintOption(
         '--fingerprint must be the 32-character fingerprint printed by plan, or ACCOUNT:FINGERPRINT',
       );
     }
-    out.set(m[1] ?? '*', { fingerprint: m[2] as string, basis: 'dispositions' });
+    out.set(m[1] ?? '*', { fingerprint: m[2] as string });
   }
   return out;
 }

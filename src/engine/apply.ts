@@ -12,6 +12,7 @@ import { messageKey } from '../core/ids.js';
 import type { LedgerRecord, LedgerState, Provenance, RecordError } from '../core/ledger/record.js';
 import { type LedgerIndex, nextSeq } from '../core/ledger/state.js';
 import { type Plan, plan, type ToRelease, type ToVerify } from '../core/plan/plan.js';
+import { type LaterEntry, scopeOf, withinScope } from '../core/plan/scope.js';
 import { classifyRelease, type IdOutcome } from '../core/release/classify.js';
 import {
   conclusiveFrom,
@@ -30,12 +31,14 @@ import type { RunResult } from '../core/release/result.js';
 import type { ReleaseRequest } from '../core/releases/load.js';
 import { escapeLogText } from '../core/render/escape.js';
 import {
-  type FingerprintBasis,
+  holdToReviewedEntries,
+  matchesFingerprint,
   planFingerprint,
+  type ReviewedPlan,
   refusalText,
   reviewPlan,
 } from '../core/safety/review.js';
-import { loadInputs, type ReleasesSource } from './inputs.js';
+import { loadInputs, loadReleasesFrom, type ReleasesSource } from './inputs.js';
 import { inspect } from './inspect.js';
 import {
   type Clock,
@@ -49,6 +52,11 @@ import {
 export interface ApplyDeps {
   releases: ReleasesSource;
   releasesPath: string;
+  /**
+   * The releases file of the pushed commit, when it may differ from `releases` (the branch
+   * head): only entries in both are released; the others are left for the run of a later push.
+   */
+  pushedReleases?: ReleasesSource;
   store: LedgerStore;
   api: CloudflareApi;
   clock: Clock;
@@ -111,10 +119,13 @@ export interface ReviewSettings {
   maxReleases: number;
   force: boolean;
   /**
-   * Per account: the fingerprint of the plan a person reviewed; a different plan is refused.
-   * The key `*` stands for the plan's only account.
+   * Per account: the plan a person reviewed. With its entries' digests, entries not among
+   * them are refused one by one; with only a fingerprint, a different plan is refused as a
+   * whole. The key `*` stands for the plan's only account.
    */
-  expected?: ReadonlyMap<string, { fingerprint: string; basis: FingerprintBasis }>;
+  expected?: ReadonlyMap<string, ReviewedPlan>;
+  /** Where the expected plans were reviewed, for messages (e.g. "on PR #12"); unset: the CLI. */
+  reviewedOn?: string;
 }
 
 export type ApplyResult =
@@ -137,6 +148,8 @@ export type ApplyResult =
       stopped?: string;
       /** Why nothing at all was released (too many messages, a plan other than the reviewed one). */
       blocked?: string;
+      /** In the file at the branch head but not at the pushed commit: for the run of a later push. */
+      later: LaterEntry[];
       dryRun: boolean;
     };
 
@@ -154,11 +167,15 @@ export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<A
   const maxRounds = 1 + (settings.maxConflictRetries ?? 3);
   // Shared by every round: a re-plan does not get a fresh budget.
   const meter: ReadBackMeter = { limit: settings.readBackBudget, used: 0, reserved: 0 };
+  let scope: Set<string> | undefined;
   for (let round = 1; ; round++) {
     const inputs = await loadInputs(deps.releases, deps.releasesPath, deps.store);
     if (!inputs.ok) return { kind: 'invalid', stage: inputs.stage, errors: inputs.errors };
+    // The pushed commit never changes: read once, whatever the re-plans.
+    if (deps.pushedReleases && scope === undefined)
+      scope = await pushedScope(deps.pushedReleases, deps.releasesPath, deps.log);
     const thePlan = plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts });
-    const run = new Run(deps, settings, inputs.ledger.index, meter);
+    const run = new Run(deps, settings, inputs.ledger.index, meter, scope);
     try {
       await run.execute(thePlan);
       await deps.store.flush();
@@ -179,6 +196,21 @@ interface ReadBackMeter {
   reserved: number;
 }
 
+/** The entries of the pushed commit's file; none when it cannot be read there. */
+async function pushedScope(
+  source: ReleasesSource,
+  path: string,
+  log: Logger,
+): Promise<Set<string>> {
+  const pushed = await loadReleasesFrom(source, path);
+  if (pushed.ok) return scopeOf(pushed.file);
+  const first = pushed.errors[0];
+  log.warn(
+    `${path} of the pushed commit cannot be read (${escapeLogText(first?.message ?? 'no detail', 200)}): every entry is left for the run of a later push`,
+  );
+  return scopeOf(undefined);
+}
+
 interface Batch {
   account_id: string;
   items: ToRelease[];
@@ -191,6 +223,7 @@ class Run {
   private readonly notStarted: { account_id: string; id: string }[] = [];
   private readonly deferred: Deferred[] = [];
   private readonly unverified: { account_id: string; id: string }[] = [];
+  private readonly later: LaterEntry[] = [];
   private readonly seqs = new Map<string, number>();
   private stopped: string | undefined;
   private blocked: string | undefined;
@@ -207,6 +240,8 @@ class Run {
     private readonly settings: ApplySettings,
     private readonly index: LedgerIndex,
     private readonly meter: ReadBackMeter,
+    /** Entries of the pushed commit (see ApplyDeps.pushedReleases); undefined: all of them. */
+    private readonly scope?: ReadonlySet<string>,
   ) {
     this.started = deps.clock.now().getTime();
   }
@@ -249,12 +284,22 @@ class Run {
       }
       return;
     }
-    const reviewed = await this.review({
+    let candidate: Plan = {
       accounts: thePlan.accounts.map((a) => ({
         ...a,
         to_release: [...a.to_release, ...(sendable.get(a.account_id) ?? [])],
       })),
-    });
+    };
+    if (this.scope) {
+      const split = withinScope(candidate, this.scope);
+      candidate = split.plan;
+      this.later.push(...split.later);
+      if (split.later.length > 0)
+        this.deps.log.info(
+          `${split.later.length} message(s) were added to ${this.deps.releasesPath} after the pushed commit: left for the run of their own push`,
+        );
+    }
+    const reviewed = await this.review(candidate);
     this.reviewed = reviewed;
     if (this.blocked !== undefined || this.shouldStop()) return;
 
@@ -308,7 +353,9 @@ class Run {
       },
       this.views,
     );
-    const reviewed = reviewPlan(candidate, inspections, { guarded: review.guarded });
+    const reviewed = this.holdToReviewed(
+      reviewPlan(candidate, inspections, { guarded: review.guarded }),
+    );
     const refused = reviewed.accounts.flatMap((a) =>
       (a.refused ?? []).map((r) => ({ account: a.account_id, r })),
     );
@@ -352,17 +399,45 @@ class Run {
       return reviewed;
     }
     for (const account of reviewed.accounts) {
-      const expected = review.expected?.get(account.account_id) ?? review.expected?.get('*');
-      if (!expected) continue;
-      const actual = planFingerprint(account, expected.basis);
-      if (actual !== expected.fingerprint) {
+      const expected = this.expectedFor(account.account_id);
+      // Checked entry by entry already (holdToReviewed).
+      if (!expected || expected.entries) continue;
+      if (!matchesFingerprint(account, expected)) {
+        const actual = planFingerprint(account, expected.basis ?? 'dispositions');
+        const reviewedPlan = review.reviewedOn
+          ? `the one reviewed ${review.reviewedOn}`
+          : 'the plan whose fingerprint was given';
         this.block(
-          `the plan for account ${account.account_id} differs from the one reviewed on the pull request (fingerprint ${actual.slice(0, 12)} instead of ${expected.fingerprint.slice(0, 12)}): nothing was released. Review the new plan, then run again`,
+          `the plan for account ${account.account_id} differs from ${reviewedPlan} (fingerprint ${actual.slice(0, 12)} instead of ${expected.fingerprint.slice(0, 12)}): nothing was released. Review the new plan, then run again`,
         );
         return reviewed;
       }
     }
     return reviewed;
+  }
+
+  private expectedFor(account: string): ReviewedPlan | undefined {
+    const expected = this.settings.review.expected;
+    return expected?.get(account) ?? expected?.get('*');
+  }
+
+  /**
+   * Entry by entry, when the reviewed plan carries its entries: what was not reviewed (added
+   * by another pull request, or its disposition or attempt changed since) is refused, the
+   * rest goes on.
+   */
+  private holdToReviewed(reviewed: Plan): Plan {
+    return {
+      accounts: reviewed.accounts.map((account) => {
+        const expected = this.expectedFor(account.account_id);
+        if (!expected?.entries) return account;
+        return holdToReviewedEntries(
+          account,
+          { basis: expected.basis ?? 'dispositions', entries: expected.entries },
+          this.settings.review.reviewedOn ?? 'before',
+        );
+      }),
+    };
   }
 
   private block(reason: string): void {
@@ -380,6 +455,7 @@ class Run {
       deferred: this.deferred,
       unverified: this.unverified,
       readBackRequests: this.meter.used,
+      later: this.later,
       dryRun: this.settings.dryRun,
     };
     if (this.stopped !== undefined) done.stopped = this.stopped;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { messageKey } from '../../src/core/ids.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
@@ -7,11 +9,20 @@ import { loadReleases } from '../../src/core/releases/load.js';
 import { renderAccountMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
 import {
+  ACKNOWLEDGEABLE_DISPOSITIONS,
   DEFAULT_GUARDED_DISPOSITIONS,
+  entryDigest,
+  guardedListProblem,
+  holdToReviewedEntries,
   type Inspection,
+  MAX_ENTRY_DIGESTS,
+  matchesFingerprint,
+  planEntryDigests,
   planFingerprint,
+  refusalText,
   reviewPlan,
 } from '../../src/core/safety/review.js';
+import { REPO } from '../support/cli.js';
 import { ACCOUNT, messageId, record, releasesFile, request, stored } from '../support/factories.js';
 
 const guarded = { guarded: DEFAULT_GUARDED_DISPOSITIONS };
@@ -200,5 +211,107 @@ describe('showing reviewed messages', () => {
     expect(text.indexOf('REFUSED')).toBeLessThan(text.indexOf('+ release'));
     expect(text).not.toContain('::');
     expect(text).toContain('"Invoice @org/team <img src=x> ```js :');
+  });
+});
+
+describe('holding a plan to the reviewed one, entry by entry', () => {
+  const ids = [1, 2, 3].map(messageId);
+  const make = (disposition = 'SPAM', retry?: number) =>
+    reviewed(
+      ids.map((id) => (retry ? { id, retry } : { id })),
+      ids.map((id) => [id, found(id, { disposition })] as [string, Inspection]),
+    ) as NonNullable<ReturnType<typeof reviewed>>;
+
+  it('entry digests are short, stable, and change with the id, attempt, disposition and basis', () => {
+    const a = make();
+    const item = a.to_release[0] as (typeof a.to_release)[number];
+    const d = entryDigest(ACCOUNT, item, 'dispositions');
+    expect(d).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(entryDigest(ACCOUNT, item, 'dispositions')).toBe(d);
+    expect(entryDigest(ACCOUNT, item, 'ids')).not.toBe(d);
+    expect(entryDigest(ACCOUNT, { ...item, attempt: 2 }, 'dispositions')).not.toBe(d);
+    const bulk = make('BULK').to_release[0] as typeof item;
+    expect(entryDigest(ACCOUNT, bulk, 'dispositions')).not.toBe(d);
+    // The ids basis ignores dispositions, as the ids fingerprint does.
+    expect(entryDigest(ACCOUNT, bulk, 'ids')).toBe(entryDigest(ACCOUNT, item, 'ids'));
+    expect(entryDigest('aaaabbbbccccddddeeeeffff00001111', item, 'dispositions')).not.toBe(d);
+  });
+
+  it('keeps the reviewed entries and refuses the others, saying where the plan was reviewed', () => {
+    const reviewedPlan = make();
+    const digests = planEntryDigests(reviewedPlan, 'dispositions') ?? [];
+    expect(digests).toHaveLength(3);
+    // Since the review: the second message was reclassified, the third is new to the plan.
+    const now = make();
+    const second = now.to_release[1] as (typeof now.to_release)[number];
+    now.to_release[1] = { ...second, message: { ...second.message, disposition: 'BULK' } as never };
+    // Reviewed: the first two (the third was added after the review).
+    const kept = new Set(
+      reviewedPlan.to_release.slice(0, 2).map((i) => entryDigest(ACCOUNT, i, 'dispositions')),
+    );
+    expect(digests).toEqual(expect.arrayContaining([...kept]));
+    const held = holdToReviewedEntries(now, { basis: 'dispositions', entries: kept }, 'on PR #4');
+    expect(held.to_release.map((i) => i.request.id)).toEqual([ids[0]]);
+    expect(held.refused?.map((r) => [r.item.request.id, r.reason.kind])).toEqual([
+      [ids[1], 'not-reviewed'],
+      [ids[2], 'not-reviewed'],
+    ]);
+    expect(held.refused?.[0]?.message?.disposition).toBe('BULK');
+    expect(refusalText({ kind: 'not-reviewed', where: 'on PR #4' })).toBe(
+      'not in the plan reviewed on PR #4 (its disposition or attempt differs, or it was added later)',
+    );
+  });
+
+  it('a retry is another entry than the first attempt', () => {
+    const first = make();
+    const retry = make('SPAM', 2);
+    const entries = new Set(planEntryDigests(first, 'dispositions'));
+    const held = holdToReviewedEntries(retry, { basis: 'dispositions', entries }, 'on PR #1');
+    expect(held.to_release).toEqual([]);
+    expect(held.refused).toHaveLength(3);
+  });
+
+  it('plans over the cap carry no entry digests (the whole-plan fingerprint holds them)', () => {
+    const a = make();
+    const many = Array.from({ length: MAX_ENTRY_DIGESTS + 1 }, () => a.to_release[0]);
+    expect(planEntryDigests({ ...a, to_release: many as typeof a.to_release }, 'ids')).toBe(
+      undefined,
+    );
+    expect(
+      planEntryDigests({ ...a, to_release: many.slice(1) as typeof a.to_release }, 'ids'),
+    ).toHaveLength(MAX_ENTRY_DIGESTS);
+  });
+
+  it('a fingerprint without a basis matches either; with one, only that basis', () => {
+    const a = make();
+    const byIds = planFingerprint(a, 'ids');
+    const disp = planFingerprint(a, 'dispositions');
+    expect(byIds).not.toBe(disp);
+    expect(matchesFingerprint(a, { fingerprint: byIds })).toBe(true);
+    expect(matchesFingerprint(a, { fingerprint: disp })).toBe(true);
+    expect(matchesFingerprint(a, { fingerprint: byIds, basis: 'dispositions' })).toBe(false);
+    expect(matchesFingerprint(a, { fingerprint: byIds, basis: 'ids' })).toBe(true);
+    expect(matchesFingerprint(make('BULK'), { fingerprint: disp })).toBe(false);
+  });
+});
+
+describe('which dispositions may be guarded', () => {
+  it('exactly those the releases schema lets `acknowledge` name', () => {
+    const schema = JSON.parse(readFileSync(join(REPO, 'schema', 'releases.schema.json'), 'utf8'));
+    expect([...ACKNOWLEDGEABLE_DISPOSITIONS].sort()).toEqual(
+      [...schema.$defs.release.properties.acknowledge.enum].sort(),
+    );
+    expect(guardedListProblem([...DEFAULT_GUARDED_DISPOSITIONS])).toBeUndefined();
+    expect(guardedListProblem([...ACKNOWLEDGEABLE_DISPOSITIONS])).toBeUndefined();
+  });
+
+  it('refuses a disposition no entry could acknowledge, naming the allowed ones', () => {
+    expect(guardedListProblem(['MALICIOUS', 'MALICIOUS-BEC', 'SPAM'])).toBe(
+      'names SPAM, which no entry can acknowledge, so its messages could never be released (allowed: MALICIOUS, MALICIOUS-BEC, SPOOF, SUSPICIOUS)',
+    );
+    expect(guardedListProblem(['MALICIOUS', 'MALICIOUS-BEC', 'EVIL'])).toBe(
+      'names an unknown disposition "EVIL" (allowed: MALICIOUS, MALICIOUS-BEC, SPOOF, SUSPICIOUS)',
+    );
+    expect(guardedListProblem(['SPOOF'])).toBe('must include MALICIOUS and MALICIOUS-BEC');
   });
 });

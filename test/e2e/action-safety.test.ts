@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareCheckOrder } from '../../src/core/check/cursor.js';
 import { DEFAULT_TOKEN, demoFixtures, HOSTILE_SUBJECT } from '../../src/emulator/index.js';
+import { plainOctokit, repo } from '../fake-github/helpers.js';
 import { expectOnlyOwnCommands } from '../hostile/fixtures/harness.js';
 import { type ActionScenario, actionScenario, GH_TOKEN } from '../support/action.js';
 
@@ -96,28 +97,84 @@ describe('merge: the plan reviewed is the plan released', () => {
     });
   });
 
-  it('refuses the whole merge when a message was reclassified after the review, then a new run applies the new plan', async () => {
+  it('a message reclassified after the review is refused alone; the rest of the reviewed plan is released', async () => {
     s = await actionScenario();
     const ids = s.quarantined(2);
     const yaml = s.releasesYaml(ids);
     await s.run({ event: 'pull_request', pr: 4, sha: openPr(s, 4, yaml) });
     const merge = mergePr(s, 4, yaml);
-    s.emulator.reclassify(s.account, ids[1] as string, 'MALICIOUS');
+    // Not a guarded disposition: only the review of the plan can catch the change.
+    const was = s.emulator.messages(s.account).find((m) => m.details.id === ids[1]);
+    const now = was?.details.final_disposition === 'BULK' ? 'SPAM' : 'BULK';
+    s.emulator.reclassify(s.account, ids[1] as string, now);
     const r = await s.run({ event: 'push', sha: merge });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('differs from the one reviewed on the pull request');
+    expect(r.outputs).toMatchObject({ released: '1', refused: '1' });
+    expect(r.stdout).toContain(
+      `refused  ${ids[1]}  not in the plan reviewed on PR #4 (its disposition or attempt differs, or it was added later)`,
+    );
+    expect([...s.deliveries().keys()]).toEqual([ids[0]]);
+    const comment = s.gh.comments(4)[0]?.body ?? '';
+    expect(comment).toContain('✅ Applied on merge');
+    expect(comment).toContain('not in the plan reviewed on PR');
+    // The comment now carries the plan as applied: a re-run of the merge still refuses it.
+    const again = await s.run({ event: 'push', sha: merge });
+    expect(again.code).toBe(1);
+    expect(again.outputs).toMatchObject({ released: '0', refused: '1' });
+    expect(s.releasePosts()).toBe(1);
+  });
+
+  it('a comment without entry digests (an older version) still holds the merge to the whole plan', async () => {
+    s = await actionScenario();
+    const ids = s.quarantined(2);
+    const yaml = s.releasesYaml(ids);
+    await s.run({ event: 'pull_request', pr: 8, sha: openPr(s, 8, yaml) });
+    const comment = s.gh.comments(8)[0];
+    const old = comment?.body.replace(/ entries=[A-Za-z0-9_-]*/, '') ?? '';
+    expect(old).not.toBe(comment?.body);
+    // The bot's comment as an earlier version wrote it: edited with the bot's own token.
+    await plainOctokit(s.gh).rest.issues.updateComment({
+      ...repo,
+      comment_id: comment?.id ?? 0,
+      body: old,
+    });
+    const merge = mergePr(s, 8, s.releasesYaml([...ids, ...s.quarantined(3).slice(2)]));
+    const r = await s.run({ event: 'push', sha: merge });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('differs from the one reviewed on PR #8');
+    expect(s.releasePosts()).toBe(0);
+  });
+
+  it('a dry run fails the step when a message would be refused or the run is blocked, and passes when all would go', async () => {
+    s = await actionScenario();
+    const f = demoFixtures(1, s.account);
+    const merge = mergePr(s, 9, s.releasesYaml([f.spam, f.malicious]));
+    const dry = await s.run({ event: 'push', sha: merge, inputs: { 'dry-run': 'true' } });
+    expect(dry.code, dry.stdout).toBe(1);
+    expect(dry.stdout).toContain(
+      '::error::dry run: 1 message(s) would be refused (see the job summary); nothing was sent',
+    );
+    expect(dry.outputs.refused).toBe('1');
+
+    const fine = s.gh.commitFiles(
+      'main',
+      { 'releases.yaml': s.releasesYaml([f.spam, f.bulk]) },
+      'no malicious mail',
+    );
+    const blocked = await s.run({
+      event: 'push',
+      sha: fine,
+      inputs: { 'dry-run': 'true', 'max-releases': '1' },
+    });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(
+      /::error::dry run: nothing would be released: 2 messages would be released, more than the limit of 1/,
+    );
+    const ok = await s.run({ event: 'push', sha: fine, inputs: { 'dry-run': 'true' } });
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.stdout).toContain(`would release ${f.spam}`);
     expect(s.releasePosts()).toBe(0);
     expect(s.ledgerLines()).toEqual([]);
-    const comment = s.gh.comments(4)[0]?.body ?? '';
-    expect(comment).toContain('⛔ Not applied');
-    expect(comment).toContain('⚠️ MALICIOUS');
-
-    // Someone looked at the new plan and runs it again (workflow_dispatch): the changed
-    // message is refused, the other released.
-    const again = await s.run({ event: 'workflow_dispatch', sha: merge });
-    expect(again.code).toBe(1);
-    expect(again.outputs).toMatchObject({ released: '1', refused: '1' });
-    expect([...s.deliveries().keys()]).toEqual([ids[0]]);
   });
 
   it('refuses a merge over max-releases unless forced', async () => {

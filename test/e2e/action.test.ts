@@ -67,7 +67,8 @@ describe('the action on a pull request (plan)', () => {
     expect(comments[0]?.user.login).toBe('github-actions[bot]');
     expect(comments[0]?.body).toMatch(
       new RegExp(
-        `^<!-- quarantine-release account=${s.account} plan=[0-9a-f]{32} basis=dispositions -->`,
+        // Each of the 3 entries' digest (8 characters) follows the fingerprint.
+        `^<!-- quarantine-release account=${s.account} plan=[0-9a-f]{32} basis=dispositions entries=[A-Za-z0-9_-]{24} -->`,
       ),
     );
     expect(comments[0]?.body).toContain(

@@ -130,7 +130,9 @@ describe('apply: malicious mail needs an acknowledgement', () => {
     // Held to the reviewed plan: a different plan releases nothing at all.
     const held = await s.cli(['apply', '--fingerprint', fingerprint, '--format', 'json']);
     expect(held.code).toBe(1);
-    expect(JSON.parse(held.stdout).blocked).toMatch(/differs from the one reviewed/);
+    expect(JSON.parse(held.stdout).blocked).toMatch(
+      /^the plan for account [0-9a-f]{32} differs from the plan whose fingerprint was given \(fingerprint/,
+    );
     expect(s.deliveries().size).toBe(0);
 
     // Without a fingerprint the changed message is refused, the other released.
@@ -149,6 +151,31 @@ describe('apply: malicious mail needs an acknowledgement', () => {
     const r = await s.cli(['apply', '--fingerprint', fingerprint]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(s.deliveries().size).toBe(3);
+  });
+});
+
+describe('apply: a fingerprint printed without credentials', () => {
+  it('is accepted: it covers the ids and attempts, and apply still checks every message', async () => {
+    s = await scenario();
+    const f = demoFixtures(1, s.account);
+    await s.writeReleases([f.spam, f.bulk]);
+    const planned = await s.cli(['plan'], { CLOUDFLARE_API_TOKEN: '' });
+    const fingerprint = /Fingerprint of [0-9a-f]{32}: ([0-9a-f]{32}) \(ids only/.exec(
+      planned.stdout,
+    )?.[1] as string;
+    expect(fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    // Another plan (one message more to release) is still refused as a whole.
+    const more = s.quarantined(5).find((id) => id !== f.spam && id !== f.bulk) as string;
+    await s.writeReleases([f.spam, f.bulk, more]);
+    const other = await s.cli(['apply', '--fingerprint', fingerprint, '--format', 'json']);
+    expect(other.code).toBe(1);
+    expect(JSON.parse(other.stdout).blocked).toMatch(/differs from the plan whose fingerprint/);
+    expect(s.deliveries().size).toBe(0);
+
+    await s.writeReleases([f.spam, f.bulk]);
+    const r = await s.cli(['apply', '--fingerprint', `${s.account}:${fingerprint}`]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect([...s.deliveries().keys()].sort()).toEqual([f.spam, f.bulk].sort());
   });
 });
 

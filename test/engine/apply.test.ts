@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type ApplySettings, apply } from '../../src/engine/apply.js';
+import type { ToRelease } from '../../src/core/plan/plan.js';
+import { entryDigest, planFingerprint } from '../../src/core/safety/review.js';
+import { type ApplyDeps, type ApplySettings, apply } from '../../src/engine/apply.js';
 import { LedgerConflictError } from '../../src/engine/ports.js';
 import { ACCOUNT, messageId, record } from '../support/factories.js';
 import { collectingLogger, FakeApi, fixedClock, MemoryStore } from '../support/memory.js';
@@ -20,18 +22,22 @@ function yamlFor(list: string[], extra: Record<string, string> = {}): string {
   ].join('\n');
 }
 
-function setup(list: string[], opts: { yaml?: string; store?: MemoryStore } = {}) {
+function setup(
+  list: string[],
+  opts: { yaml?: string; store?: MemoryStore; pushed?: ApplyDeps['pushedReleases'] } = {},
+) {
   const store = opts.store ?? new MemoryStore();
   const api = new FakeApi(list);
   const log = collectingLogger();
   let text = opts.yaml ?? yamlFor(list);
-  const deps = {
+  const deps: ApplyDeps = {
     releases: async () => ({ ok: true as const, text }),
     releasesPath: 'releases.yaml',
     store,
     api,
     clock: fixedClock(),
     log,
+    ...(opts.pushed ? { pushedReleases: opts.pushed } : {}),
   };
   const settings: ApplySettings = {
     batchSize: 2,
@@ -459,3 +465,122 @@ function depsOf(
     log,
   };
 }
+
+/** The digest a reviewed plan carries for one entry (first attempt unless said). */
+function digest(id: string, disposition = 'SPAM', attempt = 1): string {
+  const item = { request: { id }, attempt, message: { disposition } } as unknown as ToRelease;
+  return entryDigest(ACCOUNT, item, 'dispositions');
+}
+
+describe('apply: held to the plan a person reviewed', () => {
+  it('releases the reviewed entries and refuses, one by one, those not reviewed', async () => {
+    const list = ids(4);
+    const { api, run } = setup(list);
+    // Reviewed: the first two as SPAM, the third as SPAM but it is BULK now; the fourth never.
+    api.dispositions.set(list[2] as string, 'BULK');
+    const entries = new Set([digest(list[0] as string), digest(list[1] as string)]);
+    entries.add(digest(list[2] as string, 'SPAM'));
+    const r = done(
+      await run({
+        review: {
+          lookupBudget: 1000,
+          guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
+          maxReleases: 1000,
+          force: false,
+          expected: new Map([
+            [ACCOUNT, { fingerprint: '0'.repeat(32), basis: 'dispositions', entries }],
+          ]),
+          reviewedOn: 'on PR #7',
+        },
+      }),
+    );
+    expect(r.blocked).toBeUndefined();
+    expect(r.results.map((x) => [x.id, x.state])).toEqual([
+      [list[0], 'released'],
+      [list[1], 'released'],
+    ]);
+    const refused = r.plan.accounts[0]?.refused ?? [];
+    expect(refused.map((x) => [x.item.request.id, x.reason])).toEqual([
+      [list[2], { kind: 'not-reviewed', where: 'on PR #7' }],
+      [list[3], { kind: 'not-reviewed', where: 'on PR #7' }],
+    ]);
+    expect(api.posts.flat().sort()).toEqual([list[0], list[1]].sort());
+  });
+
+  it('a fingerprint without a basis (the CLI) matches a plan printed with or without credentials', async () => {
+    const list = ids(2);
+    const base = {
+      lookupBudget: 1000,
+      guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
+      maxReleases: 1000,
+      force: false,
+    };
+    const { run } = setup(list);
+    const dry = done(await run({ dryRun: true }));
+    const account = dry.plan.accounts[0];
+    if (!account) throw new Error('no account');
+    const idsFingerprint = planFingerprint({ ...account, refused: undefined }, 'ids');
+    // The same text under the other basis is another fingerprint: they cannot be confused.
+    expect(planFingerprint(account, 'dispositions')).not.toBe(idsFingerprint);
+
+    // Held to the ids basis, an ids fingerprint is refused: that is not what it is.
+    const held = done(
+      await run({
+        review: {
+          ...base,
+          expected: new Map([['*', { fingerprint: idsFingerprint, basis: 'dispositions' }]]),
+        },
+      }),
+    );
+    expect(held.blocked).toMatch(/differs from the plan whose fingerprint was given/);
+    expect(held.results).toEqual([]);
+
+    const r = done(
+      await run({
+        review: { ...base, expected: new Map([['*', { fingerprint: idsFingerprint }]]) },
+      }),
+    );
+    expect(r.blocked).toBeUndefined();
+    expect(r.results.map((x) => x.state)).toEqual(['released', 'released']);
+  });
+});
+
+describe('apply: entries merged after the pushed commit', () => {
+  it('releases only entries also in the pushed commit; the others are left for a later run', async () => {
+    const list = ids(4);
+    const pushed = yamlFor(list.slice(0, 3), { [list[2] as string]: 'retry: 2' });
+    const { api, run } = setup(list, {
+      pushed: async () => ({ ok: true as const, text: pushed }),
+    });
+    const r = done(await run());
+    // The third entry's retry was removed after the pushed commit: it is not the same entry.
+    expect(r.results.map((x) => x.id)).toEqual(list.slice(0, 2));
+    expect(r.later).toEqual([
+      { account_id: ACCOUNT, id: list[2] },
+      { account_id: ACCOUNT, id: list[3] },
+    ]);
+    expect(r.plan.accounts[0]?.refused).toEqual([]);
+    expect(api.gets.sort()).toEqual(list.slice(0, 2).sort());
+  });
+
+  it('a pushed commit whose file cannot be read releases nothing, and says why', async () => {
+    const list = ids(2);
+    const { api, log, run } = setup(list, {
+      pushed: async () => ({
+        ok: false as const,
+        error: {
+          file: 'x',
+          line: 1,
+          column: 1,
+          pointer: '',
+          message: 'file not found at commit abc',
+        },
+      }),
+    });
+    const r = done(await run());
+    expect(r.results).toEqual([]);
+    expect(r.later.map((l) => l.id)).toEqual(list);
+    expect(api.posts).toEqual([]);
+    expect(log.lines.join('\n')).toContain('of the pushed commit cannot be read (file not found');
+  });
+});

@@ -215,6 +215,15 @@ describe.concurrent('CLI options', () => {
     );
   });
 
+  it('--require-ack with a disposition no entry can acknowledge', async () => {
+    await refused(
+      ['apply', '--require-ack', 'MALICIOUS,MALICIOUS-BEC,BULK'],
+      token(),
+      2,
+      'quarantine-release apply: --require-ack names BULK, which no entry can acknowledge, so its messages could never be released (allowed: MALICIOUS, MALICIOUS-BEC, SPOOF, SUSPICIOUS)',
+    );
+  });
+
   it('--account in upper case (plan)', async () => {
     await refused(
       ['plan', '--account', '023E105F4ECEF8AD9CA31A8372D0C353'],
@@ -304,6 +313,13 @@ describe.concurrent('action inputs and runner variables (bundled action, push to
     await failedStep(
       { 'require-acknowledgement': 'SPAM' },
       'input `require-acknowledgement` must include MALICIOUS and MALICIOUS-BEC',
+    );
+  });
+
+  it('require-acknowledgement: SPAM besides MALICIOUS (no entry can acknowledge SPAM)', async () => {
+    await failedStep(
+      { 'require-acknowledgement': 'MALICIOUS, MALICIOUS-BEC, SPAM' },
+      'input `require-acknowledgement` names SPAM, which no entry can acknowledge, so its messages could never be released (allowed: MALICIOUS, MALICIOUS-BEC, SPOOF, SUSPICIOUS)',
     );
   });
 

@@ -50,6 +50,8 @@ export interface RunOptions {
   fork?: boolean;
   /** Commit checked out and named in GITHUB_SHA; default: the branch head. */
   sha?: string;
+  /** Commit the workspace holds, when not `sha` (a workflow checking out another ref). */
+  checkout?: string;
   ref?: string;
   inputs?: Record<string, string>;
   node?: string;
@@ -138,10 +140,19 @@ export async function actionScenario(
       const workspace = join(dir, 'workspace');
       await mkdir(workspace, { recursive: true });
       const sha = o.sha ?? gh.headSha('main');
-      // The checkout: the files of the commit, as actions/checkout would leave them.
-      for (const path of gh.listFiles(sha)) {
+      const checkout = o.checkout ?? sha;
+      // The checkout: the files of the commit, as actions/checkout would leave them, and the
+      // .git entries that say which commit it is (a branch on a push, detached on a PR).
+      for (const path of gh.listFiles(checkout)) {
         await mkdir(dirname(join(workspace, path)), { recursive: true });
-        await writeFile(join(workspace, path), gh.readFile(path, sha) ?? '');
+        await writeFile(join(workspace, path), gh.readFile(path, checkout) ?? '');
+      }
+      await mkdir(join(workspace, '.git', 'refs', 'heads'), { recursive: true });
+      if (o.event === 'pull_request')
+        await writeFile(join(workspace, '.git', 'HEAD'), `${checkout}\n`);
+      else {
+        await writeFile(join(workspace, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+        await writeFile(join(workspace, '.git', 'refs', 'heads', 'main'), `${checkout}\n`);
       }
       const event =
         o.event === 'pull_request'

@@ -18,7 +18,8 @@ import {
 } from '../../core/ledger/record.js';
 import type { ShardText } from '../../core/ledger/state.js';
 import { LedgerConflictError, type LedgerStore, type Logger } from '../../engine/ports.js';
-import type { ReadResult } from '../files/read-input.js';
+import { checkedOutCommit } from '../files/git-checkout.js';
+import { type ReadResult, readTextFile } from '../files/read-input.js';
 import type { GitHubClient } from './octokit.js';
 
 export interface GitHubStoreOptions {
@@ -54,6 +55,8 @@ export class GitHubLedgerStore implements LedgerStore {
   private head: Head | undefined;
   private readonly texts = new Map<string, string>();
   private buffer: LedgerRecord[] = [];
+  /** Heads read from GitHub: the releases file's blob at each (a commit's files never change). */
+  private readonly seen = new Map<string, Pick<Head, 'files' | 'links'>>();
   readonly stats = { commits: 0, conflicts: 0 };
 
   constructor(
@@ -67,7 +70,60 @@ export class GitHubLedgerStore implements LedgerStore {
   }
 
   async readReleases(): Promise<ReadResult> {
-    const head = await this.ensureHead();
+    return this.releasesOf(await this.ensureHead(), `on branch ${this.options.branch}`);
+  }
+
+  /**
+   * The releases file at a given commit (the pushed one). Free when it is a head this store
+   * read, or the commit checked out in the workspace; otherwise one contents request (two
+   * above 1 MB, unless the checkout has the file).
+   */
+  async readReleasesAt(commit: string): Promise<ReadResult> {
+    await this.ensureHead();
+    const known = this.seen.get(commit);
+    if (known) return this.releasesOf(known, `at commit ${commit.slice(0, 7)}`);
+    const path = this.options.releasesPath;
+    const { workspace } = this.options;
+    // Trusted without a blob check: this file only narrows what the head's file (read from
+    // GitHub) may release; a checkout changed by an earlier step can at most let through
+    // entries the head has, which are still held to the reviewed plan.
+    if (workspace && (await checkedOutCommit(workspace)) === commit) {
+      const local = await readTextFile(join(workspace, path));
+      if (local.ok) return local;
+    }
+    let res: Awaited<ReturnType<typeof this.contents>>;
+    try {
+      res = await this.contents(commit);
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+      return notFound(path, `file not found at commit ${commit.slice(0, 7)}`);
+    }
+    // A symbolic link to a file is followed by this endpoint: harmless here, as this file only
+    // narrows what the branch head's file (where links are refused) may release.
+    const data = res.data;
+    if (Array.isArray(data) || data.type !== 'file')
+      return notFound(path, `is not a plain file at commit ${commit.slice(0, 7)}`);
+    if (data.size > MAX_FILE_BYTES)
+      throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
+    // Above 1 MB the endpoint leaves the content out: read the blob (or the checkout).
+    if (data.encoding !== 'base64' || !data.content)
+      return { ok: true, text: await this.text(path, data.sha) };
+    return { ok: true, text: Buffer.from(data.content, 'base64').toString('utf8') };
+  }
+
+  private contents(commit: string) {
+    return this.gh.request('GET /repos/{owner}/{repo}/contents/{path}', {
+      owner: this.options.owner,
+      repo: this.options.repo,
+      path: this.options.releasesPath,
+      ref: commit,
+    });
+  }
+
+  private async releasesOf(
+    head: Pick<Head, 'files' | 'links'>,
+    where: string,
+  ): Promise<ReadResult> {
     if (head.links.has(this.options.releasesPath)) {
       return {
         ok: false,
@@ -89,7 +145,7 @@ export class GitHubLedgerStore implements LedgerStore {
           line: 1,
           column: 1,
           pointer: '',
-          message: `file not found on branch ${this.options.branch}`,
+          message: `file not found ${where}`,
         },
       };
     }
@@ -310,6 +366,7 @@ export class GitHubLedgerStore implements LedgerStore {
       }
     }
     this.head = { commit, tree: tree.data.sha, files, links };
+    this.seen.set(commit, { files, links });
   }
 
   private async listDir(
@@ -372,6 +429,10 @@ export class GitHubLedgerStore implements LedgerStore {
     this.texts.set(sha, text);
     return text;
   }
+}
+
+function notFound(file: string, message: string): ReadResult {
+  return { ok: false, error: { file, line: 1, column: 1, pointer: '', message } };
 }
 
 /** Git's object id of a blob: sha1 of "blob <size>\0<content>". */

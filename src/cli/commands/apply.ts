@@ -105,7 +105,8 @@ Options:
   --max-releases N        refuse the whole run when more than N messages would be released
                           (default: ${DEFAULT_MAX_RELEASES}); --force releases them anyway
   --fingerprint HASH      release only the plan \`plan\` printed with this fingerprint (or
-                          ACCOUNT:HASH per account); a different plan releases nothing
+                          ACCOUNT:HASH per account), with or without credentials; a
+                          different plan releases nothing
 ${reviewOptionsHelp}
   -h, --help              show this help
 

@@ -3,7 +3,15 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { isAccountId } from '../ids.js';
 import type { AccountPlan } from '../plan/plan.js';
-import { type FingerprintBasis, planFingerprint } from '../safety/review.js';
+import {
+  basisOf,
+  ENTRY_DIGEST_CHARS,
+  type FingerprintBasis,
+  MAX_ENTRY_DIGESTS,
+  planEntryDigests,
+  planFingerprint,
+  type ReviewedPlan,
+} from '../safety/review.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
 import {
   COMMENT_MAX_CHARS,
@@ -13,18 +21,22 @@ import {
 import { type RunReport, renderRunMarkdown } from './results.js';
 
 const MARKER =
-  /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{32}) basis=(ids|dispositions))? -->/;
+  /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{32}) basis=(ids|dispositions)(?: entries=([A-Za-z0-9_-]*))?)? -->/;
 /** Marks the one comment about a file that could not be read (no account is known then). */
 export const FILE_MARKER = '<!-- quarantine-release file -->';
 
 export interface CommentMarker {
   account: string;
-  /** The fingerprint of the plan shown, and what it covers. */
-  plan?: { fingerprint: string; basis: FingerprintBasis };
+  /**
+   * The fingerprint of the plan shown, what it covers, and (plans of up to MAX_ENTRY_DIGESTS
+   * entries) the digest of each entry, so apply can hold each entry to the review.
+   */
+  plan?: { fingerprint: string; basis: FingerprintBasis; entries?: readonly string[] };
 }
 
 export function markerLine(m: CommentMarker): string {
-  const plan = m.plan ? ` plan=${m.plan.fingerprint} basis=${m.plan.basis}` : '';
+  const entries = m.plan?.entries ? ` entries=${m.plan.entries.join('')}` : '';
+  const plan = m.plan ? ` plan=${m.plan.fingerprint} basis=${m.plan.basis}${entries}` : '';
   return `<!-- quarantine-release account=${m.account}${plan} -->`;
 }
 
@@ -32,9 +44,44 @@ export function parseMarker(body: string): CommentMarker | undefined {
   const match = MARKER.exec(body);
   if (!match || !isAccountId(match[1])) return undefined;
   const account = match[1] as string;
-  return match[2]
-    ? { account, plan: { fingerprint: match[2], basis: match[3] as FingerprintBasis } }
-    : { account };
+  if (!match[2]) return { account };
+  const plan: NonNullable<CommentMarker['plan']> = {
+    fingerprint: match[2],
+    basis: match[3] as FingerprintBasis,
+  };
+  // A list that is not whole digests is ignored: the whole-plan fingerprint still holds.
+  const list = match[4];
+  if (
+    list !== undefined &&
+    list.length % ENTRY_DIGEST_CHARS === 0 &&
+    list.length <= MAX_ENTRY_DIGESTS * ENTRY_DIGEST_CHARS
+  ) {
+    plan.entries = list.match(new RegExp(`.{${ENTRY_DIGEST_CHARS}}`, 'g')) ?? [];
+  }
+  return { account, plan };
+}
+
+/**
+ * Per account, the plan our own comments carry: what a person reviewed. Comments by anyone
+ * else are ignored, whatever marker they paste.
+ */
+export function reviewedPlans(
+  comments: readonly IssueComment[],
+  author: string,
+): Map<string, ReviewedPlan> {
+  const out = new Map<string, ReviewedPlan>();
+  for (const c of comments) {
+    if (c.user?.login !== author) continue;
+    const marker = parseMarker(c.body ?? '');
+    const plan = marker?.plan;
+    if (!marker || !plan) continue;
+    out.set(marker.account, {
+      fingerprint: plan.fingerprint,
+      basis: plan.basis,
+      ...(plan.entries ? { entries: new Set(plan.entries) } : {}),
+    });
+  }
+  return out;
 }
 
 /** Our comment about an unreadable file, if any (marker and author must both match). */
@@ -83,43 +130,62 @@ const HEADLINE: Record<CommentStatus['kind'], string> = {
   refused: '⛔ Not applied',
 };
 
+/**
+ * The sticky comment for one account, at most COMMENT_MAX_CHARS long whatever it holds: the
+ * marker (bounded: at most MAX_ENTRY_DIGESTS digests), then the results and the plan, each cut
+ * to what fits, with a pointer to the job summary.
+ */
 export function accountComment(
   account: AccountPlan,
   status: CommentStatus,
   ctx: CommentContext,
 ): string {
   // The fingerprint of what this comment shows: apply on merge holds the run to it.
-  const basis: FingerprintBasis = account.refused === undefined ? 'ids' : 'dispositions';
+  const basis = basisOf(account);
+  const entries = planEntryDigests(account, basis);
   const marker = markerLine({
     account: account.account_id,
-    plan: { fingerprint: planFingerprint(account, basis), basis },
+    plan: { fingerprint: planFingerprint(account, basis), basis, ...(entries ? { entries } : {}) },
   });
-  const parts = [
-    marker,
-    `## quarantine-release · account ${codeSpan(account.account_id)}`,
-    '',
-    `**${HEADLINE[status.kind]}**`,
-    '',
-  ];
-  if (status.kind === 'refused') parts.push(`> ${escapeMarkdown(status.reason, 1000)}`, '');
+  const title = `${marker}\n## quarantine-release · account ${codeSpan(account.account_id)}\n\n**${HEADLINE[status.kind]}**\n\n`;
+  const head =
+    status.kind === 'refused' ? `${title}> ${escapeMarkdown(status.reason, 1000)}\n\n` : title;
+  const footer = runLink(ctx.runUrl, ' · the full plan is in the job summary');
+  const open = `<details${status.kind === 'planned' ? ' open' : ''}><summary>Plan</summary>\n\n`;
+  const close = '\n</details>\n';
+  let room = COMMENT_MAX_CHARS - head.length - open.length - close.length - footer.length;
+  let results = '';
   if (status.kind === 'applied') {
+    const own = (x: { account_id: string }) => x.account_id === account.account_id;
+    const { later, plan: reviewed } = status.report;
     const mine: RunReport = {
       ...status.report,
-      results: status.report.results.filter((r) => r.account_id === account.account_id),
+      results: status.report.results.filter(own),
+      ...(later ? { later: later.filter(own) } : {}),
+      ...(reviewed ? { plan: { accounts: reviewed.accounts.filter(own) } } : {}),
     };
-    parts.push(renderRunMarkdown(mine, 300));
+    // The results come first and take at most half: the plan is in the job summary too.
+    const share = Math.floor(room / 2);
+    results = `${renderRunMarkdown(mine, 300, share)}\n`;
+    if (results.length > share) results = `${TOO_LONG('The results')}\n`;
+    room -= results.length;
   }
-  const footer = runLink(ctx.runUrl, ' · the full plan is in the job summary');
-  const head = `${parts.join('\n')}\n`;
-  const budget = COMMENT_MAX_CHARS - head.length - footer.length;
-  const plan = renderAccountMarkdown(account, {
+  let plan = renderAccountMarkdown(account, {
     file: ctx.file,
-    maxChars: Math.max(1000, budget),
+    maxChars: Math.max(0, room),
     overflowHint: 'the job summary',
     redact: ctx.redact ?? false,
   });
-  return `${head}<details${status.kind === 'planned' ? ' open' : ''}><summary>Plan</summary>\n\n${plan}\n</details>\n${footer}`;
+  if (plan.length > room) plan = TOO_LONG('The plan');
+  const body = `${head}${results}${open}${plan}${close}${footer}`;
+  if (body.length <= COMMENT_MAX_CHARS) return body;
+  // Only reachable if the parts above misjudged their sizes: the marker, the headline and a
+  // pointer, all bounded.
+  return `${title}${TOO_LONG('This report')}\n${footer}`;
 }
+
+const TOO_LONG = (what: string) =>
+  `_${what} is too long for a comment: see the job summary of the run._\n`;
 
 /** The comment when the file cannot be read at all (one per pull request, account unknown). */
 export function invalidComment(errors: readonly Diagnostic[], ctx: CommentContext): string {
@@ -133,7 +199,12 @@ export function fixedComment(ctx: CommentContext): string {
 
 function runLink(url: string | undefined, extra: string): string {
   // Built from the runner's variables, but checked anyway before it goes into a link.
-  if (!url || !/^https?:\/\/[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+$/.test(url) || /[()[\]<>]/.test(url))
+  if (
+    !url ||
+    url.length > 500 ||
+    !/^https?:\/\/[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+$/.test(url) ||
+    /[()[\]<>]/.test(url)
+  )
     return '';
   return `\n---\n<sub>[Run](${url})${extra}</sub>\n`;
 }

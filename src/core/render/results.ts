@@ -17,6 +17,8 @@ export interface RunReport {
   stopped?: string;
   /** Why nothing was released at all (too many messages, a plan other than the reviewed one). */
   blocked?: string;
+  /** Added to the file after the pushed commit: left for the run of their own push. */
+  later?: readonly { account_id: string; id: string }[];
   /** The reviewed plan: its `refused` entries are reported with the results. */
   plan?: Plan;
 }
@@ -69,6 +71,8 @@ function errorText(e: RecordError | undefined): string {
   return `${e.status ? `HTTP ${e.status}${e.code ? ` code ${e.code}` : ''}: ` : ''}${e.message}`;
 }
 
+const LATER_WHY = 'added after the pushed commit; the run of its own push releases it';
+
 const VIA: Record<RunResult['via'], string> = {
   release: 'released by this run',
   readback: 'resolved by read-back',
@@ -105,6 +109,8 @@ export function renderRunText(report: RunReport): string {
     lines.push(
       `  not read back ${u.id} (account ${u.account_id}): the lookup budget was used up; a later run resolves it`,
     );
+  for (const l of report.later ?? [])
+    lines.push(`  left for a later run ${l.id} (account ${l.account_id}): ${LATER_WHY}`);
   const c = countStates(report.results);
   lines.push(
     `Result: ${c.released} released, ${c.partial} partial, ${c.failed} failed, ${c.unknown} unknown, ${c.pending} pending, ${report.notStarted.length} not started, ${refusedOf(report).length} refused.`,
@@ -116,7 +122,8 @@ export function renderRunText(report: RunReport): string {
     report.notStarted.length === 0 &&
     !report.stopped &&
     !report.blocked &&
-    refusedOf(report).length === 0
+    refusedOf(report).length === 0 &&
+    (report.later?.length ?? 0) === 0
   ) {
     lines.push('Nothing to release: every requested message is already in the ledger.');
   }
@@ -140,6 +147,7 @@ export function runJsonValue(report: RunReport) {
     not_started: report.notStarted,
     deferred: report.deferred ?? [],
     unverified: report.unverified ?? [],
+    later: report.later ?? [],
     refused: refusedOf(report).map(({ account_id, refused }) => ({
       account_id,
       id: refused.item.request.id,
@@ -158,8 +166,15 @@ export function renderRunJson(report: RunReport): string {
   return `${JSON.stringify(runJsonValue(report), null, 2)}\n`;
 }
 
-/** Results as markdown (PR comments, job summaries); rows beyond `maxRows` are counted, not shown. */
-export function renderRunMarkdown(report: RunReport, maxRows = 500): string {
+/**
+ * Results as markdown (PR comments, job summaries). Rows beyond `maxRows`, or beyond what fits
+ * in `maxChars`, are counted, not shown; the notes above the rows are bounded on their own.
+ */
+export function renderRunMarkdown(
+  report: RunReport,
+  maxRows = 500,
+  maxChars = Number.POSITIVE_INFINITY,
+): string {
   const c = countStates(report.results);
   const refused = refusedOf(report);
   const out = [
@@ -183,6 +198,13 @@ export function renderRunMarkdown(report: RunReport, maxRows = 500): string {
       '',
     );
   }
+  if (report.later?.length) {
+    const shown = report.later.slice(0, 5).map((l) => codeSpan(l.id));
+    out.push(
+      `> [!NOTE]\n> ${report.later.length} message(s) left for a later run: added after the pushed commit, the run of their own push releases them: ${shown.join(', ')}${report.later.length > 5 ? ', …' : ''}`,
+      '',
+    );
+  }
   if (refused.length > 0) {
     const shown = refused.slice(0, 5).map((r) => codeSpan(r.refused.item.request.id));
     out.push(
@@ -201,13 +223,18 @@ export function renderRunMarkdown(report: RunReport, maxRows = 500): string {
   const rows = [...report.results].sort((a, b) => order[a.state] - order[b.state]);
   if (rows.length > 0) {
     out.push('| Message | State | How | Recipients | Error |', '| --- | --- | --- | --- | --- |');
+    // Room for the line counting the rows not shown.
+    let length = out.join('\n').length + 100;
+    let shown = 0;
     for (const r of rows.slice(0, maxRows)) {
-      out.push(
-        `| ${codeSpan(r.id)} | ${r.state} | ${VIA[r.via]} | ${recipientText(r)} | ${escapeMarkdown(errorText(r.error), 300)} |`,
-      );
+      const line = `| ${codeSpan(r.id)} | ${r.state} | ${VIA[r.via]} | ${recipientText(r)} | ${escapeMarkdown(errorText(r.error), 300)} |`;
+      if (length + line.length + 1 > maxChars) break;
+      out.push(line);
+      length += line.length + 1;
+      shown++;
     }
-    if (rows.length > maxRows)
-      out.push('', `… ${rows.length - maxRows} more rows; see the job summary or the ledger.`);
+    if (rows.length > shown)
+      out.push('', `… ${rows.length - shown} more rows; see the job summary or the ledger.`);
     out.push('');
   }
   return out.join('\n');

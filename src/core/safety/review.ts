@@ -17,12 +17,58 @@ export type Inspection =
 /** Dispositions that need `acknowledge: <disposition>` on the entry, by default. */
 export const DEFAULT_GUARDED_DISPOSITIONS = ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'] as const;
 
+/** Every final disposition Cloudflare reports. */
+export const DISPOSITIONS = [
+  'MALICIOUS',
+  'MALICIOUS-BEC',
+  'SUSPICIOUS',
+  'SPOOF',
+  'SPAM',
+  'BULK',
+  'ENCRYPTED',
+  'EXTERNAL',
+  'UNKNOWN',
+  'NONE',
+] as const;
+
+/**
+ * What an entry's `acknowledge` may name (the releases schema's enum). Only these can be
+ * guarded: guarding any other disposition would make its messages impossible to release.
+ */
+export const ACKNOWLEDGEABLE_DISPOSITIONS = [
+  'MALICIOUS',
+  'MALICIOUS-BEC',
+  'SPOOF',
+  'SUSPICIOUS',
+] as const;
+
+/**
+ * Checks a list of guarded dispositions (already upper-cased). Returns what is wrong with it,
+ * phrased to follow the option's name ("--require-ack must include ..."), or undefined.
+ */
+export function guardedListProblem(list: readonly string[]): string | undefined {
+  const known: readonly string[] = DISPOSITIONS;
+  const ackable: readonly string[] = ACKNOWLEDGEABLE_DISPOSITIONS;
+  const allowed = ACKNOWLEDGEABLE_DISPOSITIONS.join(', ');
+  if (!list.includes('MALICIOUS') || !list.includes('MALICIOUS-BEC'))
+    return 'must include MALICIOUS and MALICIOUS-BEC';
+  for (const d of list) {
+    if (!known.includes(d))
+      return `names an unknown disposition ${JSON.stringify(d.slice(0, 30))} (allowed: ${allowed})`;
+    if (!ackable.includes(d))
+      return `names ${d}, which no entry can acknowledge, so its messages could never be released (allowed: ${allowed})`;
+  }
+  return undefined;
+}
+
 export type RefusalReason =
   | { kind: 'not-found' }
   | { kind: 'not-quarantined'; releasedElsewhere: boolean }
   | { kind: 'needs-acknowledgement'; disposition: string }
   | { kind: 'acknowledgement-mismatch'; disposition: string; acknowledged: string }
-  | { kind: 'unchecked'; reason: string };
+  | { kind: 'unchecked'; reason: string }
+  /** Not in the plan a person reviewed (`where`: e.g. "on PR #12"). */
+  | { kind: 'not-reviewed'; where: string };
 
 export interface Refused {
   item: ToRelease;
@@ -122,28 +168,103 @@ export function refusalText(reason: RefusalReason): string {
       return `final disposition ${reason.disposition}, but the entry acknowledges ${reason.acknowledged}`;
     case 'unchecked':
       return `disposition not established (${reason.reason}): refused until it can be checked`;
+    case 'not-reviewed':
+      return `not in the plan reviewed ${reason.where} (its disposition or attempt differs, or it was added later)`;
   }
 }
 
 export type FingerprintBasis = 'ids' | 'dispositions';
 
+/** The basis a plan's fingerprint has: dispositions once it was reviewed against Cloudflare. */
+export function basisOf(account: AccountPlan): FingerprintBasis {
+  return account.refused === undefined ? 'ids' : 'dispositions';
+}
+
+function entryLine(item: ToRelease, basis: FingerprintBasis): string {
+  return [
+    item.request.id,
+    item.attempt,
+    basis === 'dispositions' ? (item.message?.disposition ?? '?') : '',
+  ].join('\t');
+}
+
 /**
  * A hash of what an account's plan would release: ids and attempts, and with basis
- * 'dispositions' each message's disposition too. A reviewed plan's fingerprint travels in
- * the pull-request comment; apply recomputes it and refuses to release a different plan.
+ * 'dispositions' each message's disposition too. The basis is part of the hashed text, so
+ * fingerprints of the two bases never collide. A reviewed plan's fingerprint travels in the
+ * pull-request comment (or is passed to the CLI); apply recomputes it and refuses a
+ * different plan.
  */
 export function planFingerprint(account: AccountPlan, basis: FingerprintBasis): string {
-  const lines = account.to_release
-    .map((i) =>
-      [
-        i.request.id,
-        i.attempt,
-        basis === 'dispositions' ? (i.message?.disposition ?? '?') : '',
-      ].join('\t'),
-    )
-    .sort();
+  const lines = account.to_release.map((i) => entryLine(i, basis)).sort();
   return createHash('sha256')
     .update(`v1\n${basis}\n${account.account_id}\n${lines.join('\n')}`)
     .digest('hex')
     .slice(0, 32);
+}
+
+/** Characters of one entry digest: 48 bits in base64url (as many as 12 hex characters). */
+export const ENTRY_DIGEST_CHARS = 8;
+/** Plans with more entries carry only the whole-plan fingerprint (the comment must stay small). */
+export const MAX_ENTRY_DIGESTS = 2000;
+
+/**
+ * A short hash of one entry of a plan (id, attempt, and with basis 'dispositions' the
+ * disposition), so apply can release the reviewed entries of a plan that has grown since.
+ * 48 bits: a chance collision among 2,000 reviewed entries is about 1 in 10^11.
+ */
+export function entryDigest(account_id: string, item: ToRelease, basis: FingerprintBasis): string {
+  return createHash('sha256')
+    .update(`e1\n${basis}\n${account_id}\n${entryLine(item, basis)}`)
+    .digest()
+    .subarray(0, 6)
+    .toString('base64url');
+}
+
+/** The digest of every entry the plan would release, or undefined when there are too many. */
+export function planEntryDigests(
+  account: AccountPlan,
+  basis: FingerprintBasis,
+): string[] | undefined {
+  if (account.to_release.length > MAX_ENTRY_DIGESTS) return undefined;
+  return account.to_release.map((i) => entryDigest(account.account_id, i, basis)).sort();
+}
+
+/** What a person reviewed for one account. */
+export interface ReviewedPlan {
+  fingerprint: string;
+  /** Undefined: either basis matches (a fingerprint given to the CLI, printed by plan). */
+  basis?: FingerprintBasis;
+  /** Digests of each reviewed entry (see entryDigest), when the plan was small enough. */
+  entries?: ReadonlySet<string>;
+}
+
+/** True when the account's plan is exactly the reviewed one (under its basis, or either). */
+export function matchesFingerprint(account: AccountPlan, reviewed: ReviewedPlan): boolean {
+  const bases: FingerprintBasis[] = reviewed.basis ? [reviewed.basis] : ['dispositions', 'ids'];
+  return bases.some((b) => planFingerprint(account, b) === reviewed.fingerprint);
+}
+
+/**
+ * Keeps to release only the entries the reviewed plan had (same id, attempt and, with basis
+ * 'dispositions', disposition); the others are refused as not reviewed. Needs `entries`.
+ */
+export function holdToReviewedEntries(
+  account: AccountPlan,
+  reviewed: { basis: FingerprintBasis; entries: ReadonlySet<string> },
+  where: string,
+): AccountPlan {
+  const allowed: ToRelease[] = [];
+  const refused: Refused[] = [...(account.refused ?? [])];
+  for (const item of account.to_release) {
+    if (reviewed.entries.has(entryDigest(account.account_id, item, reviewed.basis)))
+      allowed.push(item);
+    else {
+      const r: Refused = { item, reason: { kind: 'not-reviewed', where } };
+      if (item.message) r.message = item.message;
+      refused.push(r);
+    }
+  }
+  refused.sort((a, b) => rank(a) - rank(b) || a.item.request.index - b.item.request.index);
+  return { ...account, to_release: allowed, refused };
 }
