@@ -16,12 +16,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+const HELP = `Usage: npm run bench:startup [-- --runs N --node PATH]
+
+Time from process start of dist/action.js to its first API call (plan on a pull request,
+apply on a push), against \`node -e 0\` measured in the same run with the same node.
+  --runs N      runs per case, the median is reported (default 21)
+  --node PATH   the node binary (default: this one; node_modules/node24/bin/node for Node 24)
+  -h, --help    this help
+`;
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '21' },
     node: { type: 'string', default: process.execPath },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
 const runs = Number(values.runs);
 const node = values.node as string;
 const action = join(fileURLToPath(import.meta.url), '..', '..', 'dist', 'action.js');
