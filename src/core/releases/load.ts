@@ -1,5 +1,5 @@
 // releases.yaml: text in, validated release requests (or located, human errors) out. Pure.
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import releasesSchema from '../../../schema/releases.schema.json' with { type: 'json' };
 import {
   type Diagnostic,
@@ -9,7 +9,7 @@ import {
   toPointer,
 } from '../diagnostics.js';
 import { queueIdOf } from '../ids.js';
-import { compileSchema } from '../schema.js';
+import { compileSchema, type SchemaValidator } from '../schema.js';
 import { type Locator, type Path, parseYaml, type YamlLimits } from './yaml-source.js';
 
 /** One validated request to release one message. */
@@ -58,7 +58,7 @@ const ENTRY_KEYS = Object.keys(releasesSchema.$defs.release.properties);
 const TOP_KEYS = Object.keys(releasesSchema.properties);
 
 // Compiled on first use: commands that never read a releases file do not pay for it.
-let compiled: ValidateFunction<RawFile> | undefined;
+let compiled: SchemaValidator<RawFile> | undefined;
 const validator = () => {
   compiled ??= compileSchema<RawFile>(releasesSchema);
   return compiled;
