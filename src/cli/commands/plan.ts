@@ -6,7 +6,7 @@ import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { isAccountId } from '../../core/ids.js';
 import { type Plan, plan, planTotals } from '../../core/plan/plan.js';
-import { renderPlanJson } from '../../core/render/plan-json.js';
+import { writePlanJson } from '../../core/render/plan-json.js';
 import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
 import { planFingerprint } from '../../core/safety/review.js';
@@ -120,7 +120,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
     } finally {
       await client?.close();
     }
-    if (format === 'json') io.stdout(renderPlanJson(result));
+    if (format === 'json') writePlanJson(result, io.stdout);
     else if (format === 'markdown') io.stdout(renderPlanMarkdown(result, { file, redact }));
     else {
       io.stdout(renderPlanText(result, { file, redact }));

@@ -4,6 +4,7 @@ import type { LedgerRecord } from '../ledger/record.js';
 import { type Plan, planTotals } from '../plan/plan.js';
 import type { ReleaseRequest } from '../releases/load.js';
 import { planFingerprint, refusalText } from '../safety/review.js';
+import { jsonChunks, writeJson } from './json-stream.js';
 
 export function validationJson(errors: readonly Diagnostic[]): string {
   return `${JSON.stringify(
@@ -95,5 +96,11 @@ export function planJsonValue(plan: Plan) {
 }
 
 export function renderPlanJson(plan: Plan): string {
-  return `${JSON.stringify(planJsonValue(plan), null, 2)}\n`;
+  return `${jsonChunks(planJsonValue(plan)).join('')}\n`;
+}
+
+/** renderPlanJson() handed to `write` in pieces of about a megabyte, for a large plan. */
+export function writePlanJson(plan: Plan, write: (chunk: string) => void): void {
+  writeJson(planJsonValue(plan), write);
+  write('\n');
 }
