@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { CloudflareClient } from '../../adapters/cloudflare/client.js';
 import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
@@ -21,7 +20,7 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { cloudflareFromEnv } from '../credentials.js';
+import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
 import {
   guardedOption,
@@ -101,7 +100,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
       return EXIT.invalid;
     }
     const client = settings
-      ? new CloudflareClient({
+      ? new (await loadCloudflareClient())({
           settings,
           pacer: new Pacer({
             now: () => Date.now(),
