@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from '../../src/core/render/escape.js';
-import { jsonChunks } from '../../src/core/render/json-stream.js';
+import { jsonChunks, MappedList } from '../../src/core/render/json-stream.js';
 import { planJsonValue, renderPlanJson, writePlanJson } from '../../src/core/render/plan-json.js';
 import { renderAccountMarkdown, renderPlanMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
@@ -168,6 +168,8 @@ describe('JSON in pieces', () => {
     fc.dictionary(fc.string(), fc.oneof(fc.jsonValue(), fc.constant(undefined))),
     fc.constant({ toJSON: () => ({ replaced: true }) }),
     fc.constant(Object.assign(Object.create(null), { a: [1, { b: '\n\u2028' }] })),
+    // Written as the array it maps to, as JSON.stringify writes it (through toJSON).
+    fc.array(fc.jsonValue(), { maxLength: 5 }).map((a) => new MappedList(a, (x) => ({ x }))),
   );
   const nested = fc.array(
     fc.dictionary(fc.constantFrom('a', 'b', '1', '__proto__', 'line\nbreak'), odd),
@@ -196,7 +198,8 @@ describe('JSON in pieces', () => {
     const items = Array.from({ length: 1300 }, (_, i) =>
       i % 7 === 0 ? undefined : i % 5 === 0 ? { n: i, list: [i, `s${i}`] } : `item ${i}`,
     );
-    const value = { top: items, deeper: [{ section: items }] };
+    const mapped = new MappedList(items, (item) => (item === undefined ? item : { item }));
+    const value = { top: items, deeper: [{ section: items, mapped }], mapped };
     for (let depth = 0; depth <= 5; depth++) {
       expect(jsonChunks(value, 1000, depth).join('')).toBe(JSON.stringify(value, null, 2));
       expect(jsonChunks(items, 1000, depth).join('')).toBe(JSON.stringify(items, null, 2));

@@ -6,6 +6,25 @@
 const SLICE = 512;
 
 /**
+ * The array `source.map(map)`, written without being made whole: writeJson() maps a slice at
+ * a time, and JSON.stringify() sees the whole array through toJSON().
+ */
+export class MappedList<S, T> {
+  constructor(
+    readonly source: readonly S[],
+    private readonly map: (item: S) => T,
+  ) {}
+
+  slice(start: number, end: number): T[] {
+    return this.source.slice(start, end).map((item) => this.map(item));
+  }
+
+  toJSON(): T[] {
+    return this.slice(0, this.source.length);
+  }
+}
+
+/**
  * Hands the text of JSON.stringify(value, null, 2) to `write` in strings of about `size`
  * characters. Objects and arrays are opened down to `depth` levels; below that, values (and
  * slices of long arrays) are each one JSON.stringify() call, nested so that its own
@@ -42,11 +61,17 @@ export function jsonChunks(value: unknown, size = 1 << 20, depth = 4): string[] 
 function emit(value: unknown, level: number, depth: number, push: (piece: string) => void) {
   const pad = '  '.repeat(level);
   const inner = `${pad}  `;
-  if (depth > 0 && Array.isArray(value) && value.length > 0) {
+  const list =
+    value instanceof MappedList
+      ? { length: value.source.length, items: (a: number, b: number) => value.slice(a, b) }
+      : Array.isArray(value)
+        ? { length: value.length, items: (a: number, b: number) => value.slice(a, b) }
+        : undefined;
+  if (depth > 0 && list !== undefined && list.length > 0) {
     if (depth === 1) {
       // Slices of items: JSON.stringify writes `null` for items with no JSON form itself.
-      for (let start = 0; start < value.length; start += SLICE) {
-        const text = stringifyAt(value.slice(start, start + SLICE), level);
+      for (let start = 0; start < list.length; start += SLICE) {
+        const text = stringifyAt(list.items(start, start + SLICE), level);
         // Without the slice's own brackets: "[\n<inner>" ... "\n<pad>]".
         push(start === 0 ? `[\n${inner}` : `,\n${inner}`);
         push(text.slice(2 + inner.length, text.length - (2 + pad.length)));
@@ -54,12 +79,15 @@ function emit(value: unknown, level: number, depth: number, push: (piece: string
       push(`\n${pad}]`);
       return;
     }
-    for (let i = 0; i < value.length; i++) {
-      push(i === 0 ? `[\n${inner}` : `,\n${inner}`);
-      // As JSON.stringify: what has no JSON form is null inside an array.
-      const item = value[i];
-      if (jsonable(item)) emit(item, level + 1, depth - 1, push);
-      else push('null');
+    for (let start = 0; start < list.length; start += SLICE) {
+      const items = list.items(start, start + SLICE);
+      for (let i = 0; i < items.length; i++) {
+        push(start + i === 0 ? `[\n${inner}` : `,\n${inner}`);
+        // As JSON.stringify: what has no JSON form is null inside an array.
+        const item = items[i];
+        if (jsonable(item)) emit(item, level + 1, depth - 1, push);
+        else push('null');
+      }
     }
     push(`\n${pad}]`);
     return;
