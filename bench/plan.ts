@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -264,7 +264,7 @@ async function benchMain(): Promise<void> {
       console.log('WARNING: dist/ differs from a fresh build of src/; run `npm run build` first');
     console.log(`plan totals: ${JSON.stringify(expected.totals)} (checked on every run)`);
     console.log(line('floor (parse only)', 'floor'));
-    console.log(line('plan (dist/cli.js)', 'plan'));
+    console.log(line(`plan (${relative(root, cli) || cli})`, 'plan'));
     console.log(
       `time ratio   plan/floor = ${(m('plan', 'ms') / m('floor', 'ms')).toFixed(2)}x wall, ${(m('plan', 'cpuMs') / m('floor', 'cpuMs')).toFixed(2)}x cpu   (target <= 1.00x)`,
     );
