@@ -1,27 +1,59 @@
 // Benchmark: `plan` over 10,000 entries and a 100,000-record ledger, against a floor measured
-// in the same run: a bare script that only parses the same files with the same libraries
-// (yaml's parse for releases.yaml, JSON.parse per ledger line).
+// in the same run. Target: plan <= 1.00x the floor in wall time and <= 1.50x in peak RSS.
 //
-//   npm run bench:plan [-- --runs 7 --entries 10000 --records 100000]
+//   npm run bench:plan [-- --runs 7 --entries 10000 --records 100000 --cli dist/cli.js]
+//   npm run bench:plan -- --help
 //
-// Each measurement runs in a fresh child process (so peak RSS is its own), alternating floor
-// and plan; the median of the runs is reported.
+// What is compared, and why it is fair:
+// - plan: the bundled CLI as a user runs it, `node dist/cli.js plan --format json` (output to a
+//   file), without Cloudflare credentials so nothing is looked up. Whole-process wall time from
+//   spawn to exit, and the process's peak RSS. No TypeScript is compiled at run time.
+// - floor (bench/plan-floor.ts): a bare script that only parses the same files with the same
+//   libraries, in the mode the product cannot do without: yaml's parseDocument with a
+//   LineCounter (errors must give file:line:col) and the product's composer options, then
+//   every ledger line read and JSON.parsed. It validates, folds, plans and prints nothing.
+//   It is bundled here with the CLI's esbuild settings (one minified ESM file), so both sides
+//   load their libraries the same way.
+// Both run as child processes of the same node binary with the same preloaded probe (it only
+// records resourceUsage() at exit). Runs alternate floor/plan (and which goes first), the first
+// round warms the disk cache and is dropped, and medians are reported. CPU time (user + sys)
+// is printed too: on a shared machine it varies less than wall time. Every plan run's output is
+// checked against the totals the generated data implies, and the floor's counts likewise.
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 
-const self = fileURLToPath(import.meta.url);
+const HELP = `Usage: npm run bench:plan [-- options]
+
+Times \`plan --format json\` of the bundled CLI against a parse-only floor, each in its own
+process, alternating, and prints medians and the ratios plan/floor (targets: time <= 1.00x,
+peak RSS <= 1.50x).
+
+Options:
+  --runs N        measured rounds (default 7; one more warm-up round is dropped)
+  --entries N     entries in releases.yaml (default 10000, even)
+  --records N     ledger records (default 100000, even; two per message)
+  --cli FILE      the bundled CLI to time (default dist/cli.js; run \`npm run build\` first)
+  --node FILE     node binary for both sides (default: the one running this script)
+  --generate DIR  only write the inputs into DIR, then exit
+  -h, --help      show this help
+`;
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
 const { values } = parseArgs({
   options: {
-    child: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
     generate: { type: 'string' },
-    dir: { type: 'string' },
     runs: { type: 'string', default: '7' },
     entries: { type: 'string', default: '10000' },
     records: { type: 'string', default: '100000' },
+    cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
+    node: { type: 'string', default: process.execPath },
   },
 });
 
@@ -29,12 +61,22 @@ const ACCOUNT = '023e105f4ecef8ad9ca31a8372d0c353';
 const id = (n: number) =>
   `Q${n.toString(36).toUpperCase().padStart(13, '0')}-2026-${String(1 + (n % 12)).padStart(2, '0')}-1${n % 10}T10:00:00-${10000000 + n}`;
 
-async function generate(dir: string, entries: number, records: number): Promise<void> {
+interface Expected {
+  entries: number;
+  lines: number;
+  totals: Record<string, number>;
+}
+
+/** Writes the inputs and returns what a correct plan of them must report. */
+async function generate(dir: string, entries: number, records: number): Promise<Expected> {
   // The ledger covers ids 0..records/2-1 with a pending then an outcome record each; the
   // file asks for the last entries/2 of those and entries/2 new ones.
+  const messages = records / 2;
   const yaml = ['version: 1', `account_id: ${ACCOUNT}`, 'releases:'];
+  let held = 0;
   for (let i = 0; i < entries; i++) {
-    const n = records / 2 - entries / 2 + i;
+    const n = messages - entries / 2 + i;
+    if (n < messages && n % 10 === 0) held++;
     yaml.push(
       `  - id: ${id(n)}`,
       `    reason: "False positive from vendor ${i % 97}, ticket checked"`,
@@ -46,11 +88,10 @@ async function generate(dir: string, entries: number, records: number): Promise<
   const ledgerDir = join(dir, 'releases.ledger');
   await mkdir(ledgerDir, { recursive: true });
   const shards = new Map<string, string[]>();
-  for (let r = 0; r < records / 2; r++) {
-    const n = r;
+  for (let r = 0; r < messages; r++) {
     const month = `2026-${String(1 + (r % 11)).padStart(2, '0')}`;
     const at = `${month}-15T10:00:00.000Z`;
-    const base = { v: 1, account_id: ACCOUNT, id: id(n) };
+    const base = { v: 1, account_id: ACCOUNT, id: id(r) };
     const lines = shards.get(month) ?? [];
     lines.push(
       JSON.stringify({
@@ -78,100 +119,182 @@ async function generate(dir: string, entries: number, records: number): Promise<
   }
   for (const [month, lines] of shards)
     await writeFile(join(ledgerDir, `${month}.jsonl`), `${lines.join('\n')}\n`);
+  return {
+    entries,
+    lines: records,
+    totals: {
+      to_release: entries / 2,
+      refused: 0,
+      to_verify: 0,
+      already_released: entries / 2 - held,
+      held,
+      orphaned: messages - entries / 2,
+    },
+  };
 }
 
-async function child(kind: string, dir: string): Promise<void> {
+// Preloaded into both children: records the process's own resource usage as it exits.
+const PROBE = `import { writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const u = process.resourceUsage();
+  writeFileSync(process.env.QR_BENCH_USAGE, JSON.stringify({ maxRssKb: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime }));
+});
+`;
+
+interface Sample {
+  ms: number;
+  cpuMs: number;
+  rssMb: number;
+}
+
+function run(node: string, probe: string, args: string[], work: string, out: string): Sample {
+  const usage = join(work, 'usage.json');
+  const fd = openSync(out, 'w');
   const start = process.hrtime.bigint();
-  let summary: unknown;
-  if (kind === 'floor') {
-    const { parse } = await import('yaml');
-    const doc = parse(await readFile(join(dir, 'releases.yaml'), 'utf8')) as {
-      releases: unknown[];
-    };
-    let lines = 0;
-    const ledgerDir = join(dir, 'releases.ledger');
-    for (const name of (await readdir(ledgerDir)).sort()) {
-      const text = await readFile(join(ledgerDir, name), 'utf8');
-      for (const line of text.split('\n')) {
-        if (line === '') continue;
-        JSON.parse(line);
-        lines++;
-      }
-    }
-    summary = { entries: doc.releases.length, lines };
-  } else {
-    const { readTextFile } = await import('../src/adapters/files/read-input.js');
-    const { FileLedgerStore } = await import('../src/adapters/ledger/file-store.js');
-    const { loadInputs } = await import('../src/engine/inputs.js');
-    const { plan, planTotals } = await import('../src/core/plan/plan.js');
-    const inputs = await loadInputs(
-      () => readTextFile(join(dir, 'releases.yaml')),
-      'releases.yaml',
-      new FileLedgerStore(join(dir, 'releases.ledger')),
-    );
-    if (!inputs.ok) throw new Error(JSON.stringify(inputs.errors.slice(0, 3)));
-    summary = planTotals(plan(inputs.file, inputs.ledger.index));
+  let result: ReturnType<typeof spawnSync>;
+  try {
+    result = spawnSync(node, ['--import', probe, ...args], {
+      cwd: work,
+      // No Cloudflare credentials: plan looks nothing up.
+      env: { PATH: process.env.PATH ?? '', QR_BENCH_USAGE: usage },
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+      maxBuffer: 1024 * 1024,
+    });
+  } finally {
+    closeSync(fd);
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  process.stdout.write(
-    JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, summary }),
-  );
+  if (result.status !== 0)
+    throw new Error(
+      `${args[0]} exited with ${result.status}: ${String(result.stderr).slice(-2000)}`,
+    );
+  return { ms, ...readUsage(usage) };
+}
+
+function readUsage(path: string): { cpuMs: number; rssMb: number } {
+  const u = JSON.parse(readFileSync(path, 'utf8')) as { maxRssKb: number; cpuUs: number };
+  return { cpuMs: u.cpuUs / 1000, rssMb: u.maxRssKb / 1024 };
 }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 async function benchMain(): Promise<void> {
   const runs = Number(values.runs);
   const entries = Number(values.entries);
   const records = Number(values.records);
-  const dir = await mkdtemp(join(tmpdir(), 'qr-bench-plan-'));
+  if (!(runs >= 1 && entries >= 2 && entries % 2 === 0 && records >= entries && records % 2 === 0))
+    throw new Error('--runs >= 1; --entries and --records even, records >= entries');
+  const node = values.node as string;
+  const cli = resolve(values.cli as string);
+
+  const check = spawnSync(node, [join(root, 'scripts', 'build.mjs'), '--check'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const stale = cli === join(root, 'dist', 'cli.js') && check.status !== 0;
+
+  const work = await mkdtemp(join(tmpdir(), 'qr-bench-plan-'));
   try {
-    await generate(dir, entries, records);
-    const results: Record<'floor' | 'plan', { ms: number; maxRssMb: number }[]> = {
-      floor: [],
-      plan: [],
-    };
-    let planSummary: unknown;
-    for (let i = 0; i < runs + 1; i++) {
-      for (const kind of ['floor', 'plan'] as const) {
-        const out = spawnSync(
-          process.execPath,
-          ['--import', 'tsx', self, '--child', kind, '--dir', dir],
-          {
-            encoding: 'utf8',
-          },
-        );
-        if (out.status !== 0) throw new Error(`${kind} child failed: ${out.stderr}`);
-        const r = JSON.parse(out.stdout) as { ms: number; maxRssMb: number; summary: unknown };
-        if (kind === 'plan') planSummary = r.summary;
-        if (i > 0) results[kind].push(r); // first round warms the disk cache
+    const expected = await generate(work, entries, records);
+    const probe = join(work, 'probe.mjs');
+    await writeFile(probe, PROBE);
+    const floor = join(work, 'floor.mjs');
+    // The CLI's own bundling (scripts/build.mjs): one minified ESM file for node20.18.
+    await build({
+      absWorkingDir: root,
+      entryPoints: [join(root, 'bench', 'plan-floor.ts')],
+      outfile: floor,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20.18',
+      minify: true,
+      legalComments: 'none',
+      charset: 'utf8',
+      logLevel: 'warning',
+      // yaml's node build is CommonJS and requires node built-ins, as in the CLI's bundle.
+      banner: {
+        js: "import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);",
+      },
+    });
+
+    const sides = {
+      floor: [floor, work],
+      plan: [
+        cli,
+        'plan',
+        '--format',
+        'json',
+        '--releases',
+        'releases.yaml',
+        '--ledger',
+        'releases.ledger',
+      ],
+    } as const;
+    const samples: Record<keyof typeof sides, Sample[]> = { floor: [], plan: [] };
+    const out = join(work, 'out.json');
+    for (let round = 0; round <= runs; round++) {
+      const order = round % 2 === 0 ? (['floor', 'plan'] as const) : (['plan', 'floor'] as const);
+      for (const side of order) {
+        const sample = run(node, probe, [...sides[side]], work, out);
+        await verify(side, await readFile(out, 'utf8'), expected);
+        if (round > 0) samples[side].push(sample); // round 0 warms the disk cache
       }
     }
-    const f = {
-      ms: median(results.floor.map((r) => r.ms)),
-      rss: median(results.floor.map((r) => r.maxRssMb)),
+
+    const m = (side: keyof typeof sides, key: keyof Sample) =>
+      median(samples[side].map((s) => s[key]));
+    const range = (side: keyof typeof sides) => {
+      const ms = samples[side].map((s) => s.ms);
+      return `${Math.min(...ms).toFixed(0)}-${Math.max(...ms).toFixed(0)}`;
     };
-    const p = {
-      ms: median(results.plan.map((r) => r.ms)),
-      rss: median(results.plan.map((r) => r.maxRssMb)),
-    };
+    const line = (label: string, side: keyof typeof sides) =>
+      `${label}: ${m(side, 'ms').toFixed(1)} ms wall (range ${range(side)}), ${m(side, 'cpuMs').toFixed(1)} ms cpu, peak RSS ${m(side, 'rssMb').toFixed(1)} MB`;
     console.log(
-      `plan benchmark: ${entries} entries, ${records} ledger records, ${runs} runs (median), node ${process.version}`,
+      `plan benchmark: ${entries} entries, ${records} ledger records, ${runs} runs (median), node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}, load average ${loadavg()[0]?.toFixed(2)}`,
     );
-    console.log(`plan result: ${JSON.stringify(planSummary)}`);
-    console.log(`floor (parse only): ${f.ms.toFixed(1)} ms, peak RSS ${f.rss.toFixed(1)} MB`);
-    console.log(`plan             : ${p.ms.toFixed(1)} ms, peak RSS ${p.rss.toFixed(1)} MB`);
-    console.log(`time ratio   plan/floor = ${(p.ms / f.ms).toFixed(2)}x   (target <= 1.00x)`);
-    console.log(`memory ratio plan/floor = ${(p.rss / f.rss).toFixed(2)}x   (target <= 1.50x)`);
+    if (stale)
+      console.log('WARNING: dist/ differs from a fresh build of src/; run `npm run build` first');
+    console.log(`plan totals: ${JSON.stringify(expected.totals)} (checked on every run)`);
+    console.log(line('floor (parse only)', 'floor'));
+    console.log(line(`plan (${relative(root, cli) || cli})`, 'plan'));
+    console.log(
+      `time ratio   plan/floor = ${(m('plan', 'ms') / m('floor', 'ms')).toFixed(2)}x wall, ${(m('plan', 'cpuMs') / m('floor', 'cpuMs')).toFixed(2)}x cpu   (target <= 1.00x)`,
+    );
+    console.log(
+      `memory ratio plan/floor = ${(m('plan', 'rssMb') / m('floor', 'rssMb')).toFixed(2)}x   (target <= 1.50x)`,
+    );
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 }
 
-if (values.child) await child(values.child, values.dir ?? '.');
-else if (values.generate)
+/** A fast wrong answer is no answer: every run's output must match the inputs. */
+async function verify(side: 'floor' | 'plan', text: string, expected: Expected): Promise<void> {
+  if (side === 'floor') {
+    const got = JSON.parse(text) as { entries: number; lines: number };
+    if (got.entries !== expected.entries || got.lines !== expected.lines)
+      throw new Error(
+        `floor parsed ${text.trim()}, expected ${expected.entries} entries and ${expected.lines} lines`,
+      );
+    return;
+  }
+  const totals = (JSON.parse(text) as { totals: Record<string, number> }).totals;
+  if (JSON.stringify(totals) !== JSON.stringify(expected.totals))
+    throw new Error(
+      `plan reported ${JSON.stringify(totals)}, expected ${JSON.stringify(expected.totals)}`,
+    );
+}
+
+if (values.help) process.stdout.write(HELP);
+else if (values.generate) {
+  await mkdir(values.generate, { recursive: true });
   await generate(values.generate, Number(values.entries), Number(values.records));
-else await benchMain();
+} else await benchMain();

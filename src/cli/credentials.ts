@@ -1,4 +1,5 @@
 // Cloudflare settings from the environment, for the commands that talk to the API.
+import type { CloudflareClient } from '../adapters/cloudflare/client.js';
 import { type ApiSettings, apiSettings } from '../adapters/cloudflare/settings.js';
 
 /**
@@ -25,4 +26,13 @@ export function cloudflareFromEnv(
       baseUrl: 'CLOUDFLARE_API_BASE_URL',
     },
   });
+}
+
+/**
+ * The Cloudflare client class, imported when a command is about to talk to the API: with it
+ * comes undici, the largest part of the bundle, which validate, --help and plan without
+ * credentials never use.
+ */
+export async function loadCloudflareClient(): Promise<typeof CloudflareClient> {
+  return (await import('../adapters/cloudflare/client.js')).CloudflareClient;
 }

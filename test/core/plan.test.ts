@@ -56,6 +56,34 @@ describe('plan', () => {
     expect(a?.orphaned.map((i) => i.id)).toEqual([messageId(8)]);
   });
 
+  it('lists orphans by account then id, whatever the ledger order and account lengths', () => {
+    const ids = ['Q000000000012', 'Q00000000001', 'Q0000000000-2026-11-01T10:00:00-1', 'Q00000'];
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(
+          [ACCOUNT, OTHER_ACCOUNT, 'short', 'shor', 'short-', 'short0'].flatMap((account) =>
+            ids.map((id) => record({ account_id: account, id })),
+          ),
+          { minLength: 1 },
+        ),
+        (records) => {
+          const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+          const expected = records
+            .map((r): [string, string] => [r.account_id, r.id])
+            .sort(([a, x], [b, y]) => byText(a, b) || byText(x, y));
+          const accounts = plan(releasesFile([]), ledgerOf(records)).accounts;
+          expect(accounts.map((a) => a.account_id)).toEqual([
+            ...new Set(expected.map(([account]) => account)),
+          ]);
+          for (const a of accounts) {
+            const own = expected.filter(([account]) => account === a.account_id);
+            expect(a.orphaned.map((o) => [o.account_id, o.id])).toEqual(own);
+          }
+        },
+      ),
+    );
+  });
+
   it('retries a partial or failed message exactly once per attempt number asked for', () => {
     const partial = record({ id: messageId(1), state: 'partial', attempt: 1 });
     const ask = (retry?: number) =>

@@ -21,6 +21,7 @@ import {
   type ReleaseRequest,
   type ReleasesFile,
 } from '../../src/core/releases/load.js';
+import { parseYaml } from '../../src/core/releases/yaml-source.js';
 import { ACCOUNT, messageId, OTHER_ACCOUNT } from '../support/factories.js';
 
 const LONG = '4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678';
@@ -544,5 +545,40 @@ describe('loadReleases: properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('parseYaml: locating every entry at once', () => {
+  // loadReleases asks where each entry's id is in one pass; it must be where valueAt says.
+  const files = [
+    [
+      'releases:',
+      '  - id: a1b2c3',
+      '  - reason: no id',
+      '  - id:',
+      '  - plain',
+      '  -',
+      '  - [x, y]',
+    ],
+    ['releases: [{id: a1b2c3}, {id: d4e5f6, reason: r}, 7, [a: b], null]'],
+    ['releases:', '  - id:', '      nested: map', '  - "id": quoted key'],
+  ];
+  it.each(files.map((lines) => [lines.join('\n')]))('%s', (text) => {
+    const parsed = parseYaml(text, 'releases.yaml');
+    if (!parsed.ok) throw new Error(parsed.errors.map(formatDiagnostic).join('\n'));
+    const all = parsed.locate.valuesInList(['releases'], 'id');
+    const count = (parse(text) as { releases: unknown[] }).releases.length;
+    expect(all).toHaveLength(count);
+    expect(all).toEqual(
+      Array.from({ length: count }, (_, i) => parsed.locate.valueAt(['releases', i, 'id'])),
+    );
+  });
+
+  it('is undefined where the path is not a list', () => {
+    for (const text of ['releases: 1', 'version: 1', 'releases:\n  id: x', '- a']) {
+      const parsed = parseYaml(text, 'releases.yaml');
+      if (!parsed.ok) throw new Error(text);
+      expect(parsed.locate.valuesInList(['releases'], 'id')).toBeUndefined();
+    }
   });
 });

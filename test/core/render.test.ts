@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from '../../src/core/render/escape.js';
-import { renderPlanJson } from '../../src/core/render/plan-json.js';
+import { jsonChunks, MappedList } from '../../src/core/render/json-stream.js';
+import { planJsonValue, renderPlanJson, writePlanJson } from '../../src/core/render/plan-json.js';
 import { renderAccountMarkdown, renderPlanMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
 import { messageId, record, releasesFile, request, stored } from '../support/factories.js';
@@ -141,6 +142,13 @@ describe('plan renderers', () => {
     expect(text.split('\n').filter((l) => l.includes('release  ')).length).toBe(HOSTILE.length - 3);
   });
 
+  it('json: written in pieces, the same text as one JSON.stringify of the plan', () => {
+    expect(renderPlanJson(p)).toBe(`${JSON.stringify(planJsonValue(p), null, 2)}\n`);
+    const written: string[] = [];
+    writePlanJson(p, (chunk) => written.push(chunk));
+    expect(written.join('')).toBe(renderPlanJson(p));
+  });
+
   it('json: lists to_release in file order with account and id', () => {
     const json = JSON.parse(renderPlanJson(p)) as {
       to_release: { account_id: string; id: string }[];
@@ -148,5 +156,53 @@ describe('plan renderers', () => {
     expect(json.to_release.map((r) => r.id)).toEqual(
       HOSTILE.map((_, i) => messageId(i + 1)).slice(3),
     );
+  });
+});
+
+describe('JSON in pieces', () => {
+  const odd = fc.oneof(
+    fc.jsonValue(),
+    fc.constantFrom(undefined, () => 1, Symbol('s'), Number.NaN, -0, new Date(0), [undefined]),
+    // Boxed primitives are written as their value, not key by key.
+    fc.constantFrom(new String('ab'), new Number(3), new Boolean(false)),
+    fc.dictionary(fc.string(), fc.oneof(fc.jsonValue(), fc.constant(undefined))),
+    fc.constant({ toJSON: () => ({ replaced: true }) }),
+    fc.constant(Object.assign(Object.create(null), { a: [1, { b: '\n\u2028' }] })),
+    // Written as the array it maps to, as JSON.stringify writes it (through toJSON).
+    fc.array(fc.jsonValue(), { maxLength: 5 }).map((a) => new MappedList(a, (x) => ({ x }))),
+  );
+  const nested = fc.array(
+    fc.dictionary(fc.constantFrom('a', 'b', '1', '__proto__', 'line\nbreak'), odd),
+    { maxLength: 4 },
+  );
+
+  it('joins to exactly what JSON.stringify(value, null, 2) writes, at any depth and size', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(odd, nested, fc.record({ list: nested, x: odd })),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 1, max: 64 }),
+        (value, depth, size) => {
+          const pieces = jsonChunks(value, size, depth);
+          expect(pieces.join('')).toBe(JSON.stringify(value, null, 2) ?? '');
+          // Pieces of about `size`: only the last may be shorter.
+          for (const piece of pieces.slice(0, -1))
+            expect(piece.length).toBeGreaterThanOrEqual(size);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('joins long arrays, stringified in slices, to the same text', () => {
+    const items = Array.from({ length: 1300 }, (_, i) =>
+      i % 7 === 0 ? undefined : i % 5 === 0 ? { n: i, list: [i, `s${i}`] } : `item ${i}`,
+    );
+    const mapped = new MappedList(items, (item) => (item === undefined ? item : { item }));
+    const value = { top: items, deeper: [{ section: items, mapped }], mapped };
+    for (let depth = 0; depth <= 5; depth++) {
+      expect(jsonChunks(value, 1000, depth).join('')).toBe(JSON.stringify(value, null, 2));
+      expect(jsonChunks(items, 1000, depth).join('')).toBe(JSON.stringify(items, null, 2));
+    }
   });
 });

@@ -1,6 +1,5 @@
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { CloudflareClient } from '../../adapters/cloudflare/client.js';
 import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
@@ -28,7 +27,7 @@ import {
   integerOption,
   stringOption,
 } from '../command.js';
-import { cloudflareFromEnv } from '../credentials.js';
+import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
 import {
   DEFAULT_MAX_RELEASES,
@@ -155,7 +154,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
       }
     }
     const pacer = new Pacer({ now: () => Date.now(), sleep: (ms) => systemClock.sleep(ms) });
-    const client = new CloudflareClient({
+    const client = new (await loadCloudflareClient())({
       settings,
       pacer,
       connections: concurrency + 1,

@@ -1,12 +1,11 @@
 import { resolve } from 'node:path';
-import { CloudflareClient } from '../../adapters/cloudflare/client.js';
 import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { isAccountId } from '../../core/ids.js';
 import { type Plan, plan, planTotals } from '../../core/plan/plan.js';
-import { renderPlanJson } from '../../core/render/plan-json.js';
+import { writePlanJson } from '../../core/render/plan-json.js';
 import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
 import { planFingerprint } from '../../core/safety/review.js';
@@ -21,7 +20,7 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { cloudflareFromEnv } from '../credentials.js';
+import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
 import {
   guardedOption,
@@ -101,7 +100,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
       return EXIT.invalid;
     }
     const client = settings
-      ? new CloudflareClient({
+      ? new (await loadCloudflareClient())({
           settings,
           pacer: new Pacer({
             now: () => Date.now(),
@@ -120,7 +119,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
     } finally {
       await client?.close();
     }
-    if (format === 'json') io.stdout(renderPlanJson(result));
+    if (format === 'json') writePlanJson(result, io.stdout);
     else if (format === 'markdown') io.stdout(renderPlanMarkdown(result, { file, redact }));
     else {
       io.stdout(renderPlanText(result, { file, redact }));

@@ -1,8 +1,8 @@
 // The ledger's record format: one JSON line per state change of one message. Pure.
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import ledgerSchema from '../../../schema/ledger.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../diagnostics.js';
-import { compileSchema } from '../schema.js';
+import { compileSchema, type SchemaValidator } from '../schema.js';
 
 export const LEDGER_STATES = ['pending', 'released', 'partial', 'failed', 'unknown'] as const;
 export type LedgerState = (typeof LEDGER_STATES)[number];
@@ -52,7 +52,7 @@ export interface StoredRecord {
 }
 
 // Compiled on first use: commands that never read a ledger do not pay for it.
-let compiled: ValidateFunction<LedgerRecord> | undefined;
+let compiled: SchemaValidator<LedgerRecord> | undefined;
 const validator = () => {
   compiled ??= compileSchema<LedgerRecord>(ledgerSchema);
   return compiled;
@@ -144,11 +144,27 @@ export interface ParsedShard {
  */
 export function parseShard(text: string, file: string): ParsedShard {
   const records: StoredRecord[] = [];
+  const errors = scanShard(text, file, (record, line, lineNumber) =>
+    records.push({ record, line, file, lineNumber }),
+  );
+  return { records, errors };
+}
+
+/**
+ * parseShard() without collecting: each valid record goes to `onRecord` in file order, so a
+ * reader that folds as it goes never holds a shard's records at once. Returns the errors.
+ */
+export function scanShard(
+  text: string,
+  file: string,
+  onRecord: (record: LedgerRecord, line: string, lineNumber: number) => void,
+): Diagnostic[] {
   const errors: Diagnostic[] = [];
   const fail = (lineNumber: number, message: string) =>
     errors.push({ file, line: lineNumber, column: 1, pointer: '', message });
 
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const validateRecord = validator();
   let start = 0;
   let lineNumber = 0;
   while (start < text.length) {
@@ -173,17 +189,16 @@ export function parseShard(text: string, file: string): ParsedShard {
       );
       continue;
     }
-    const validateRecord = validator();
     if (!validateRecord(value)) {
       fail(lineNumber, recordProblem(value, validateRecord.errors ?? []));
       continue;
     }
-    records.push({ record: value, line, file, lineNumber });
+    onRecord(value, line, lineNumber);
   }
-  return { records, errors };
+  return errors;
 }
 
-function recordProblem(value: unknown, errors: NonNullable<ValidateFunction['errors']>): string {
+function recordProblem(value: unknown, errors: readonly ErrorObject[]): string {
   const first = errors[0];
   if (!first) return 'not a valid ledger record';
   if (value !== null && typeof value === 'object' && 'v' in value && value.v !== 1) {

@@ -6,9 +6,9 @@ import { messageKey } from '../ids.js';
 import {
   type LedgerRecord,
   type LedgerState,
-  parseShard,
   SHARD_NAME,
   type StoredRecord,
+  scanShard,
 } from './record.js';
 
 export interface MessageHistory {
@@ -70,22 +70,24 @@ export function foldRecords(
   records: Iterable<StoredRecord>,
   into: LedgerIndex = new Map(),
 ): LedgerIndex {
-  for (const { record, line } of records) {
-    const key = messageKey(record.account_id, record.id);
-    const current = into.get(key);
-    const acted = record.state === 'released' || record.state === 'partial' ? 1 : 0;
-    if (current === undefined) {
-      into.set(key, { latest: record, latestLine: line, records: 1, acts: acted });
-      continue;
-    }
-    current.records++;
-    current.acts += acted;
-    if (compareRecords(record, line, current.latest, current.latestLine) > 0) {
-      current.latest = record;
-      current.latestLine = line;
-    }
-  }
+  for (const { record, line } of records) foldRecord(into, record, line);
   return into;
+}
+
+function foldRecord(into: LedgerIndex, record: LedgerRecord, line: string): void {
+  const key = messageKey(record.account_id, record.id);
+  const current = into.get(key);
+  const acted = record.state === 'released' || record.state === 'partial' ? 1 : 0;
+  if (current === undefined) {
+    into.set(key, { latest: record, latestLine: line, records: 1, acts: acted });
+    return;
+  }
+  current.records++;
+  current.acts += acted;
+  if (compareRecords(record, line, current.latest, current.latestLine) > 0) {
+    current.latest = record;
+    current.latestLine = line;
+  }
 }
 
 /** Parses every shard and folds them; any error makes the ledger unusable for planning. */
@@ -104,10 +106,12 @@ export function readLedger(shards: readonly ShardText[]): Ledger {
       });
       continue;
     }
-    const parsed = parseShard(shard.text, shard.path);
-    errors.push(...parsed.errors);
-    records += parsed.records.length;
-    foldRecords(parsed.records, index);
+    // Folded line by line: the index keeps one record per message, not every line read.
+    const shardErrors = scanShard(shard.text, shard.path, (record, line) => {
+      foldRecord(index, record, line);
+      records++;
+    });
+    for (const error of shardErrors) errors.push(error);
   }
   return { index, errors, records };
 }

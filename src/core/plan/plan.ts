@@ -3,7 +3,7 @@
 // so merges that land close together cannot drop or repeat work.
 import { messageKey, queueIdOf } from '../ids.js';
 import type { LedgerRecord, LedgerState } from '../ledger/record.js';
-import type { LedgerIndex } from '../ledger/state.js';
+import type { LedgerIndex, MessageHistory } from '../ledger/state.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile } from '../releases/load.js';
 import type { Refused } from '../safety/review.js';
@@ -95,22 +95,41 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     return p;
   };
 
-  // Ledger ids by queue id, to catch the same message written in its other form.
+  // The ledger's history of each request, and, for requests the ledger does not know, their
+  // queue ids: only those need the ledger's ids by queue id (the same message in its other
+  // form), so the ledger is not indexed a second time for nothing.
+  const histories: (MessageHistory | undefined)[] = [];
+  const unknownQueues = new Map<string, Set<string>>();
+  for (const request of file.releases) {
+    const history = wanted(request.account_id)
+      ? ledger.get(messageKey(request.account_id, request.id))
+      : undefined;
+    histories.push(history);
+    if (history !== undefined || !wanted(request.account_id)) continue;
+    const queue = queueIdOf(request.id);
+    const accounts = unknownQueues.get(queue);
+    if (accounts) accounts.add(request.account_id);
+    else unknownQueues.set(queue, new Set([request.account_id]));
+  }
   const aliases = new Map<string, string[]>();
-  for (const { latest } of ledger.values()) {
-    const key = messageKey(latest.account_id, queueIdOf(latest.id));
-    const list = aliases.get(key);
-    if (list) list.push(latest.id);
-    else aliases.set(key, [latest.id]);
+  if (unknownQueues.size > 0) {
+    for (const { latest } of ledger.values()) {
+      const queue = queueIdOf(latest.id);
+      if (!unknownQueues.get(queue)?.has(latest.account_id)) continue;
+      const key = messageKey(latest.account_id, queue);
+      const list = aliases.get(key);
+      if (list) list.push(latest.id);
+      else aliases.set(key, [latest.id]);
+    }
   }
 
   const inFile = new Set<string>();
-  for (const request of file.releases) {
+  for (const [index, request] of file.releases.entries()) {
     if (!wanted(request.account_id)) continue;
     const target = accountPlan(request.account_id);
     const key = messageKey(request.account_id, request.id);
     inFile.add(key);
-    const history = ledger.get(key);
+    const history = histories[index];
 
     if (history === undefined) {
       const alias = aliases
@@ -187,20 +206,25 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     }
   }
 
-  // What the ledger knows and the file no longer asks for.
-  const orphans: (Orphan & { acts: number })[] = [];
+  // What the ledger knows and the file no longer asks for, by account then id.
+  const orphans: { key: string; orphan: Orphan; acts: number }[] = [];
   for (const [key, { latest, acts }] of ledger) {
     if (inFile.has(key) || !wanted(latest.account_id)) continue;
     orphans.push({
-      account_id: latest.account_id,
-      id: latest.id,
-      state: latest.state,
-      record: latest,
+      key,
+      orphan: {
+        account_id: latest.account_id,
+        id: latest.id,
+        state: latest.state,
+        record: latest,
+      },
       acts,
     });
   }
-  orphans.sort((a, b) => cmp(a.account_id, b.account_id) || cmp(a.id, b.id));
-  for (const { acts, ...orphan } of orphans) {
+  // Within one account, "account/id" keys sort as the ids do (accounts are put in order
+  // below): one comparison of strings the index already holds.
+  orphans.sort((a, b) => cmp(a.key, b.key));
+  for (const { orphan, acts } of orphans) {
     const target = accountPlan(orphan.account_id);
     target.orphaned.push(orphan);
     // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.

@@ -1,5 +1,5 @@
 // releases.yaml: text in, validated release requests (or located, human errors) out. Pure.
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import releasesSchema from '../../../schema/releases.schema.json' with { type: 'json' };
 import {
   type Diagnostic,
@@ -9,7 +9,7 @@ import {
   toPointer,
 } from '../diagnostics.js';
 import { queueIdOf } from '../ids.js';
-import { compileSchema } from '../schema.js';
+import { compileSchema, type SchemaValidator } from '../schema.js';
 import { type Locator, type Path, parseYaml, type YamlLimits } from './yaml-source.js';
 
 /** One validated request to release one message. */
@@ -58,7 +58,7 @@ const ENTRY_KEYS = Object.keys(releasesSchema.$defs.release.properties);
 const TOP_KEYS = Object.keys(releasesSchema.properties);
 
 // Compiled on first use: commands that never read a releases file do not pay for it.
-let compiled: ValidateFunction<RawFile> | undefined;
+let compiled: SchemaValidator<RawFile> | undefined;
 const validator = () => {
   compiled ??= compileSchema<RawFile>(releasesSchema);
   return compiled;
@@ -91,13 +91,16 @@ export function loadReleases(text: string, file: string, limits?: YamlLimits): L
       errors.push(schemaDiagnostic(error, value, locate, diag));
     }
   }
-  errors.push(...semanticErrors(value, locate, diag));
+  // Where each entry's id is written: needed for every entry, so found in one pass.
+  const ids = locate.valuesInList(['releases'], 'id');
+  const idAt = (index: number) => ids?.[index] ?? locate.valueAt(['releases', index, 'id']);
+  errors.push(...semanticErrors(value, idAt, diag));
   if (errors.length > 0)
     return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
 
   const raw = value as RawFile;
   const releases: ReleaseRequest[] = raw.releases.map((entry, index) => {
-    const where = locate.valueAt(['releases', index, 'id']);
+    const where = idAt(index);
     const request: ReleaseRequest = {
       // semanticErrors() guarantees an account for every entry.
       account_id: (entry.account_id ?? raw.account_id) as string,
@@ -123,7 +126,7 @@ const ACK_REASON_MIN = 20;
 /** Checks the schema cannot express: every entry has an account, no message twice. */
 function semanticErrors(
   value: unknown,
-  locate: Locator,
+  idAt: (index: number) => { line: number; column: number },
   diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
 ): Diagnostic[] {
   if (!isObject(value) || !Array.isArray(value.releases)) return [];
@@ -158,7 +161,7 @@ function semanticErrors(
     if (typeof entry.id !== 'string' || account === undefined) return;
     // The bare queue id and the long id name the same message: one entry per message.
     const key = `${account}/${queueIdOf(entry.id)}`;
-    const here = locate.valueAt(['releases', index, 'id']);
+    const here = idAt(index);
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, { index, ...here, id: entry.id });

@@ -2,6 +2,7 @@
 // feature that could hide what a reviewer sees (anchors, aliases, merge keys, tags, several
 // documents) and every shape that could exhaust the parser. Pure: text in, value or errors out.
 import {
+  type Alias,
   Composer,
   type CST,
   type Document,
@@ -12,8 +13,11 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  type Pair,
   Parser,
-  visit,
+  type Scalar,
+  type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 
@@ -45,6 +49,11 @@ export interface Locator {
   keyAt(path: Path, key: string): { line: number; column: number };
   /** Exact source text of the scalar at `path` (to quote an unquoted number as written). */
   sourceAt(path: Path): string | undefined;
+  /**
+   * valueAt([...path, i, key]) for every item i of the list at `path`, in one pass; undefined
+   * when `path` is not a list.
+   */
+  valuesInList(path: Path, key: string): { line: number; column: number }[] | undefined;
 }
 
 export type YamlParse =
@@ -161,8 +170,8 @@ export function parseYaml(
   }
 
   try {
-    visit(doc, {
-      Alias(_, node) {
+    walk(doc.contents, {
+      alias(node) {
         const p = pos(node.range?.[0] ?? 0);
         errors.push(
           at(
@@ -172,7 +181,7 @@ export function parseYaml(
           ),
         );
       },
-      Pair(_, pair) {
+      pair(pair) {
         if (isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN') {
           const p = pos(pair.key.range?.[0] ?? 0);
           errors.push(
@@ -192,7 +201,7 @@ export function parseYaml(
           );
         }
       },
-      Node(_, node) {
+      node(node) {
         const start = node.range?.[0] ?? 0;
         if (node.anchor) {
           // The node's range starts after its properties; point at the `&` itself.
@@ -249,25 +258,72 @@ export function parseYaml(
       if (!isScalar(node) || !node.range) return undefined;
       return text.slice(node.range[0], node.range[1]);
     },
+    valuesInList(path, key) {
+      const list = walkDown(doc.contents, path);
+      const seq = list.node;
+      if (!list.complete || !isSeq(seq)) return undefined;
+      // valueAt([...path, i, key]) for every i, without walking down from the top each time.
+      return seq.items.map((item) => {
+        if (item === null || item === undefined || isAlias(item)) return pos(seq.range?.[0] ?? 0);
+        return pos(walkDown(item, [key]).node?.range?.[0] ?? 0);
+      });
+    },
   };
   return { ok: true, value, locate };
 }
 
+interface Walker {
+  alias(node: Alias): void;
+  pair(pair: Pair<unknown, unknown>): void;
+  /** Scalars, maps and sequences. */
+  node(node: Scalar | YAMLMap | YAMLSeq): void;
+}
+
+/**
+ * Pre-order walk of a composed document, calling back as yaml's visit() calls Alias, Pair and
+ * Node, without the frozen path array visit() builds at every level (which cost more than the
+ * checks themselves on a large file). checkTree() has bounded the depth, so recursion is safe.
+ */
+function walk(node: unknown, on: Walker): void {
+  if (isAlias(node)) on.alias(node);
+  else if (isPair(node)) {
+    on.pair(node);
+    walk(node.key, on);
+    walk(node.value, on);
+  } else if (isScalar(node)) on.node(node);
+  else if (isMap(node) || isSeq(node)) {
+    on.node(node);
+    for (const item of node.items) walk(item, on);
+  }
+}
+
 /** Walks down as far as the path exists; errors about missing keys point at the parent. */
 function nearestNode(doc: Document.Parsed, path: Path): Node | null {
-  let node: unknown = doc.contents;
+  return walkDown(doc.contents, path).node;
+}
+
+/** The node a path leads to, or its nearest existing parent and `complete: false`. */
+function walkDown(from: unknown, path: Path): { node: Node | null; complete: boolean } {
+  let node = from;
   for (const part of path) {
-    let next: unknown;
-    if (isSeq(node) && typeof part === 'number') next = node.items[part];
-    else if (isMap(node)) {
-      next = node.items.find(
-        (pair) => isPair(pair) && isScalar(pair.key) && String(pair.key.value) === String(part),
-      )?.value;
+    const next = child(node, part);
+    if (next === undefined || next === null || isAlias(next)) {
+      return { node: (node ?? null) as Node | null, complete: false };
     }
-    if (next === undefined || next === null || isAlias(next)) break;
     node = next;
   }
-  return (node ?? null) as Node | null;
+  return { node: (node ?? null) as Node | null, complete: true };
+}
+
+function child(node: unknown, part: string | number): unknown {
+  if (isSeq(node) && typeof part === 'number') return node.items[part];
+  if (isMap(node)) {
+    const name = String(part);
+    for (const pair of node.items) {
+      if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === name) return pair.value;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -277,40 +333,69 @@ function nearestNode(doc: Document.Parsed, path: Path): Node | null {
  * bracket, or at the start of a line), so brackets inside reasons are never counted.
  */
 const RAW_BRACKET_LIMIT = 256;
-const VALUE_START = new Set(['\n', ':', '-', '?', ',', '[', '{']);
+
+// Character codes, compared rather than one-character strings: this pass sees every byte of a
+// file that may be megabytes long.
+const LF = 10;
+const CR = 13;
+const TAB = 9;
+const SPACE = 32;
+const HASH = 35;
+const DQUOTE = 34;
+const SQUOTE = 39;
+const BACKSLASH = 92;
+
+/** What may come right before a value starts: a line start, `:`, `-`, `?`, `,`, `[` or `{`. */
+function isValueStart(code: number): boolean {
+  return (
+    code === LF ||
+    code === 58 ||
+    code === 45 ||
+    code === 63 ||
+    code === 44 ||
+    code === 91 ||
+    code === 123
+  );
+}
+
+/** `/\s/` on one UTF-16 unit, without a regular expression for the ASCII cases. */
+function isSpace(code: number): boolean {
+  if (code < 128) return code === SPACE || (code >= TAB && code <= CR);
+  return /\s/.test(String.fromCharCode(code));
+}
 
 function rawBracketDepth(
   text: string,
   limit: number,
 ): { line: number; column: number } | undefined {
   let depth = 0;
-  let previous = '\n';
+  let previous = LF;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === '\n') {
-      previous = '\n';
+    const c = text.charCodeAt(i);
+    if (c === LF) {
+      previous = LF;
       continue;
     }
-    if (c === ' ' || c === '\t' || c === '\r') continue;
-    if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) {
+    if (c === SPACE || c === TAB || c === CR) continue;
+    if (c === HASH && (i === 0 || isSpace(text.charCodeAt(i - 1)))) {
       const end = text.indexOf('\n', i);
       i = end === -1 ? text.length : end - 1;
       continue;
     }
-    const valueStart = depth > 0 || VALUE_START.has(previous);
-    if ((c === '"' || c === "'") && valueStart) {
+    const valueStart = depth > 0 || isValueStart(previous);
+    if ((c === DQUOTE || c === SQUOTE) && valueStart) {
       i = closingQuote(text, i);
       previous = c;
       continue;
     }
-    if ((c === '[' || c === '{') && valueStart) {
+    if ((c === 91 || c === 123) && valueStart) {
       if (++depth > limit) {
         const lineStart = text.lastIndexOf('\n', i) + 1;
         let line = 1;
         for (let j = text.indexOf('\n'); j !== -1 && j < i; j = text.indexOf('\n', j + 1)) line++;
         return { line, column: i - lineStart + 1 };
       }
-    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
     previous = c;
   }
   return undefined;
@@ -318,12 +403,12 @@ function rawBracketDepth(
 
 /** Index of the quote closing the one at `start` (or the end of the text if there is none). */
 function closingQuote(text: string, start: number): number {
-  const quote = text[start];
+  const quote = text.charCodeAt(start);
   for (let i = start + 1; i < text.length; i++) {
-    const c = text[i];
-    if (quote === '"' && c === '\\') i++;
+    const c = text.charCodeAt(i);
+    if (quote === DQUOTE && c === BACKSLASH) i++;
     else if (c === quote) {
-      if (quote === "'" && text[i + 1] === "'") i++;
+      if (quote === SQUOTE && text.charCodeAt(i + 1) === SQUOTE) i++;
       else return i;
     }
   }
@@ -344,14 +429,18 @@ interface TreeCheck {
  */
 function checkTree(tokens: readonly CST.Token[], limits: YamlLimits): TreeCheck {
   const result: TreeCheck = {};
-  const stack: Array<[CST.Token, number]> = tokens.map((t) => [t, 0]);
+  // Two parallel stacks (token, depth of its parent) rather than a pair per token.
+  const stack: CST.Token[] = [...tokens];
+  const depths: number[] = tokens.map(() => 0);
   while (stack.length > 0) {
-    const [token, outer] = stack.pop() as [CST.Token, number];
-    let depth = outer;
-    const children: (CST.Token | null | undefined)[] = [];
+    const token = stack.pop() as CST.Token;
+    let depth = depths.pop() as number;
     switch (token.type) {
       case 'document':
-        children.push(token.value);
+        if (token.value) {
+          stack.push(token.value);
+          depths.push(depth);
+        }
         break;
       case 'block-map':
       case 'block-seq':
@@ -371,7 +460,16 @@ function checkTree(tokens: readonly CST.Token[], limits: YamlLimits): TreeCheck 
           };
           return result;
         }
-        for (const item of token.items as CST.CollectionItem[]) children.push(item.key, item.value);
+        for (const item of token.items as CST.CollectionItem[]) {
+          if (item.key) {
+            stack.push(item.key);
+            depths.push(depth);
+          }
+          if (item.value) {
+            stack.push(item.value);
+            depths.push(depth);
+          }
+        }
         break;
       case 'double-quoted-scalar':
       case 'single-quoted-scalar':
@@ -381,7 +479,6 @@ function checkTree(tokens: readonly CST.Token[], limits: YamlLimits): TreeCheck 
       default:
         break;
     }
-    for (const child of children) if (child) stack.push([child, depth]);
   }
   return result;
 }

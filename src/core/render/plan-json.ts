@@ -4,6 +4,7 @@ import type { LedgerRecord } from '../ledger/record.js';
 import { type Plan, planTotals } from '../plan/plan.js';
 import type { ReleaseRequest } from '../releases/load.js';
 import { planFingerprint, refusalText } from '../safety/review.js';
+import { jsonChunks, MappedList, writeJson } from './json-stream.js';
 
 export function validationJson(errors: readonly Diagnostic[]): string {
   return `${JSON.stringify(
@@ -46,22 +47,37 @@ function state(record: LedgerRecord) {
   };
 }
 
+/** Makes a list of JSON values from plan items: at once, or as they are written. */
+type ListOf = <S, T>(source: readonly S[], map: (item: S) => T) => T[];
+
+// planJsonValue() is plain data (the action writes it into its results file); writePlanJson()
+// writes the same structure with its long lists as MappedLists, which JSON.stringify and
+// writeJson() both write as the arrays they stand for.
+const atOnce: ListOf = (source, map) => source.map(map);
+const asWritten: ListOf = (source, map) =>
+  new MappedList(source, map) as unknown as ReturnType<typeof map>[];
+
 export function planJsonValue(plan: Plan) {
+  return planJson(plan, atOnce);
+}
+
+function planJson(plan: Plan, list: ListOf) {
   return {
-    to_release: plan.accounts.flatMap((a) =>
-      a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
+    to_release: list(
+      plan.accounts.flatMap((a) => a.to_release.map((i) => [a.account_id, i] as const)),
+      ([account_id, i]) => ({ account_id, id: i.request.id }),
     ),
     totals: planTotals(plan),
     accounts: plan.accounts.map((a) => ({
       account_id: a.account_id,
-      to_release: a.to_release.map((i) => ({
+      to_release: list(a.to_release, (i) => ({
         ...entry(i.request),
         attempt: i.attempt,
         resume: i.resume,
         acknowledge: i.request.acknowledge ?? null,
         message: i.message ?? null,
       })),
-      refused: (a.refused ?? []).map((r) => ({
+      refused: list(a.refused ?? [], (r) => ({
         ...entry(r.item.request),
         reason: r.reason,
         explanation: refusalText(r.reason),
@@ -72,7 +88,7 @@ export function planJsonValue(plan: Plan) {
         basis: a.refused === undefined ? 'ids' : 'dispositions',
         value: planFingerprint(a, a.refused === undefined ? 'ids' : 'dispositions'),
       },
-      to_verify: a.to_verify.map((i) => ({
+      to_verify: list(a.to_verify, (i) => ({
         account_id: i.account_id,
         id: i.id,
         why: i.why,
@@ -80,12 +96,12 @@ export function planJsonValue(plan: Plan) {
         line: i.request?.line ?? null,
         ledger: { id: i.record.id, ...state(i.record) },
       })),
-      already_released: a.already_released.map((i) => ({
+      already_released: list(a.already_released, (i) => ({
         ...entry(i.request),
         ledger: state(i.record),
       })),
-      held: a.held.map((i) => ({ ...entry(i.request), why: i.why, ledger: state(i.record) })),
-      orphaned: a.orphaned.map((i) => ({
+      held: list(a.held, (i) => ({ ...entry(i.request), why: i.why, ledger: state(i.record) })),
+      orphaned: list(a.orphaned, (i) => ({
         account_id: i.account_id,
         id: i.id,
         ledger: state(i.record),
@@ -95,5 +111,11 @@ export function planJsonValue(plan: Plan) {
 }
 
 export function renderPlanJson(plan: Plan): string {
-  return `${JSON.stringify(planJsonValue(plan), null, 2)}\n`;
+  return `${jsonChunks(planJson(plan, asWritten)).join('')}\n`;
+}
+
+/** renderPlanJson() handed to `write` in pieces of about a megabyte, for a large plan. */
+export function writePlanJson(plan: Plan, write: (chunk: string) => void): void {
+  writeJson(planJson(plan, asWritten), write);
+  write('\n');
 }

@@ -1,0 +1,35 @@
+// The floor of bench/plan.ts: the least any `plan` must do with these inputs and these
+// libraries. It reads releases.yaml and parses it the way the product has to (yaml's
+// parseDocument with a LineCounter, since every error needs file:line:col, and the same
+// composer options), then reads every ledger shard and JSON.parses every line. Nothing is
+// validated, folded, planned or printed. bench/plan.ts bundles it exactly as the CLI is bundled
+// and runs it as its own process:  node floor.js <dir with releases.yaml and releases.ledger/>
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+
+const dir = process.argv[2] ?? '.';
+const lineCounter = new LineCounter();
+const doc = parseDocument(await readFile(join(dir, 'releases.yaml'), 'utf8'), {
+  lineCounter,
+  uniqueKeys: true,
+  strict: true,
+  merge: false,
+  version: '1.2',
+  schema: 'core',
+});
+if (doc.errors.length > 0) throw new Error(`floor: releases.yaml: ${doc.errors[0]?.message}`);
+// Counting what was parsed keeps the work observable, and lets the bench check the inputs.
+const releases = doc.get('releases', true) as { items?: unknown[] } | undefined;
+
+let lines = 0;
+const ledger = join(dir, 'releases.ledger');
+for (const name of (await readdir(ledger)).filter((n) => n.endsWith('.jsonl')).sort()) {
+  const text = await readFile(join(ledger, name), 'utf8');
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    JSON.parse(line);
+    lines++;
+  }
+}
+process.stdout.write(`${JSON.stringify({ entries: releases?.items?.length ?? 0, lines })}\n`);

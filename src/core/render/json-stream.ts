@@ -1,0 +1,150 @@
+// JSON.stringify(value, null, 2), produced in pieces. Pure. A plan of 50,000 messages is
+// tens of megabytes of JSON: written in pieces, it never exists as one string (and again as
+// one buffer to write it). The pieces joined are exactly JSON.stringify's text.
+
+/** Items of a long array stringified per JSON.stringify() call. */
+const SLICE = 512;
+
+/**
+ * The array `source.map(map)`, written without being made whole: writeJson() maps a slice at
+ * a time, and JSON.stringify() sees the whole array through toJSON().
+ */
+export class MappedList<S, T> {
+  constructor(
+    readonly source: readonly S[],
+    private readonly map: (item: S) => T,
+  ) {}
+
+  slice(start: number, end: number): T[] {
+    return this.source.slice(start, end).map((item) => this.map(item));
+  }
+
+  toJSON(): T[] {
+    return this.slice(0, this.source.length);
+  }
+}
+
+/**
+ * Hands the text of JSON.stringify(value, null, 2) to `write` in strings of about `size`
+ * characters. Objects and arrays are opened down to `depth` levels; below that, values (and
+ * slices of long arrays) are each one JSON.stringify() call, nested so that its own
+ * indentation is already the right one.
+ */
+export function writeJson(
+  value: unknown,
+  write: (chunk: string) => void,
+  size = 1 << 20,
+  depth = 4,
+): void {
+  let parts: string[] = [];
+  let length = 0;
+  const push = (piece: string) => {
+    parts.push(piece);
+    length += piece.length;
+    if (length >= size) {
+      write(parts.join(''));
+      parts = [];
+      length = 0;
+    }
+  };
+  emit(value, 0, depth, push);
+  if (length > 0) write(parts.join(''));
+}
+
+/** writeJson() collected into a list of chunks. */
+export function jsonChunks(value: unknown, size = 1 << 20, depth = 4): string[] {
+  const chunks: string[] = [];
+  writeJson(value, (chunk) => chunks.push(chunk), size, depth);
+  return chunks;
+}
+
+function emit(value: unknown, level: number, depth: number, push: (piece: string) => void) {
+  const pad = '  '.repeat(level);
+  const inner = `${pad}  `;
+  const list =
+    value instanceof MappedList
+      ? { length: value.source.length, items: (a: number, b: number) => value.slice(a, b) }
+      : Array.isArray(value)
+        ? { length: value.length, items: (a: number, b: number) => value.slice(a, b) }
+        : undefined;
+  if (depth > 0 && list !== undefined && list.length > 0) {
+    if (depth === 1) {
+      // Slices of items: JSON.stringify writes `null` for items with no JSON form itself.
+      for (let start = 0; start < list.length; start += SLICE) {
+        const text = stringifyAt(list.items(start, start + SLICE), level);
+        // Without the slice's own brackets: "[\n<inner>" ... "\n<pad>]".
+        push(start === 0 ? `[\n${inner}` : `,\n${inner}`);
+        push(text.slice(2 + inner.length, text.length - (2 + pad.length)));
+      }
+      push(`\n${pad}]`);
+      return;
+    }
+    for (let start = 0; start < list.length; start += SLICE) {
+      const items = list.items(start, start + SLICE);
+      for (let i = 0; i < items.length; i++) {
+        push(start + i === 0 ? `[\n${inner}` : `,\n${inner}`);
+        // As JSON.stringify: what has no JSON form is null inside an array.
+        const item = items[i];
+        if (jsonable(item)) emit(item, level + 1, depth - 1, push);
+        else push('null');
+      }
+    }
+    push(`\n${pad}]`);
+    return;
+  }
+  if (depth > 0 && isPlainData(value)) {
+    let first = true;
+    for (const [key, item] of Object.entries(value)) {
+      // As JSON.stringify: such properties are left out of an object.
+      if (!jsonable(item)) continue;
+      push(`${first ? '{\n' : ',\n'}${inner}${JSON.stringify(key)}: `);
+      first = false;
+      emit(item, level + 1, depth - 1, push);
+    }
+    push(first ? '{}' : `\n${pad}}`);
+    return;
+  }
+  if (level === 0) {
+    const text: string | undefined = JSON.stringify(value, null, 2);
+    if (text !== undefined) push(text);
+    return;
+  }
+  push(stringifyAt(value, level));
+}
+
+// Length of the wrapping JSON.stringify(nested(x, level), null, 2) puts around x, per level.
+const wrappers = new Map<number, { before: number; after: number }>();
+
+/** JSON.stringify(value, null, 2) as it reads `level` levels deep. value must be jsonable. */
+function stringifyAt(value: unknown, level: number): string {
+  let wrapper = wrappers.get(level);
+  if (wrapper === undefined) {
+    const probe = JSON.stringify(nested(0, level), null, 2);
+    const before = probe.indexOf('0');
+    wrapper = { before, after: probe.length - before - 1 };
+    wrappers.set(level, wrapper);
+  }
+  const text = JSON.stringify(nested(value, level), null, 2);
+  return text.slice(wrapper.before, text.length - wrapper.after);
+}
+
+/** value inside `level` arrays, so JSON.stringify indents it as at that depth. */
+function nested(value: unknown, level: number): unknown {
+  let wrapped = value;
+  for (let i = 0; i < level; i++) wrapped = [wrapped];
+  return wrapped;
+}
+
+function jsonable(value: unknown): boolean {
+  return value !== undefined && typeof value !== 'function' && typeof value !== 'symbol';
+}
+
+/** An object JSON.stringify would write key by key: no toJSON, not a boxed primitive. */
+function isPlainData(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (
+    (proto === Object.prototype || proto === null) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  );
+}
