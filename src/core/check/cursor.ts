@@ -7,10 +7,9 @@
 // lines and the later one counts; without it, a conflict spoils only that account's lines. A
 // line that cannot be read only sends its account back to the beginning: it costs lookups,
 // never correctness, so nothing here ever stops a check.
-import type { ValidateFunction } from 'ajv';
 import cursorSchema from '../../../schema/check-cursor.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../diagnostics.js';
-import { compileSchema } from '../schema.js';
+import { compileSchema, type SchemaValidator } from '../schema.js';
 import { idTime, timeWindows } from '../windows.js';
 
 export const CURSOR_FILE = 'check-cursor.ndjson';
@@ -29,7 +28,7 @@ export interface CheckCursor {
   run?: string;
 }
 
-let compiled: ValidateFunction<CheckCursor> | undefined;
+let compiled: SchemaValidator<CheckCursor> | undefined;
 const validator = () => {
   compiled ??= compileSchema<CheckCursor>(cursorSchema);
   return compiled;
