@@ -40,6 +40,7 @@ import {
 } from '../core/safety/review.js';
 import { loadInputs, loadReleasesFrom, type ReleasesSource } from './inputs.js';
 import { inspect } from './inspect.js';
+import { pool } from './pool.js';
 import {
   type Clock,
   type CloudflareApi,
@@ -891,28 +892,6 @@ function resultOf(account: string, o: IdOutcome, attempt: number): RunResult {
   if (o.undelivered) r.undelivered = o.undelivered;
   if (o.error) r.error = o.error;
   return r;
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; rejects on the first failure. */
-async function pool<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await task(item);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure !== undefined) throw failure;
 }
 
 function errorMessage(error: unknown): string {

@@ -20,6 +20,7 @@ import {
 import { messageKey } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { readLedger } from '../core/ledger/state.js';
+import type { AccountProgress } from '../core/render/check.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
 import type { CheckStateStore } from './ports.js';
@@ -31,26 +32,8 @@ export interface Drift {
   released_at: string;
 }
 
-/** How far one account's check got. Positions count messages in the check order. */
-export interface AccountCheck {
-  account_id: string;
-  /** Released messages of the account in the ledger. */
-  released: number;
-  /** Checked this run (found, or found gone). */
-  checked: number;
-  /** Messages of the pass before where this run started. */
-  from: number;
-  /** Messages of the pass before where the next run starts (0: from the beginning). */
-  to: number;
-  /** The next run starts after this message; absent: from the beginning. */
-  after?: string;
-  /** This run went round the end of the account's messages (a pass ended). */
-  wrapped: boolean;
-  /** When the pass in progress started, if it spans runs. */
-  passStarted?: string;
-  /** Messages that could not be checked, with why. */
-  errors: { id: string; message: string }[];
-}
+/** How far one account's check got (the report's own type: see core/render/check). */
+export type AccountCheck = AccountProgress;
 
 /** What happened to the cursor file. */
 export interface CursorStatus {

@@ -12,6 +12,7 @@ import { messageKey } from '../core/ids.js';
 import type { MessageView } from '../core/release/readback.js';
 import type { Inspection } from '../core/safety/review.js';
 import { idTime, isoSecond, timeWindows } from '../core/windows.js';
+import { pool } from './pool.js';
 import type { CloudflareApi, Logger } from './ports.js';
 
 export interface InspectOptions {
@@ -144,19 +145,6 @@ function countOpen(ids: readonly string[], open: ReadonlySet<string>): number {
   let n = 0;
   for (const id of ids) if (open.has(id)) n++;
   return n;
-}
-
-/** Runs `task` over `items`, at most `limit` at once. */
-async function pool<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**

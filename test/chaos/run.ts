@@ -742,17 +742,26 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
               body: JSON.stringify([target.id]),
             },
           );
-          const item = ((await res.json()) as { result?: { delivered?: string[] }[] }).result?.[0];
+          const item = (
+            (await res.json()) as {
+              result?: { delivered?: string[]; failed?: string[]; undelivered?: string[] }[];
+            }
+          ).result?.[0];
+          // The fault script may have made it a partial delivery: record what it was, as a
+          // real run would.
+          const partial = (item?.failed?.length ?? 0) + (item?.undelivered?.length ?? 0) > 0;
           const line = serializeRecord({
             v: 1,
             account_id: target.account,
             id: target.id,
             seq: 1,
             attempt: 1,
-            state: 'released',
+            state: partial ? 'partial' : 'released',
             at: new Date().toISOString(),
             via: 'release',
             delivered: item?.delivered ?? [],
+            ...(item?.failed?.length ? { failed: item.failed } : {}),
+            ...(item?.undelivered?.length ? { undelivered: item.undelivered } : {}),
             run: 'another-run',
           });
           const path = 'releases.ledger/2025-01.jsonl';

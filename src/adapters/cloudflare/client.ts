@@ -5,6 +5,7 @@ import { type Dispatcher, EnvHttpProxyAgent, RetryAgent, type RetryHandler, requ
 import type { ReleaseAnswer } from '../../core/release/classify.js';
 import { envelopeError } from '../../core/release/classify.js';
 import type { ActionLogLookup, Lookup, MessageView } from '../../core/release/readback.js';
+import { DISPOSITIONS } from '../../core/safety/review.js';
 import type { CloudflareApi, SearchPage } from '../../engine/ports.js';
 import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
 import { type ApiSettings, authHeaders, secretsOf } from './settings.js';
@@ -51,18 +52,8 @@ const SEARCH_POLL_MS = 1_000;
 
 /** Largest answer read; a release answer for 1,000 ids is far below it. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const DISPOSITIONS = new Set([
-  'MALICIOUS',
-  'MALICIOUS-BEC',
-  'SUSPICIOUS',
-  'SPOOF',
-  'SPAM',
-  'BULK',
-  'ENCRYPTED',
-  'EXTERNAL',
-  'UNKNOWN',
-  'NONE',
-]);
+/** The API's own dispositions (core's list): anything else is treated as unknown. */
+const KNOWN_DISPOSITIONS: ReadonlySet<string> = new Set(DISPOSITIONS);
 
 /** A GET answered 429 is retried only if the server asks for a wait this short. */
 const MAX_RETRY_AFTER_MS = 10_000;
@@ -394,7 +385,10 @@ function messageView(value: unknown): MessageView | undefined {
   };
   // Only the API's own values: anything else leaves the disposition unknown (the message
   // is then refused as unchecked), and never reaches a comment or a log as text.
-  if (typeof value.final_disposition === 'string' && DISPOSITIONS.has(value.final_disposition)) {
+  if (
+    typeof value.final_disposition === 'string' &&
+    KNOWN_DISPOSITIONS.has(value.final_disposition)
+  ) {
     view.disposition = value.final_disposition;
   }
   if (typeof value.subject === 'string') view.subject = value.subject;

@@ -2,16 +2,24 @@
 import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
 import { type RunReport, renderRunMarkdown, renderRunText, runJsonValue } from './results.js';
 
-/** One account's progress; positions count messages in the check order (see engine/check). */
+/** How far one account's check got. Positions count messages in the check order (engine/check). */
 export interface AccountProgress {
   account_id: string;
+  /** Released messages of the account in the ledger. */
   released: number;
+  /** Checked this run (found, or found gone). */
   checked: number;
+  /** Messages of the pass before where this run started. */
   from: number;
+  /** Messages of the pass before where the next run starts (0: from the beginning). */
   to: number;
+  /** The next run starts after this message; absent: from the beginning. */
   after?: string;
+  /** This run went round the end of the account's messages (a pass ended). */
   wrapped: boolean;
+  /** When the pass in progress started, if it spans runs. */
   passStarted?: string;
+  /** Messages that could not be checked, with why. */
   errors: readonly { id: string; message: string }[];
 }
 
