@@ -114,6 +114,26 @@ describe('the comment marker', () => {
     expect(reviewed.get(ACCOUNT)?.entries?.has('AAAAAAAA')).toBe(false);
     expect(reviewedPlans([comments[0] as (typeof comments)[number]], BOT).size).toBe(0);
   });
+
+  it('with two of our comments for one account, the reviewed plan is the one being updated', () => {
+    const current = accountComment(account([item(1), item(2)], false), { kind: 'planned' }, ctx);
+    const stale = accountComment(account([item(3)], false), { kind: 'planned' }, ctx);
+    const comments = [
+      { id: 7, body: current, user: { login: BOT } },
+      { id: 9, body: stale, user: { login: BOT } },
+    ];
+    expect(findStickyComment(comments, ACCOUNT, BOT)?.id).toBe(7);
+    expect(reviewedPlans(comments, BOT).get(ACCOUNT)?.fingerprint).toBe(
+      parseMarker(current)?.plan?.fingerprint,
+    );
+    expect(parseMarker(stale)?.plan?.fingerprint).not.toBe(parseMarker(current)?.plan?.fingerprint);
+    // When the first one shows no plan, nothing counts as reviewed, whatever a later copy says.
+    const planless = markerLine({ account: ACCOUNT });
+    const later = comments[1] as (typeof comments)[number];
+    expect(reviewedPlans([{ id: 7, body: planless, user: { login: BOT } }, later], BOT).size).toBe(
+      0,
+    );
+  });
 });
 
 // Text that grows the most when escaped: every character becomes an entity.

@@ -4,7 +4,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudflareClient } from '../../adapters/cloudflare/client.js';
 import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
@@ -24,7 +23,7 @@ import { loadInputs } from '../../engine/inputs.js';
 import { systemClock } from '../../engine/ports.js';
 import { reviewedPlan } from '../../engine/review.js';
 import { type CliIO, type Command, EXIT } from '../command.js';
-import { cloudflareFromEnv } from '../credentials.js';
+import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
 import { runCommand } from '../dispatch.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';
@@ -130,6 +129,7 @@ releases:
   );
   if (!before.ok) return EXIT.invalid;
   // The plan as the pull request showed it: every message looked up, as `plan` just did.
+  const CloudflareClient = await loadCloudflareClient();
   const client = new CloudflareClient({
     settings: cloudflareFromEnv(env, true) as ApiSettings,
     pacer: new Pacer({

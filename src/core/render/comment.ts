@@ -63,18 +63,24 @@ export function parseMarker(body: string): CommentMarker | undefined {
 
 /**
  * Per account, the plan our own comments carry: what a person reviewed. Comments by anyone
- * else are ignored, whatever marker they paste.
+ * else are ignored, whatever marker they paste. Should two of ours exist for an account (two
+ * plan runs racing to create it), the first is the one findStickyComment() keeps updating, so
+ * it is the one read: a stale copy never stands for the reviewed plan.
  */
 export function reviewedPlans(
   comments: readonly IssueComment[],
   author: string,
 ): Map<string, ReviewedPlan> {
   const out = new Map<string, ReviewedPlan>();
+  const seen = new Set<string>();
   for (const c of comments) {
     if (c.user?.login !== author) continue;
     const marker = parseMarker(c.body ?? '');
-    const plan = marker?.plan;
-    if (!marker || !plan) continue;
+    if (!marker || seen.has(marker.account)) continue;
+    seen.add(marker.account);
+    const plan = marker.plan;
+    // A sticky comment without a plan (the file was invalid): nothing was reviewed.
+    if (!plan) continue;
     out.set(marker.account, {
       fingerprint: plan.fingerprint,
       basis: plan.basis,
