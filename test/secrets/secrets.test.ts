@@ -68,6 +68,13 @@ function forms(secret: string): string[] {
     encodeURIComponent(secret).toLowerCase(),
     bytes.toString('hex'),
     bytes.toString('hex').toUpperCase(),
+    // base64 of a longer text holding the secret, at each of its three alignments.
+    ...[1, 2].flatMap((shift) => {
+      const core = Buffer.concat([Buffer.alloc(shift, 32), bytes])
+        .toString('base64')
+        .slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6));
+      return [core, core.replaceAll('+', '-').replaceAll('/', '_')];
+    }),
   ];
 }
 
@@ -358,10 +365,20 @@ describe('the CLI', () => {
   it('an API error that echoes the credential is not recorded or printed with it', async () => {
     const echo = await craftedApi((r) => {
       const auth = String(r.headers.authorization ?? '');
+      // The credential as is and in every encoding a proxy might echo it in.
+      const header = `Authorization: ${auth}`;
+      const encoded = [
+        Buffer.from(header).toString('base64'),
+        Buffer.from(`x${header}`).toString('base64url'),
+        Buffer.from(auth).toString('hex'),
+        encodeURIComponent(auth).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+      ];
       if (r.method === 'POST')
         return json(400, {
           success: false,
-          errors: [{ code: 6003, message: `invalid header: Authorization: ${auth}` }],
+          errors: [
+            { code: 6003, message: `invalid header: ${header} (echo: ${encoded.join(' ')})` },
+          ],
         });
       return json(200, {
         success: true,
@@ -381,7 +398,11 @@ describe('the CLI', () => {
       CLOUDFLARE_API_TOKEN: TOKEN,
     });
     expect(releasePosts(echo)).toHaveLength(1);
-    expectNoSecrets({ stdout: r.stdout, stderr: r.stderr, ledger: await ledgerText(dir) });
+    const ledger = await ledgerText(dir);
+    // The echo was recorded (the error is kept), with every form of the credential cut out.
+    expect(ledger).toContain('invalid header: Authorization: Bearer [redacted]');
+    expect(ledger).toContain('(echo: ');
+    expectNoSecrets({ stdout: r.stdout, stderr: r.stderr, ledger });
   });
 });
 

@@ -404,14 +404,44 @@ function messageView(value: unknown): MessageView | undefined {
   return view;
 }
 
-/** A secret as it could come back: raw, base64, URL-encoded (long enough to be one). */
+/**
+ * A secret as it could come back: raw, URL-encoded (either case of escapes), hex, and base64 or
+ * base64url wherever it sits in a longer encoded text (a proxy echoing a whole header block
+ * encoded). Only forms long enough to be one are kept, longest first.
+ */
 function secretForms(secrets: string[]): string[] {
-  const forms = secrets.flatMap((s) => [
-    s,
-    Buffer.from(s).toString('base64'),
-    encodeURIComponent(s),
-  ]);
+  const forms = secrets.flatMap((s) => {
+    const bytes = Buffer.from(s);
+    const url = encodeURIComponent(s);
+    const hex = bytes.toString('hex');
+    return [
+      s,
+      url,
+      url.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+      hex,
+      hex.toUpperCase(),
+      ...base64Cores(bytes),
+    ];
+  });
   return [...new Set(forms)].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * The base64 (and base64url) characters that encode `bytes` alone, for each of the three
+ * alignments it can have inside a longer encoded text: characters shared with a neighbouring
+ * byte are left out, so each run is found whatever surrounds the secret.
+ */
+function base64Cores(bytes: Buffer): string[] {
+  const cores: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    const core = encoded.slice(
+      Math.ceil((8 * shift) / 6),
+      Math.floor((8 * (shift + bytes.length)) / 6),
+    );
+    cores.push(core, core.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return cores;
 }
 
 /** Every string of a parsed answer, with the secrets replaced. */
