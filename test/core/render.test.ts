@@ -149,6 +149,29 @@ describe('plan renderers', () => {
     expect(written.join('')).toBe(renderPlanJson(p));
   });
 
+  it('json: entries no longer in the file carry their state, not their recipients', () => {
+    const gone = plan(
+      releasesFile([]),
+      foldRecords([
+        stored(
+          record({
+            id: messageId(9),
+            state: 'partial',
+            delivered: ['a@example.com'],
+            failed: ['b@example.com'],
+          }),
+        ),
+      ]),
+    );
+    const json = JSON.parse(renderPlanJson(gone)) as {
+      accounts: { orphaned: { id: string; ledger: Record<string, unknown> }[] }[];
+    };
+    const orphan = json.accounts[0]?.orphaned[0];
+    expect(orphan?.id).toBe(messageId(9));
+    expect(orphan?.ledger).toEqual({ state: 'partial', attempt: 1, at: expect.any(String) });
+    expect(renderPlanJson(gone)).not.toContain('@example.com');
+  });
+
   it('json: lists to_release in file order with account and id', () => {
     const json = JSON.parse(renderPlanJson(p)) as {
       to_release: { account_id: string; id: string }[];

@@ -101,10 +101,12 @@ function planJson(plan: Plan, list: ListOf) {
         ledger: state(i.record),
       })),
       held: list(a.held, (i) => ({ ...entry(i.request), why: i.why, ledger: state(i.record) })),
+      // Orphans can be most of a long-lived ledger: their state, not their recipients (the
+      // ledger has those), so a plan does not repeat every address ever released.
       orphaned: list(a.orphaned, (i) => ({
         account_id: i.account_id,
         id: i.id,
-        ledger: state(i.record),
+        ledger: { state: i.record.state, attempt: i.record.attempt, at: i.record.at },
       })),
     })),
   };
