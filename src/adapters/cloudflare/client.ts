@@ -417,7 +417,7 @@ function secretForms(secrets: string[]): string[] {
     return [
       s,
       url,
-      url.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+      url.replace(/%[0-9A-F]{2}/g, (hexEscape) => hexEscape.toLowerCase()),
       hex,
       hex.toUpperCase(),
       ...base64Cores(bytes),
