@@ -2,6 +2,7 @@
 // turns it into message specs. Every problem is reported with its place, so a hand-written
 // file can be fixed in one go.
 import { isAccountId, queueIdOf } from '../core/ids.js';
+import { idTime } from '../core/windows.js';
 import type { MessageSpec } from './mailbox.js';
 import { LONG_ID } from './mailbox.js';
 import { DISPOSITIONS, type Disposition, type SeedMessage } from './types.js';
@@ -59,10 +60,7 @@ export function parseSeedMessages(value: unknown): SeedMessagesResult {
     }
     if (typeof item.id !== 'string' || item.id.length > 80 || !LONG_ID.test(item.id)) {
       fail('.id', 'must be a long message id like 4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678');
-    } else if (
-      item.scanned_at === undefined &&
-      Number.isNaN(Date.parse(`${LONG_ID.exec(item.id)?.[1]}Z`))
-    ) {
+    } else if (item.scanned_at === undefined && idTime(item.id) === undefined) {
       fail('.id', 'holds no valid date; fix it or give scanned_at');
     } else {
       const key = `${String(item.account_id ?? '')}/${queueIdOf(item.id)}`;

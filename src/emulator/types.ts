@@ -1,18 +1,10 @@
 // Public types of the embedded Cloudflare Email Security emulator, and the API shapes it
 // serves (a subset of `email-security_*` in the OpenAPI contract).
 
-export const DISPOSITIONS = [
-  'MALICIOUS',
-  'MALICIOUS-BEC',
-  'SUSPICIOUS',
-  'SPOOF',
-  'SPAM',
-  'BULK',
-  'ENCRYPTED',
-  'EXTERNAL',
-  'UNKNOWN',
-  'NONE',
-] as const;
+import { DISPOSITIONS } from '../core/safety/review.js';
+
+// The final dispositions Cloudflare reports: one list for the client and the emulator.
+export { DISPOSITIONS };
 export type Disposition = (typeof DISPOSITIONS)[number];
 
 export type PostDeliveryOperation = 'PREVIEW' | 'QUARANTINE_RELEASE' | 'SUBMISSION' | 'MOVE';
