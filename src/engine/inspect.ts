@@ -10,6 +10,7 @@
 // budget lasts. Whatever is left is `unchecked`, and an unchecked message is never released.
 import { messageKey } from '../core/ids.js';
 import type { MessageView } from '../core/release/readback.js';
+import { escapeLogText } from '../core/render/escape.js';
 import type { Inspection } from '../core/safety/review.js';
 import { idTime, isoSecond, timeWindows } from '../core/windows.js';
 import { pool } from './pool.js';
@@ -98,7 +99,7 @@ export async function inspect(
           if (page.kind === 'error') {
             if (!searchFailed)
               options.log?.warn(
-                `search for ${account} failed (${page.message}); looking messages up one by one`,
+                `search for ${account} failed (${escapeLogText(page.message, 200)}); looking messages up one by one`,
               );
             searchFailed = true;
             return;

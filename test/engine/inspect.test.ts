@@ -13,7 +13,7 @@ import {
   startEmulator,
 } from '../../src/emulator/index.js';
 import { inspect, searchRanges } from '../../src/engine/inspect.js';
-import { systemClock } from '../../src/engine/ports.js';
+import { type CloudflareApi, systemClock } from '../../src/engine/ports.js';
 
 let emulator: Emulator | undefined;
 let client: CloudflareClient | undefined;
@@ -215,5 +215,37 @@ describe('inspect', () => {
     // Never parts of less than a page of ids.
     expect(searchRanges(ids, now, 1000, 8)).toHaveLength(3);
     expect(searchRanges(ids.slice(0, 1500), now, 1000, 8)).toHaveLength(1);
+  });
+
+  it('a failed search is logged with the API text made inert, then messages are looked up', async () => {
+    const ids = Array.from(
+      { length: 25 },
+      (_, i) => `Q${String(i).padStart(9, '0')}-2026-10-01T10:00:00-${i}`,
+    );
+    const warnings: string[] = [];
+    let gets = 0;
+    const api: CloudflareApi = {
+      release: async () => {
+        throw new Error('inspect never releases');
+      },
+      getMessage: async () => {
+        gets++;
+        return { kind: 'not-found' };
+      },
+      getActionLog: async () => ({ kind: 'found', releases: [] }),
+      search: async () => ({
+        kind: 'error',
+        message: 'HTTP 400: bad\n::add-mask::x ##[error]y',
+        rateLimited: false,
+      }),
+    };
+    const log = { info: () => {}, warn: (m: string) => warnings.push(m), error: () => {} };
+    const wanted = ids.map((id) => ({ account_id: 'a'.repeat(32), id }));
+    await inspect(api, wanted, { budget: 100, now: Date.parse('2026-11-01T00:00:00Z'), log });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).not.toContain('\n');
+    expect(warnings[0]).not.toContain('::');
+    expect(warnings[0]).not.toContain('##[');
+    expect(gets).toBe(25);
   });
 });
