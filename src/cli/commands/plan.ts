@@ -8,7 +8,7 @@ import { type Plan, plan, planTotals } from '../../core/plan/plan.js';
 import { writePlanJson } from '../../core/render/plan-json.js';
 import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
-import { planFingerprint } from '../../core/safety/review.js';
+import { basisOf, planFingerprint } from '../../core/safety/review.js';
 import { loadInputs } from '../../engine/inputs.js';
 import { systemClock } from '../../engine/ports.js';
 import { reviewedPlan } from '../../engine/review.js';
@@ -125,7 +125,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
       io.stdout(renderPlanText(result, { file, redact }));
       for (const a of result.accounts) {
         if (a.to_release.length === 0) continue;
-        const basis = a.refused === undefined ? 'ids' : 'dispositions';
+        const basis = basisOf(a);
         io.stdout(
           `Fingerprint of ${a.account_id}: ${planFingerprint(a, basis)}${basis === 'ids' ? ' (ids only: nothing was looked up)' : ''}\n`,
         );

@@ -3,7 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type Plan, planTotals } from '../plan/plan.js';
 import type { ReleaseRequest } from '../releases/load.js';
-import { planFingerprint, refusalText } from '../safety/review.js';
+import { basisOf, planFingerprint, refusalText } from '../safety/review.js';
 import { jsonChunks, MappedList, writeJson } from './json-stream.js';
 
 export function validationJson(errors: readonly Diagnostic[]): string {
@@ -84,10 +84,7 @@ function planJson(plan: Plan, list: ListOf) {
         message: r.message ?? null,
       })),
       reviewed: a.refused !== undefined,
-      fingerprint: {
-        basis: a.refused === undefined ? 'ids' : 'dispositions',
-        value: planFingerprint(a, a.refused === undefined ? 'ids' : 'dispositions'),
-      },
+      fingerprint: { basis: basisOf(a), value: planFingerprint(a, basisOf(a)) },
       to_verify: list(a.to_verify, (i) => ({
         account_id: i.account_id,
         id: i.id,
