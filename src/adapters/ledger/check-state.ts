@@ -13,6 +13,7 @@ import {
 } from '../../core/check/cursor.js';
 import type { CheckStateRead, CheckStateStore } from '../../engine/ports.js';
 import { readTextFile } from '../files/read-input.js';
+import { fsyncDir } from './file-store.js';
 
 export class FileCheckState implements CheckStateStore {
   readonly path: string;
@@ -61,13 +62,6 @@ export class FileCheckState implements CheckStateStore {
     await handle.close();
     // rename replaces a symbolic link itself, never the file it points to.
     await rename(temp, this.path);
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } catch {
-      // Some filesystems refuse fsync on directories; the file itself is synced.
-    } finally {
-      await d.close();
-    }
+    await fsyncDir(dir);
   }
 }

@@ -85,7 +85,6 @@ export class FileLedgerStore implements LedgerStore {
     }
   }
 
-  /** Drops an unterminated, unparseable last line: the trace of a write a crash cut short. */
   /** Once per process, before the first write: every shard's torn tail, not only this month's. */
   private async repairAll(): Promise<void> {
     if (this.repaired) return;
@@ -151,7 +150,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** Makes a file created or renamed in `dir` durable (its directory entry synced). */
+export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
