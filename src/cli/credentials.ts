@@ -1,6 +1,8 @@
 // Cloudflare settings from the environment, for the commands that talk to the API.
-import type { CloudflareClient } from '../adapters/cloudflare/client.js';
+import type { ClientOptions, CloudflareClient } from '../adapters/cloudflare/client.js';
+import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, apiSettings } from '../adapters/cloudflare/settings.js';
+import { systemClock } from '../engine/ports.js';
 
 /**
  * The API settings, or undefined when no credential variable is set and `required` is false
@@ -33,6 +35,19 @@ export function cloudflareFromEnv(
  * comes undici, the largest part of the bundle, which validate, --help and plan without
  * credentials never use.
  */
-export async function loadCloudflareClient(): Promise<typeof CloudflareClient> {
+async function loadCloudflareClient(): Promise<typeof CloudflareClient> {
   return (await import('../adapters/cloudflare/client.js')).CloudflareClient;
+}
+
+/** A client for these settings, paced on the system clock (a pacing wait ends on abort). */
+export async function openCloudflareClient(
+  settings: ApiSettings,
+  options: Omit<ClientOptions, 'settings' | 'pacer'> = {},
+): Promise<CloudflareClient> {
+  const Client = await loadCloudflareClient();
+  const pacer = new Pacer({
+    now: () => Date.now(),
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+  });
+  return new Client({ settings, pacer, ...options });
 }

@@ -1,6 +1,5 @@
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import {
@@ -27,7 +26,7 @@ import {
   integerOption,
   stringOption,
 } from '../command.js';
-import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
 import {
   DEFAULT_MAX_RELEASES,
@@ -153,10 +152,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
         return EXIT.invalid;
       }
     }
-    const pacer = new Pacer({ now: () => Date.now(), sleep: (ms) => systemClock.sleep(ms) });
-    const client = new (await loadCloudflareClient())({
-      settings,
-      pacer,
+    const client = await openCloudflareClient(settings, {
       connections: concurrency + 1,
       timeouts: { headersMs: timeoutMs, bodyMs: timeoutMs, requestMs: timeoutMs },
     });

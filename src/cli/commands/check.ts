@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileCheckState } from '../../adapters/ledger/check-state.js';
@@ -15,7 +14,7 @@ import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import { check } from '../../engine/check.js';
 import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
-import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption } from '../review-options.js';
 import { provenance } from './apply.js';
@@ -88,13 +87,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
       io.stderr(`quarantine-release check: ${escapeLogText(error.message, 500)}\n`);
       return EXIT.invalid;
     }
-    const client = new (await loadCloudflareClient())({
-      settings,
-      pacer: new Pacer({
-        now: () => Date.now(),
-        sleep: (ms, signal) => systemClock.sleep(ms, signal),
-      }),
-    });
+    const client = await openCloudflareClient(settings);
     try {
       const result = await check(
         {

@@ -4,7 +4,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
@@ -20,10 +19,9 @@ import {
   startEmulator,
 } from '../../emulator/index.js';
 import { loadInputs } from '../../engine/inputs.js';
-import { systemClock } from '../../engine/ports.js';
 import { reviewedPlan } from '../../engine/review.js';
 import { type CliIO, type Command, EXIT } from '../command.js';
-import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { runCommand } from '../dispatch.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';
@@ -129,14 +127,7 @@ releases:
   );
   if (!before.ok) return EXIT.invalid;
   // The plan as the pull request showed it: every message looked up, as `plan` just did.
-  const CloudflareClient = await loadCloudflareClient();
-  const client = new CloudflareClient({
-    settings: cloudflareFromEnv(env, true) as ApiSettings,
-    pacer: new Pacer({
-      now: () => Date.now(),
-      sleep: (ms, signal) => systemClock.sleep(ms, signal),
-    }),
-  });
+  const client = await openCloudflareClient(cloudflareFromEnv(env, true) as ApiSettings);
   const thePlan = await reviewedPlan(plan(before.file, before.ledger.index), client, {
     lookupBudget: 50,
     guarded: DEFAULT_GUARDED_DISPOSITIONS,

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { Pacer } from '../../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
@@ -10,7 +9,6 @@ import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
 import { basisOf, planFingerprint } from '../../core/safety/review.js';
 import { loadInputs } from '../../engine/inputs.js';
-import { systemClock } from '../../engine/ports.js';
 import { reviewedPlan } from '../../engine/review.js';
 import {
   type Command,
@@ -20,7 +18,7 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { cloudflareFromEnv, loadCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
 import {
   guardedOption,
@@ -99,15 +97,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
         io.stderr('The ledger is corrupt: nothing can be planned until it is repaired.\n');
       return EXIT.invalid;
     }
-    const client = settings
-      ? new (await loadCloudflareClient())({
-          settings,
-          pacer: new Pacer({
-            now: () => Date.now(),
-            sleep: (ms, signal) => systemClock.sleep(ms, signal),
-          }),
-        })
-      : undefined;
+    const client = settings ? await openCloudflareClient(settings) : undefined;
     let result: Plan;
     try {
       result = await reviewedPlan(plan(inputs.file, inputs.ledger.index, { accounts }), client, {
