@@ -13,7 +13,8 @@ type BytesResult = { ok: true; bytes: Buffer } | { ok: false; error: Diagnostic 
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function failure(path: string, message: string): { ok: false; error: Diagnostic } {
+/** A file that cannot be used, as a file:1:1 diagnostic. */
+export function readFailure(path: string, message: string): { ok: false; error: Diagnostic } {
   return { ok: false, error: { file: path, line: 1, column: 1, pointer: '', message } };
 }
 
@@ -24,27 +25,27 @@ async function readBytes(path: string, maxBytes: number): Promise<BytesResult> {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return failure(path, 'file not found');
-    if (code === 'EISDIR') return failure(path, 'is a directory, not a file');
+    if (code === 'ENOENT') return readFailure(path, 'file not found');
+    if (code === 'EISDIR') return readFailure(path, 'is a directory, not a file');
     if (code === 'ELOOP')
-      return failure(path, 'is a symbolic link: refused, it must be a plain file');
-    return failure(path, `cannot open: ${code ?? 'error'}`);
+      return readFailure(path, 'is a symbolic link: refused, it must be a plain file');
+    return readFailure(path, `cannot open: ${code ?? 'error'}`);
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) return failure(path, 'not a regular file');
+    if (!info.isFile()) return readFailure(path, 'not a regular file');
     if (info.size > maxBytes) {
-      return failure(
+      return readFailure(
         path,
         `file is too large (${info.size} bytes, limit ${maxBytes}); split the requests over several pull requests`,
       );
     }
     const bytes = await handle.readFile();
     if (bytes.length > maxBytes)
-      return failure(path, `file is too large (limit ${maxBytes} bytes)`);
+      return readFailure(path, `file is too large (limit ${maxBytes} bytes)`);
     return { ok: true, bytes };
   } catch (error) {
-    return failure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    return readFailure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   } finally {
     await handle.close();
   }
@@ -60,7 +61,7 @@ export async function readTextFile(
   try {
     return { ok: true, text: utf8.decode(read.bytes) };
   } catch {
-    return failure(path, 'not valid UTF-8 text');
+    return readFailure(path, 'not valid UTF-8 text');
   }
 }
 
@@ -79,7 +80,7 @@ export async function readLedgerDir(
     if ((await lstat(dir)).isSymbolicLink()) {
       return {
         shards: [],
-        errors: [failure(dir, 'the ledger directory is a symbolic link: refused').error],
+        errors: [readFailure(dir, 'the ledger directory is a symbolic link: refused').error],
       };
     }
     names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
@@ -88,7 +89,7 @@ export async function readLedgerDir(
     if (code === 'ENOENT') return { shards: [], errors: [] };
     return {
       shards: [],
-      errors: [failure(dir, `cannot read the ledger directory: ${code ?? 'error'}`).error],
+      errors: [readFailure(dir, `cannot read the ledger directory: ${code ?? 'error'}`).error],
     };
   }
   const shards: ShardText[] = [];
@@ -101,7 +102,7 @@ export async function readLedgerDir(
       continue;
     }
     const text = decodeShard(read.bytes);
-    if (text === undefined) errors.push(failure(path, 'not valid UTF-8 text').error);
+    if (text === undefined) errors.push(readFailure(path, 'not valid UTF-8 text').error);
     else shards.push({ name, path, text });
   }
   return { shards, errors };

@@ -19,7 +19,7 @@ import {
 import type { ShardText } from '../../core/ledger/state.js';
 import { LedgerConflictError, type LedgerStore, type Logger } from '../../engine/ports.js';
 import { checkedOutCommit } from '../files/git-checkout.js';
-import { type ReadResult, readTextFile } from '../files/read-input.js';
+import { type ReadResult, readFailure, readTextFile } from '../files/read-input.js';
 import type { GitHubClient } from './octokit.js';
 
 export interface GitHubStoreOptions {
@@ -96,13 +96,13 @@ export class GitHubLedgerStore implements LedgerStore {
       res = await this.contents(commit);
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
-      return notFound(path, `file not found at commit ${commit.slice(0, 7)}`);
+      return readFailure(path, `file not found at commit ${commit.slice(0, 7)}`);
     }
     // A symbolic link to a file is followed by this endpoint: harmless here, as this file only
     // narrows what the branch head's file (where links are refused) may release.
     const data = res.data;
     if (Array.isArray(data) || data.type !== 'file')
-      return notFound(path, `is not a plain file at commit ${commit.slice(0, 7)}`);
+      return readFailure(path, `is not a plain file at commit ${commit.slice(0, 7)}`);
     if (data.size > MAX_FILE_BYTES)
       throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
     // Above 1 MB the endpoint leaves the content out: read the blob (or the checkout).
@@ -124,32 +124,12 @@ export class GitHubLedgerStore implements LedgerStore {
     head: Pick<Head, 'files' | 'links'>,
     where: string,
   ): Promise<ReadResult> {
-    if (head.links.has(this.options.releasesPath)) {
-      return {
-        ok: false,
-        error: {
-          file: this.options.releasesPath,
-          line: 1,
-          column: 1,
-          pointer: '',
-          message: 'is a symbolic link: refused, it must be a plain file',
-        },
-      };
-    }
-    const sha = head.files.get(this.options.releasesPath);
-    if (sha === undefined) {
-      return {
-        ok: false,
-        error: {
-          file: this.options.releasesPath,
-          line: 1,
-          column: 1,
-          pointer: '',
-          message: `file not found ${where}`,
-        },
-      };
-    }
-    return { ok: true, text: await this.text(this.options.releasesPath, sha) };
+    const path = this.options.releasesPath;
+    if (head.links.has(path))
+      return readFailure(path, 'is a symbolic link: refused, it must be a plain file');
+    const sha = head.files.get(path);
+    if (sha === undefined) return readFailure(path, `file not found ${where}`);
+    return { ok: true, text: await this.text(path, sha) };
   }
 
   async read(): Promise<{ shards: ShardText[]; errors: Diagnostic[] }> {
@@ -429,10 +409,6 @@ export class GitHubLedgerStore implements LedgerStore {
     this.texts.set(sha, text);
     return text;
   }
-}
-
-function notFound(file: string, message: string): ReadResult {
-  return { ok: false, error: { file, line: 1, column: 1, pointer: '', message } };
 }
 
 /** Git's object id of a blob: sha1 of "blob <size>\0<content>". */
