@@ -20,7 +20,7 @@ import {
 import { messageKey } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { readLedger } from '../core/ledger/state.js';
-import type { AccountProgress } from '../core/render/check.js';
+import type { AccountProgress, CursorStatus } from '../core/render/check.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
 import type { CheckStateStore } from './ports.js';
@@ -34,19 +34,6 @@ export interface Drift {
 
 /** How far one account's check got (the report's own type: see core/render/check). */
 export type AccountCheck = AccountProgress;
-
-/** What happened to the cursor file. */
-export interface CursorStatus {
-  path: string;
-  /** found; missing (first run); unreadable (all of it); damaged (some lines ignored). */
-  read: 'found' | 'missing' | 'unreadable' | 'damaged';
-  /** saved; unchanged (nothing moved); failed (the next run starts where this one did). */
-  saved: 'saved' | 'unchanged' | 'failed';
-  /** Why it was unreadable or damaged. */
-  message?: string;
-  /** Why it was not saved. */
-  saveError?: string;
-}
 
 export type CheckResult =
   | Extract<ApplyResult, { kind: 'invalid' }>

@@ -23,19 +23,26 @@ export interface AccountProgress {
   errors: readonly { id: string; message: string }[];
 }
 
+/** What happened to the check's cursor file. */
+export interface CursorStatus {
+  path: string;
+  /** found; missing (first run); unreadable (all of it); damaged (some lines ignored). */
+  read: 'found' | 'missing' | 'unreadable' | 'damaged';
+  /** saved; unchanged (nothing moved); failed (the next run starts where this one did). */
+  saved: 'saved' | 'unchanged' | 'failed';
+  /** Why it was unreadable or damaged. */
+  message?: string;
+  /** Why it was not saved. */
+  saveError?: string;
+}
+
 export interface CheckReport {
   resolved: RunReport;
   drift: readonly { account_id: string; id: string; released_at: string }[];
   checked: number;
   released: number;
   accounts: readonly AccountProgress[];
-  cursor: {
-    path: string;
-    read: 'found' | 'missing' | 'unreadable' | 'damaged';
-    saved: 'saved' | 'unchanged' | 'failed';
-    message?: string;
-    saveError?: string;
-  };
+  cursor: CursorStatus;
   requests: { readBack: number; drift: number; budget: number };
   stopped?: string;
 }
@@ -62,7 +69,7 @@ function progressText(a: AccountProgress, code: (s: string) => string): string {
   return `checked ${a.checked} of ${a.released} from message ${a.from + 1}; ${pass}${next}`;
 }
 
-function cursorText(c: CheckReport['cursor'], quote: (s: string) => string): string {
+function cursorText(c: CursorStatus, quote: (s: string) => string): string {
   const read = {
     found: '',
     missing: 'none saved before, so this run started from the beginning; ',
