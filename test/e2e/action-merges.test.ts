@@ -3,32 +3,13 @@
 // commit that were reviewed on its own pull request; entries merged later wait for their own
 // run, and entries reviewed elsewhere are refused one by one, never blocking the rest.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ActionScenario, actionScenario } from '../support/action.js';
+import { type ActionScenario, actionScenario, mergePr, openPr } from '../support/action.js';
 
 let s: ActionScenario | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
 });
-
-/** Opens PR #n from a branch off main as it is now. */
-function openPr(x: ActionScenario, n: number, yaml: string): string {
-  const head = x.gh.commitFiles(`feature-${n}`, { 'releases.yaml': yaml }, `Release request ${n}`);
-  x.gh.addPullRequest({ number: n, head: `feature-${n}`, base: 'main', merged: false });
-  return head;
-}
-
-function mergePr(x: ActionScenario, n: number, yaml: string): string {
-  const sha = x.gh.commitFiles('main', { 'releases.yaml': yaml }, `Merge pull request #${n}`);
-  x.gh.addPullRequest({
-    number: n,
-    head: `feature-${n}`,
-    base: 'main',
-    merged: true,
-    mergeCommitSha: sha,
-  });
-  return sha;
-}
 
 /** Two pull requests, each planned on its own branch, then both merged: returns the merges. */
 async function twoMergedPrs(x: ActionScenario) {

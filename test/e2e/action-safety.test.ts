@@ -7,31 +7,19 @@ import { compareCheckOrder } from '../../src/core/check/cursor.js';
 import { DEFAULT_TOKEN, demoFixtures, HOSTILE_SUBJECT } from '../../src/emulator/index.js';
 import { plainOctokit, repo } from '../fake-github/helpers.js';
 import { expectOnlyOwnCommands } from '../hostile/fixtures/harness.js';
-import { type ActionScenario, actionScenario, GH_TOKEN } from '../support/action.js';
+import {
+  type ActionScenario,
+  actionScenario,
+  GH_TOKEN,
+  mergePr,
+  openPr,
+} from '../support/action.js';
 
 let s: ActionScenario | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
 });
-
-function openPr(x: ActionScenario, n: number, yaml: string): string {
-  const head = x.gh.commitFiles(`feature-${n}`, { 'releases.yaml': yaml }, `Release request ${n}`);
-  x.gh.addPullRequest({ number: n, head: `feature-${n}`, base: 'main', merged: false });
-  return head;
-}
-
-function mergePr(x: ActionScenario, n: number, yaml: string): string {
-  const sha = x.gh.commitFiles('main', { 'releases.yaml': yaml }, `Merge pull request #${n}`);
-  x.gh.addPullRequest({
-    number: n,
-    head: `feature-${n}`,
-    base: 'main',
-    merged: true,
-    mergeCommitSha: sha,
-  });
-  return sha;
-}
 
 describe('plan comment with message details', () => {
   it('shows subjects and senders (private repository), refused malicious mail first, escaped', async () => {

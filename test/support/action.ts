@@ -75,6 +75,26 @@ export interface ActionScenario {
   close(): Promise<void>;
 }
 
+/** Opens PR #n from a branch off main as it is now; returns the branch's head commit. */
+export function openPr(x: ActionScenario, n: number, yaml: string): string {
+  const head = x.gh.commitFiles(`feature-${n}`, { 'releases.yaml': yaml }, `Release request ${n}`);
+  x.gh.addPullRequest({ number: n, head: `feature-${n}`, base: 'main', merged: false });
+  return head;
+}
+
+/** Merges PR #n: main gets `yaml` in a merge commit, returned as the pushed sha. */
+export function mergePr(x: ActionScenario, n: number, yaml: string): string {
+  const sha = x.gh.commitFiles('main', { 'releases.yaml': yaml }, `Merge pull request #${n}`);
+  x.gh.addPullRequest({
+    number: n,
+    head: `feature-${n}`,
+    base: 'main',
+    merged: true,
+    mergeCommitSha: sha,
+  });
+  return sha;
+}
+
 export async function actionScenario(
   options: { github?: FakeGitHubOptions; emulator?: EmulatorOptions } = {},
 ): Promise<ActionScenario> {
