@@ -116,7 +116,7 @@ describe('folding records into states', () => {
       [released, pending],
     ]) {
       const index = foldRecords(order.map((r) => stored(r)));
-      expect(index.get(`${ACCOUNT}/${messageId(1)}`)?.latest.state).toBe('released');
+      expect(index.get(ACCOUNT, messageId(1))?.latest.state).toBe('released');
     }
   });
 
@@ -196,8 +196,8 @@ describe('folding records into states', () => {
           // And each message's state is never older than in either copy.
           const merged = foldRecords(union.map((r) => stored(r)));
           for (const side of [left, right]) {
-            for (const [key, v] of foldRecords(side.map((r) => stored(r)))) {
-              const m = merged.get(key);
+            for (const v of foldRecords(side.map((r) => stored(r))).values()) {
+              const m = merged.get(v.latest.account_id, v.latest.id);
               expect(m).toBeDefined();
               expect(
                 m && compareRecords(m.latest, m.latestLine, v.latest, v.latestLine),

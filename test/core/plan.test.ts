@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { messageKey } from '../../src/core/ids.js';
 import { LEDGER_STATES, type LedgerRecord } from '../../src/core/ledger/record.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan, planTotals } from '../../src/core/plan/plan.js';
@@ -202,7 +201,7 @@ describe('plan', () => {
           const ledger = ledgerOf(records);
           for (const a of plan(file, ledger).accounts) {
             for (const item of a.to_release) {
-              const latest = ledger.get(messageKey(a.account_id, item.request.id))?.latest;
+              const latest = ledger.get(a.account_id, item.request.id)?.latest;
               if (!latest) continue;
               expect(latest.state).not.toBe('released');
               expect(latest.state).not.toBe('unknown');

@@ -175,13 +175,19 @@ describe('loadReleases: valid files', () => {
 
   it('honours custom limits', () => {
     const text = `version: 1\naccount_id: ${ACCOUNT}\nreleases:\n  - id: ${LONG}\n    reason: ok\n`;
-    const small = loadReleases(text, 'r.yaml', { maxChars: 20, maxDepth: 32, maxKeys: 64 });
+    const small = loadReleases(text, 'r.yaml', {
+      limits: { maxChars: 20, maxDepth: 32, maxKeys: 64 },
+    });
     expect(small.ok ? [] : small.errors.map((e) => [e.line, e.column])).toEqual([[1, 1]]);
-    const shallow = loadReleases(text, 'r.yaml', { maxChars: 1000, maxDepth: 2, maxKeys: 64 });
+    const shallow = loadReleases(text, 'r.yaml', {
+      limits: { maxChars: 1000, maxDepth: 2, maxKeys: 64 },
+    });
     expect(shallow.ok ? [] : shallow.errors.map((e) => e.message)).toEqual([
       'nested more than 2 levels deep; releases.yaml never needs that much nesting',
     ]);
-    const narrow = loadReleases(text, 'r.yaml', { maxChars: 1000, maxDepth: 32, maxKeys: 2 });
+    const narrow = loadReleases(text, 'r.yaml', {
+      limits: { maxChars: 1000, maxDepth: 32, maxKeys: 2 },
+    });
     expect(narrow.ok ? [] : narrow.errors.map((e) => [e.line, e.column, e.message])).toEqual([
       [1, 1, 'a map with 3 keys; maps in releases.yaml have a handful (at most 2)'],
     ]);

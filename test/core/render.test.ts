@@ -142,8 +142,9 @@ describe('plan renderers', () => {
     expect(text.split('\n').filter((l) => l.includes('release  ')).length).toBe(HOSTILE.length - 3);
   });
 
-  it('json: written in pieces, the same text as one JSON.stringify of the plan', () => {
-    expect(renderPlanJson(p)).toBe(`${JSON.stringify(planJsonValue(p), null, 2)}\n`);
+  it('json: written in pieces, one line, the same text as one JSON.stringify of the plan', () => {
+    expect(renderPlanJson(p)).toBe(`${JSON.stringify(planJsonValue(p))}\n`);
+    expect(renderPlanJson(p).trimEnd()).not.toContain('\n');
     const written: string[] = [];
     writePlanJson(p, (chunk) => written.push(chunk));
     expect(written.join('')).toBe(renderPlanJson(p));
@@ -199,15 +200,16 @@ describe('JSON in pieces', () => {
     { maxLength: 4 },
   );
 
-  it('joins to exactly what JSON.stringify(value, null, 2) writes, at any depth and size', () => {
+  it('joins to exactly what JSON.stringify(value, null, indent) writes, at any depth and size', () => {
     fc.assert(
       fc.property(
         fc.oneof(odd, nested, fc.record({ list: nested, x: odd })),
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 1, max: 64 }),
-        (value, depth, size) => {
-          const pieces = jsonChunks(value, size, depth);
-          expect(pieces.join('')).toBe(JSON.stringify(value, null, 2) ?? '');
+        fc.constantFrom(0, 2, 4),
+        (value, depth, size, indent) => {
+          const pieces = jsonChunks(value, { size, depth, indent });
+          expect(pieces.join('')).toBe(JSON.stringify(value, null, indent) ?? '');
           // Pieces of about `size`: only the last may be shorter.
           for (const piece of pieces.slice(0, -1))
             expect(piece.length).toBeGreaterThanOrEqual(size);
@@ -224,8 +226,11 @@ describe('JSON in pieces', () => {
     const mapped = new MappedList(items, (item) => (item === undefined ? item : { item }));
     const value = { top: items, deeper: [{ section: items, mapped }], mapped };
     for (let depth = 0; depth <= 5; depth++) {
-      expect(jsonChunks(value, 1000, depth).join('')).toBe(JSON.stringify(value, null, 2));
-      expect(jsonChunks(items, 1000, depth).join('')).toBe(JSON.stringify(items, null, 2));
+      for (const indent of [0, 2]) {
+        const layout = { size: 1000, depth, indent };
+        expect(jsonChunks(value, layout).join('')).toBe(JSON.stringify(value, null, indent));
+        expect(jsonChunks(items, layout).join('')).toBe(JSON.stringify(items, null, indent));
+      }
     }
   });
 });

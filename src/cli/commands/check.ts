@@ -116,9 +116,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
         return EXIT.invalid;
       }
       io.stdout(
-        format === 'json'
-          ? `${JSON.stringify(checkJsonValue(result), null, 2)}\n`
-          : renderCheckText(result),
+        format === 'json' ? `${JSON.stringify(checkJsonValue(result))}\n` : renderCheckText(result),
       );
       if (result.drift.length > 0) return EXIT.invalid;
       // A read-back that could not conclude leaves the send unresolved (it carries the error).

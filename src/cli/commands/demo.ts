@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
-import { messageKey } from '../../core/ids.js';
 import { plan } from '../../core/plan/plan.js';
 import type { RunResult } from '../../core/release/result.js';
 import { accountComment } from '../../core/render/comment.js';
@@ -167,9 +166,7 @@ releases:
   if (!after.ok) return EXIT.invalid;
   const results: RunResult[] = [];
   for (const item of thePlan.accounts.flatMap((a) => a.to_release)) {
-    const latest = after.ledger.index.get(
-      messageKey(item.request.account_id, item.request.id),
-    )?.latest;
+    const latest = after.ledger.index.get(item.request.account_id, item.request.id)?.latest;
     if (!latest) continue;
     const r: RunResult = {
       account_id: latest.account_id,

@@ -25,7 +25,67 @@ export interface MessageHistory {
   acts: number;
 }
 
-export type LedgerIndex = Map<string, MessageHistory>;
+/**
+ * Each message's history, by account then id. Two levels rather than one map keyed by
+ * "account/id": a ledger of 100,000 lines would otherwise build and hash a joined key per line.
+ */
+export class LedgerIndex {
+  private readonly accounts = new Map<string, Map<string, MessageHistory>>();
+  private count = 0;
+
+  get(accountId: string, id: string): MessageHistory | undefined {
+    return this.accounts.get(accountId)?.get(id);
+  }
+
+  /** The messages of one account, by id (insertion order). */
+  account(accountId: string): ReadonlyMap<string, MessageHistory> | undefined {
+    return this.accounts.get(accountId);
+  }
+
+  accountIds(): IterableIterator<string> {
+    return this.accounts.keys();
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  *values(): IterableIterator<MessageHistory> {
+    for (const messages of this.accounts.values()) yield* messages.values();
+  }
+
+  /** [messageKey(account, id), history] for every message. */
+  *entries(): IterableIterator<[string, MessageHistory]> {
+    for (const [account, messages] of this.accounts)
+      for (const [id, history] of messages) yield [messageKey(account, id), history];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, MessageHistory]> {
+    return this.entries();
+  }
+
+  /** Folds one record in: it becomes the message's state if it is newer than the one held. */
+  add(record: LedgerRecord, line: string): void {
+    let messages = this.accounts.get(record.account_id);
+    if (messages === undefined) {
+      messages = new Map();
+      this.accounts.set(record.account_id, messages);
+    }
+    const current = messages.get(record.id);
+    const acted = record.state === 'released' || record.state === 'partial' ? 1 : 0;
+    if (current === undefined) {
+      messages.set(record.id, { latest: record, latestLine: line, records: 1, acts: acted });
+      this.count++;
+      return;
+    }
+    current.records++;
+    current.acts += acted;
+    if (compareRecords(record, line, current.latest, current.latestLine) > 0) {
+      current.latest = record;
+      current.latestLine = line;
+    }
+  }
+}
 
 export interface Ledger {
   index: LedgerIndex;
@@ -68,31 +128,15 @@ export function compareRecords(
 
 export function foldRecords(
   records: Iterable<StoredRecord>,
-  into: LedgerIndex = new Map(),
+  into: LedgerIndex = new LedgerIndex(),
 ): LedgerIndex {
-  for (const { record, line } of records) foldRecord(into, record, line);
+  for (const { record, line } of records) into.add(record, line);
   return into;
-}
-
-function foldRecord(into: LedgerIndex, record: LedgerRecord, line: string): void {
-  const key = messageKey(record.account_id, record.id);
-  const current = into.get(key);
-  const acted = record.state === 'released' || record.state === 'partial' ? 1 : 0;
-  if (current === undefined) {
-    into.set(key, { latest: record, latestLine: line, records: 1, acts: acted });
-    return;
-  }
-  current.records++;
-  current.acts += acted;
-  if (compareRecords(record, line, current.latest, current.latestLine) > 0) {
-    current.latest = record;
-    current.latestLine = line;
-  }
 }
 
 /** Parses every shard and folds them; any error makes the ledger unusable for planning. */
 export function readLedger(shards: readonly ShardText[]): Ledger {
-  const index: LedgerIndex = new Map();
+  const index = new LedgerIndex();
   const errors: Diagnostic[] = [];
   let records = 0;
   for (const shard of shards) {
@@ -108,7 +152,7 @@ export function readLedger(shards: readonly ShardText[]): Ledger {
     }
     // Folded line by line: the index keeps one record per message, not every line read.
     const shardErrors = scanShard(shard.text, shard.path, (record, line) => {
-      foldRecord(index, record, line);
+      index.add(record, line);
       records++;
     });
     for (const error of shardErrors) errors.push(error);
@@ -118,5 +162,5 @@ export function readLedger(shards: readonly ShardText[]): Ledger {
 
 /** The seq the next record of this message must carry. */
 export function nextSeq(index: LedgerIndex, accountId: string, id: string): number {
-  return (index.get(messageKey(accountId, id))?.latest.seq ?? 0) + 1;
+  return (index.get(accountId, id)?.latest.seq ?? 0) + 1;
 }

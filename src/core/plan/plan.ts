@@ -102,7 +102,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   const unknownQueues = new Map<string, Set<string>>();
   for (const request of file.releases) {
     const history = wanted(request.account_id)
-      ? ledger.get(messageKey(request.account_id, request.id))
+      ? ledger.get(request.account_id, request.id)
       : undefined;
     histories.push(history);
     if (history !== undefined || !wanted(request.account_id)) continue;
@@ -123,18 +123,20 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     }
   }
 
-  const inFile = new Set<string>();
+  // The file's ids by account, to find what the ledger has that the file no longer asks for.
+  const inFile = new Map<string, Set<string>>();
   for (const [index, request] of file.releases.entries()) {
     if (!wanted(request.account_id)) continue;
     const target = accountPlan(request.account_id);
-    const key = messageKey(request.account_id, request.id);
-    inFile.add(key);
+    const ids = inFile.get(request.account_id);
+    if (ids) ids.add(request.id);
+    else inFile.set(request.account_id, new Set([request.id]));
     const history = histories[index];
 
     if (history === undefined) {
       const alias = aliases
         .get(messageKey(request.account_id, queueIdOf(request.id)))
-        ?.map((id) => ledger.get(messageKey(request.account_id, id)))
+        ?.map((id) => ledger.get(request.account_id, id))
         .find((h) => h !== undefined);
       if (alias) {
         target.to_verify.push({
@@ -207,38 +209,30 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   }
 
   // What the ledger knows and the file no longer asks for, by account then id.
-  const orphans: { key: string; orphan: Orphan; acts: number }[] = [];
-  for (const [key, { latest, acts }] of ledger) {
-    if (inFile.has(key) || !wanted(latest.account_id)) continue;
-    orphans.push({
-      key,
-      orphan: {
-        account_id: latest.account_id,
-        id: latest.id,
-        state: latest.state,
-        record: latest,
-      },
-      acts,
-    });
-  }
-  // Within one account, "account/id" keys sort as the ids do (accounts are put in order
-  // below): one comparison of strings the index already holds.
-  orphans.sort((a, b) => cmp(a.key, b.key));
-  for (const { orphan, acts } of orphans) {
-    const target = accountPlan(orphan.account_id);
-    target.orphaned.push(orphan);
-    // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.
-    if (
-      (orphan.state === 'pending' && orphan.record.sent !== false) ||
-      orphan.state === 'unknown'
-    ) {
-      target.to_verify.push({
-        account_id: orphan.account_id,
-        id: orphan.id,
-        record: orphan.record,
-        why: orphan.state === 'unknown' ? 'unknown' : 'pending',
-        priorActs: acts,
-      });
+  for (const account of [...ledger.accountIds()].sort(cmp)) {
+    if (!wanted(account)) continue;
+    const asked = inFile.get(account);
+    const orphans: { id: string; history: MessageHistory }[] = [];
+    for (const [id, history] of ledger.account(account) ?? []) {
+      if (!asked?.has(id)) orphans.push({ id, history });
+    }
+    if (orphans.length === 0) continue;
+    orphans.sort((a, b) => cmp(a.id, b.id));
+    const target = accountPlan(account);
+    for (const { id, history } of orphans) {
+      const record = history.latest;
+      const orphan: Orphan = { account_id: account, id, state: record.state, record };
+      target.orphaned.push(orphan);
+      // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.
+      if ((record.state === 'pending' && record.sent !== false) || record.state === 'unknown') {
+        target.to_verify.push({
+          account_id: account,
+          id,
+          record,
+          why: record.state === 'unknown' ? 'unknown' : 'pending',
+          priorActs: history.acts,
+        });
+      }
     }
   }
 

@@ -10,7 +10,14 @@ import {
 } from '../diagnostics.js';
 import { queueIdOf } from '../ids.js';
 import { compileSchema, type SchemaValidator } from '../schema.js';
-import { type Locator, type Path, parseYaml, type YamlLimits } from './yaml-source.js';
+import { type PlainLayoutShape, readPlainLayout } from './plain-layout.js';
+import {
+  DEFAULT_YAML_LIMITS,
+  type Locator,
+  type Path,
+  parseYaml,
+  type YamlLimits,
+} from './yaml-source.js';
 
 /** One validated request to release one message. */
 export interface ReleaseRequest {
@@ -64,7 +71,40 @@ const validator = () => {
   return compiled;
 };
 
-export function loadReleases(text: string, file: string, limits?: YamlLimits): LoadResult {
+export interface LoadOptions {
+  limits?: YamlLimits;
+  /** Read the plain layout without yaml's tree when possible (default true). */
+  fastPath?: boolean;
+}
+
+const LAYOUT: PlainLayoutShape = {
+  top: new Set(TOP_KEYS),
+  list: 'releases',
+  entry: new Set(ENTRY_KEYS),
+  locate: 'id',
+};
+
+export function loadReleases(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  const limits = options.limits ?? DEFAULT_YAML_LIMITS;
+  const layoutFits =
+    limits.maxDepth >= 3 && limits.maxKeys >= Math.max(TOP_KEYS.length, ENTRY_KEYS.length);
+  if (options.fastPath !== false && layoutFits && text.length <= limits.maxChars) {
+    // Most files are in the plain layout and valid: read them without yaml's tree. Anything
+    // else, and every error, goes through yaml below, which reports it with its position.
+    const plain = readPlainLayout(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, LAYOUT);
+    if (plain && validator()(plain.value)) {
+      const idAt = (index: number) => plain.located[index] ?? { line: 1, column: 1 };
+      const problems = semanticErrors(plain.value, idAt, (path, message) => ({
+        file,
+        line: 1,
+        column: 1,
+        pointer: toPointer(path),
+        message,
+      }));
+      if (problems.length === 0) return { ok: true, value: requestsOf(plain.value, file, idAt) };
+    }
+  }
+
   const parsed = parseYaml(text, file, limits);
   if (!parsed.ok) return { ok: false, errors: capped(sortDiagnostics(parsed.errors), file) };
   const { value, locate } = parsed;
@@ -97,8 +137,15 @@ export function loadReleases(text: string, file: string, limits?: YamlLimits): L
   errors.push(...semanticErrors(value, idAt, diag));
   if (errors.length > 0)
     return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
+  return { ok: true, value: requestsOf(value as RawFile, file, idAt) };
+}
 
-  const raw = value as RawFile;
+/** The requests of a file that passed every check. */
+function requestsOf(
+  raw: RawFile,
+  file: string,
+  idAt: (index: number) => { line: number; column: number },
+): ReleasesFile {
   const releases: ReleaseRequest[] = raw.releases.map((entry, index) => {
     const where = idAt(index);
     const request: ReleaseRequest = {
@@ -118,7 +165,7 @@ export function loadReleases(text: string, file: string, limits?: YamlLimits): L
   });
   const result: ReleasesFile = { file, version: 1, releases };
   if (raw.account_id !== undefined) result.account_id = raw.account_id;
-  return { ok: true, value: result };
+  return result;
 }
 
 const ACK_REASON_MIN = 20;

@@ -1,4 +1,4 @@
-// JSON.stringify(value, null, 2), produced in pieces. Pure. A plan of 50,000 messages is
+// JSON.stringify(value, null, indent), produced in pieces. Pure. A plan of 50,000 messages is
 // tens of megabytes of JSON: written in pieces, it never exists as one string (and again as
 // one buffer to write it). The pieces joined are exactly JSON.stringify's text.
 
@@ -7,7 +7,8 @@ const SLICE = 512;
 
 /**
  * The array `source.map(map)`, written without being made whole: writeJson() maps a slice at
- * a time, and JSON.stringify() sees the whole array through toJSON().
+ * a time and stringifies each slice whole, and JSON.stringify() sees the whole array through
+ * toJSON().
  */
 export class MappedList<S, T> {
   constructor(
@@ -24,8 +25,17 @@ export class MappedList<S, T> {
   }
 }
 
+export interface JsonLayout {
+  /** Characters per piece handed to `write` (about). */
+  size?: number;
+  /** Levels of objects and arrays opened before values are stringified whole. */
+  depth?: number;
+  /** JSON.stringify's indent: 0 for one line, 2 for two spaces a level. */
+  indent?: number;
+}
+
 /**
- * Hands the text of JSON.stringify(value, null, 2) to `write` in strings of about `size`
+ * Hands the text of JSON.stringify(value, null, indent) to `write` in strings of about `size`
  * characters. Objects and arrays are opened down to `depth` levels; below that, values (and
  * slices of long arrays) are each one JSON.stringify() call, nested so that its own
  * indentation is already the right one.
@@ -33,8 +43,7 @@ export class MappedList<S, T> {
 export function writeJson(
   value: unknown,
   write: (chunk: string) => void,
-  size = 1 << 20,
-  depth = 4,
+  { size = 1 << 20, depth = 4, indent = 2 }: JsonLayout = {},
 ): void {
   let parts: string[] = [];
   let length = 0;
@@ -47,20 +56,27 @@ export function writeJson(
       length = 0;
     }
   };
-  emit(value, 0, depth, push);
+  emit(value, 0, depth, indent, push);
   if (length > 0) write(parts.join(''));
 }
 
 /** writeJson() collected into a list of chunks. */
-export function jsonChunks(value: unknown, size = 1 << 20, depth = 4): string[] {
+export function jsonChunks(value: unknown, layout: JsonLayout = {}): string[] {
   const chunks: string[] = [];
-  writeJson(value, (chunk) => chunks.push(chunk), size, depth);
+  writeJson(value, (chunk) => chunks.push(chunk), layout);
   return chunks;
 }
 
-function emit(value: unknown, level: number, depth: number, push: (piece: string) => void) {
-  const pad = '  '.repeat(level);
-  const inner = `${pad}  `;
+function emit(
+  value: unknown,
+  level: number,
+  depth: number,
+  indent: number,
+  push: (piece: string) => void,
+) {
+  const nl = indent > 0 ? '\n' : '';
+  const pad = ' '.repeat(indent * level);
+  const inner = `${pad}${' '.repeat(indent)}`;
   const list =
     value instanceof MappedList
       ? { length: value.source.length, items: (a: number, b: number) => value.slice(a, b) }
@@ -68,28 +84,28 @@ function emit(value: unknown, level: number, depth: number, push: (piece: string
         ? { length: value.length, items: (a: number, b: number) => value.slice(a, b) }
         : undefined;
   if (depth > 0 && list !== undefined && list.length > 0) {
-    if (depth === 1) {
-      // Slices of items: JSON.stringify writes `null` for items with no JSON form itself.
+    if (depth === 1 || value instanceof MappedList) {
+      // Slices of items (a MappedList is a long list of small items: always sliced): JSON.stringify writes `null` for items with no JSON form itself.
       for (let start = 0; start < list.length; start += SLICE) {
-        const text = stringifyAt(list.items(start, start + SLICE), level);
-        // Without the slice's own brackets: "[\n<inner>" ... "\n<pad>]".
-        push(start === 0 ? `[\n${inner}` : `,\n${inner}`);
-        push(text.slice(2 + inner.length, text.length - (2 + pad.length)));
+        const text = stringifyAt(list.items(start, start + SLICE), level, indent);
+        // Without the slice's own brackets: "[" nl inner ... nl pad "]".
+        push(start === 0 ? `[${nl}${inner}` : `,${nl}${inner}`);
+        push(text.slice(1 + nl.length + inner.length, text.length - (1 + nl.length + pad.length)));
       }
-      push(`\n${pad}]`);
+      push(`${nl}${pad}]`);
       return;
     }
     for (let start = 0; start < list.length; start += SLICE) {
       const items = list.items(start, start + SLICE);
       for (let i = 0; i < items.length; i++) {
-        push(start + i === 0 ? `[\n${inner}` : `,\n${inner}`);
+        push(start + i === 0 ? `[${nl}${inner}` : `,${nl}${inner}`);
         // As JSON.stringify: what has no JSON form is null inside an array.
         const item = items[i];
-        if (jsonable(item)) emit(item, level + 1, depth - 1, push);
+        if (jsonable(item)) emit(item, level + 1, depth - 1, indent, push);
         else push('null');
       }
     }
-    push(`\n${pad}]`);
+    push(`${nl}${pad}]`);
     return;
   }
   if (depth > 0 && isPlainData(value)) {
@@ -97,34 +113,36 @@ function emit(value: unknown, level: number, depth: number, push: (piece: string
     for (const [key, item] of Object.entries(value)) {
       // As JSON.stringify: such properties are left out of an object.
       if (!jsonable(item)) continue;
-      push(`${first ? '{\n' : ',\n'}${inner}${JSON.stringify(key)}: `);
+      push(`${first ? '{' : ','}${nl}${inner}${JSON.stringify(key)}:${indent > 0 ? ' ' : ''}`);
       first = false;
-      emit(item, level + 1, depth - 1, push);
+      emit(item, level + 1, depth - 1, indent, push);
     }
-    push(first ? '{}' : `\n${pad}}`);
+    push(first ? '{}' : `${nl}${pad}}`);
     return;
   }
   if (level === 0) {
-    const text: string | undefined = JSON.stringify(value, null, 2);
+    const text: string | undefined = JSON.stringify(value, null, indent);
     if (text !== undefined) push(text);
     return;
   }
-  push(stringifyAt(value, level));
+  push(stringifyAt(value, level, indent));
 }
 
-// Length of the wrapping JSON.stringify(nested(x, level), null, 2) puts around x, per level.
-const wrappers = new Map<number, { before: number; after: number }>();
+// Length of the wrapping JSON.stringify(nested(x, level), null, indent) puts around x.
+const wrappers = new Map<string, { before: number; after: number }>();
 
-/** JSON.stringify(value, null, 2) as it reads `level` levels deep. value must be jsonable. */
-function stringifyAt(value: unknown, level: number): string {
-  let wrapper = wrappers.get(level);
+/** JSON.stringify(value, null, indent) as it reads `level` levels deep. value must be jsonable. */
+function stringifyAt(value: unknown, level: number, indent: number): string {
+  if (indent === 0) return JSON.stringify(value);
+  const key = `${level}/${indent}`;
+  let wrapper = wrappers.get(key);
   if (wrapper === undefined) {
-    const probe = JSON.stringify(nested(0, level), null, 2);
+    const probe = JSON.stringify(nested(0, level), null, indent);
     const before = probe.indexOf('0');
     wrapper = { before, after: probe.length - before - 1 };
-    wrappers.set(level, wrapper);
+    wrappers.set(key, wrapper);
   }
-  const text = JSON.stringify(nested(value, level), null, 2);
+  const text = JSON.stringify(nested(value, level), null, indent);
   return text.slice(wrapper.before, text.length - wrapper.after);
 }
 

@@ -7,20 +7,16 @@ import { basisOf, planFingerprint, refusalText } from '../safety/review.js';
 import { jsonChunks, MappedList, writeJson } from './json-stream.js';
 
 export function validationJson(errors: readonly Diagnostic[]): string {
-  return `${JSON.stringify(
-    {
-      valid: errors.length === 0,
-      errors: errors.map((d) => ({
-        file: d.file,
-        line: d.line,
-        column: d.column,
-        pointer: d.pointer,
-        message: d.message,
-      })),
-    },
-    null,
-    2,
-  )}\n`;
+  return `${JSON.stringify({
+    valid: errors.length === 0,
+    errors: errors.map((d) => ({
+      file: d.file,
+      line: d.line,
+      column: d.column,
+      pointer: d.pointer,
+      message: d.message,
+    })),
+  })}\n`;
 }
 
 function entry(r: ReleaseRequest) {
@@ -109,12 +105,16 @@ function planJson(plan: Plan, list: ListOf) {
   };
 }
 
+// One line: the form for scripts (a plan of 50,000 messages is half the size and written in
+// half the time); `jq .` shows it indented.
+const LAYOUT = { indent: 0 };
+
 export function renderPlanJson(plan: Plan): string {
-  return `${jsonChunks(planJson(plan, asWritten)).join('')}\n`;
+  return `${jsonChunks(planJson(plan, asWritten), LAYOUT).join('')}\n`;
 }
 
 /** renderPlanJson() handed to `write` in pieces of about a megabyte, for a large plan. */
 export function writePlanJson(plan: Plan, write: (chunk: string) => void): void {
-  writeJson(planJson(plan, asWritten), write);
+  writeJson(planJson(plan, asWritten), write, LAYOUT);
   write('\n');
 }

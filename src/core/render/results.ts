@@ -163,7 +163,7 @@ export function runJsonValue(report: RunReport) {
 }
 
 export function renderRunJson(report: RunReport): string {
-  return `${JSON.stringify(runJsonValue(report), null, 2)}\n`;
+  return `${JSON.stringify(runJsonValue(report))}\n`;
 }
 
 /**
