@@ -86,8 +86,10 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
   const ledger = readLedger(shards);
   const only = settings.accounts.length > 0 ? new Set(settings.accounts) : undefined;
   const byAccount = new Map<string, Map<string, LedgerRecord>>();
-  for (const { latest } of ledger.index.values()) {
-    if (latest.state !== 'released' || (only && !only.has(latest.account_id))) continue;
+  for (const history of ledger.index.values()) {
+    if (history.state !== 'released') continue;
+    const latest = history.latest;
+    if (only && !only.has(latest.account_id)) continue;
     const records = byAccount.get(latest.account_id) ?? new Map<string, LedgerRecord>();
     records.set(latest.id, latest);
     byAccount.set(latest.account_id, records);

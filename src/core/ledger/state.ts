@@ -11,18 +11,64 @@ import {
   scanShard,
 } from './record.js';
 
-export interface MessageHistory {
-  /** The record with the highest seq: the message's state. */
-  latest: LedgerRecord;
-  /** Its line, kept to break ties between equal records deterministically. */
+/** What orders one message's records: see compareRecords(). */
+type Ordered = Pick<LedgerRecord, 'seq' | 'state' | 'at'>;
+
+/**
+ * One message in the ledger. The latest record's seq, state, attempt and time are kept as
+ * fields: they are all the fold and most of a plan need. The record itself is read again
+ * from its line when asked for, unless it was kept: a ledger of 100,000 lines would otherwise
+ * hold every message's whole record from the first read to the end of the run.
+ */
+export class MessageHistory {
+  seq: number;
+  state: LedgerState;
+  attempt: number;
+  at: string;
+  /** The latest record's line, which also breaks ties between equal records deterministically. */
   latestLine: string;
   /** Number of records seen for this message. */
-  records: number;
+  records = 1;
   /**
    * Sends known to have acted on the message (records ending released or partial): the
    * action log must show at least this many releases; one more means a later send acted.
    */
-  acts: number;
+  acts = 0;
+  private record: LedgerRecord | undefined;
+
+  /** `line` must be the JSON text `record` was parsed from, unless `keep` is true. */
+  constructor(record: LedgerRecord, line: string, keep: boolean) {
+    this.seq = record.seq;
+    this.state = record.state;
+    this.attempt = record.attempt;
+    this.at = record.at;
+    this.latestLine = line;
+    if (keep) this.record = record;
+    this.count(record);
+  }
+
+  /** The record with the highest seq: the message's state. */
+  get latest(): LedgerRecord {
+    this.record ??= JSON.parse(this.latestLine) as LedgerRecord;
+    return this.record;
+  }
+
+  /** Folds in one more record of this message. */
+  add(record: LedgerRecord, line: string, keep: boolean): void {
+    this.records++;
+    this.count(record);
+    if (compareRecords(record, line, this, this.latestLine) <= 0) return;
+    this.seq = record.seq;
+    this.state = record.state;
+    this.attempt = record.attempt;
+    this.at = record.at;
+    this.latestLine = line;
+    this.record = keep ? record : undefined;
+  }
+
+  private count(record: LedgerRecord): void {
+    if (record.state === 'released' || record.state === 'partial') this.acts++;
+  }
 }
 
 /**
@@ -64,26 +110,21 @@ export class LedgerIndex {
     return this.entries();
   }
 
-  /** Folds one record in: it becomes the message's state if it is newer than the one held. */
-  add(record: LedgerRecord, line: string): void {
+  /**
+   * Folds one record in: it becomes the message's state if it is newer than the one held.
+   * With `keep` false, `line` must be the JSON text the record was parsed from.
+   */
+  add(record: LedgerRecord, line: string, keep = true): void {
     let messages = this.accounts.get(record.account_id);
     if (messages === undefined) {
       messages = new Map();
       this.accounts.set(record.account_id, messages);
     }
     const current = messages.get(record.id);
-    const acted = record.state === 'released' || record.state === 'partial' ? 1 : 0;
     if (current === undefined) {
-      messages.set(record.id, { latest: record, latestLine: line, records: 1, acts: acted });
+      messages.set(record.id, new MessageHistory(record, line, keep));
       this.count++;
-      return;
-    }
-    current.records++;
-    current.acts += acted;
-    if (compareRecords(record, line, current.latest, current.latestLine) > 0) {
-      current.latest = record;
-      current.latestLine = line;
-    }
+    } else current.add(record, line, keep);
   }
 }
 
@@ -112,12 +153,7 @@ const STATE_RANK: Record<LedgerState, number> = {
 };
 
 /** Total order on one message's records: >0 when a is newer than b. */
-export function compareRecords(
-  a: LedgerRecord,
-  aLine: string,
-  b: LedgerRecord,
-  bLine: string,
-): number {
+export function compareRecords(a: Ordered, aLine: string, b: Ordered, bLine: string): number {
   return (
     a.seq - b.seq ||
     STATE_RANK[a.state] - STATE_RANK[b.state] ||
@@ -150,9 +186,9 @@ export function readLedger(shards: readonly ShardText[]): Ledger {
       });
       continue;
     }
-    // Folded line by line: the index keeps one record per message, not every line read.
+    // Folded line by line: the index keeps one line per message, not every record read.
     const shardErrors = scanShard(shard.text, shard.path, (record, line) => {
-      index.add(record, line);
+      index.add(record, line, false);
       records++;
     });
     for (const error of shardErrors) errors.push(error);

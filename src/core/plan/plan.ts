@@ -49,8 +49,10 @@ export interface Held {
 export interface Orphan {
   account_id: string;
   id: string;
+  /** The latest record's state, attempt and time (the record is in the ledger). */
   state: LedgerState;
-  record: LedgerRecord;
+  attempt: number;
+  at: string;
 }
 
 export interface AccountPlan {
@@ -113,13 +115,15 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   }
   const aliases = new Map<string, string[]>();
   if (unknownQueues.size > 0) {
-    for (const { latest } of ledger.values()) {
-      const queue = queueIdOf(latest.id);
-      if (!unknownQueues.get(queue)?.has(latest.account_id)) continue;
-      const key = messageKey(latest.account_id, queue);
-      const list = aliases.get(key);
-      if (list) list.push(latest.id);
-      else aliases.set(key, [latest.id]);
+    for (const account of ledger.accountIds()) {
+      for (const id of ledger.account(account)?.keys() ?? []) {
+        const queue = queueIdOf(id);
+        if (!unknownQueues.get(queue)?.has(account)) continue;
+        const key = messageKey(account, queue);
+        const list = aliases.get(key);
+        if (list) list.push(id);
+        else aliases.set(key, [id]);
+      }
     }
   }
 
@@ -220,19 +224,19 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     orphans.sort((a, b) => cmp(a.id, b.id));
     const target = accountPlan(account);
     for (const { id, history } of orphans) {
-      const record = history.latest;
-      const orphan: Orphan = { account_id: account, id, state: record.state, record };
-      target.orphaned.push(orphan);
+      const { state, attempt, at } = history;
+      target.orphaned.push({ account_id: account, id, state, attempt, at });
       // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.
-      if ((record.state === 'pending' && record.sent !== false) || record.state === 'unknown') {
-        target.to_verify.push({
-          account_id: account,
-          id,
-          record,
-          why: record.state === 'unknown' ? 'unknown' : 'pending',
-          priorActs: history.acts,
-        });
-      }
+      if (state !== 'pending' && state !== 'unknown') continue;
+      const record = history.latest;
+      if (state === 'pending' && record.sent === false) continue;
+      target.to_verify.push({
+        account_id: account,
+        id,
+        record,
+        why: state,
+        priorActs: history.acts,
+      });
     }
   }
 

@@ -99,7 +99,7 @@ function planJson(plan: Plan, list: ListOf) {
       orphaned: list(a.orphaned, (i) => ({
         account_id: i.account_id,
         id: i.id,
-        ledger: { state: i.record.state, attempt: i.record.attempt, at: i.record.at },
+        ledger: { state: i.state, attempt: i.attempt, at: i.at },
       })),
     })),
   };

@@ -143,9 +143,7 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
     {
       title: 'In the ledger, no longer in the file (nothing is undone)',
       header: ['Message', 'State', 'Since'],
-      rows: account.orphaned.map((i) =>
-        row([codeSpan(i.id), i.state, escapeMarkdown(i.record.at)]),
-      ),
+      rows: account.orphaned.map((i) => row([codeSpan(i.id), i.state, escapeMarkdown(i.at)])),
       collapsed: true,
       priority: 0,
     },
