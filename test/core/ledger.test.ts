@@ -209,4 +209,29 @@ describe('folding records into states', () => {
       { numRuns: 200 },
     );
   });
+
+  it('reads a shard to the same states as folding its records, each latest record read back from its line', () => {
+    fc.assert(
+      fc.property(fc.array(arbRecord, { maxLength: 40 }), fc.boolean(), (list, crlf) => {
+        const records = list.map(toRecord);
+        const text = records.map((r) => `${serializeRecord(r)}${crlf ? '\r\n' : '\n'}`).join('');
+        const read = readLedger([{ name: '2026-11.jsonl', path: 'l/2026-11.jsonl', text }]);
+        expect(read.errors).toEqual([]);
+        const folded = foldRecords(records.map((r) => stored(r)));
+        expect(read.index.size).toBe(folded.size);
+        for (const [key, h] of folded) {
+          const got = read.index.get(h.latest.account_id, h.latest.id);
+          expect(got?.latest, key).toStrictEqual(h.latest);
+          expect([got?.seq, got?.state, got?.attempt, got?.at]).toEqual([
+            h.latest.seq,
+            h.latest.state,
+            h.latest.attempt,
+            h.latest.at,
+          ]);
+          expect([got?.records, got?.acts]).toEqual([h.records, h.acts]);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
