@@ -1,9 +1,10 @@
-// The floor of bench/plan.ts: the least any `plan` must do with these inputs and these
-// libraries. It reads releases.yaml and parses it the way the product has to (yaml's
-// parseDocument with a LineCounter, since every error needs file:line:col, and the same
-// composer options), then reads every ledger shard and JSON.parses every line. Nothing is
-// validated, folded, planned or printed. bench/plan.ts bundles it exactly as the CLI is bundled
-// and runs it as its own process:  node floor.js <dir with releases.yaml and releases.ledger/>
+// The floor of bench/plan.ts: parsing the same files with the same libraries, and nothing
+// else. It reads releases.yaml with yaml's parseDocument (with a LineCounter, as errors need
+// file:line:col, and the product's composer options), then reads every ledger shard and
+// JSON.parses every line. Nothing is validated, folded, planned or printed. (plan itself
+// reads a file in the plain layout without yaml's tree: see src/core/releases/plain-layout.ts.)
+// bench/plan.ts bundles it exactly as the CLI is bundled and runs it as its own process:
+//   node floor.js <dir with releases.yaml and releases.ledger/>
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
