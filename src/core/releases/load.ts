@@ -93,6 +93,8 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
     // else, and every error, goes through yaml below, which reports it with its position.
     const plain = readPlainLayout(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, LAYOUT);
     if (plain && validator()(plain.value)) {
+      // A valid entry has an id, so its position is known. Positions of problems are not
+      // needed here: any problem sends the file to yaml below, which reports it.
       const idAt = (index: number) => plain.located[index] ?? { line: 1, column: 1 };
       const problems = semanticErrors(plain.value, idAt, (path, message) => ({
         file,
