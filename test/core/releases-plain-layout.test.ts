@@ -76,6 +76,10 @@ describe('readPlainLayout', () => {
     expect(agrees(text)).toBe(true);
   });
 
+  it('reads CRLF line ends (a file saved on Windows) as yaml does', () => {
+    expect(agrees(canonical.replaceAll('\n', '\r\n'))).toBe(true);
+  });
+
   it('keeps a no-break space as part of a value, as yaml does (it is not a YAML space)', () => {
     const text = `version: 1\u00a0\nreleases:\n  - id: ${messageId(1)}\n    reason: x\u00a0\n`;
     expect(agrees(text)).toBe(true);
@@ -102,7 +106,7 @@ describe('readPlainLayout', () => {
   const entry = `releases:\n  - id: ${messageId(1)}\n`;
   const gaveUp: [string, string][] = [
     ['a tab', `version: 1\n${entry}    reason:\tx\n`],
-    ['CRLF line ends', `version: 1\r\n${entry}    reason: x\r\n`],
+    ['a carriage return on its own', `version: 1\r${entry}    reason: x\n`],
     ['an anchor', `version: &v 1\n${entry}    reason: x\n`],
     ['an alias', `version: 1\n${entry}    reason: *r\n`],
     ['a tag', `version: !!int 1\n${entry}    reason: x\n`],
@@ -196,6 +200,7 @@ describe('readPlainLayout', () => {
         { minLength: 1, maxLength: 4 },
       ),
       comment: fc.constantFrom('', '# note', '  # indented note'),
+      eol: fc.constantFrom('\n', '\n', '\r\n'),
       sep: spaces,
     })
     .map((f) => {
@@ -210,7 +215,7 @@ describe('readPlainLayout', () => {
           lines.push(`${lead}${k}:${v === '' ? '' : ` ${f.sep}${v}`}`);
         });
       }
-      return `${lines.join('\n')}\n`;
+      return `${lines.join(f.eol)}${f.eol}`;
     });
 
   it('agrees with yaml on generated files in many layouts', () => {

@@ -34,9 +34,10 @@ export interface PlainLayoutShape {
 }
 
 // Characters this reader handles: printable ASCII and the printable part of the Basic
-// Multilingual Plane. Anything else (tabs, carriage returns, controls, surrogates, the byte
-// order mark, U+2028/U+2029, non-characters) goes to yaml.
-const OUTSIDE = /[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+// Multilingual Plane, with lines ended by LF or CRLF. Anything else (tabs, a carriage return
+// on its own, controls, surrogates, the byte order mark, U+2028/U+2029, non-characters) goes
+// to yaml.
+const OUTSIDE = /[^\n\r\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]|\r(?!\n)/;
 const KEY = /([a-z_]+):(?= |$)/y;
 // A plain value may not start with a YAML indicator; those that yaml would read differently
 // (`-5`, `? x`, `:x`, `[a]`, `&x`, `*x`, `!x`, `|`, `>`, `%`, `@`, `` ` ``) are all left to it.
@@ -69,7 +70,8 @@ export function readPlainLayout(text: string, shape: PlainLayoutShape): PlainLay
     lineNumber++;
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
-    const line = text.slice(start, end);
+    // A CRLF line end is a line end to yaml too; columns are counted from the line start.
+    const line = text.slice(start, text.charCodeAt(end - 1) === 13 ? end - 1 : end);
     start = end + 1;
 
     let indent = 0;
