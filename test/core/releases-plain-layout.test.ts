@@ -76,6 +76,25 @@ describe('readPlainLayout', () => {
     expect(agrees(text)).toBe(true);
   });
 
+  it('reads brackets inside a plain value as text, as yaml does', () => {
+    const text = `version: 1\nreleases:\n  - id: ${messageId(1)}\n    reason: see [PO 12] and {x}]\n`;
+    expect(agrees(text)).toBe(true);
+    expect(readPlainLayout(text, SHAPE)?.value.releases).toEqual([
+      { id: messageId(1), reason: 'see [PO 12] and {x}]' },
+    ]);
+  });
+
+  it('agrees with the loader on its bound of unclosed brackets (counted where a value could start)', () => {
+    const file = (reason: string) =>
+      `version: 1\nreleases:\n  - id: ${messageId(1)}\n    reason: ${reason}\n`;
+    // Text to both: no bracket here is where a value could start.
+    expect(agrees(file('x ['.repeat(300)))).toBe(true);
+    // Counted by the loader's bound (300 > 256) and refused: the reader must not take it.
+    const counted = file('x, ['.repeat(300));
+    expect(agrees(counted)).toBe(false);
+    expect(loadReleases(counted, 'r.yaml').ok).toBe(false);
+  });
+
   it('reads CRLF line ends (a file saved on Windows) as yaml does', () => {
     expect(agrees(canonical.replaceAll('\n', '\r\n'))).toBe(true);
   });
@@ -139,7 +158,8 @@ describe('readPlainLayout', () => {
     ['a long number', `version: 1\nreleases:\n  - id: 1234567890123456789\n    reason: x\n`],
     ['a nested map in a value', `version: 1\n${entry}    reason: a: b\n`],
     ['a value ending in a colon', `version: 1\n${entry}    reason: note:\n`],
-    ['a bracket in a plain value', `version: 1\n${entry}    reason: see [1]\n`],
+    ['a bracket where a value could start', `version: 1\n${entry}    reason: a, [1]\n`],
+    ['a bracket after a dash', `version: 1\n${entry}    reason: a - {b}\n`],
     ['a value starting with an indicator', `version: 1\n${entry}    reason: - x\n`],
     ['a key __proto__', `version: 1\n${entry}    reason: x\n    __proto__: y\n`],
     ['a byte order mark inside', `version: 1\n${entry}    reason: a\ufeffb\n`],

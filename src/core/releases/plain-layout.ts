@@ -174,9 +174,13 @@ function scalar(line: string, at: number): string | number | undefined {
   // yaml keeps as part of the value.
   while (line.charCodeAt(end - 1) === 32) end--;
   const text = line.slice(at, end);
-  // `a: b` inside a plain value is a nested map to yaml; brackets count against its nesting
-  // bound; both are left to it.
-  if (text.includes(': ') || text.endsWith(':') || /[[\]{}]/.test(text)) return undefined;
+  // `a: b` inside a plain value is a nested map to yaml: left to it.
+  if (text.includes(': ') || text.endsWith(':')) return undefined;
+  // The loader bounds nesting by counting `[` and `{` wherever a value could start (after
+  // `:`, `-`, `?`, `,` or another bracket, spaces aside), before yaml runs. Inside a plain
+  // value such a bracket is text to yaml, but it counts there: left to yaml, so that the
+  // same file is never accepted here and refused there.
+  if (/[-:?,[{] *[[{]/.test(text)) return undefined;
   if (typed(text)) return SMALL_INTEGER.test(text) ? Number(text) : undefined;
   return text;
 }
