@@ -77,11 +77,11 @@ describe('readPlainLayout', () => {
   });
 
   it('reads brackets inside a plain value as text, as yaml does', () => {
-    const text = `version: 1\nreleases:\n  - id: ${messageId(1)}\n    reason: see [PO 12] and {x}]\n`;
-    expect(agrees(text)).toBe(true);
-    expect(readPlainLayout(text, SHAPE)?.value.releases).toEqual([
-      { id: messageId(1), reason: 'see [PO 12] and {x}]' },
-    ]);
+    for (const reason of ['see [PO 12] and {x}]', 'a, [1]', 'a - {b}']) {
+      const text = `version: 1\nreleases:\n  - id: ${messageId(1)}\n    reason: ${reason}\n`;
+      expect(agrees(text)).toBe(true);
+      expect(readPlainLayout(text, SHAPE)?.value.releases).toEqual([{ id: messageId(1), reason }]);
+    }
   });
 
   it('agrees with the loader on its bound of unclosed brackets (counted where a value could start)', () => {
@@ -158,8 +158,6 @@ describe('readPlainLayout', () => {
     ['a long number', `version: 1\nreleases:\n  - id: 1234567890123456789\n    reason: x\n`],
     ['a nested map in a value', `version: 1\n${entry}    reason: a: b\n`],
     ['a value ending in a colon', `version: 1\n${entry}    reason: note:\n`],
-    ['a bracket where a value could start', `version: 1\n${entry}    reason: a, [1]\n`],
-    ['a bracket after a dash', `version: 1\n${entry}    reason: a - {b}\n`],
     ['a value starting with an indicator', `version: 1\n${entry}    reason: - x\n`],
     ['a key __proto__', `version: 1\n${entry}    reason: x\n    __proto__: y\n`],
     ['a byte order mark inside', `version: 1\n${entry}    reason: a\ufeffb\n`],

@@ -15,6 +15,7 @@
 // value with the same positions (test/core/releases-plain-layout.test.ts holds it to that on
 // generated and mutated files). Pure.
 import { Schema } from 'yaml';
+import { tooManyBrackets } from './yaml-source.js';
 
 export interface PlainLayout {
   value: Record<string, unknown>;
@@ -55,7 +56,9 @@ const SMALL_INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
 
 /** The file's value and entry positions, or undefined when yaml must read it. */
 export function readPlainLayout(text: string, shape: PlainLayoutShape): PlainLayout | undefined {
-  if (OUTSIDE.test(text)) return undefined;
+  // Nesting is bounded before yaml runs, by counting brackets where a value could start; a
+  // bracket inside a plain value is text to yaml, but the bound counts some of them too.
+  if (OUTSIDE.test(text) || tooManyBrackets(text) !== undefined) return undefined;
   const value: Record<string, unknown> = {};
   const located: PlainLayout['located'] = [];
   let list: Record<string, unknown>[] | undefined;
@@ -176,11 +179,6 @@ function scalar(line: string, at: number): string | number | undefined {
   const text = line.slice(at, end);
   // `a: b` inside a plain value is a nested map to yaml: left to it.
   if (text.includes(': ') || text.endsWith(':')) return undefined;
-  // The loader bounds nesting by counting `[` and `{` wherever a value could start (after
-  // `:`, `-`, `?`, `,` or another bracket, spaces aside), before yaml runs. Inside a plain
-  // value such a bracket is text to yaml, but it counts there: left to yaml, so that the
-  // same file is never accepted here and refused there.
-  if (/[-:?,[{] *[[{]/.test(text)) return undefined;
   if (typed(text)) return SMALL_INTEGER.test(text) ? Number(text) : undefined;
   return text;
 }

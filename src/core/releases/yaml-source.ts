@@ -87,7 +87,7 @@ export function parseYaml(
   }
   // Editors may save a byte-order mark; columns are counted without it.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const brackets = rawBracketDepth(text, RAW_BRACKET_LIMIT);
+  const brackets = tooManyBrackets(text);
   if (brackets !== undefined) {
     return {
       ok: false,
@@ -333,6 +333,16 @@ function child(node: unknown, part: string | number): unknown {
  * bracket, or at the start of a line), so brackets inside reasons are never counted.
  */
 const RAW_BRACKET_LIMIT = 256;
+
+/**
+ * Where the text first has more than RAW_BRACKET_LIMIT unclosed brackets, if anywhere. The
+ * plain-layout reader asks too, so that it never takes a file this check refuses.
+ */
+export function tooManyBrackets(text: string): { line: number; column: number } | undefined {
+  // Most files have no bracket at all: no need to walk them character by character.
+  if (text.indexOf('[') === -1 && text.indexOf('{') === -1) return undefined;
+  return rawBracketDepth(text, RAW_BRACKET_LIMIT);
+}
 
 // Character codes, compared rather than one-character strings: this pass sees every byte of a
 // file that may be megabytes long.
