@@ -21,12 +21,12 @@ type Ordered = Pick<LedgerRecord, 'seq' | 'state' | 'at'>;
  * hold every message's whole record from the first read to the end of the run.
  */
 export class MessageHistory {
-  seq: number;
-  state: LedgerState;
-  attempt: number;
-  at: string;
+  seq!: number;
+  state!: LedgerState;
+  attempt!: number;
+  at!: string;
   /** The latest record's line, which also breaks ties between equal records deterministically. */
-  latestLine: string;
+  latestLine!: string;
   /** Number of records seen for this message. */
   records = 1;
   /**
@@ -38,12 +38,7 @@ export class MessageHistory {
 
   /** `line` must be the JSON text `record` was parsed from, unless `keep` is true. */
   constructor(record: LedgerRecord, line: string, keep: boolean) {
-    this.seq = record.seq;
-    this.state = record.state;
-    this.attempt = record.attempt;
-    this.at = record.at;
-    this.latestLine = line;
-    if (keep) this.record = record;
+    this.take(record, line, keep);
     this.count(record);
   }
 
@@ -57,7 +52,10 @@ export class MessageHistory {
   add(record: LedgerRecord, line: string, keep: boolean): void {
     this.records++;
     this.count(record);
-    if (compareRecords(record, line, this, this.latestLine) <= 0) return;
+    if (compareRecords(record, line, this, this.latestLine) > 0) this.take(record, line, keep);
+  }
+
+  private take(record: LedgerRecord, line: string, keep: boolean): void {
     this.seq = record.seq;
     this.state = record.state;
     this.attempt = record.attempt;
