@@ -2,7 +2,14 @@
 // plan on pull requests, apply on merge with its two ledger commits, races on the branch, a
 // re-run, a kill between the pending commit and the POST, forks, hijack attempts, limits.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ActionScenario, actionScenario, NODE24 } from '../support/action.js';
+import {
+  type ActionScenario,
+  actionScenario,
+  mergePr as mergePrAs,
+  NODE24,
+  openPr as openPrAs,
+  type PrAuthor,
+} from '../support/action.js';
 
 let s: ActionScenario | undefined;
 afterEach(async () => {
@@ -15,44 +22,10 @@ const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
 /** Octokit sends the ref parameter encoded: heads%2Fmain. */
 const isMainRef = (path: string) => decodeURIComponent(path).endsWith('/git/refs/heads/main');
 
-/** Opens PR #n from a feature branch adding releases.yaml; returns the feature head sha. */
-function openPr(x: ActionScenario, n: number, yaml: string): string {
-  const head = x.gh.commitFiles(
-    `feature-${n}`,
-    { 'releases.yaml': yaml },
-    `Release request ${n}`,
-    'Alice <alice@example.com>',
-  );
-  x.gh.addPullRequest({
-    number: n,
-    head: `feature-${n}`,
-    base: 'main',
-    merged: false,
-    title: `Release request ${n}`,
-    user: 'alice',
-  });
-  return head;
-}
-
-/** Merges PR #n: its files land on main; returns the merge commit sha. */
-function mergePr(x: ActionScenario, n: number, yaml: string): string {
-  const sha = x.gh.commitFiles(
-    'main',
-    { 'releases.yaml': yaml },
-    `Merge pull request #${n}`,
-    'Alice <alice@example.com>',
-  );
-  x.gh.addPullRequest({
-    number: n,
-    head: `feature-${n}`,
-    base: 'main',
-    merged: true,
-    mergeCommitSha: sha,
-    title: 'req',
-    user: 'alice',
-  });
-  return sha;
-}
+// The pull requests here are Alice's.
+const ALICE: PrAuthor = { author: 'Alice <alice@example.com>', user: 'alice' };
+const openPr = (x: ActionScenario, n: number, yaml: string) => openPrAs(x, n, yaml, ALICE);
+const mergePr = (x: ActionScenario, n: number, yaml: string) => mergePrAs(x, n, yaml, ALICE);
 
 describe('the action on a pull request (plan)', () => {
   it('posts one sticky comment per account, writes the summary, and updates the comment in place', async () => {

@@ -75,22 +75,45 @@ export interface ActionScenario {
   close(): Promise<void>;
 }
 
+/** Who writes a pull request's commits (`Name <email>`) and opens it (a login). */
+export interface PrAuthor {
+  author: string;
+  user: string;
+}
+
 /** Opens PR #n from a branch off main as it is now; returns the branch's head commit. */
-export function openPr(x: ActionScenario, n: number, yaml: string): string {
-  const head = x.gh.commitFiles(`feature-${n}`, { 'releases.yaml': yaml }, `Release request ${n}`);
-  x.gh.addPullRequest({ number: n, head: `feature-${n}`, base: 'main', merged: false });
+export function openPr(x: ActionScenario, n: number, yaml: string, by?: PrAuthor): string {
+  const head = x.gh.commitFiles(
+    `feature-${n}`,
+    { 'releases.yaml': yaml },
+    `Release request ${n}`,
+    by?.author,
+  );
+  x.gh.addPullRequest({
+    number: n,
+    head: `feature-${n}`,
+    base: 'main',
+    merged: false,
+    ...(by ? { user: by.user } : {}),
+  });
   return head;
 }
 
 /** Merges PR #n: main gets `yaml` in a merge commit, returned as the pushed sha. */
-export function mergePr(x: ActionScenario, n: number, yaml: string): string {
-  const sha = x.gh.commitFiles('main', { 'releases.yaml': yaml }, `Merge pull request #${n}`);
+export function mergePr(x: ActionScenario, n: number, yaml: string, by?: PrAuthor): string {
+  const sha = x.gh.commitFiles(
+    'main',
+    { 'releases.yaml': yaml },
+    `Merge pull request #${n}`,
+    by?.author,
+  );
   x.gh.addPullRequest({
     number: n,
     head: `feature-${n}`,
     base: 'main',
     merged: true,
     mergeCommitSha: sha,
+    ...(by ? { user: by.user } : {}),
   });
   return sha;
 }
