@@ -86,13 +86,13 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
   const ledger = readLedger(shards);
   const only = settings.accounts.length > 0 ? new Set(settings.accounts) : undefined;
   const byAccount = new Map<string, Map<string, LedgerRecord>>();
-  for (const history of ledger.index.values()) {
-    if (history.state !== 'released') continue;
-    const latest = history.latest;
-    if (only && !only.has(latest.account_id)) continue;
-    const records = byAccount.get(latest.account_id) ?? new Map<string, LedgerRecord>();
-    records.set(latest.id, latest);
-    byAccount.set(latest.account_id, records);
+  for (const account of ledger.index.accountIds()) {
+    if (only && !only.has(account)) continue;
+    const records = new Map<string, LedgerRecord>();
+    for (const [id, history] of ledger.index.account(account) ?? []) {
+      if (history.state === 'released') records.set(id, history.latest);
+    }
+    if (records.size > 0) byAccount.set(account, records);
   }
 
   // Accounts checked longest ago first, so a budget too small for all of them rotates.
