@@ -75,6 +75,7 @@ export async function applyOnBranch(
     settings: settings.cloudflare,
     pacer,
     connections: settings.concurrency + 1,
+    log,
   });
   const controller = new AbortController();
   // The runner cancels with SIGINT, then SIGTERM 7.5 s later: stop starting batches at once.

@@ -9,7 +9,13 @@ import type { FaultDecision } from './faults.js';
 import { type Delivery, detailsOf, type Mailbox } from './mailbox.js';
 import { createRandom, type Random } from './random.js';
 import { parseSearch, type SearchQuery, searchPage } from './search.js';
-import type { FaultRoute, MessageDetails, ReleaseItem, TruthRelease } from './types.js';
+import type {
+  FaultRoute,
+  MessageDetails,
+  ReleaseBodyForm,
+  ReleaseItem,
+  TruthRelease,
+} from './types.js';
 
 export interface ApiRequest {
   route: FaultRoute;
@@ -36,6 +42,8 @@ export interface ApiState {
   searches: PendingSearches;
   recordRelease(release: TruthRelease): void;
   now(): Date;
+  /** The release body forms this account takes. */
+  releaseBody: ReleaseBodyForm | 'either';
 }
 
 function error(status: number, e: ApiError): Reply {
@@ -61,24 +69,45 @@ export function handle(state: ApiState, request: ApiRequest, fault?: FaultDecisi
   }
 }
 
-function parseIds(body: Buffer): string[] | Reply {
+/** The ids and form of a release body in either form; undefined when it is neither. */
+export function releaseBodyIds(
+  value: unknown,
+): { form: ReleaseBodyForm; ids: unknown[] } | undefined {
+  if (Array.isArray(value)) return { form: 'array', ids: value };
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as { ids?: unknown }).ids)
+  )
+    return { form: 'ids', ids: (value as { ids: unknown[] }).ids };
+  return undefined;
+}
+
+const FORM_TEXT: Record<ReleaseBodyForm, string> = {
+  ids: 'the body must be an object {"ids": [...]} of message ids',
+  array: 'the body must be a JSON array of message ids',
+};
+
+function parseIds(body: Buffer, accepted: ReleaseBodyForm | 'either'): string[] | Reply {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch {
     return error(400, ERR.malformedJson);
   }
-  if (!Array.isArray(value))
-    return error(400, badRequest('the body must be a JSON array of message ids'));
-  if (value.length === 0) return error(400, badRequest('the list of message ids is empty'));
-  const bad = value.findIndex((v) => typeof v !== 'string' || v.length === 0 || v.length > 256);
+  const parsed = releaseBodyIds(value);
+  if (!parsed || (accepted !== 'either' && parsed.form !== accepted))
+    return error(400, badRequest(FORM_TEXT[accepted === 'either' ? 'ids' : accepted]));
+  const { ids } = parsed;
+  if (ids.length === 0) return error(400, badRequest('the list of message ids is empty'));
+  const bad = ids.findIndex((v) => typeof v !== 'string' || v.length === 0 || v.length > 256);
   if (bad !== -1) return error(400, badRequest(`item ${bad} is not a message id string`));
-  return value as string[];
+  return ids as string[];
 }
 
 function release(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
   if (!request.principal.write) return error(403, ERR.forbidden);
-  const ids = parseIds(request.body);
+  const ids = parseIds(request.body, state.releaseBody);
   if (!Array.isArray(ids)) return ids;
   const random = createRandom(fault?.seed ?? 0);
   const partial = fault?.kind === 'partial';

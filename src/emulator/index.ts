@@ -19,6 +19,7 @@ export {
   HOSTILE_SUBJECT,
   SCRIPT_SENDER_NAME,
 } from './generate.js';
+export { releaseBodyIds } from './handlers.js';
 export { DEFAULT_RATE_LIMIT } from './rate-limit.js';
 export { parseSeedMessages, type SeedMessagesResult } from './seed-messages.js';
 export { startEmulator } from './server.js';

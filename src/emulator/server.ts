@@ -13,7 +13,7 @@ import {
   DEFAULT_SEED,
   generateMailbox,
 } from './generate.js';
-import { type ApiState, handle, PendingSearches, type Reply } from './handlers.js';
+import { type ApiState, handle, PendingSearches, type Reply, releaseBodyIds } from './handlers.js';
 import { Mailbox, type MessageSpec } from './mailbox.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.js';
 import { accountsOf, parseSeedMessages, specOf } from './seed-messages.js';
@@ -25,6 +25,7 @@ import type {
   FaultConfig,
   FaultRoute,
   RateLimitConfig,
+  ReleaseBodyForm,
   Truth,
   TruthRelease,
   TruthRequest,
@@ -50,7 +51,10 @@ function htmlError(status: number): string {
 }
 
 function checkOptions(options: EmulatorOptions): void {
-  const { seed, messagesPerAccount, accounts, rateLimit, port } = options;
+  const { seed, messagesPerAccount, accounts, rateLimit, port, releaseBody } = options;
+  if (releaseBody !== undefined && !['ids', 'array', 'either'].includes(releaseBody)) {
+    throw new RangeError('releaseBody must be ids, array or either');
+  }
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffff_ffff)) {
     throw new RangeError('seed must be a whole number from 0 to 4294967295');
   }
@@ -191,6 +195,7 @@ class EmulatorServer implements Emulator {
       searches: new PendingSearches(),
       recordRelease: (release: TruthRelease) => this.truthLog.releases.push(release),
       now: () => new Date(),
+      releaseBody: options.releaseBody ?? 'ids',
     };
   }
 
@@ -295,7 +300,11 @@ class EmulatorServer implements Emulator {
 
     const body = await readBody(req);
     if (method === 'POST' && url.pathname.endsWith('/release') && body !== 'too_large') {
-      record.ids = releasedIds(body);
+      const named = releasedIds(body);
+      if (named) {
+        record.ids = named.ids;
+        record.form = named.form;
+      }
     }
     const delay = this.faults.delay();
     if (delay > 0) await this.sleep(delay);
@@ -489,11 +498,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return emulator;
 }
 
-/** The ids a release body names, for truth(); undefined when it is not a list of strings. */
-function releasedIds(body: Buffer): string[] | undefined {
+/** The ids a release body names and its form, for truth(); undefined unless a list of strings. */
+function releasedIds(body: Buffer): { ids: string[]; form: ReleaseBodyForm } | undefined {
   try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+    const parsed = releaseBodyIds(JSON.parse(body.toString('utf8')));
+    if (!parsed?.ids.every((v) => typeof v === 'string')) return undefined;
+    return { ids: parsed.ids as string[], form: parsed.form };
   } catch {
     return undefined;
   }

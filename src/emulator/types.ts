@@ -190,6 +190,12 @@ export interface RateLimitConfig {
 
 export type RateLimitHeaderStyle = 'ietf' | 'x' | 'both' | 'none';
 
+/**
+ * The forms of the release body: `ids` is the current one, `{"ids": [...]}` (API description
+ * of October 2026, SDK cloudflare@7.3.0); `array` the earlier bare JSON array (up to 7.2.0).
+ */
+export type ReleaseBodyForm = 'ids' | 'array';
+
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -208,6 +214,11 @@ export interface EmulatorOptions {
   rateLimit?: RateLimitConfig | false;
   /** Default 'both'. */
   rateLimitHeaders?: RateLimitHeaderStyle;
+  /**
+   * Which release body forms are accepted; default 'ids' (the current description). 'array'
+   * plays an account that still takes only the earlier form; 'either' takes both.
+   */
+  releaseBody?: ReleaseBodyForm | 'either';
   faults?: FaultConfig;
   /** Serve `/__emulator/truth`, `/__emulator/faults`, `/__emulator/reset`; default true. */
   control?: boolean;
@@ -236,6 +247,8 @@ export interface TruthRequest {
   at: string;
   /** Release requests only: the ids the body named, as sent (when it was a list of strings). */
   ids?: string[];
+  /** Release requests only: the form of the body, when it was one of the two. */
+  form?: ReleaseBodyForm;
 }
 
 /** What the emulator actually did, whatever its answers said. */

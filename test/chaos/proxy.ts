@@ -9,6 +9,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { releaseBodyIds } from '../../src/emulator/index.js';
 
 export type ProxyRoute = 'release' | 'message' | 'action_log' | 'other';
 
@@ -107,11 +108,11 @@ export async function startProxy(upstreamApiUrl: string): Promise<InterceptProxy
     const call: ProxiedCall = { n: ++n, nth: counts[route], method, path, route };
     if (route === 'release') {
       try {
-        const ids: unknown = JSON.parse(body.toString('utf8'));
-        if (Array.isArray(ids)) call.ids = ids.map(String);
+        const named = releaseBodyIds(JSON.parse(body.toString('utf8')));
+        if (named) call.ids = named.ids.map(String);
         for (const id of call.ids ?? []) posts.set(id, (posts.get(id) ?? 0) + 1);
       } catch {
-        // not a list: the emulator answers 400
+        // not JSON: the emulator answers 400
       }
     }
     if ((await proxy.hooks.beforeForward?.(call)) === 'drop') {

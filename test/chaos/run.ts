@@ -739,7 +739,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
                 authorization: `Bearer ${DEFAULT_TOKEN}`,
                 'content-type': 'application/json',
               },
-              body: JSON.stringify([target.id]),
+              body: JSON.stringify({ ids: [target.id] }),
             },
           );
           const item = (

@@ -128,7 +128,7 @@ async function directRelease(
       {
         method: 'POST',
         headers: { authorization: `Bearer ${DEFAULT_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify([id]),
+        body: JSON.stringify({ ids: [id] }),
       },
     );
     const body = (await res.json()) as {

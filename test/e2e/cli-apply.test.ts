@@ -63,6 +63,24 @@ describe('apply (CLI, emulator, loopback)', () => {
     await expectConsistent(s, ids);
   });
 
+  it('on an account that takes only the earlier bare array, falls back once and says so', async () => {
+    s = await scenario({ releaseBody: 'array' });
+    const ids = s.quarantined(5);
+    await s.writeReleases(ids);
+    const r = await apply(s, '--concurrency', '1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/took the earlier bare array/);
+    // The first batch twice (refused, then the earlier form), the next two once each.
+    expect(releaseRequests(s.emulator).map((q) => [q.form, q.status])).toEqual([
+      ['ids', 400],
+      ['array', 200],
+      ['array', 200],
+      ['array', 200],
+    ]);
+    for (const id of ids) expect(s.deliveries().get(id), id).toBe(1);
+    await expectConsistent(s, ids);
+  });
+
   it('works with the legacy email + global key scheme', async () => {
     s = await scenario();
     const ids = s.quarantined(1);

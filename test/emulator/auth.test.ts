@@ -95,12 +95,12 @@ describe('authentication', () => {
     try {
       const path = `${investigate()}/release`;
       const byToken = await call(custom, path, {
-        body: [fx.bulk],
+        body: { ids: [fx.bulk] },
         headers: { Authorization: 'Bearer ci-token' },
       });
       expect(byToken.status).toBe(403);
       const byKey = await call(custom, path, {
-        body: [fx.bulk],
+        body: { ids: [fx.bulk] },
         headers: { 'X-Auth-Email': 'ops@example.org', 'X-Auth-Key': 'k1' },
       });
       expect(byKey.status).toBe(200);

@@ -71,7 +71,7 @@ describe('faults that do nothing', () => {
   it('timeout_before: no answer ever, and nothing delivered', async () => {
     em.setFaults({ script: [{ kind: 'timeout_before' }] });
     const hung = call(em, `/accounts/${ACCOUNT}/email-security/investigate/release`, {
-      body: [fx.bulk],
+      body: { ids: [fx.bulk] },
       timeoutMs: 300,
     });
     expect(await transportFailure(hung)).toBe('timeout');
@@ -99,7 +99,7 @@ describe('faults that act, then spoil the answer', () => {
   it('timeout_after: no answer, but the message was delivered', async () => {
     em.setFaults({ script: [{ kind: 'timeout_after' }] });
     const hung = call(em, `/accounts/${ACCOUNT}/email-security/investigate/release`, {
-      body: [fx.bulk],
+      body: { ids: [fx.bulk] },
       timeoutMs: 300,
     });
     expect(await transportFailure(hung)).toBe('timeout');

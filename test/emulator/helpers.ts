@@ -51,15 +51,16 @@ export async function call(em: Emulator, path: string, options: CallOptions = {}
 
 export const investigate = (account = ACCOUNT) => `/accounts/${account}/email-security/investigate`;
 
+/** A release in the current body form, `{"ids": [...]}`. */
 export function release(
   em: Emulator,
-  ids: unknown,
+  ids: readonly string[],
   headers?: Record<string, string>,
   account = ACCOUNT,
 ) {
   return call(em, `${investigate(account)}/release`, {
     method: 'POST',
-    body: ids,
+    body: { ids },
     ...(headers ? { headers } : {}),
   });
 }

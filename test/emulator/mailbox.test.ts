@@ -95,7 +95,7 @@ describe('generated mailbox', () => {
     try {
       const last = specs.at(-1)?.id as string;
       expect((await getMessage(em, last)).json.result.id).toBe(last);
-      const answer = await release(em, [specs[30_000]?.id, last]);
+      const answer = await release(em, [specs[30_000]?.id as string, last]);
       expect(answer.json.result).toHaveLength(2);
     } finally {
       await em.close();

@@ -1,6 +1,7 @@
-// Validates requests and responses against the OpenAPI 3.0 contract in ../shared, with ajv.
-// The whole document is added as one schema (with an $id), so every `#/components/...` $ref
-// resolves inside it; OpenAPI's `nullable` is understood by ajv natively.
+// Validates requests and responses against the OpenAPI 3.0 contract kept in contract/ (the
+// subset of Cloudflare's API description this tool targets; its README says where it comes
+// from). The whole document is added as one schema (with an $id), so every `#/components/...`
+// $ref resolves inside it; OpenAPI's `nullable` is understood by ajv natively.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,13 +9,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CONTRACT_PATH = join(
-  repoRoot,
-  '..',
-  'shared',
-  'cloudflare',
-  'email-security-openapi.json',
-);
+export const CONTRACT_PATH = join(repoRoot, 'contract', 'email-security-openapi.json');
 const DOC_ID = 'https://contract.invalid/email-security-openapi.json';
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked generically

@@ -114,7 +114,7 @@ describe('release', () => {
   });
 
   it('delivers twice when one request names a message twice', async () => {
-    await release(em, [fx.bulk, fx.bulk.split('-')[0]]);
+    await release(em, [fx.bulk, fx.bulk.split('-')[0] as string]);
     expect(releasesPerId(em).get(fx.bulk)).toBe(2);
   });
 
@@ -129,13 +129,14 @@ describe('release', () => {
     expect(stateOf(fx.bulk)?.details.is_quarantined).toBe(true);
   });
 
-  it('refuses bodies that are not a non-empty array of id strings, delivering nothing', async () => {
+  it('refuses bodies that are not {"ids": [...]} of id strings, delivering nothing', async () => {
     const path = `${investigate()}/release`;
     const cases: [string, number, number][] = [
       ['not json', 400, 6007],
-      [JSON.stringify({ ids: [fx.bulk] }), 400, 1001],
-      [JSON.stringify([fx.bulk, 7]), 400, 1001],
-      [JSON.stringify([]), 400, 1001],
+      [JSON.stringify([fx.bulk]), 400, 1001],
+      [JSON.stringify({ ids: [fx.bulk, 7] }), 400, 1001],
+      [JSON.stringify({ ids: [] }), 400, 1001],
+      [JSON.stringify({ id: [fx.bulk] }), 400, 1001],
       [JSON.stringify(fx.bulk), 400, 1001],
     ];
     for (const [raw, status, code] of cases) {
@@ -182,5 +183,30 @@ describe('release', () => {
     em.reset();
     expect(stateOf(fx.spam)?.details.is_quarantined).toBe(true);
     expect(em.truth()).toEqual({ releases: [], requests: [] });
+  });
+
+  it('records the body form in truth() and takes only the forms it is set to take', async () => {
+    await release(em, [fx.bulk]);
+    expect(em.truth().requests[0]).toMatchObject({ ids: [fx.bulk], form: 'ids' });
+    const path = `${investigate()}/release`;
+    const old = await startEmulator({ seed: 3, releaseBody: 'array' });
+    const either = await startEmulator({ seed: 3, releaseBody: 'either' });
+    try {
+      const refused = await call(old, path, { method: 'POST', body: { ids: [fx.bulk] } });
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors[0].message).toMatch(/JSON array/);
+      expect(old.truth().releases).toEqual([]);
+      expect((await call(old, path, { method: 'POST', body: [fx.bulk] })).status).toBe(200);
+      expect(old.truth().requests.map((r) => r.form)).toEqual(['ids', 'array']);
+      expect((await call(either, path, { method: 'POST', body: [fx.bulk] })).status).toBe(200);
+      expect((await call(either, path, { method: 'POST', body: { ids: [fx.spam] } })).status).toBe(
+        200,
+      );
+      expect(either.truth().releases.map((r) => r.id)).toEqual([fx.bulk, fx.spam]);
+    } finally {
+      await old.close();
+      await either.close();
+    }
+    expect(() => startEmulator({ releaseBody: 'both' as never })).rejects.toThrow(/releaseBody/);
   });
 });

@@ -21,6 +21,7 @@ import {
   expectOnlyOwnCommands,
   json,
   ledgerLine,
+  postedIds,
   releasePosts,
   releasesYaml,
   removeDir,
@@ -275,7 +276,7 @@ describe.concurrent('release answers that refuse or stop the run', () => {
   it('error messages with workflow commands, mentions, HTML and line breaks: escaped, one line each', async () => {
     const api = await server(
       releaseOnly((r) =>
-        JSON.parse(r.body)[0] === ID1
+        postedIds(r.body)[0] === ID1
           ? json(400, { success: false, errors: [{ code: 1002, message: HOSTILE_MESSAGE }] })
           : json(502, { success: false, errors: [{ code: 1003, message: HOSTILE_MESSAGE }] }),
       ),
@@ -413,7 +414,7 @@ describe.concurrent('lookups before release (message details)', () => {
         return json(200, {
           success: true,
           errors: [],
-          result: (JSON.parse(r.body) as string[]).map((id) => ({
+          result: postedIds(r.body).map((id) => ({
             id,
             delivered: ['a@example.com'],
             failed: [],
@@ -540,7 +541,7 @@ describe('hostile answers through the action (apply on merge)', () => {
     const recipients = ['@org/team', '<img src=x onerror=alert(1)>', '::add-mask::r', 'a|b'];
     const api = await server(
       releaseOnly((r) => {
-        const [id] = JSON.parse(r.body) as string[];
+        const [id] = postedIds(r.body);
         return id === ID1
           ? json(200, {
               success: true,

@@ -140,9 +140,14 @@ function settleAtOnce(args: string[]): string[] {
 /** Release requests the emulator received, as [seq, path]. */
 export function releaseRequests(
   e: Emulator,
-): { seq: number; status: number | null; fault?: string }[] {
+): { seq: number; status: number | null; fault?: string; form?: string }[] {
   return e
     .truth()
     .requests.filter((r) => r.method === 'POST' && r.path.endsWith('/release'))
-    .map((r) => ({ seq: r.seq, status: r.status, ...(r.fault ? { fault: r.fault } : {}) }));
+    .map((r) => ({
+      seq: r.seq,
+      status: r.status,
+      ...(r.fault ? { fault: r.fault } : {}),
+      ...(r.form ? { form: r.form } : {}),
+    }));
 }

@@ -3,10 +3,10 @@
 // honour Retry-After. Every request is paced by the Pacer and bounded by explicit timeouts.
 import { type Dispatcher, EnvHttpProxyAgent, RetryAgent, type RetryHandler, request } from 'undici';
 import type { ReleaseAnswer } from '../../core/release/classify.js';
-import { envelopeError } from '../../core/release/classify.js';
+import { envelopeError, rejectsReleaseBody } from '../../core/release/classify.js';
 import type { ActionLogLookup, Lookup, MessageView } from '../../core/release/readback.js';
 import { DISPOSITIONS } from '../../core/safety/review.js';
-import type { CloudflareApi, SearchPage } from '../../engine/ports.js';
+import type { CloudflareApi, Logger, SearchPage } from '../../engine/ports.js';
 import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
 import { type ApiSettings, authHeaders, secretsOf } from './settings.js';
 
@@ -36,6 +36,18 @@ export interface ClientOptions {
   /** Retries of a GET (not counting the first try). */
   getRetries?: number;
   userAgent?: string;
+  /** Says which release body form the account took, when it was not the current one. */
+  log?: Pick<Logger, 'info'>;
+}
+
+/**
+ * The release body: `ids` is the current form, `{"ids": [...]}` (API description of October
+ * 2026, SDK cloudflare@7.3.0); `array` the earlier bare array (up to 7.2.0).
+ */
+export type ReleaseBodyForm = 'ids' | 'array';
+
+function releaseBody(form: ReleaseBodyForm, ids: readonly string[]): string {
+  return JSON.stringify(form === 'ids' ? { ids } : ids);
 }
 
 interface Answer {
@@ -74,6 +86,9 @@ export class CloudflareClient implements CloudflareApi {
   private readonly headers: Record<string, string>;
   /** The secrets in the headers, and their encoded forms, removed from anything read back. */
   private readonly secrets: string[];
+  /** The release body form to send; fixed for the run once an answer accepted one. */
+  private releaseForm: ReleaseBodyForm = 'ids';
+  private releaseFormSettled = false;
 
   constructor(private readonly options: ClientOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -122,15 +137,52 @@ export class CloudflareClient implements CloudflareApi {
     return `${this.options.settings.baseUrl}/accounts/${encodeURIComponent(accountId)}/email-security/investigate${path}`;
   }
 
+  /**
+   * One release of these ids. A 400 refusing the body's form proves nothing was done, so the
+   * same ids go once more in the other form (the earlier bare array), until one form has been
+   * accepted; that form is then used for the rest of the run. Any other answer is returned
+   * as it came: a release is never sent again on a timeout, a reset or a 5xx.
+   */
   async release(
     accountId: string,
     ids: readonly string[],
     halt?: AbortSignal,
   ): Promise<ReleaseAnswer> {
+    const form = this.releaseForm;
+    const first = await this.postRelease(accountId, ids, form, halt);
+    if (this.releaseFormSettled || !rejectsReleaseBody(first)) {
+      this.settleForm(form, first);
+      return first;
+    }
+    const other: ReleaseBodyForm = form === 'ids' ? 'array' : 'ids';
+    const second = await this.postRelease(accountId, ids, other, halt);
+    if (this.settleForm(other, second) && other === 'array') {
+      this.options.log?.info(
+        'The API refused the release body {"ids": [...]} (HTTP 400) and took the earlier bare array: this run sends that form from now on.',
+      );
+    }
+    return second;
+  }
+
+  /** Remembers a form the API accepted (any 2xx); true when this answer settled it. */
+  private settleForm(form: ReleaseBodyForm, answer: ReleaseAnswer): boolean {
+    if (this.releaseFormSettled) return false;
+    if (answer.kind !== 'response' || answer.status < 200 || answer.status >= 300) return false;
+    this.releaseForm = form;
+    this.releaseFormSettled = true;
+    return true;
+  }
+
+  private async postRelease(
+    accountId: string,
+    ids: readonly string[],
+    form: ReleaseBodyForm,
+    halt?: AbortSignal,
+  ): Promise<ReleaseAnswer> {
     const answer = await this.send(
       'POST',
       this.url(accountId, '/release'),
-      JSON.stringify(ids),
+      releaseBody(form, ids),
       this.agent,
       halt,
     );

@@ -155,6 +155,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
     const client = await openCloudflareClient(settings, {
       connections: concurrency + 1,
       timeouts: { headersMs: timeoutMs, bodyMs: timeoutMs, requestMs: timeoutMs },
+      log,
     });
     try {
       const result = await apply(

@@ -24,6 +24,7 @@ import {
 import {
   type CliIO,
   type Command,
+  choiceOption,
   EXIT,
   integerOption,
   type OptionValues,
@@ -124,9 +125,11 @@ export const emulatorCommand: Command = {
     'latency-ms': { type: 'string' },
     'rate-limit': { type: 'string' },
     'fault-rate': { type: 'string' },
+    'release-body': { type: 'string' },
   },
   help: `Usage: quarantine-release emulator [--port N] [--messages FILE] [--seed N] [--accounts ID,ID]
        [--latency-ms N] [--rate-limit N/SECONDS] [--fault-rate KIND=P,...]
+       [--release-body ids|array|either]
 
 Serves the Email Security API this tool uses (release, message, action log, search) on
 loopback, over a seeded mailbox, so everything can be tried without a Cloudflare account.
@@ -149,6 +152,9 @@ Options:
                             auth, reset_before, reset_after, timeout_before, timeout_after,
                             malformed, success_false, partial, missing_id, postfix_only,
                             null_recipients, accepted
+  --release-body FORM       release bodies accepted: ids ({"ids": [...]}, the current API
+                            description), array (the earlier bare array), or either
+                            (default: ids)
   -h, --help                show this help
 
 Control (no auth): GET /__emulator/truth, POST /__emulator/faults (JSON fault config),
@@ -173,6 +179,12 @@ Exit codes: 0 stopped by Ctrl-C, 1 invalid messages file, 2 usage error.
     };
     const accounts = accountsOption(values);
     if (accounts) options.accounts = accounts;
+    options.releaseBody = choiceOption(
+      values,
+      'release-body',
+      ['ids', 'array', 'either'] as const,
+      'ids',
+    );
     const rateLimit = rateLimitOption(values);
     if (rateLimit !== undefined) options.rateLimit = rateLimit;
     const file = values.messages;

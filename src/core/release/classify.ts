@@ -82,8 +82,9 @@ export function classifyRelease(sent: readonly string[], answer: ReleaseAnswer):
       outcomes: sent.map((id) => ({ id, state: 'failed', error })),
     };
     // Credentials and permissions do not fix themselves mid-run: stop before the next batch.
-    if (status === 401 || status === 403)
-      outcome.stop = `the API refused the credentials (HTTP ${status})`;
+    // A malformed token is a 400 with an auth code, so the codes count as well as the status.
+    if (status === 401 || status === 403 || errorsOf(body).some((e) => isAuthCode(e.code)))
+      outcome.stop = `the API refused the credentials (HTTP ${status}${detail?.code !== undefined ? `, code ${detail.code}` : ''})`;
     return outcome;
   }
   if (status < 200 || status >= 300) {
@@ -167,6 +168,48 @@ function recipients(value: unknown): string[] | undefined | 'invalid' {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return 'invalid';
   return value as string[];
+}
+
+/**
+ * Cloudflare's codes for credentials it refuses, whatever the status (a malformed
+ * Authorization header is a 400 with 6003 and 6111 in its chain).
+ */
+export const AUTH_ERROR_CODES: ReadonlySet<number> = new Set([6003, 6111, 9103, 9106, 9109, 10000]);
+
+/**
+ * A 400 whose error is about the shape of the body (not the credentials): the API refused the
+ * request before doing anything, so the same ids may be sent once more in the other body form.
+ * An assumption (the real API's codes are undocumented): the message names the body, its JSON,
+ * an array or the ids.
+ */
+export function rejectsReleaseBody(answer: ReleaseAnswer): boolean {
+  if (answer.kind !== 'response' || answer.status !== 400) return false;
+  const errors = errorsOf(answer.body);
+  if (errors.length === 0) return false;
+  if (errors.some((e) => isAuthCode(e.code))) return false;
+  return errors.some((e) => /\b(body|json|array|ids)\b/i.test(e.message));
+}
+
+function isAuthCode(code: number | undefined): boolean {
+  return code !== undefined && AUTH_ERROR_CODES.has(code);
+}
+
+/** Every error of a Cloudflare envelope, nested chains included. */
+function errorsOf(body: unknown): { code?: number; message: string }[] {
+  if (!isRecord(body) || !Array.isArray(body.errors)) return [];
+  const out: { code?: number; message: string }[] = [];
+  const walk = (list: unknown[], depth: number) => {
+    for (const e of list) {
+      if (!isRecord(e)) continue;
+      out.push({
+        ...(typeof e.code === 'number' ? { code: e.code } : {}),
+        message: typeof e.message === 'string' ? e.message : '',
+      });
+      if (depth < 4 && Array.isArray(e.error_chain)) walk(e.error_chain, depth + 1);
+    }
+  };
+  walk(body.errors, 0);
+  return out;
 }
 
 /** The first error of a Cloudflare envelope, if the body is one. */
