@@ -21,6 +21,8 @@ export interface Provenance {
   commit?: string;
   run?: string;
   pull_request?: number;
+  /** GitHub logins that approved the pull request on its final head commit. */
+  approved_by?: string[];
 }
 
 export interface LedgerRecord extends Provenance {
@@ -89,6 +91,7 @@ const KEY_ORDER: (keyof LedgerRecord)[] = [
   'commit',
   'run',
   'pull_request',
+  'approved_by',
 ];
 
 // Schema bounds, applied when writing so that text from the API or the user can never
