@@ -289,7 +289,15 @@ async function run(
     let pending = '';
     const start = Date.now();
     const child = spawnCli(
-      ['apply', '--batch-size', String(batch), '--concurrency', String(concurrency), ...APPLY_ARGS],
+      [
+        'apply',
+        '--unreviewed',
+        '--batch-size',
+        String(batch),
+        '--concurrency',
+        String(concurrency),
+        ...APPLY_ARGS,
+      ],
       dir,
       { CLOUDFLARE_API_BASE_URL: emulator.url, CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN },
     );

@@ -10,7 +10,12 @@ import { escapeLogText } from './core/render/escape.js';
 const toolkit = coreToolkit;
 try {
   // Mask secrets before anything else can print them.
-  for (const name of ['INPUT_API-TOKEN', 'INPUT_API-KEY', 'INPUT_GITHUB-TOKEN']) {
+  for (const name of [
+    'INPUT_API-TOKEN',
+    'INPUT_API-KEY',
+    'INPUT_GITHUB-TOKEN',
+    'INPUT_LEDGER-KEY',
+  ]) {
     const value = process.env[name]?.trim();
     if (value) toolkit.setSecret(value);
   }

@@ -4,11 +4,10 @@
 import { CloudflareClient, DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
-import { listComments } from '../adapters/github/comments.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
+import type { MergedPullRequest } from '../adapters/github/pull-request.js';
 import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
-import { reviewedPlans } from '../core/render/comment.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
 import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
@@ -21,6 +20,7 @@ import {
   runJsonValue,
   runSucceeded,
 } from '../core/render/results.js';
+import { reviewGate } from '../core/safety/approval.js';
 import { apply } from '../engine/apply.js';
 import { systemClock } from '../engine/ports.js';
 import { awaitEarly, type Early } from './early.js';
@@ -36,11 +36,11 @@ import {
 import { type ActionSettings, runUrl } from './settings.js';
 
 export async function applyOnBranch(
-  settings: ActionSettings & { cloudflare: ApiSettings },
+  settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },
   deps: ActionDeps,
   branch: string,
   /** The merged pull request of the pushed commit, requested before this module loaded. */
-  mergedPr: Early<number | undefined> | undefined,
+  mergedPr: Early<MergedPullRequest | undefined> | undefined,
   redact: boolean,
 ): Promise<void> {
   const { toolkit } = deps;
@@ -54,19 +54,32 @@ export async function applyOnBranch(
     ledgerDir: settings.ledgerPath,
     releasesPath: settings.releasesFile,
     workspace: settings.runner.workspace,
+    key: settings.ledgerKey,
     log,
     commitMessage: (kind, records) => commitMessage(kind, records, url),
   });
   const sha = /^[0-9a-f]{40}$/.test(settings.runner.sha) ? settings.runner.sha : undefined;
-  const pr = mergedPr ? awaitEarly(mergedPr) : undefined;
-  // The plan a person reviewed: the fingerprint in our own comment on the merged pull request.
-  const comments = pr !== undefined ? await listComments(gh, repo, pr) : [];
-  const expected = reviewedPlans(comments, settings.commentAuthor);
-  if (pr !== undefined && expected.size === 0) {
+  const merged = mergedPr ? awaitEarly(mergedPr) : undefined;
+  const pr = merged?.number;
+  // What people reviewed and approved on the merged pull request: without it, nothing new goes.
+  const { gate, approvers } = reviewGate(
+    merged,
+    settings.runner.eventName === 'workflow_dispatch'
+      ? 'the run was started by hand (workflow_dispatch), not by a merge'
+      : 'the push has no merged pull request (a direct push)',
+    {
+      requirePlan: settings.requireReviewedPlan,
+      requiredApprovals: settings.requiredApprovals,
+      bot: settings.commentAuthor,
+    },
+  );
+  if (gate.closed)
+    toolkit.warning(`Nothing new will be released: ${escapeLogText(gate.closed, 500)}.`);
+  if (!settings.requireReviewedPlan)
     toolkit.warning(
-      `No reviewed plan was found on pull request #${pr}: applying the plan as it is now.`,
+      'require-reviewed-plan is off: entries are released as the file says, whether or not a plan reviewed them.',
     );
-  }
+  const comments = merged?.comments ?? [];
   const pacer = new Pacer({
     now: () => Date.now(),
     sleep: (ms, signal) => systemClock.sleep(ms, signal),
@@ -109,13 +122,11 @@ export async function applyOnBranch(
           ...(sha ? { commit: sha } : {}),
           ...(url ? { run: url } : {}),
           ...(pr !== undefined ? { pull_request: pr } : {}),
+          ...(merged ? { approved_by: approvers } : {}),
         },
         signal: controller.signal,
         deadline: Date.now() + 5 * 60 * 60_000,
-        review: {
-          ...settings.review,
-          ...(expected.size > 0 ? { expected, reviewedOn: `on PR #${pr}` } : {}),
-        },
+        review: { ...settings.review, gate },
       },
     );
     if (result.kind === 'invalid') {

@@ -18,7 +18,7 @@ import { annotate, repoOf, toolkitLogger, writeResultsFile } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
 
 export async function checkBranch(
-  settings: ActionSettings & { cloudflare: ApiSettings },
+  settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },
   deps: ActionDeps,
   branch: string,
 ): Promise<void> {
@@ -35,6 +35,7 @@ export async function checkBranch(
     releasesPath: settings.releasesFile,
     extraFiles: [cursorPath],
     workspace: settings.runner.workspace,
+    key: settings.ledgerKey,
     log,
     commitMessage: (_kind, records) =>
       `quarantine-release: drift check resolved ${new Set(records.map((r) => `${r.account_id}/${r.id}`)).size} message(s) [skip ci]\n\n${url ? `Run: ${url}\n` : ''}`,

@@ -2,8 +2,9 @@
 // the GitHub client are loaded before the first API call; the heavy parts (YAML, schemas,
 // the Cloudflare client, the engine) are imported once it has answered.
 import { readFile } from 'node:fs/promises';
-import { listComments, mergedPullRequestOf, type Repo } from '../adapters/github/comments.js';
+import { listComments, type Repo } from '../adapters/github/comments.js';
 import type { GitHubClient } from '../adapters/github/octokit.js';
+import { mergedPullRequest } from '../adapters/github/pull-request.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { settled } from './early.js';
 import type { ActionSettings } from './settings.js';
@@ -18,7 +19,7 @@ export interface EventPayload {
   pull_request?: {
     number?: number;
     head?: { repo?: { full_name?: string } | null };
-    base?: { repo?: { full_name?: string } };
+    base?: { sha?: string; ref?: string; repo?: { full_name?: string } };
   };
   repository?: { default_branch?: string; private?: boolean; visibility?: string };
   ref?: string;
@@ -32,7 +33,7 @@ export function shouldRedact(setting: 'auto' | boolean, event: EventPayload): bo
 }
 
 export type Decision =
-  | { kind: 'plan'; pr?: number; fork: boolean }
+  | { kind: 'plan'; pr?: number; fork: boolean; base?: { sha: string; ref: string } }
   | { kind: 'apply'; branch: string }
   | { kind: 'check'; branch: string }
   | { kind: 'none'; why: string };
@@ -69,8 +70,16 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
       );
       return;
     }
+    if (!settings.ledgerKey) {
+      toolkit.setFailed(NO_LEDGER_KEY);
+      return;
+    }
     const { checkBranch } = await import('./check-mode.js');
-    await checkBranch({ ...settings, cloudflare: settings.cloudflare }, deps, decision.branch);
+    await checkBranch(
+      { ...settings, cloudflare: settings.cloudflare, ledgerKey: settings.ledgerKey },
+      deps,
+      decision.branch,
+    );
     return;
   }
   if (!settings.cloudflare) {
@@ -79,20 +88,29 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
     );
     return;
   }
-  // The merged pull request of the pushed commit: recorded in the ledger, and its comment updated.
+  if (!settings.ledgerKey) {
+    toolkit.setFailed(NO_LEDGER_KEY);
+    return;
+  }
+  // The merged pull request of a pushed commit, with its reviews and comments: what was
+  // reviewed and approved. A run started by hand has none, whatever commit it runs on.
   const sha = /^[0-9a-f]{40}$/.test(settings.runner.sha) ? settings.runner.sha : undefined;
-  const pr = sha
-    ? await settled(mergedPullRequestOf(deps.github(), repo, sha, decision.branch))
-    : undefined;
+  const pr =
+    sha && settings.runner.eventName === 'push'
+      ? await settled(mergedPullRequest(deps.github(), repo, sha, decision.branch))
+      : undefined;
   const { applyOnBranch } = await import('./apply-mode.js');
   await applyOnBranch(
-    { ...settings, cloudflare: settings.cloudflare },
+    { ...settings, cloudflare: settings.cloudflare, ledgerKey: settings.ledgerKey },
     deps,
     decision.branch,
     pr,
     shouldRedact(settings.redact, event),
   );
 }
+
+const NO_LEDGER_KEY =
+  'no ledger key: set the input `ledger-key` from a secret of the protected environment this job runs in (at least 32 random characters, e.g. `openssl rand -hex 32`); it seals the ledger commits so that changes by anyone else are found';
 
 /** Which use case an event calls for. Releases happen only on the default branch. */
 export function decide(settings: ActionSettings, event: EventPayload): Decision {
@@ -104,8 +122,20 @@ export function decide(settings: ActionSettings, event: EventPayload): Decision 
   const headRepo = event.pull_request?.head?.repo?.full_name;
   const fork =
     isPr && headRepo !== undefined && headRepo !== event.pull_request?.base?.repo?.full_name;
+  // The base the pull request's ledger is held to (it may not change the ledger at all).
+  const baseSha = event.pull_request?.base?.sha;
+  const base =
+    isPr && baseSha && /^[0-9a-f]{40}$/.test(baseSha)
+      ? { base: { sha: baseSha, ref: event.pull_request?.base?.ref ?? 'the base branch' } }
+      : {};
+  const planOf = (): Decision => ({
+    kind: 'plan',
+    ...(pr !== undefined ? { pr } : {}),
+    fork,
+    ...base,
+  });
 
-  if (settings.mode === 'plan') return { kind: 'plan', ...(pr !== undefined ? { pr } : {}), fork };
+  if (settings.mode === 'plan') return planOf();
   if (settings.mode === 'check' || (settings.mode === 'auto' && eventName === 'schedule')) {
     if (isPr) return { kind: 'none', why: 'the drift check does not run on pull requests' };
     const target = branch ?? defaultBranch;
@@ -125,7 +155,7 @@ export function decide(settings: ActionSettings, event: EventPayload): Decision 
       };
     return { kind: 'apply', branch };
   }
-  if (isPr) return { kind: 'plan', ...(pr !== undefined ? { pr } : {}), fork };
+  if (isPr) return planOf();
   if (eventName === 'push' || eventName === 'workflow_dispatch') {
     if (branch && defaultBranch && branch === defaultBranch) return { kind: 'apply', branch };
     return {

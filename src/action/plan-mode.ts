@@ -5,7 +5,8 @@ import { CloudflareClient } from '../adapters/cloudflare/client.js';
 import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import { readTextFile } from '../adapters/files/read-input.js';
 import { upsertComment } from '../adapters/github/comments.js';
-import { FileLedgerStore } from '../adapters/ledger/file-store.js';
+import { ledgerSnapshots, shardsOf } from '../adapters/github/ledger-store.js';
+import { PullRequestLedger } from '../adapters/github/pull-request-ledger.js';
 import { type Plan, plan, planTotals } from '../core/plan/plan.js';
 import {
   findFileComment,
@@ -34,17 +35,33 @@ import { type ActionSettings, runUrl } from './settings.js';
 export async function planOnPullRequest(
   settings: ActionSettings,
   deps: ActionDeps,
-  d: { pr?: number; fork: boolean },
+  d: { pr?: number; fork: boolean; base?: { sha: string; ref: string } },
   /** The pull request's comments, requested before this module loaded; undefined: no comment. */
   comments: Early<IssueComment[]> | undefined,
   redact: boolean,
 ): Promise<void> {
   const { toolkit } = deps;
   const { workspace } = settings.runner;
+  const base = d.base;
+  // The base branch's ledger, read through the API (from the checkout when identical).
+  const baseLedger = base
+    ? {
+        name: `${settings.ledgerPath} on ${base.ref}`,
+        shards: async () => {
+          const snapshots = ledgerSnapshots(deps.github(), {
+            owner: settings.runner.owner,
+            repo: settings.runner.repo,
+            ledgerDir: settings.ledgerPath,
+            workspace,
+          });
+          return shardsOf(snapshots, await snapshots.at(base.sha), settings.ledgerPath);
+        },
+      }
+    : undefined;
   const inputs = await loadInputs(
     () => readTextFile(join(workspace, settings.releasesFile)),
     settings.releasesFile,
-    new FileLedgerStore(join(workspace, settings.ledgerPath), toolkitLogger(toolkit)),
+    new PullRequestLedger(join(workspace, settings.ledgerPath), settings.ledgerPath, baseLedger),
   );
   const url = runUrl(settings.runner);
   const ctx = { file: settings.releasesFile, redact, ...(url ? { runUrl: url } : {}) };
@@ -70,7 +87,7 @@ export async function planOnPullRequest(
           { owner: settings.runner.owner, repo: settings.runner.repo },
           d.pr,
           existing,
-          invalidComment(inputs.errors, ctx),
+          invalidComment(inputs.errors, ctx, inputs.stage),
         ),
       );
     }

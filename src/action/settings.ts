@@ -2,6 +2,7 @@
 
 import { type ApiSettings, apiSettings, SettingsError } from '../adapters/cloudflare/settings.js';
 import { isAccountId } from '../core/ids.js';
+import { keyProblem } from '../core/ledger/seal.js';
 import { DEFAULT_SETTLE_MS } from '../core/release/in-flight.js';
 import { DEFAULT_GUARDED_DISPOSITIONS, guardedListProblem } from '../core/safety/review.js';
 
@@ -30,6 +31,12 @@ export interface ActionSettings {
     maxReleases: number;
     force: boolean;
   };
+  /** Seals the ledger commits and authenticates seals; required to apply and check. */
+  ledgerKey: string | undefined;
+  /** An entry goes only when the merged pull request's plan reviewed it. */
+  requireReviewedPlan: boolean;
+  /** Approvals needed on the merged pull request's final commit (0: none). */
+  requiredApprovals: number;
   runner: RunnerContext;
 }
 
@@ -139,6 +146,9 @@ export function readSettings(env: Env): ActionSettings {
       maxReleases: int(env, 'max-releases', 1000, 1, 1_000_000),
       force: bool(env, 'force', false),
     },
+    ledgerKey: ledgerKeyInput(env),
+    requireReviewedPlan: bool(env, 'require-reviewed-plan', true),
+    requiredApprovals: int(env, 'required-approvals', 1, 0, 10),
     runner: {
       eventName: env.GITHUB_EVENT_NAME ?? '',
       eventPath: env.GITHUB_EVENT_PATH,
@@ -155,6 +165,14 @@ export function readSettings(env: Env): ActionSettings {
       runnerTemp: env.RUNNER_TEMP,
     },
   };
+}
+
+function ledgerKeyInput(env: Env): string | undefined {
+  const key = input(env, 'ledger-key');
+  if (key === '') return undefined;
+  const problem = keyProblem(key);
+  if (problem) throw new SettingsError(`input \`ledger-key\` ${problem}`);
+  return key;
 }
 
 function guardedInput(env: Env): string[] {

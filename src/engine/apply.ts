@@ -31,11 +31,14 @@ import type { RunResult } from '../core/release/result.js';
 import type { ReleaseRequest } from '../core/releases/load.js';
 import { escapeLogText } from '../core/render/escape.js';
 import {
-  holdToReviewedEntries,
+  holdToReview,
+  type Inspection,
   matchesFingerprint,
   planFingerprint,
   type ReviewedPlan,
+  type ReviewGate,
   refusalText,
+  retriesOf,
   reviewPlan,
 } from '../core/safety/review.js';
 import { loadInputs, loadReleasesFrom, type ReleasesSource } from './inputs.js';
@@ -120,13 +123,11 @@ export interface ReviewSettings {
   maxReleases: number;
   force: boolean;
   /**
-   * Per account: the plan a person reviewed. With its entries' digests, entries not among
-   * them are refused one by one; with only a fingerprint, a different plan is refused as a
-   * whole. The key `*` stands for the plan's only account.
+   * What people reviewed (core/safety/review): per account the reviewed plan, whose entries'
+   * digests hold each entry (with only a fingerprint, a different plan is refused as a whole),
+   * and whether anything new may go at all.
    */
-  expected?: ReadonlyMap<string, ReviewedPlan>;
-  /** Where the expected plans were reviewed, for messages (e.g. "on PR #12"); unset: the CLI. */
-  reviewedOn?: string;
+  gate: ReviewGate;
 }
 
 export type ApplyResult =
@@ -338,31 +339,38 @@ class Run {
     const wanted = candidate.accounts.flatMap((a) =>
       a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
     );
-    if (wanted.length === 0) return reviewPlan(candidate, new Map(), { guarded: review.guarded });
-    this.deps.log.info(
-      `Checking ${wanted.length} message(s) with Cloudflare before releasing them`,
-    );
-    const { inspections, stats } = await inspect(
-      this.deps.api,
-      wanted,
-      {
-        budget: review.lookupBudget,
-        now: this.deps.clock.now().getTime(),
-        concurrency: this.settings.concurrency,
-        halt: this.halt.signal,
-        log: this.deps.log,
-      },
-      this.views,
-    );
+    let inspections: Map<string, Inspection> = new Map();
+    if (wanted.length > 0) {
+      this.deps.log.info(
+        `Checking ${wanted.length} message(s) with Cloudflare before releasing them`,
+      );
+      const looked = await inspect(
+        this.deps.api,
+        wanted,
+        {
+          budget: review.lookupBudget,
+          now: this.deps.clock.now().getTime(),
+          concurrency: this.settings.concurrency,
+          halt: this.halt.signal,
+          log: this.deps.log,
+          actionLogs: retriesOf(candidate),
+        },
+        this.views,
+      );
+      inspections = looked.inspections;
+      const { searches, gets, logs } = looked.stats;
+      this.deps.log.info(
+        `Checked with ${searches} search page(s), ${gets} lookup(s) and ${logs} action log(s)`,
+      );
+    }
     const reviewed = this.holdToReviewed(
       reviewPlan(candidate, inspections, { guarded: review.guarded }),
     );
+    // Every refusal is said, the planner's (a retry the ledger does not allow) included.
     const refused = reviewed.accounts.flatMap((a) =>
       (a.refused ?? []).map((r) => ({ account: a.account_id, r })),
     );
-    this.deps.log.info(
-      `Checked with ${stats.searches} search page(s) and ${stats.gets} lookup(s); ${refused.length} refused`,
-    );
+    if (refused.length > 0) this.deps.log.info(`${refused.length} message(s) refused`);
     for (const { r } of refused)
       this.deps.log.warn(
         `${r.item.request.id}: refused: ${escapeLogText(refusalText(r.reason), 300)}`,
@@ -393,7 +401,7 @@ class Run {
       );
       return reviewed;
     }
-    if (review.expected?.has('*') && reviewed.accounts.length > 1) {
+    if (review.gate.expected?.has('*') && reviewed.accounts.length > 1) {
       this.block(
         'a fingerprint without an account needs a plan with a single account: name the account (ACCOUNT:FINGERPRINT)',
       );
@@ -401,12 +409,12 @@ class Run {
     }
     for (const account of reviewed.accounts) {
       const expected = this.expectedFor(account.account_id);
-      // Checked entry by entry already (holdToReviewed).
-      if (!expected || expected.entries) continue;
+      // Checked entry by entry already (holdToReviewed); nothing to release, nothing to hold.
+      if (!expected || expected.entries || account.to_release.length === 0) continue;
       if (!matchesFingerprint(account, expected)) {
         const actual = planFingerprint(account, expected.basis ?? 'dispositions');
-        const reviewedPlan = review.reviewedOn
-          ? `the one reviewed ${review.reviewedOn}`
+        const reviewedPlan = review.gate.reviewedOn
+          ? `the one reviewed ${review.gate.reviewedOn}`
           : 'the plan whose fingerprint was given';
         this.block(
           `the plan for account ${account.account_id} differs from ${reviewedPlan} (fingerprint ${actual.slice(0, 12)} instead of ${expected.fingerprint.slice(0, 12)}): nothing was released. Review the new plan, then run again`,
@@ -418,26 +426,19 @@ class Run {
   }
 
   private expectedFor(account: string): ReviewedPlan | undefined {
-    const expected = this.settings.review.expected;
+    const expected = this.settings.review.gate.expected;
     return expected?.get(account) ?? expected?.get('*');
   }
 
   /**
-   * Entry by entry, when the reviewed plan carries its entries: what was not reviewed (added
-   * by another pull request, or its disposition or attempt changed since) is refused, the
-   * rest goes on.
+   * Entry by entry: what was not reviewed (added by another pull request, its disposition or
+   * attempt changed since, or no plan was reviewed at all) is refused, the rest goes on.
    */
   private holdToReviewed(reviewed: Plan): Plan {
     return {
-      accounts: reviewed.accounts.map((account) => {
-        const expected = this.expectedFor(account.account_id);
-        if (!expected?.entries) return account;
-        return holdToReviewedEntries(
-          account,
-          { basis: expected.basis ?? 'dispositions', entries: expected.entries },
-          this.settings.review.reviewedOn ?? 'before',
-        );
-      }),
+      accounts: reviewed.accounts.map((account) =>
+        holdToReview(account, this.settings.review.gate),
+      ),
     };
   }
 
@@ -528,7 +529,13 @@ class Run {
           }
           if (item.request) {
             const list = sendable.get(account) ?? [];
-            list.push({ request: item.request, attempt, resume: true, previous: item.record });
+            list.push({
+              request: item.request,
+              attempt,
+              resume: true,
+              previous: item.record,
+              priorActs: item.priorActs,
+            });
             sendable.set(account, list);
           } else if (item.record.state === 'pending' || item.record.state === 'unknown') {
             // No longer requested, and provably never acted on: close it as never sent.
@@ -837,6 +844,7 @@ class Run {
     if (p.commit !== undefined) record.commit = p.commit;
     if (p.run !== undefined) record.run = p.run;
     if (p.pull_request !== undefined) record.pull_request = p.pull_request;
+    if (p.approved_by !== undefined) record.approved_by = [...p.approved_by];
     return record;
   }
 

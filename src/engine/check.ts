@@ -76,6 +76,8 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
       guarded: ['MALICIOUS', 'MALICIOUS-BEC'],
       maxReleases: 0,
       force: false,
+      // verifyOnly releases nothing, whatever was reviewed.
+      gate: { closed: 'the drift check releases nothing', requirePlan: true },
     },
   });
   if (resolved.kind === 'invalid') return resolved;

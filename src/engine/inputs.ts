@@ -27,13 +27,18 @@ export async function loadLedgerFrom(
   store: LedgerStore,
 ): Promise<{ ok: true; ledger: Ledger } | { ok: false; errors: Diagnostic[] }> {
   const { shards, errors } = await store.read();
-  if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors) };
+  // What the store found (a line nobody but the tool may write, a link) and what is wrong
+  // with the lines themselves, together: both name the line a person must look at.
   const ledger = readLedger(shards);
-  if (ledger.errors.length > 0) return { ok: false, errors: sortDiagnostics(ledger.errors) };
+  const all = [...errors, ...ledger.errors];
+  if (all.length > 0) return { ok: false, errors: sortDiagnostics(all) };
   return { ok: true, ledger };
 }
 
-/** Both inputs, or why they cannot be used. A corrupt ledger stops planning and applying. */
+/**
+ * Both inputs, or why they cannot be used. A corrupt ledger, or one changed by anyone but the
+ * tool, stops planning and applying.
+ */
 export async function loadInputs(
   source: ReleasesSource,
   path: string,

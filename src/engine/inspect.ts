@@ -29,11 +29,18 @@ export interface InspectOptions {
   concurrency?: number;
   halt?: AbortSignal;
   log?: Logger;
+  /**
+   * Messages (messageKey) whose action log is read too, once they are found: retries, which
+   * must not go when Cloudflare shows a release the ledger does not know of.
+   */
+  actionLogs?: ReadonlySet<string>;
 }
 
 export interface InspectStats {
   searches: number;
   gets: number;
+  /** Action logs read (retries). */
+  logs: number;
   unchecked: number;
 }
 
@@ -48,7 +55,7 @@ export async function inspect(
   known: ReadonlyMap<string, MessageView> = new Map(),
 ): Promise<{ inspections: Map<string, Inspection>; stats: InspectStats }> {
   const inspections = new Map<string, Inspection>();
-  const stats: InspectStats = { searches: 0, gets: 0, unchecked: 0 };
+  const stats: InspectStats = { searches: 0, gets: 0, logs: 0, unchecked: 0 };
   const perPage = options.perPage ?? SEARCH_PER_PAGE;
   const concurrency = Math.max(1, options.concurrency ?? 1);
   let budget = options.budget;
@@ -138,6 +145,18 @@ export async function inspect(
       },
     );
   }
+  // Retries: how many releases Cloudflare records, against the ledger's own count.
+  const logged = [...(options.actionLogs ?? [])].filter(
+    (key) => inspections.get(key)?.kind === 'found',
+  );
+  await pool(logged, concurrency, async (key) => {
+    const found = inspections.get(key);
+    if (found?.kind !== 'found' || options.halt?.aborted || !spend()) return;
+    stats.logs++;
+    const slash = key.indexOf('/');
+    const log = await api.getActionLog(key.slice(0, slash), key.slice(slash + 1), options.halt);
+    if (log.kind === 'found') inspections.set(key, { ...found, releases: log.releases.length });
+  });
   for (const i of inspections.values()) if (i.kind === 'unchecked') stats.unchecked++;
   return { inspections, stats };
 }

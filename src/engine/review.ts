@@ -1,7 +1,7 @@
 // The plan as a reviewer should see it: each message to release looked up once (when
 // Cloudflare credentials are available), refused ones set apart and explained.
 import type { Plan } from '../core/plan/plan.js';
-import { reviewPlan } from '../core/safety/review.js';
+import { retriesOf, reviewPlan } from '../core/safety/review.js';
 import { inspect } from './inspect.js';
 import type { CloudflareApi, Logger } from './ports.js';
 
@@ -26,6 +26,7 @@ export async function reviewedPlan(
   const { inspections, stats } = await inspect(api, wanted, {
     budget: settings.lookupBudget,
     now: settings.now,
+    actionLogs: retriesOf(plan),
     ...(settings.halt ? { halt: settings.halt } : {}),
     ...(settings.log ? { log: settings.log } : {}),
   });

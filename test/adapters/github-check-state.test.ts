@@ -9,6 +9,7 @@ import { type CheckCursor, serializeCursor } from '../../src/core/check/cursor.j
 import { ACCOUNT, OTHER_ACCOUNT } from '../support/factories.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github/index.js';
 import { collectingLogger } from '../support/memory.js';
+import { LEDGER_KEY } from '../support/sealed.js';
 
 const PATH = 'releases.ledger/check-cursor.ndjson';
 const SHARD = 'releases.ledger/2026-11.jsonl';
@@ -37,6 +38,7 @@ async function setup(files: Record<string, string>) {
     branch: 'main',
     ledgerDir: 'releases.ledger',
     releasesPath: 'releases.yaml',
+    key: LEDGER_KEY,
     extraFiles: [PATH],
     commitMessage: () => 'ledger',
     log: collectingLogger(),
@@ -52,7 +54,10 @@ describe('GitHubCheckState', () => {
     await state.write([line(ACCOUNT, 'Q0000000000A', '2026-11-03T00:00:00.000Z')]);
     const lines = (fake.readFile(PATH) ?? '').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).account_id)).toEqual([ACCOUNT, OTHER_ACCOUNT]);
-    expect(fake.commits('main')[0]?.message).toBe('drift check cursor [skip ci]');
+    // Every commit of the tool carries the ledger's seal (here: of the empty shard).
+    expect(fake.commits('main')[0]?.message).toMatch(
+      /^drift check cursor \[skip ci\]\n\nLedger-Seal: v1 parent=[0-9a-f]{40} mac=[0-9a-f]{64}\nLedger-Shard: 2026-11\.jsonl 0 [0-9a-f]{64}\n$/,
+    );
     expect(fake.readFile(SHARD)).toBe('');
   });
 

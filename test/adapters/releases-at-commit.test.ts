@@ -9,6 +9,7 @@ import { checkedOutCommit, packedRef } from '../../src/adapters/files/git-checko
 import { GitHubLedgerStore } from '../../src/adapters/github/ledger-store.js';
 import { githubClient } from '../../src/adapters/github/octokit.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github/index.js';
+import { LEDGER_KEY } from '../support/sealed.js';
 
 const SHA = 'a'.repeat(40);
 const log = { info: () => {}, warn: () => {}, error: () => {} };
@@ -31,6 +32,7 @@ function store(workspace?: string): GitHubLedgerStore {
     branch: 'main',
     ledgerDir: 'releases.ledger',
     releasesPath: 'releases.yaml',
+    key: LEDGER_KEY,
     ...(workspace ? { workspace } : {}),
     commitMessage: () => 'x',
     log,

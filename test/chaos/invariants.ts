@@ -274,7 +274,8 @@ export function checkInvariants(input: CheckInput): Violation[] {
 
     // What the safety review refuses before anything is written (an id that exists nowhere,
     // a message no longer in quarantine) may end with no record, or closed as never sent.
-    const refusable = entry !== undefined && (!entry.exists || !entry.quarantined0);
+    const refusable =
+      entry !== undefined && (!entry.exists || !entry.quarantined0 || entry.retryRefused === true);
     if (!latest) {
       if (entry && input.converged && !refusable)
         say('never-attempted', 'requested, releasable, but never recorded');

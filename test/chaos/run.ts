@@ -16,6 +16,7 @@ import {
 import { createRandom, deriveSeed, type Random } from '../../src/emulator/random.js';
 import { actionScenario } from '../support/action.js';
 import type { LoggedRequest } from '../support/fake-github/index.js';
+import { commitSealed } from '../support/sealed.js';
 import {
   checkInvariants,
   checkLedgerCopies,
@@ -418,6 +419,7 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
     });
     const args = [
       'apply',
+      '--unreviewed',
       '--batch-size',
       String(1 + rng.int(4)),
       '--concurrency',
@@ -653,11 +655,13 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
   s.gh.onHandled((q) => onGitHub?.(q));
   try {
     const world = await buildWorld(rng, s.emulator, ctx.seed, { accounts });
-    const files: Record<string, string> = { 'releases.yaml': world.yaml };
-    for (const [name, text] of world.shards) files[`releases.ledger/${name}`] = text;
+    // The starting ledger, as earlier runs of the tool left it (sealed), then the requests merged.
+    const ledger: Record<string, string> = {};
+    for (const [name, text] of world.shards) ledger[`releases.ledger/${name}`] = text;
+    if (world.shards.size > 0) commitSealed(s.gh, ledger);
     s.gh.commitFiles(
       'main',
-      files,
+      { 'releases.yaml': world.yaml },
       'Merge pull request #1 from feature',
       'Alice <alice@example.com>',
     );
@@ -675,6 +679,9 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
       concurrency: String(1 + rng.int(2)),
       comment: 'false',
       'settle-seconds': String(SETTLE_SECONDS),
+      // Faults and crashes, not reviews: the pushes apply the file as it is.
+      'require-reviewed-plan': 'false',
+      'required-approvals': '0',
     };
     s.emulator.setFaults({
       script: faultScript(rng, false),
@@ -773,12 +780,8 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
           if (acted)
             otherRun = () => {
               otherRun = undefined;
-              s.gh.commitFiles(
-                'main',
-                { [path]: `${s.gh.readFile(path) ?? ''}${line}\n` },
-                'Another run',
-                'Other <o@example.com>',
-              );
+              // Another run of the tool: its commit is sealed like ours.
+              commitSealed(s.gh, { [path]: `${s.gh.readFile(path) ?? ''}${line}\n` });
             };
         }
       }

@@ -27,6 +27,8 @@ export interface Entry {
   /** Quarantined when the world was built (before any history release). */
   quarantined0: boolean;
   retry?: number;
+  /** Its `retry` is not allowed by the starting ledger (core/plan/retries): always refused. */
+  retryRefused?: boolean;
 }
 
 export type HistoryKind =
@@ -234,6 +236,17 @@ export async function buildWorld(
     )
       stages.push({ attempt: e.retry, kind: weighted(rng, STAGE2) });
     history.push({ key: e.key, account: e.account, id: e.id, orphan: false, stages });
+  }
+  // A retry the ledger cannot justify (no earlier attempt, or one skipped) is refused for good:
+  // nothing is ever written for it, so the ledger never comes to allow it.
+  const stagesOf = new Map(history.map((h) => [h.key, h.stages]));
+  for (const e of entries) {
+    if (e.retry === undefined) continue;
+    const last = stagesOf.get(e.key)?.at(-1);
+    e.retryRefused =
+      last === undefined || e.id !== e.key.slice(e.account.length + 1)
+        ? true
+        : last.kind !== 'released' && last.attempt < e.retry - 1;
   }
   // An orphan: in the ledger, no longer in the file.
   if (rng.chance(0.25)) {

@@ -30,6 +30,7 @@ function item(n: number, reason = 'false positive', disposition?: string): ToRel
     request: request({ id: messageId(n), index: n, line: 4 + 2 * n, reason }),
     attempt: 1,
     resume: false,
+    priorActs: 0,
   };
   if (disposition)
     t.message = {
@@ -52,7 +53,7 @@ function account(items: ToRelease[], reviewed: boolean): AccountPlan {
     already_released: [],
     held: [],
     orphaned: [],
-    ...(reviewed ? { refused: [] } : {}),
+    ...(reviewed ? { refused: [], checked: true as const } : {}),
   };
 }
 
@@ -109,10 +110,10 @@ describe('the comment marker', () => {
     ];
     expect(findStickyComment(comments, ACCOUNT, BOT)?.id).toBe(2);
     const reviewed = reviewedPlans(comments, BOT);
-    expect([...reviewed.keys()]).toEqual([ACCOUNT]);
-    expect(reviewed.get(ACCOUNT)?.fingerprint).toBe(parseMarker(ours)?.plan?.fingerprint);
-    expect(reviewed.get(ACCOUNT)?.entries?.has('AAAAAAAA')).toBe(false);
-    expect(reviewedPlans([comments[0] as (typeof comments)[number]], BOT).size).toBe(0);
+    expect([...reviewed.plans.keys()]).toEqual([ACCOUNT]);
+    expect(reviewed.plans.get(ACCOUNT)?.fingerprint).toBe(parseMarker(ours)?.plan?.fingerprint);
+    expect(reviewed.plans.get(ACCOUNT)?.entries?.has('AAAAAAAA')).toBe(false);
+    expect(reviewedPlans([comments[0] as (typeof comments)[number]], BOT).plans.size).toBe(0);
   });
 
   it('with two of our comments for one account, the reviewed plan is the one being updated', () => {
@@ -123,16 +124,16 @@ describe('the comment marker', () => {
       { id: 9, body: stale, user: { login: BOT } },
     ];
     expect(findStickyComment(comments, ACCOUNT, BOT)?.id).toBe(7);
-    expect(reviewedPlans(comments, BOT).get(ACCOUNT)?.fingerprint).toBe(
+    expect(reviewedPlans(comments, BOT).plans.get(ACCOUNT)?.fingerprint).toBe(
       parseMarker(current)?.plan?.fingerprint,
     );
     expect(parseMarker(stale)?.plan?.fingerprint).not.toBe(parseMarker(current)?.plan?.fingerprint);
     // When the first one shows no plan, nothing counts as reviewed, whatever a later copy says.
     const planless = markerLine({ account: ACCOUNT });
     const later = comments[1] as (typeof comments)[number];
-    expect(reviewedPlans([{ id: 7, body: planless, user: { login: BOT } }, later], BOT).size).toBe(
-      0,
-    );
+    expect(
+      reviewedPlans([{ id: 7, body: planless, user: { login: BOT } }, later], BOT).plans.size,
+    ).toBe(0);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   DEFAULT_GUARDED_DISPOSITIONS,
   entryDigest,
   guardedListProblem,
-  holdToReviewedEntries,
+  holdToReview,
   type Inspection,
   MAX_ENTRY_DIGESTS,
   matchesFingerprint,
@@ -42,6 +42,12 @@ const view = (id: string, over: Partial<MessageView> = {}): MessageView => ({
 const found = (id: string, over: Partial<MessageView> = {}): Inspection => ({
   kind: 'found',
   message: view(id, over),
+});
+/** Found, with its action log read: `releases` releases in it. */
+const logged = (id: string, releases: number, over: Partial<MessageView> = {}): Inspection => ({
+  kind: 'found',
+  message: view(id, over),
+  releases,
 });
 
 function reviewed(
@@ -111,8 +117,38 @@ describe('reviewing a plan against Cloudflare', () => {
   it('lets an explicit retry through although our own earlier release is recorded', () => {
     const id = messageId(1);
     const ledger = foldRecords([stored(record({ id, state: 'partial', attempt: 1 }))]);
-    const a = reviewed([{ id, retry: 2 }], [[id, found(id, { releaseRecorded: true })]], ledger);
+    // The action log shows the one release the ledger knows of: ours.
+    const ours: Inspection = logged(id, 1, { releaseRecorded: true });
+    const a = reviewed([{ id, retry: 2 }], [[id, ours]], ledger);
     expect(a?.to_release.map((i) => i.attempt)).toEqual([2]);
+  });
+
+  it('refuses a retry when Cloudflare shows a release this ledger does not know of, or cannot tell', () => {
+    const id = messageId(1);
+    const partial = foldRecords([stored(record({ id, state: 'partial', attempt: 1 }))]);
+    const since: Inspection = logged(id, 2, { releaseRecorded: true });
+    expect(reviewed([{ id, retry: 2 }], [[id, since]], partial)?.refused?.[0]?.reason).toEqual({
+      kind: 'released-since',
+      logged: 2,
+      recorded: 1,
+    });
+    // Without the action log nothing rules a later release out.
+    const unread = found(id, { releaseRecorded: true });
+    expect(reviewed([{ id, retry: 2 }], [[id, unread]], partial)?.refused?.[0]?.reason.kind).toBe(
+      'unchecked',
+    );
+    // A failed attempt reached nobody: a release in the log since, or leaving quarantine, refuses it.
+    const failed = foldRecords([stored(record({ id, state: 'failed', attempt: 1 }))]);
+    const released = logged(id, 1, { releaseRecorded: true, quarantined: false });
+    expect(reviewed([{ id, retry: 2 }], [[id, released]], failed)?.refused?.[0]?.reason.kind).toBe(
+      'released-since',
+    );
+    const gone: Inspection = logged(id, 0, { quarantined: false });
+    expect(reviewed([{ id, retry: 2 }], [[id, gone]], failed)?.refused?.[0]?.reason.kind).toBe(
+      'not-quarantined',
+    );
+    const held: Inspection = logged(id, 0);
+    expect(reviewed([{ id, retry: 2 }], [[id, held]], failed)?.to_release).toHaveLength(1);
   });
 
   it('fingerprints what would be released: order-free, sensitive to ids, attempts and dispositions', () => {
@@ -250,7 +286,13 @@ describe('holding a plan to the reviewed one, entry by entry', () => {
       reviewedPlan.to_release.slice(0, 2).map((i) => entryDigest(ACCOUNT, i, 'dispositions')),
     );
     expect(digests).toEqual(expect.arrayContaining([...kept]));
-    const held = holdToReviewedEntries(now, { basis: 'dispositions', entries: kept }, 'on PR #4');
+    const held = holdToReview(now, {
+      requirePlan: true,
+      expected: new Map([
+        [ACCOUNT, { fingerprint: '0'.repeat(32), basis: 'dispositions', entries: kept }],
+      ]),
+      reviewedOn: 'on PR #4',
+    });
     expect(held.to_release.map((i) => i.request.id)).toEqual([ids[0]]);
     expect(held.refused?.map((r) => [r.item.request.id, r.reason.kind])).toEqual([
       [ids[1], 'not-reviewed'],
@@ -266,7 +308,13 @@ describe('holding a plan to the reviewed one, entry by entry', () => {
     const first = make();
     const retry = make('SPAM', 2);
     const entries = new Set(planEntryDigests(first, 'dispositions'));
-    const held = holdToReviewedEntries(retry, { basis: 'dispositions', entries }, 'on PR #1');
+    const held = holdToReview(retry, {
+      requirePlan: true,
+      expected: new Map([
+        [ACCOUNT, { fingerprint: '0'.repeat(32), basis: 'dispositions', entries }],
+      ]),
+      reviewedOn: 'on PR #1',
+    });
     expect(held.to_release).toEqual([]);
     expect(held.refused).toHaveLength(3);
   });

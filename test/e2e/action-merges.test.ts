@@ -70,9 +70,9 @@ describe('two pull requests merged before their push runs', () => {
     ]);
   });
 
-  it('only the second run runs (the first was cancelled): the first PR’s entries are refused as not reviewed there, then a dispatch releases them', async () => {
+  it('only the second run runs (the first was cancelled): the first PR’s entries are refused as not reviewed there; a dispatch releases nothing new, re-running the first run releases them', async () => {
     s = await actionScenario();
-    const { a, b, m2 } = await twoMergedPrs(s);
+    const { a, b, m1, m2 } = await twoMergedPrs(s);
 
     const r2 = await s.run({ event: 'push', sha: m2 });
     expect(r2.code, r2.stdout).toBe(1);
@@ -92,10 +92,18 @@ describe('two pull requests merged before their push runs', () => {
     // Nothing was written for the refused ones: a later run plans them afresh.
     expect(s.ledgerLines().filter((l) => a.includes(l.id as string))).toEqual([]);
 
-    // Someone runs the workflow at the branch head (no pull request there): the rest goes.
-    const rest = await s.run({ event: 'workflow_dispatch' });
-    expect(rest.code, rest.stdout).toBe(0);
-    expect(rest.outputs).toMatchObject({ released: '2', refused: '0' });
+    // Someone runs the workflow by hand: no pull request reviewed anything, so nothing new goes.
+    const dispatch = await s.run({ event: 'workflow_dispatch' });
+    expect(dispatch.code, dispatch.stdout).toBe(1);
+    expect(dispatch.stdout).toContain(
+      'the run was started by hand (workflow_dispatch), not by a merge, so no plan was reviewed',
+    );
+    expect(s.releasePosts()).toBe(1);
+
+    // Re-running the cancelled run of the first merge holds its entries to PR #1's review.
+    const rerun = await s.run({ event: 'push', sha: m1 });
+    expect(rerun.code, rerun.stdout).toBe(0);
+    expect(rerun.outputs).toMatchObject({ released: '2', refused: '0' });
     expect([...s.deliveries().values()]).toEqual([1, 1, 1, 1]);
     expect(s.releasePosts()).toBe(2);
   });

@@ -13,7 +13,9 @@ import {
   GH_TOKEN,
   mergePr,
   openPr,
+  planAndMerge,
 } from '../support/action.js';
+import { LEDGER_KEY } from '../support/sealed.js';
 
 let s: ActionScenario | undefined;
 afterEach(async () => {
@@ -50,7 +52,7 @@ describe('plan comment with message details', () => {
       'Invoice @org/team <img src=x> ```js :\u200b:add-mask:\u200b:secret',
     );
     expect(r.stdout).not.toContain('::add-mask::secret');
-    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN]);
+    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN, LEDGER_KEY]);
   });
 
   it('a public repository hides subjects and addresses, in the comment and the summary', async () => {
@@ -136,7 +138,7 @@ describe('merge: the plan reviewed is the plan released', () => {
   it('a dry run fails the step when a message would be refused or the run is blocked, and passes when all would go', async () => {
     s = await actionScenario();
     const f = demoFixtures(1, s.account);
-    const merge = mergePr(s, 9, s.releasesYaml([f.spam, f.malicious]));
+    const { sha: merge } = await planAndMerge(s, 9, s.releasesYaml([f.spam, f.malicious]));
     const dry = await s.run({ event: 'push', sha: merge, inputs: { 'dry-run': 'true' } });
     expect(dry.code, dry.stdout).toBe(1);
     expect(dry.stdout).toContain(
@@ -144,11 +146,7 @@ describe('merge: the plan reviewed is the plan released', () => {
     );
     expect(dry.outputs.refused).toBe('1');
 
-    const fine = s.gh.commitFiles(
-      'main',
-      { 'releases.yaml': s.releasesYaml([f.spam, f.bulk]) },
-      'no malicious mail',
-    );
+    const { sha: fine } = await planAndMerge(s, 10, s.releasesYaml([f.spam, f.bulk]));
     const blocked = await s.run({
       event: 'push',
       sha: fine,
@@ -168,7 +166,7 @@ describe('merge: the plan reviewed is the plan released', () => {
   it('refuses a merge over max-releases unless forced', async () => {
     s = await actionScenario();
     const ids = s.quarantined(3);
-    const merge = mergePr(s, 5, s.releasesYaml(ids));
+    const { sha: merge } = await planAndMerge(s, 5, s.releasesYaml(ids));
     const r = await s.run({ event: 'push', sha: merge, inputs: { 'max-releases': '2' } });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('more than the limit of 2 per run');
@@ -187,7 +185,7 @@ describe('scheduled drift check', () => {
   it('fails with the drifted messages in the summary, and commits resolutions', async () => {
     s = await actionScenario();
     const ids = s.quarantined(3);
-    const merge = mergePr(s, 6, s.releasesYaml(ids));
+    const { sha: merge } = await planAndMerge(s, 6, s.releasesYaml(ids));
     expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
     const clean = await s.run({ event: 'schedule' });
     expect(clean.code, clean.stdout).toBe(0);
@@ -204,7 +202,7 @@ describe('scheduled drift check', () => {
   it('a small budget: two check runs (schedule, then mode: check) check different parts, the cursor committed between them', async () => {
     s = await actionScenario();
     const ids = s.quarantined(3);
-    const merge = mergePr(s, 8, s.releasesYaml(ids));
+    const { sha: merge } = await planAndMerge(s, 8, s.releasesYaml(ids));
     expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
     const cursorFile = 'releases.ledger/check-cursor.ndjson';
     const checked = [...ids].sort(compareCheckOrder);
@@ -218,7 +216,7 @@ describe('scheduled drift check', () => {
     expect(JSON.parse(s.gh.readFile(cursorFile) ?? '')).toMatchObject({
       account_id: s.account,
       after: checked[0],
-      run: 'https://github.com/octo-org/mail-releases/actions/runs/1002',
+      run: 'https://github.com/octo-org/mail-releases/actions/runs/1003',
     });
     // A commit of the cursor alone: the ledger and the requests are as the apply left them.
     const [cursorCommit, before] = s.gh.commits('main');

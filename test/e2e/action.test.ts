@@ -9,7 +9,9 @@ import {
   NODE24,
   openPr as openPrAs,
   type PrAuthor,
+  planAndMerge as planAndMergeAs,
 } from '../support/action.js';
+import { commitSealed } from '../support/sealed.js';
 
 let s: ActionScenario | undefined;
 afterEach(async () => {
@@ -26,6 +28,9 @@ const isMainRef = (path: string) => decodeURIComponent(path).endsWith('/git/refs
 const ALICE: PrAuthor = { author: 'Alice <alice@example.com>', user: 'alice' };
 const openPr = (x: ActionScenario, n: number, yaml: string) => openPrAs(x, n, yaml, ALICE);
 const mergePr = (x: ActionScenario, n: number, yaml: string) => mergePrAs(x, n, yaml, ALICE);
+/** Opened, planned, approved and merged: the pushed sha. */
+const planAndMerge = async (x: ActionScenario, n: number, yaml: string) =>
+  (await planAndMergeAs(x, n, yaml, ALICE)).sha;
 
 describe('the action on a pull request (plan)', () => {
   it('posts one sticky comment per account, writes the summary, and updates the comment in place', async () => {
@@ -50,8 +55,11 @@ describe('the action on a pull request (plan)', () => {
     for (const id of ids) expect(comments[0]?.body).toContain(id);
     expect(r.summary).toContain('quarantine-release plan');
     expect(s.releasePosts()).toBe(0);
+    // The comments, the base's tree (its ledger: the pull request may not change it; the
+    // checkout has the same files, so no blob is downloaded), the new comment.
     expect(r.github.map((q) => `${q.method} ${q.path.split('?')[0]}`)).toEqual([
       'GET /repos/octo-org/mail-releases/issues/7/comments',
+      `GET /repos/octo-org/mail-releases/git/trees/${s.gh.headSha('main')}`,
       'POST /repos/octo-org/mail-releases/issues/7/comments',
     ]);
 
@@ -117,7 +125,10 @@ describe('the action on a pull request (plan)', () => {
       inputs: { 'api-token': '' },
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.github).toEqual([]);
+    // A read-only token still reads the base's ledger (the pull request may not change it).
+    expect(r.github.map((q) => `${q.method} ${q.path.split('?')[0]}`)).toEqual([
+      `GET /repos/octo-org/mail-releases/git/trees/${s.gh.headSha('main')}`,
+    ]);
     expect(r.summary).toContain('To release (2)');
     expect(r.stdout).toContain('Pull request from a fork');
   });
@@ -164,7 +175,7 @@ describe('the action on a pull request (plan)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(s.gh.comments(12)).toHaveLength(1);
     // The apply on merge too: pending commit, POST, outcome commit, results comment.
-    const merge = mergePr(s, 13, s.releasesYaml(s.quarantined(2)));
+    const merge = await planAndMerge(s, 13, s.releasesYaml(s.quarantined(2)));
     const applied = await s.run({ event: 'push', sha: merge, node: NODE24 });
     expect(applied.code, applied.stderr + applied.stdout).toBe(0);
     expect(applied.outputs.released).toBe('2');
@@ -248,8 +259,14 @@ describe('the action on merge (apply)', () => {
     s = await actionScenario({ emulator: { messagesPerAccount: 800 } });
     const few = s.quarantined(2);
     const many = s.quarantined(250);
-    const first = await s.run({ event: 'push', sha: mergePr(s, 31, s.releasesYaml(few)) });
-    const second = await s.run({ event: 'push', sha: mergePr(s, 32, s.releasesYaml(many)) });
+    const first = await s.run({
+      event: 'push',
+      sha: await planAndMerge(s, 31, s.releasesYaml(few)),
+    });
+    const second = await s.run({
+      event: 'push',
+      sha: await planAndMerge(s, 32, s.releasesYaml(many)),
+    });
     expect(first.code).toBe(0);
     expect(second.code, second.stderr).toBe(0);
     expect(second.outputs.released).toBe('248');
@@ -259,7 +276,7 @@ describe('the action on merge (apply)', () => {
 
   it('a re-run releases nothing and commits nothing', async () => {
     s = await actionScenario();
-    const merge = mergePr(s, 22, s.releasesYaml(s.quarantined(2)));
+    const merge = await planAndMerge(s, 22, s.releasesYaml(s.quarantined(2)));
     expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
     const commits = s.gh.commits('main').length;
     const again = await s.run({ event: 'push', sha: merge });
@@ -272,7 +289,7 @@ describe('the action on merge (apply)', () => {
   it('the branch moves between read and write: re-read, re-plan, commit on the new head', async () => {
     s = await actionScenario();
     const ids = s.quarantined(2);
-    const merge = mergePr(s, 23, s.releasesYaml(ids));
+    const merge = await planAndMerge(s, 23, s.releasesYaml(ids));
     s.gh.moveBranchBeforeNextRefUpdate(
       { 'docs/notes.md': 'someone else pushed\n' },
       'Unrelated push',
@@ -293,7 +310,7 @@ describe('the action on merge (apply)', () => {
   it('another run released the same message meanwhile: it is not sent again', async () => {
     s = await actionScenario();
     const ids = s.quarantined(2);
-    const merge = mergePr(s, 24, s.releasesYaml(ids));
+    const merge = await planAndMerge(s, 24, s.releasesYaml(ids));
     // The concurrent push is another run's ledger commit: the first message is released.
     const line = JSON.stringify({
       v: 1,
@@ -305,9 +322,11 @@ describe('the action on merge (apply)', () => {
       at: '2026-11-24T10:00:00.000Z',
       via: 'release',
     });
-    s.gh.moveBranchBeforeNextRefUpdate(
-      { 'releases.ledger/2026-11.jsonl': `${line}\n` },
-      'other run',
+    // Another run of the tool: its commit is sealed like ours.
+    s.gh.beforeNextRefUpdate(() =>
+      commitSealed(s?.gh as NonNullable<typeof s>['gh'], {
+        'releases.ledger/2026-11.jsonl': `${line}\n`,
+      }),
     );
     const r = await s.run({ event: 'push', sha: merge });
     expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -319,7 +338,7 @@ describe('the action on merge (apply)', () => {
   it('killed after the pending commit landed, before the POST: the next run verifies instead of re-sending blindly', async () => {
     s = await actionScenario();
     const ids = s.quarantined(2);
-    const merge = mergePr(s, 25, s.releasesYaml(ids));
+    const merge = await planAndMerge(s, 25, s.releasesYaml(ids));
     let child: import('node:child_process').ChildProcess | undefined;
     s.gh.onHandled((req) => {
       // The pending commit is on the branch; the action dies before it hears so.
@@ -350,7 +369,7 @@ describe('the action on merge (apply)', () => {
   it('pending in another run that is still going: left alone, then verified once that run ended', async () => {
     s = await actionScenario();
     const ids = s.quarantined(2);
-    const merge = mergePr(s, 26, s.releasesYaml(ids));
+    const merge = await planAndMerge(s, 26, s.releasesYaml(ids));
     let child: import('node:child_process').ChildProcess | undefined;
     s.gh.onHandled((req) => {
       if (req.method === 'PATCH' && req.status === 200 && isMainRef(req.path))
@@ -383,23 +402,37 @@ describe('the action on merge (apply)', () => {
     expect(s.releasePosts()).toBe(1);
   });
 
-  it('a direct push without a pull request applies and reports in the summary only', async () => {
+  it('a direct push without a pull request releases nothing new and says why; opted out, it applies', async () => {
     s = await actionScenario();
     const sha = s.gh.commitFiles(
       'main',
       { 'releases.yaml': s.releasesYaml(s.quarantined(1)) },
       'direct push',
     );
-    const r = await s.run({ event: 'push', sha });
+    const refused = await s.run({ event: 'push', sha });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      'Nothing new will be released: the push has no merged pull request (a direct push), so no plan was reviewed',
+    );
+    expect(refused.outputs.refused).toBe('1');
+    expect(s.releasePosts()).toBe(0);
+
+    const r = await s.run({
+      event: 'push',
+      sha,
+      inputs: { 'require-reviewed-plan': 'false', 'required-approvals': '0' },
+    });
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('require-reviewed-plan is off');
     expect(r.stdout).toContain('Pushed without a pull request');
     expect(r.outputs.released).toBe('1');
   });
 
   it('a secondary rate limit on the comment is waited out and retried', async () => {
     s = await actionScenario();
-    const merge = mergePr(s, 26, s.releasesYaml(s.quarantined(1)));
-    s.gh.failNext({ method: 'POST', pathPrefix: '/issues/26/comments' }, 'secondary-rate-limit');
+    const merge = await planAndMerge(s, 26, s.releasesYaml(s.quarantined(1)));
+    // The plan's comment is edited into the results.
+    s.gh.failNext({ method: 'PATCH', pathPrefix: '/issues/comments/' }, 'secondary-rate-limit');
     const r = await s.run({ event: 'push', sha: merge });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(s.gh.comments(26)).toHaveLength(1);
@@ -416,7 +449,9 @@ describe('the action on merge (apply)', () => {
     const commits = s.gh.commits('main').length;
     const r = await s.run({ event: 'push', sha });
     expect(r.code).toBe(1);
-    expect(r.annotations[0]).toMatchObject({ level: 'error', file: 'releases.yaml' });
+    expect(r.annotations.find((a) => a.level === 'error')).toMatchObject({
+      file: 'releases.yaml',
+    });
     expect(s.emulator.truth().requests).toEqual([]);
     expect(s.gh.commits('main')).toHaveLength(commits);
   });

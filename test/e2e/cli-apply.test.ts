@@ -22,7 +22,17 @@ afterEach(async () => {
 });
 
 const apply = (x: Scenario, ...args: string[]) =>
-  x.cli(['apply', '--batch-size', '2', '--timeout-seconds', '2', '--settle-seconds', '0', ...args]);
+  x.cli([
+    'apply',
+    '--unreviewed',
+    '--batch-size',
+    '2',
+    '--timeout-seconds',
+    '2',
+    '--settle-seconds',
+    '0',
+    ...args,
+  ]);
 
 /** The emulator's record and the ledger agree, and nothing was delivered twice. */
 async function expectConsistent(x: Scenario, ids: string[]): Promise<void> {
@@ -85,7 +95,7 @@ describe('apply (CLI, emulator, loopback)', () => {
     s = await scenario();
     const ids = s.quarantined(1);
     await s.writeReleases(ids);
-    const r = await s.cli(['apply'], {
+    const r = await s.cli(['apply', '--unreviewed'], {
       CLOUDFLARE_API_TOKEN: '',
       CLOUDFLARE_EMAIL: DEFAULT_EMAIL,
       CLOUDFLARE_API_KEY: DEFAULT_KEY,
@@ -279,9 +289,12 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(json.not_started).toHaveLength(2);
     expect(releaseRequests(s.emulator)).toHaveLength(1);
 
-    const readOnly = await s.cli(['apply', '--batch-size', '2', '--format', 'json'], {
-      CLOUDFLARE_API_TOKEN: DEFAULT_READ_TOKEN,
-    });
+    const readOnly = await s.cli(
+      ['apply', '--unreviewed', '--batch-size', '2', '--format', 'json'],
+      {
+        CLOUDFLARE_API_TOKEN: DEFAULT_READ_TOKEN,
+      },
+    );
     expect(readOnly.code).toBe(3);
     expect(
       JSON.parse(readOnly.stdout).results.map((x: { error: { status: number } }) => x.error.status),
@@ -318,22 +331,24 @@ describe('apply (CLI, emulator, loopback)', () => {
   it('refuses bad settings with exit 1 before any request, without echoing secrets', async () => {
     s = await scenario();
     await s.writeReleases(s.quarantined(1));
-    const half = await s.cli(['apply'], {
+    const half = await s.cli(['apply', '--unreviewed'], {
       CLOUDFLARE_API_TOKEN: '',
       CLOUDFLARE_EMAIL: 'a@example.com',
     });
     expect(half.code).toBe(1);
     expect(half.stderr).toContain('CLOUDFLARE_API_KEY is missing');
-    const none = await s.cli(['apply'], { CLOUDFLARE_API_TOKEN: '' });
+    const none = await s.cli(['apply', '--unreviewed'], {
+      CLOUDFLARE_API_TOKEN: '',
+    });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no Cloudflare credentials');
-    const creds = await s.cli(['apply'], {
+    const creds = await s.cli(['apply', '--unreviewed'], {
       CLOUDFLARE_API_BASE_URL: 'https://user:hunter2secret@api.example.com/client/v4',
     });
     expect(creds.code).toBe(1);
     expect(creds.stderr).toContain('must not contain credentials');
     expect(creds.stderr + creds.stdout).not.toContain('hunter2secret');
-    const http = await s.cli(['apply'], {
+    const http = await s.cli(['apply', '--unreviewed'], {
       CLOUDFLARE_API_BASE_URL: 'http://api.example.com/client/v4',
     });
     expect(http.code).toBe(1);
@@ -347,7 +362,7 @@ describe('apply (CLI, emulator, loopback)', () => {
       join(s.dir, 'releases.yaml'),
       `version: 1\naccount_id: ${s.account}\nreleases:\n  - id: "<img src=x>"\n    reason: x\n`,
     );
-    const r = await s.cli(['apply']);
+    const r = await s.cli(['apply', '--unreviewed']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /^releases\.yaml:4:9: `releases\[0\]\.id` "<img src=x>" is not a message id/m,
@@ -361,7 +376,7 @@ describe('apply (CLI, emulator, loopback)', () => {
     const path = join(s.dir, 'releases.ledger', name);
     await writeFile(path, `${await readFile(path, 'utf8')}{"v":1,"state":"bogus"}\n`);
     const before = s.emulator.truth().requests.length;
-    const corrupt = await s.cli(['apply']);
+    const corrupt = await s.cli(['apply', '--unreviewed']);
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toContain(`${name}:3:1`);
     expect(s.emulator.truth().requests.length).toBe(before);
@@ -396,7 +411,7 @@ describe('apply (CLI, emulator, loopback)', () => {
     await s.writeReleases(ids);
     // Slow answers, so the kill lands while a request is in flight.
     s.emulator.setFaults({ latencyMs: 300 });
-    const run = spawnDistCli(['apply', '--batch-size', '1', '--concurrency', '1'], {
+    const run = spawnDistCli(['apply', '--unreviewed', '--batch-size', '1', '--concurrency', '1'], {
       cwd: s.dir,
       env: s.env,
     });
@@ -434,7 +449,7 @@ describe('apply (CLI, emulator, loopback)', () => {
     await s.writeReleases(ids);
     s.emulator.setFaults({ latencyMs: 400 });
     const run = spawnDistCli(
-      ['apply', '--batch-size', '1', '--concurrency', '1', '--format', 'json'],
+      ['apply', '--unreviewed', '--batch-size', '1', '--concurrency', '1', '--format', 'json'],
       { cwd: s.dir, env: s.env },
     );
     await untilReleases(s, 1);

@@ -17,7 +17,7 @@ describe('check', () => {
     s = await scenario();
     const ids = s.quarantined(6);
     await s.writeReleases(ids);
-    expect((await s.cli(['apply'])).code).toBe(0);
+    expect((await s.cli(['apply', '--unreviewed'])).code).toBe(0);
     const clean = await s.cli(['check']);
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toContain('No drift');
@@ -43,7 +43,9 @@ describe('check', () => {
     const ids = s.quarantined(2);
     await s.writeReleases(ids);
     s.emulator.setFaults({ script: [{ kind: 'reset_after', route: 'release' }] });
-    expect((await s.cli(['apply', '--batch-size', '1', '--concurrency', '1'])).code).toBe(3);
+    expect(
+      (await s.cli(['apply', '--unreviewed', '--batch-size', '1', '--concurrency', '1'])).code,
+    ).toBe(3);
     const r = await s.cli(['check', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
@@ -59,7 +61,7 @@ describe('check', () => {
     const ids = s.quarantined(1);
     await s.writeReleases(ids);
     s.emulator.setFaults({ script: [{ kind: 'reset_before', route: 'release' }] });
-    expect((await s.cli(['apply'])).code).toBe(3);
+    expect((await s.cli(['apply', '--unreviewed'])).code).toBe(3);
     const r = await s.cli(['check']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((await s.states()).get(ids[0] as string)).toMatchObject({
@@ -69,7 +71,7 @@ describe('check', () => {
     const logsBefore = s.emulator
       .truth()
       .requests.filter((q) => q.path.endsWith('/action_log')).length;
-    expect((await s.cli(['apply'])).code).toBe(0);
+    expect((await s.cli(['apply', '--unreviewed'])).code).toBe(0);
     expect(s.emulator.truth().requests.filter((q) => q.path.endsWith('/action_log')).length).toBe(
       logsBefore,
     );
@@ -87,7 +89,7 @@ describe('check', () => {
     }
     expect(ids.length).toBeGreaterThanOrEqual(3);
     await s.writeReleases(ids);
-    expect((await s.cli(['apply'])).code).toBe(0);
+    expect((await s.cli(['apply', '--unreviewed'])).code).toBe(0);
     const r = await s.cli(['check', '--lookup-budget', '1']);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(
@@ -103,7 +105,7 @@ describe('check', () => {
     s = await scenario();
     const ids = s.quarantined(3);
     await s.writeReleases(ids);
-    expect((await s.cli(['apply'])).code).toBe(0);
+    expect((await s.cli(['apply', '--unreviewed'])).code).toBe(0);
     const order = [...ids].sort(compareCheckOrder);
     const file = join(s.dir, 'releases.ledger', 'check-cursor.ndjson');
     // Back in quarantine: found by the run whose part of the ledger holds it.

@@ -107,10 +107,13 @@ describe('stdout closed before the first write', () => {
   });
 
   it('apply, then check: the release is recorded though its report could not be written', async () => {
-    const apply = await runClosed(['apply', '--format', 'json', '--settle-seconds', '0'], {
-      cwd: s.dir,
-      env: s.env,
-    });
+    const apply = await runClosed(
+      ['apply', '--unreviewed', '--format', 'json', '--settle-seconds', '0'],
+      {
+        cwd: s.dir,
+        env: s.env,
+      },
+    );
     expectQuiet(apply, 0);
     const states = await s.states();
     expect(ids.map((id) => states.get(id)?.state)).toEqual(['released', 'released', 'released']);
@@ -167,7 +170,16 @@ describe('stderr closed', () => {
       const wanted = own.quarantined(4);
       await own.writeReleases(wanted);
       const r = await runClosed(
-        ['apply', '--batch-size', '1', '--concurrency', '1', '--settle-seconds', '0'],
+        [
+          'apply',
+          '--unreviewed',
+          '--batch-size',
+          '1',
+          '--concurrency',
+          '1',
+          '--settle-seconds',
+          '0',
+        ],
         { cwd: own.dir, env: own.env, stream: 'stderr' },
       );
       expect(r.signal).toBeNull();
@@ -175,7 +187,7 @@ describe('stderr closed', () => {
       expect(r.other).toContain('Stopped early: interrupted');
       expect([1, 3]).toContain(r.code);
       expect((await own.ledger()).filter((l) => l.state === 'pending')).toEqual([]);
-      const again = await own.cli(['apply']);
+      const again = await own.cli(['apply', '--unreviewed']);
       expect(again.code, again.stderr).toBe(0);
       expect(wanted.map((id) => own.deliveries().get(id))).toEqual([1, 1, 1, 1]);
     } finally {

@@ -79,7 +79,7 @@ describe('apply: malicious mail needs an acknowledgement', () => {
       f.bulk,
       f.missing[0] as string,
     ]);
-    const r = await s.cli(['apply', '--format', 'json']);
+    const r = await s.cli(['apply', '--unreviewed', '--format', 'json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
     expect(json.results.map((x: { id: string }) => x.id)).toEqual([f.spam, f.bulk]);
@@ -102,7 +102,7 @@ describe('apply: malicious mail needs an acknowledgement', () => {
       [f.spoof]: 'acknowledge: MALICIOUS',
     });
     // The default reason is long enough; the spoof is acknowledged as the wrong disposition.
-    const r = await s.cli(['apply', '--format', 'json']);
+    const r = await s.cli(['apply', '--unreviewed', '--format', 'json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
     expect(json.results.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([
@@ -128,7 +128,14 @@ describe('apply: malicious mail needs an acknowledgement', () => {
     s.emulator.reclassify(s.account, ids[1] as string, 'MALICIOUS');
 
     // Held to the reviewed plan: a different plan releases nothing at all.
-    const held = await s.cli(['apply', '--fingerprint', fingerprint, '--format', 'json']);
+    const held = await s.cli([
+      'apply',
+      '--unreviewed',
+      '--fingerprint',
+      fingerprint,
+      '--format',
+      'json',
+    ]);
     expect(held.code).toBe(1);
     expect(JSON.parse(held.stdout).blocked).toMatch(
       /^the plan for account [0-9a-f]{32} differs from the plan whose fingerprint was given \(fingerprint/,
@@ -136,7 +143,7 @@ describe('apply: malicious mail needs an acknowledgement', () => {
     expect(s.deliveries().size).toBe(0);
 
     // Without a fingerprint the changed message is refused, the other released.
-    const r = await s.cli(['apply', '--format', 'json']);
+    const r = await s.cli(['apply', '--unreviewed', '--format', 'json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
     expect(json.results.map((x: { id: string }) => x.id)).toEqual([ids[0]]);
@@ -148,7 +155,7 @@ describe('apply: malicious mail needs an acknowledgement', () => {
     const ids = s.quarantined(3);
     await s.writeReleases(ids);
     const fingerprint = /: ([0-9a-f]{32})\n/.exec((await s.cli(['plan'])).stdout)?.[1] as string;
-    const r = await s.cli(['apply', '--fingerprint', fingerprint]);
+    const r = await s.cli(['apply', '--unreviewed', '--fingerprint', fingerprint]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(s.deliveries().size).toBe(3);
   });
@@ -167,13 +174,25 @@ describe('apply: a fingerprint printed without credentials', () => {
     // Another plan (one message more to release) is still refused as a whole.
     const more = s.quarantined(5).find((id) => id !== f.spam && id !== f.bulk) as string;
     await s.writeReleases([f.spam, f.bulk, more]);
-    const other = await s.cli(['apply', '--fingerprint', fingerprint, '--format', 'json']);
+    const other = await s.cli([
+      'apply',
+      '--unreviewed',
+      '--fingerprint',
+      fingerprint,
+      '--format',
+      'json',
+    ]);
     expect(other.code).toBe(1);
     expect(JSON.parse(other.stdout).blocked).toMatch(/differs from the plan whose fingerprint/);
     expect(s.deliveries().size).toBe(0);
 
     await s.writeReleases([f.spam, f.bulk]);
-    const r = await s.cli(['apply', '--fingerprint', `${s.account}:${fingerprint}`]);
+    const r = await s.cli([
+      'apply',
+      '--unreviewed',
+      '--fingerprint',
+      `${s.account}:${fingerprint}`,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect([...s.deliveries().keys()].sort()).toEqual([f.spam, f.bulk].sort());
   });
@@ -184,14 +203,14 @@ describe('apply: guard rails', () => {
     s = await scenario();
     const ids = s.quarantined(4);
     await s.writeReleases(ids);
-    const r = await s.cli(['apply', '--max-releases', '3', '--format', 'json']);
+    const r = await s.cli(['apply', '--unreviewed', '--max-releases', '3', '--format', 'json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).blocked).toBe(
       '4 messages would be released, more than the limit of 3 per run: nothing was released. Check the plan, then raise the limit or force it',
     );
     expect(s.releasePostsCount()).toBe(0);
     expect(await s.ledger()).toEqual([]);
-    const forced = await s.cli(['apply', '--max-releases', '3', '--force']);
+    const forced = await s.cli(['apply', '--unreviewed', '--max-releases', '3', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(s.deliveries().size).toBe(4);
   });
@@ -201,7 +220,7 @@ describe('apply: guard rails', () => {
     // Bare ids cannot be searched by time: each needs its own lookup.
     const ids = s.quarantined(3).map((id) => id.split('-')[0] as string);
     await s.writeReleases(ids);
-    const r = await s.cli(['apply', '--lookup-budget', '2', '--format', 'json']);
+    const r = await s.cli(['apply', '--unreviewed', '--lookup-budget', '2', '--format', 'json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
     expect(json.results).toHaveLength(2);
@@ -209,7 +228,7 @@ describe('apply: guard rails', () => {
       { id: ids[2], reason: { kind: 'unchecked', reason: 'lookup budget used up for this run' } },
     ]);
     // The next run checks and releases it.
-    expect((await s.cli(['apply'])).code).toBe(0);
+    expect((await s.cli(['apply', '--unreviewed'])).code).toBe(0);
     expect(s.deliveries().size).toBe(3);
   });
 
@@ -217,7 +236,7 @@ describe('apply: guard rails', () => {
     s = await scenario({ messagesPerAccount: 4000 });
     const ids = s.quarantined(2000);
     await s.writeReleases(ids);
-    const r = await s.cli(['apply', '--max-releases', '2000']);
+    const r = await s.cli(['apply', '--unreviewed', '--max-releases', '2000']);
     expect(r.code, r.stderr).toBe(0);
     expect(s.deliveries().size).toBe(2000);
     const requests = s.emulator.truth().requests;
@@ -228,13 +247,15 @@ describe('apply: guard rails', () => {
     expect(searches.length).toBeLessThanOrEqual(5);
     expect(lookups).toHaveLength(0);
     expect(s.releasePostsCount()).toBe(20);
-    expect(r.stderr).toContain(`Checked with ${searches.length} search page(s) and 0 lookup(s)`);
+    expect(r.stderr).toContain(
+      `Checked with ${searches.length} search page(s), 0 lookup(s) and 0 action log(s)`,
+    );
   });
 
   it('refuses --require-ack without MALICIOUS', async () => {
     s = await scenario();
     await s.writeReleases(s.quarantined(1));
-    const r = await s.cli(['apply', '--require-ack', 'SPOOF']);
+    const r = await s.cli(['apply', '--unreviewed', '--require-ack', 'SPOOF']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('must include MALICIOUS and MALICIOUS-BEC');
   });

@@ -52,6 +52,7 @@ function setup(
       guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
       maxReleases: 1000,
       force: false,
+      gate: { requirePlan: false },
     },
   };
   const run = (over: Partial<ApplySettings> = {}) => apply(deps, { ...settings, ...over });
@@ -446,6 +447,7 @@ const baseSettings: ApplySettings = {
     guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
     maxReleases: 1000,
     force: false,
+    gate: { requirePlan: false },
   },
 };
 
@@ -487,10 +489,13 @@ describe('apply: held to the plan a person reviewed', () => {
           guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
           maxReleases: 1000,
           force: false,
-          expected: new Map([
-            [ACCOUNT, { fingerprint: '0'.repeat(32), basis: 'dispositions', entries }],
-          ]),
-          reviewedOn: 'on PR #7',
+          gate: {
+            requirePlan: true,
+            expected: new Map([
+              [ACCOUNT, { fingerprint: '0'.repeat(32), basis: 'dispositions', entries }],
+            ]),
+            reviewedOn: 'on PR #7',
+          },
         },
       }),
     );
@@ -514,12 +519,13 @@ describe('apply: held to the plan a person reviewed', () => {
       guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
       maxReleases: 1000,
       force: false,
+      gate: { requirePlan: false },
     };
     const { run } = setup(list);
     const dry = done(await run({ dryRun: true }));
     const account = dry.plan.accounts[0];
     if (!account) throw new Error('no account');
-    const idsFingerprint = planFingerprint({ ...account, refused: undefined }, 'ids');
+    const idsFingerprint = planFingerprint({ ...account, checked: undefined }, 'ids');
     // The same text under the other basis is another fingerprint: they cannot be confused.
     expect(planFingerprint(account, 'dispositions')).not.toBe(idsFingerprint);
 
@@ -528,7 +534,10 @@ describe('apply: held to the plan a person reviewed', () => {
       await run({
         review: {
           ...base,
-          expected: new Map([['*', { fingerprint: idsFingerprint, basis: 'dispositions' }]]),
+          gate: {
+            requirePlan: true,
+            expected: new Map([['*', { fingerprint: idsFingerprint, basis: 'dispositions' }]]),
+          },
         },
       }),
     );
@@ -537,7 +546,10 @@ describe('apply: held to the plan a person reviewed', () => {
 
     const r = done(
       await run({
-        review: { ...base, expected: new Map([['*', { fingerprint: idsFingerprint }]]) },
+        review: {
+          ...base,
+          gate: { requirePlan: true, expected: new Map([['*', { fingerprint: idsFingerprint }]]) },
+        },
       }),
     );
     expect(r.blocked).toBeUndefined();

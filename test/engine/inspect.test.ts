@@ -108,7 +108,7 @@ describe('inspect', () => {
       future.map((id) => ({ account_id: account, id })),
       { budget: 300, now: Date.now() },
     );
-    expect(stats).toEqual({ searches: 0, gets: 25, unchecked: 0 });
+    expect(stats).toEqual({ searches: 0, gets: 25, logs: 0, unchecked: 0 });
     expect([...inspections.values()].every((i) => i.kind === 'not-found')).toBe(true);
     expect(e.truth().requests.every((r) => !r.path.includes('?'))).toBe(true);
   });
@@ -135,7 +135,7 @@ describe('inspect', () => {
       'unchecked',
       'unchecked',
     ]);
-    expect(stats).toEqual({ searches: 0, gets: 6, unchecked: 2 });
+    expect(stats).toEqual({ searches: 0, gets: 6, logs: 0, unchecked: 2 });
     const last = inspections.get(messageKey(account, missing[2] as string));
     expect(last).toEqual({ kind: 'unchecked', reason: 'lookup budget used up for this run' });
   });

@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type LedgerRecord, parseShard } from '../../src/core/ledger/record.js';
 import { DEFAULT_TOKEN } from '../../src/emulator/index.js';
 import { type ActionScenario, actionScenario, GH_TOKEN } from '../support/action.js';
+import { LEDGER_KEY } from '../support/sealed.js';
 import {
   ACCOUNT,
   type CraftedApi,
@@ -92,7 +93,15 @@ async function apply(
   }
   const run = await cli(
     dir,
-    ['apply', '--format', 'json', '--timeout-seconds', '10', ...(options.args ?? [])],
+    [
+      'apply',
+      '--unreviewed',
+      '--format',
+      'json',
+      '--timeout-seconds',
+      '10',
+      ...(options.args ?? []),
+    ],
     { CLOUDFLARE_API_BASE_URL: api.url, CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN },
   );
   expect(run.signal, run.stderr).toBeNull();
@@ -309,7 +318,7 @@ describe.concurrent('release answers that refuse or stop the run', () => {
     const dir = await tempDir();
     folders.push(dir);
     await writeFile(join(dir, 'releases.yaml'), releasesYaml([ID1]));
-    const r = await cli(dir, ['apply'], {
+    const r = await cli(dir, ['apply', '--unreviewed'], {
       CLOUDFLARE_API_BASE_URL: api.url,
       CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN,
     });
@@ -519,7 +528,7 @@ describe('hostile answers through the action (apply on merge)', () => {
       sha: s.gh.headSha('feature-3'),
       inputs: { 'api-base-url': api.url },
     });
-    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN]);
+    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN, LEDGER_KEY]);
     expect(s.gh.comments(3).at(-1)?.body ?? '').not.toMatch(/@org\/team|<img/);
     expect(releasePosts(api)).toEqual([]);
   });
@@ -556,11 +565,18 @@ describe('hostile answers through the action (apply on merge)', () => {
     s.gh.addPullRequest({ number: 8, head: 'feature-8', merged: true, mergeCommitSha: sha });
     const r = await s.run({
       event: 'push',
-      inputs: { 'api-base-url': api.url, 'batch-size': '1', concurrency: '1' },
+      inputs: {
+        'api-base-url': api.url,
+        'batch-size': '1',
+        concurrency: '1',
+        // Not about the review: the merge applies the file as it is.
+        'require-reviewed-plan': 'false',
+        'required-approvals': '0',
+      },
     });
     expect(r.code).toBe(1);
     expect(r.outputs).toMatchObject({ mode: 'apply', released: '1', failed: '1' });
-    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN]);
+    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN, LEDGER_KEY]);
     expect(r.stdout).not.toContain('::add-mask::leak');
     expect(r.stdout).not.toContain('::add-mask::r');
     const comment = s.gh.comments(8).at(-1)?.body ?? '';

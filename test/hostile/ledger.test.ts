@@ -10,6 +10,7 @@ import { MAX_SHARD_BYTES } from '../../src/adapters/files/read-input.js';
 import { parseShard, shardNameFor } from '../../src/core/ledger/record.js';
 import { DEFAULT_TOKEN, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type ActionScenario, actionScenario } from '../support/action.js';
+import { commitSealed, LEDGER_KEY } from '../support/sealed.js';
 import {
   ACCOUNT,
   cli,
@@ -68,7 +69,7 @@ async function workFolder(): Promise<Work> {
       const before = await snapshot(dir);
       const [plan, apply] = await Promise.all([
         cli(dir, ['plan'], env),
-        cli(dir, ['apply', '--timeout-seconds', '5'], env),
+        cli(dir, ['apply', '--unreviewed', '--timeout-seconds', '5'], env),
       ]);
       expectRefused(plan, 1, message);
       expect(plan.stderr).toContain(
@@ -127,7 +128,7 @@ describe('a torn last line (a write cut short)', () => {
       w.current(),
       `${first}\n{"v":1,"account_id":"${ACCOUNT}","id":"${id}","seq":2,"sta`,
     );
-    const r = await cli(w.dir, ['apply', '--format', 'json'], env);
+    const r = await cli(w.dir, ['apply', '--unreviewed', '--format', 'json'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('dropped an incomplete last line');
     expect(JSON.parse(r.stdout).results).toMatchObject([{ id, state: 'released' }]);
@@ -175,7 +176,7 @@ describe('a torn last line (a write cut short)', () => {
     const plan = await cli(w.dir, ['plan'], env);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain(`= released ${SOME_ID}`);
-    const apply = await cli(w.dir, ['apply'], env);
+    const apply = await cli(w.dir, ['apply', '--unreviewed'], env);
     expect(apply.code, apply.stderr).toBe(0);
     const lines = (await readFile(w.current(), 'utf8')).split('\n');
     expect(lines[0]).toBe(kept);
@@ -227,9 +228,9 @@ describe.concurrent('a corrupt ledger is refused with its file and line', () => 
     const w = await workFolder();
     await writeFile(
       w.shard(),
-      `${ledgerLine().replace('"seq"', '"approved_by":"mallory","seq"')}\n`,
+      `${ledgerLine().replace('"seq"', '"approved_by_ceo":"mallory","seq"')}\n`,
     );
-    await w.expectCorrupt(w.at('2026-11.jsonl', 1, 'unknown field "approved_by" in record'));
+    await w.expectCorrupt(w.at('2026-11.jsonl', 1, 'unknown field "approved_by_ceo" in record'));
   });
 
   it('a record with a __proto__ field is an unknown field, not a prototype', async () => {
@@ -325,7 +326,7 @@ describe.concurrent('a corrupt ledger is refused with its file and line', () => 
       JSON.stringify({ pid: 1, host: 'evil\n::error::owned', since: '@org/team' }),
     );
     const before = await snapshot(w.dir);
-    const apply = await cli(w.dir, ['apply'], env);
+    const apply = await cli(w.dir, ['apply', '--unreviewed'], env);
     expectRefused(
       apply,
       1,
@@ -370,22 +371,25 @@ describe('a corrupt ledger through the action', () => {
     s.gh.addPullRequest({ number: 2, head: 'feature-2', base: 'main', merged: false });
     const r = await s.run({ event: 'pull_request', pr: 2, sha: s.gh.headSha('feature-2') });
     expect(r.code).toBe(1);
-    const annotation = r.annotations.find((a) => a.file?.endsWith('releases.ledger/2026-11.jsonl'));
-    expect(annotation).toMatchObject({
-      level: 'error',
-      line: 2,
-      col: 1,
-      message: 'not a JSON record',
-    });
-    expect(r.stdout).toMatch(/^::error::1 problem\(s\) in the ledger; nothing can be planned$/m);
+    const annotations = r.annotations.filter((a) =>
+      a.file?.endsWith('releases.ledger/2026-11.jsonl'),
+    );
+    // The pull request may not write the ledger at all, and its line 2 is not even a record.
+    expect(annotations.map((a) => [a.level, a.line, a.col, a.message.split(':')[0]])).toEqual([
+      ['error', 1, 1, 'added by this pull request'],
+      ['error', 2, 1, 'not a JSON record'],
+    ]);
+    expect(r.stdout).toMatch(/^::error::2 problem\(s\) in the ledger; nothing can be planned$/m);
     expect(r.outputs['to-release']).toBe('0');
-    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, 'ghs_fake_token']);
+    expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, 'ghs_fake_token', LEDGER_KEY]);
     expect(s.emulator.truth().requests).toEqual([]);
   });
 
   it('on a push: refused before any commit or release request, the branch does not move', async () => {
     s = await actionScenario();
     const yaml = releasesYaml(s.quarantined(1));
+    // The tool wrote the first line; a merge added the second.
+    commitSealed(s.gh, { 'releases.ledger/2026-11.jsonl': `${ledgerLine()}\n` });
     const head = s.gh.commitFiles(
       'main',
       {
@@ -396,19 +400,25 @@ describe('a corrupt ledger through the action', () => {
     );
     const r = await s.run({ event: 'push' });
     expect(r.code).toBe(1);
-    expect(r.annotations[0]).toMatchObject({
-      file: 'releases.ledger/2026-11.jsonl',
-      line: 2,
-      message: 'record format v=2 is not supported by this version of quarantine-release',
-    });
+    const errors = r.annotations.filter((a) => a.level === 'error' && a.file);
+    expect(errors.map((a) => [a.file, a.line, a.message.split(':')[0]])).toEqual([
+      ['releases.ledger/2026-11.jsonl', 2, 'added outside quarantine-release'],
+      [
+        'releases.ledger/2026-11.jsonl',
+        2,
+        'record format v=2 is not supported by this version of quarantine-release',
+      ],
+    ]);
     expect(r.stdout).toMatch(/problem\(s\) in the ledger: nothing was released/);
-    expect(r.github.filter((q) => q.method !== 'GET')).toEqual([]);
+    // Reads only (the history is a GraphQL query): no commit.
+    expect(r.github.filter((q) => q.method !== 'GET' && q.path !== '/graphql')).toEqual([]);
     expect(s.gh.headSha('main')).toBe(head);
     expect(s.emulator.truth().requests).toEqual([]);
   });
 
   it('on a push: a torn last line committed to the branch is refused, not guessed at', async () => {
     s = await actionScenario();
+    commitSealed(s.gh, { 'releases.ledger/2026-11.jsonl': `${ledgerLine()}\n` });
     const head = s.gh.commitFiles(
       'main',
       {
@@ -419,9 +429,10 @@ describe('a corrupt ledger through the action', () => {
     );
     const r = await s.run({ event: 'push' });
     expect(r.code).toBe(1);
-    expect(r.annotations[0]).toMatchObject({ file: 'releases.ledger/2026-11.jsonl', line: 2 });
-    expect(r.annotations[0]?.message).toContain('incomplete last line');
-    expect(r.github.filter((q) => q.method !== 'GET')).toEqual([]);
+    const torn = r.annotations.find((a) => a.message.includes('incomplete last line'));
+    expect(torn).toMatchObject({ file: 'releases.ledger/2026-11.jsonl', line: 2 });
+    // Reads only (the history is a GraphQL query): no commit.
+    expect(r.github.filter((q) => q.method !== 'GET' && q.path !== '/graphql')).toEqual([]);
     expect(s.gh.headSha('main')).toBe(head);
     expect(s.emulator.truth().requests).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKEN, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type ActionScenario, actionScenario } from '../support/action.js';
 import { REPO } from '../support/cli.js';
+import { LEDGER_KEY } from '../support/sealed.js';
 import {
   ACCOUNT,
   allCommands,
@@ -157,7 +158,7 @@ describe('releases.yaml: a valid file with a byte-order mark and CRLF', () => {
       expect(plan.stdout).toContain(
         `+ release  ${id}  "false positive, checked"  releases.yaml:4:9`,
       );
-      const apply = await cli(f.dir, ['apply', '--format', 'json'], ownEnv);
+      const apply = await cli(f.dir, ['apply', '--unreviewed', '--format', 'json'], ownEnv);
       expect(apply.code, apply.stderr).toBe(0);
       expect(JSON.parse(apply.stdout).results).toMatchObject([{ id, state: 'released' }]);
       expect(own.truth().releases.map((r) => r.id)).toEqual([id]);
@@ -296,7 +297,7 @@ describe('releases.yaml through the action on a pull request', () => {
     s = undefined;
   });
 
-  const BOT_MASKS = [DEFAULT_TOKEN, 'ghs_fake_token'];
+  const BOT_MASKS = [DEFAULT_TOKEN, 'ghs_fake_token', LEDGER_KEY];
 
   function openPr(x: ActionScenario, n: number, yaml: string): string {
     const head = x.gh.commitFiles(`feature-${n}`, { 'releases.yaml': yaml }, 'request');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKEN, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type ActionScenario, actionScenario, GH_TOKEN } from '../support/action.js';
+import { LEDGER_KEY } from '../support/sealed.js';
 import {
   cli,
   expectOnlyOwnCommands,
@@ -64,7 +65,7 @@ const token = () => ({ ...api(), CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN });
 describe.concurrent('CLI environment: credentials', () => {
   it('CLOUDFLARE_EMAIL without CLOUDFLARE_API_KEY', async () => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...api(), CLOUDFLARE_EMAIL: 'demo@example.com' },
       1,
       'quarantine-release apply: CLOUDFLARE_API_KEY is missing: the legacy scheme needs both CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY',
@@ -73,7 +74,7 @@ describe.concurrent('CLI environment: credentials', () => {
 
   it('CLOUDFLARE_API_KEY without CLOUDFLARE_EMAIL', async () => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...api(), CLOUDFLARE_API_KEY: 'KEY-ONLY-a1b2c3' },
       1,
       'CLOUDFLARE_EMAIL is missing: the legacy scheme needs both',
@@ -83,7 +84,7 @@ describe.concurrent('CLI environment: credentials', () => {
 
   it('a token and the email + key pair, both', async () => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       {
         ...token(),
         CLOUDFLARE_EMAIL: 'demo@example.com',
@@ -101,7 +102,7 @@ describe.concurrent('CLI environment: credentials', () => {
     ['non-ASCII letters', 'TOKEN-ÜNÏCÖDÉ-7f3a'],
   ])('a token with %s cannot go in a header: refused, not echoed', async (_what, value) => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...api(), CLOUDFLARE_API_TOKEN: value },
       1,
       'CLOUDFLARE_API_TOKEN contains spaces or characters that cannot go in an HTTP header',
@@ -111,7 +112,7 @@ describe.concurrent('CLI environment: credentials', () => {
 
   it('an email that is not an address', async () => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...api(), CLOUDFLARE_EMAIL: 'not an email', CLOUDFLARE_API_KEY: 'KEY-g7h8i9' },
       1,
       'CLOUDFLARE_EMAIL is not an email address',
@@ -120,7 +121,12 @@ describe.concurrent('CLI environment: credentials', () => {
   });
 
   it('no credentials at all', async () => {
-    await refused(['apply'], api(), 1, 'no Cloudflare credentials: set CLOUDFLARE_API_TOKEN');
+    await refused(
+      ['apply', '--unreviewed'],
+      api(),
+      1,
+      'no Cloudflare credentials: set CLOUDFLARE_API_TOKEN',
+    );
   });
 });
 
@@ -130,7 +136,7 @@ describe.concurrent('CLI environment: the API base URL', () => {
     url.username = 'url-user-p9q8';
     url.password = 'URL-PASSWORD-j1k2';
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...token(), CLOUDFLARE_API_BASE_URL: url.toString() },
       1,
       'CLOUDFLARE_API_BASE_URL must not contain credentials (user:password@); use the credential variables',
@@ -140,7 +146,7 @@ describe.concurrent('CLI environment: the API base URL', () => {
 
   it('a query string', async () => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...token(), CLOUDFLARE_API_BASE_URL: `${emulator.url}?account=x` },
       1,
       'CLOUDFLARE_API_BASE_URL must not have a query or fragment',
@@ -149,7 +155,7 @@ describe.concurrent('CLI environment: the API base URL', () => {
 
   it('plain http to a host that is not loopback', async () => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...token(), CLOUDFLARE_API_BASE_URL: 'http://api.cloudflare.invalid/client/v4' },
       1,
       'CLOUDFLARE_API_BASE_URL must use https (plain http only for localhost, e.g. the emulator)',
@@ -158,7 +164,7 @@ describe.concurrent('CLI environment: the API base URL', () => {
 
   it('not a URL', async () => {
     await refused(
-      ['apply'],
+      ['apply', '--unreviewed'],
       { ...token(), CLOUDFLARE_API_BASE_URL: 'api.cloudflare.com/client/v4' },
       1,
       'CLOUDFLARE_API_BASE_URL is not a URL',
@@ -174,7 +180,7 @@ describe.concurrent('CLI environment: the API base URL', () => {
     try {
       const dir = await folder();
       const before = await snapshot(dir);
-      const r = await cli(dir, ['apply', '--timeout-seconds', '5'], {
+      const r = await cli(dir, ['apply', '--unreviewed', '--timeout-seconds', '5'], {
         CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN,
         CLOUDFLARE_API_BASE_URL: `${own.url}?`,
       });
@@ -190,7 +196,7 @@ describe.concurrent('CLI environment: the API base URL', () => {
 describe.concurrent('CLI options', () => {
   it.each(['0', '1001', 'abc', '-1'])('--batch-size %j is a usage error', async (n) => {
     await refused(
-      ['apply', `--batch-size=${n}`],
+      ['apply', '--unreviewed', `--batch-size=${n}`],
       token(),
       2,
       'quarantine-release apply: --batch-size must be a whole number from 1 to 1000',
@@ -199,7 +205,7 @@ describe.concurrent('CLI options', () => {
 
   it('--account that is not 32 lowercase hex (apply)', async () => {
     await refused(
-      ['apply', '--account', 'XYZ'],
+      ['apply', '--unreviewed', '--account', 'XYZ'],
       token(),
       2,
       '--account must be 32 lowercase hexadecimal characters',
@@ -208,7 +214,7 @@ describe.concurrent('CLI options', () => {
 
   it('--require-ack without MALICIOUS (a way to release malware unacknowledged)', async () => {
     await refused(
-      ['apply', '--require-ack', 'SPOOF'],
+      ['apply', '--unreviewed', '--require-ack', 'SPOOF'],
       token(),
       2,
       '--require-ack must include MALICIOUS and MALICIOUS-BEC',
@@ -217,7 +223,7 @@ describe.concurrent('CLI options', () => {
 
   it('--require-ack with a disposition no entry can acknowledge', async () => {
     await refused(
-      ['apply', '--require-ack', 'MALICIOUS,MALICIOUS-BEC,BULK'],
+      ['apply', '--unreviewed', '--require-ack', 'MALICIOUS,MALICIOUS-BEC,BULK'],
       token(),
       2,
       'quarantine-release apply: --require-ack names BULK, which no entry can acknowledge, so its messages could never be released (allowed: MALICIOUS, MALICIOUS-BEC, SPOOF, SUSPICIOUS)',
@@ -266,7 +272,7 @@ describe.concurrent('action inputs and runner variables (bundled action, push to
     });
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toContain(`::error::quarantine-release: ${message}\n`);
-    expectOnlyOwnCommands(r.stdout, options.masks ?? [DEFAULT_TOKEN, GH_TOKEN]);
+    expectOnlyOwnCommands(r.stdout, options.masks ?? [DEFAULT_TOKEN, GH_TOKEN, LEDGER_KEY]);
     for (const secret of options.secrets ?? [])
       expect(
         r.stdout
@@ -364,7 +370,7 @@ describe.concurrent('action inputs and runner variables (bundled action, push to
     await failedStep(
       { 'api-token': '', 'api-email': 'demo@example.com' },
       'api-key is missing: the legacy scheme needs both api-email and api-key',
-      { masks: [GH_TOKEN] },
+      { masks: [GH_TOKEN, LEDGER_KEY] },
     );
   });
 
@@ -372,7 +378,10 @@ describe.concurrent('action inputs and runner variables (bundled action, push to
     await failedStep(
       { 'api-email': 'demo@example.com', 'api-key': 'ACTION-KEY-l3m4' },
       'give either api-token, or api-email with api-key, not both',
-      { masks: [DEFAULT_TOKEN, 'ACTION-KEY-l3m4', GH_TOKEN], secrets: ['ACTION-KEY-l3m4'] },
+      {
+        masks: [DEFAULT_TOKEN, 'ACTION-KEY-l3m4', GH_TOKEN, LEDGER_KEY],
+        secrets: ['ACTION-KEY-l3m4'],
+      },
     );
   });
 
@@ -381,7 +390,7 @@ describe.concurrent('action inputs and runner variables (bundled action, push to
       { 'api-token': 'ACTION-TOKEN-ONE\nACTION-TOKEN-TWO' },
       'api-token contains spaces or characters that cannot go in an HTTP header',
       {
-        masks: ['ACTION-TOKEN-ONE%0AACTION-TOKEN-TWO', GH_TOKEN],
+        masks: ['ACTION-TOKEN-ONE%0AACTION-TOKEN-TWO', GH_TOKEN, LEDGER_KEY],
         secrets: ['ACTION-TOKEN-ONE', 'ACTION-TOKEN-TWO'],
       },
     );

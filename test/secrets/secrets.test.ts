@@ -37,8 +37,18 @@ const READ_EMAIL = 'reader@example.com';
 const READ_KEY = 'SECRET+READKEY/5a7c0f=';
 const GH_SECRET = 'ghs_SECRET+GITHUB/4e1d8b=';
 const URL_PASSWORD = 'SECRET+URLPASS/8a4c';
+const LEDGER_SECRET = 'SECRET+LEDGERKEY/2f9e7b=0123456789abcdef';
 
-const SECRETS = [TOKEN, READ_TOKEN, BAD_TOKEN, KEY, READ_KEY, GH_SECRET, URL_PASSWORD];
+const SECRETS = [
+  TOKEN,
+  READ_TOKEN,
+  BAD_TOKEN,
+  KEY,
+  READ_KEY,
+  GH_SECRET,
+  URL_PASSWORD,
+  LEDGER_SECRET,
+];
 const PAIRS: [string, string][] = [
   [EMAIL, KEY],
   [READ_EMAIL, READ_KEY],
@@ -210,35 +220,47 @@ describe('the CLI', () => {
   });
 
   it('apply: released with a token, and with the email + key pair', async () => {
-    const byToken = await run(await folder(releasesYaml(fresh(2))), ['apply'], withToken());
+    const byToken = await run(
+      await folder(releasesYaml(fresh(2))),
+      ['apply', '--unreviewed'],
+      withToken(),
+    );
     expect(byToken.code, byToken.stderr).toBe(0);
     const byKey = await run(
       await folder(releasesYaml(fresh(1))),
-      ['apply', '--format', 'json'],
+      ['apply', '--unreviewed', '--format', 'json'],
       withKey(),
     );
     expect(byKey.code, byKey.stderr).toBe(0);
   });
 
   it('apply --dry-run', async () => {
-    const r = await run(await folder(releasesYaml(fresh(2))), ['apply', '--dry-run'], withToken());
+    const r = await run(
+      await folder(releasesYaml(fresh(2))),
+      ['apply', '--unreviewed', '--dry-run'],
+      withToken(),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Dry run');
   });
 
   it('apply with a bad token (401), a read-only token (403) and a read-only key (403)', async () => {
-    const bad = await run(await folder(releasesYaml(fresh(1))), ['apply'], withToken(BAD_TOKEN));
+    const bad = await run(
+      await folder(releasesYaml(fresh(1))),
+      ['apply', '--unreviewed'],
+      withToken(BAD_TOKEN),
+    );
     expect(bad.code).not.toBe(0);
     const readOnly = await run(
       await folder(releasesYaml(fresh(1))),
-      ['apply', '--format', 'json'],
+      ['apply', '--unreviewed', '--format', 'json'],
       withToken(READ_TOKEN),
     );
     expect(readOnly.code).toBe(3);
     expect(JSON.parse(readOnly.stdout).results[0].error.status).toBe(403);
     const readKey = await run(
       await folder(releasesYaml(fresh(1))),
-      ['apply'],
+      ['apply', '--unreviewed'],
       withKey(READ_EMAIL, READ_KEY),
     );
     expect(readKey.code).toBe(3);
@@ -246,7 +268,7 @@ describe('the CLI', () => {
 
   it('apply refusing its settings: both schemes, a base URL with credentials, a token with a space', async () => {
     const ids = fresh(1);
-    const both = await run(await folder(releasesYaml(ids)), ['apply'], {
+    const both = await run(await folder(releasesYaml(ids)), ['apply', '--unreviewed'], {
       ...withToken(),
       ...withKey(),
     });
@@ -254,12 +276,16 @@ describe('the CLI', () => {
     const url = new URL(emulator.url);
     url.username = EMAIL;
     url.password = URL_PASSWORD;
-    const inUrl = await run(await folder(releasesYaml(ids)), ['apply'], {
+    const inUrl = await run(await folder(releasesYaml(ids)), ['apply', '--unreviewed'], {
       ...withToken(),
       CLOUDFLARE_API_BASE_URL: url.toString(),
     });
     expect(inUrl.code).toBe(1);
-    const spaced = await run(await folder(releasesYaml(ids)), ['apply'], withToken(`${TOKEN} x`));
+    const spaced = await run(
+      await folder(releasesYaml(ids)),
+      ['apply', '--unreviewed'],
+      withToken(`${TOKEN} x`),
+    );
     expect(spaced.code).toBe(1);
   });
 
@@ -270,7 +296,7 @@ describe('the CLI', () => {
     emulator.setFaults({ script: [{ kind: 'reset_after', route: 'release' }] });
     const applied = await run(
       dir,
-      ['apply', '--batch-size', '1', '--concurrency', '1', '--settle-seconds', '0'],
+      ['apply', '--unreviewed', '--batch-size', '1', '--concurrency', '1', '--settle-seconds', '0'],
       withToken(),
     );
     expect(applied.code, applied.stderr).toBe(3);
@@ -289,7 +315,7 @@ describe('the CLI', () => {
 
   it('check refusing or failing on its credentials: a bad token (401), both schemes, half a pair', async () => {
     const dir = await folder(releasesYaml(fresh(1)));
-    expect((await run(dir, ['apply'], withToken())).code).toBe(0);
+    expect((await run(dir, ['apply', '--unreviewed'], withToken())).code).toBe(0);
     const bad = await run(dir, ['check'], withToken(BAD_TOKEN));
     expect(bad.code).not.toBe(0);
     const both = await run(dir, ['check'], { ...withToken(), ...withKey() });
@@ -393,7 +419,7 @@ describe('the CLI', () => {
     });
     servers.push(echo);
     const dir = await folder(releasesYaml(['AAAAA11111-2026-11-01T10:00:00-10000001']));
-    const r = await cli(dir, ['apply'], {
+    const r = await cli(dir, ['apply', '--unreviewed'], {
       CLOUDFLARE_API_BASE_URL: echo.url,
       CLOUDFLARE_API_TOKEN: TOKEN,
     });
@@ -439,9 +465,18 @@ describe('the action', () => {
     const before = s.gh.requests().length;
     const r = await s.run({
       ...options,
-      inputs: { 'github-token': GH_SECRET, 'api-token': '', ...options.inputs },
+      inputs: {
+        'github-token': GH_SECRET,
+        'api-token': '',
+        'ledger-key': LEDGER_SECRET,
+        // About secrets, not reviews: direct pushes apply the file as it is.
+        'require-reviewed-plan': 'false',
+        'required-approvals': '0',
+        ...options.inputs,
+      },
     });
     expect(r.signal).toBeNull();
+    masked = [...masked, LEDGER_SECRET];
     // The masks come first: nothing is printed before every secret is masked.
     const lines = r.stdout.split('\n');
     const masks = lines.slice(0, masked.length);

@@ -16,6 +16,7 @@ import {
 import { REPO } from './cli.js';
 import type { LoggedRequest } from './fake-github/api.js';
 import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './fake-github/index.js';
+import { LEDGER_KEY } from './sealed.js';
 
 export const DIST_ACTION = join(REPO, 'dist', 'action.js');
 export const NODE24 = join(REPO, 'node_modules', 'node24', 'bin', 'node');
@@ -99,8 +100,20 @@ export function openPr(x: ActionScenario, n: number, yaml: string, by?: PrAuthor
   return head;
 }
 
-/** Merges PR #n: main gets `yaml` in a merge commit, returned as the pushed sha. */
-export function mergePr(x: ActionScenario, n: number, yaml: string, by?: PrAuthor): string {
+/** Who approves a pull request before it is merged, unless a test says otherwise. */
+export const REVIEWER = 'security-lead';
+
+/**
+ * Merges PR #n: main gets `yaml` in a merge commit, returned as the pushed sha. By default
+ * REVIEWER approved the pull request's head first, as branch protection would require.
+ */
+export function mergePr(
+  x: ActionScenario,
+  n: number,
+  yaml: string,
+  by?: PrAuthor,
+  options: { approvedBy?: readonly string[] } = {},
+): string {
   const sha = x.gh.commitFiles(
     'main',
     { 'releases.yaml': yaml },
@@ -115,7 +128,24 @@ export function mergePr(x: ActionScenario, n: number, yaml: string, by?: PrAutho
     mergeCommitSha: sha,
     ...(by ? { user: by.user } : {}),
   });
+  for (const user of options.approvedBy ?? [REVIEWER]) x.gh.addReview(n, { user });
   return sha;
+}
+
+/**
+ * The usual life of a request: PR #n is opened, planned (the sticky comment a reviewer reads),
+ * approved and merged. Returns the pushed sha; the plan run is returned for tests that look.
+ */
+export async function planAndMerge(
+  x: ActionScenario,
+  n: number,
+  yaml: string,
+  by?: PrAuthor,
+  run: Partial<RunOptions> = {},
+): Promise<{ sha: string; plan: ActionRun }> {
+  const head = openPr(x, n, yaml, by);
+  const plan = await x.run({ event: 'pull_request', pr: n, sha: head, ...run });
+  return { sha: mergePr(x, n, yaml, by), plan };
 }
 
 export async function actionScenario(
@@ -184,11 +214,20 @@ export async function actionScenario(
       await mkdir(workspace, { recursive: true });
       const sha = o.sha ?? gh.headSha('main');
       const checkout = o.checkout ?? sha;
+      const base = gh.headSha('main');
       // The checkout: the files of the commit, as actions/checkout would leave them, and the
-      // .git entries that say which commit it is (a branch on a push, detached on a PR).
-      for (const path of gh.listFiles(checkout)) {
+      // .git entries that say which commit it is (a branch on a push, detached on a PR). On a
+      // pull request GitHub checks out its merge into the base: the base's files with the
+      // pull request's changes.
+      const files =
+        o.event === 'pull_request' && o.checkout === undefined
+          ? mergedFiles(gh, base, checkout)
+          : Object.fromEntries(
+              gh.listFiles(checkout).map((p) => [p, gh.readFile(p, checkout) ?? '']),
+            );
+      for (const [path, text] of Object.entries(files)) {
         await mkdir(dirname(join(workspace, path)), { recursive: true });
-        await writeFile(join(workspace, path), gh.readFile(path, checkout) ?? '');
+        await writeFile(join(workspace, path), text);
       }
       await mkdir(join(workspace, '.git', 'refs', 'heads'), { recursive: true });
       if (o.event === 'pull_request')
@@ -205,7 +244,7 @@ export async function actionScenario(
                 head: {
                   repo: { full_name: o.fork ? 'someone/mail-releases' : 'octo-org/mail-releases' },
                 },
-                base: { repo: { full_name: 'octo-org/mail-releases' } },
+                base: { sha: base, ref: 'main', repo: { full_name: 'octo-org/mail-releases' } },
               },
               repository: { default_branch: 'main', private: o.private ?? true },
             }
@@ -225,6 +264,7 @@ export async function actionScenario(
         'api-base-url': emulator.url,
         // The emulator acts before it answers: a send it did not answer has settled at once.
         'settle-seconds': '0',
+        'ledger-key': LEDGER_KEY,
         ...o.inputs,
       };
       const env: Record<string, string | undefined> = {
@@ -297,6 +337,32 @@ export async function actionScenario(
     },
   };
   return scenario;
+}
+
+/**
+ * The files of a pull request's merge into `base`: the base's files, with each file the pull
+ * request's head changed since it left the base's first-parent line.
+ */
+function mergedFiles(gh: FakeGitHub, base: string, head: string): Record<string, string> {
+  const onBase = new Set(gh.commits('main').map((c) => c.sha));
+  let fork: string | undefined;
+  for (const c of gh.commits(head)) {
+    if (onBase.has(c.sha)) {
+      fork = c.sha;
+      break;
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const path of gh.listFiles(base)) out[path] = gh.readFile(path, base) ?? '';
+  const at = (path: string, ref: string | undefined) =>
+    ref === undefined ? undefined : gh.readFile(path, ref);
+  for (const path of new Set([...gh.listFiles(head), ...(fork ? gh.listFiles(fork) : [])])) {
+    const mine = at(path, head);
+    if (mine === at(path, fork)) continue;
+    if (mine === undefined) delete out[path];
+    else out[path] = mine;
+  }
+  return out;
 }
 
 /** Input defaults as the runner computes them from action.yml. */

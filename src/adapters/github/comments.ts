@@ -56,18 +56,3 @@ export async function upsertComment(
     throw error;
   }
 }
-
-/** The merged pull request a pushed commit came from, if any (a direct push has none). */
-export async function mergedPullRequestOf(
-  gh: GitHubClient,
-  repo: Repo,
-  sha: string,
-  base: string,
-): Promise<number | undefined> {
-  const res = await gh.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
-    ...repo,
-    commit_sha: sha,
-  });
-  const pr = res.data.find((p) => p.merged_at && p.base.ref === base);
-  return pr?.number;
-}

@@ -1,13 +1,16 @@
 // The ledger on a branch, read and written through the Git Data API: no checkout
 // credentials, no `git push`, and commits made with the Actions token are signed.
 //
+// Every commit it makes carries the ledger's seal (core/ledger/seal.ts), and every read holds
+// the ledger at the head to the newest valid seal on the branch's first-parent history: a
+// line removed, changed or added by anyone but this tool is an error, and nothing is planned,
+// sent or written on such a ledger.
+//
 // Every write is a compare-and-swap: a commit whose parent is the head we read, then a
 // non-forced ref update. If the branch moved (422, not a fast forward), the store re-reads
 // the new head; a write-ahead then fails with LedgerConflictError so the engine re-plans
 // (another run may have released the same messages), while buffered outcomes are simply
 // re-applied on top of the new head (they are facts; lines only ever add up).
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import {
@@ -16,11 +19,26 @@ import {
   serializeRecord,
   shardNameFor,
 } from '../../core/ledger/record.js';
+import {
+  type Anchor,
+  checkSealed,
+  findAnchor,
+  makeSeal,
+  sealTrailer,
+} from '../../core/ledger/seal.js';
 import type { ShardText } from '../../core/ledger/state.js';
 import { LedgerConflictError, type LedgerStore, type Logger } from '../../engine/ports.js';
 import { checkedOutCommit } from '../files/git-checkout.js';
 import { type ReadResult, readFailure, readTextFile } from '../files/read-input.js';
+import { historyPage } from './history.js';
 import type { GitHubClient } from './octokit.js';
+import {
+  gitBlobSha,
+  MAX_FILE_BYTES,
+  parentOf,
+  RepoSnapshots,
+  type Snapshot,
+} from './repo-snapshots.js';
 
 export interface GitHubStoreOptions {
   owner: string;
@@ -36,33 +54,40 @@ export interface GitHubStoreOptions {
   maxCommitAttempts?: number;
   /** Other repository files read and written through this store (the drift check's cursor). */
   extraFiles?: readonly string[];
+  /** The ledger key: seals this store's commits and authenticates the seals it reads. */
+  key: string;
+  /** History pages (of HISTORY_DEPTH first parents each) searched for the newest seal. */
+  maxHistoryPages?: number;
   log: Logger;
 }
 
-interface Head {
-  commit: string;
-  tree: string;
-  /** Blob sha of every file we care about, by repository path. */
-  files: Map<string, string>;
-  /** Those of them committed as symbolic links: refused, never read. */
-  links: Set<string>;
-}
+/** The newest valid seal below a head, or why there is none. */
+type AnchorState = { anchor: Anchor } | { anchor: undefined; reason: string };
 
-/** Largest file read through the API (the releases file limit is 8 MiB; shards are far smaller). */
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
+interface Head extends Snapshot {
+  commit: string;
+  /** What the tool last wrote below this head (found on the first read). */
+  anchor?: AnchorState;
+}
 
 export class GitHubLedgerStore implements LedgerStore {
   private head: Head | undefined;
-  private readonly texts = new Map<string, string>();
   private buffer: LedgerRecord[] = [];
-  /** Heads read from GitHub: the releases file's blob at each (a commit's files never change). */
-  private readonly seen = new Map<string, Pick<Head, 'files' | 'links'>>();
+  private readonly snapshots: RepoSnapshots;
   readonly stats = { commits: 0, conflicts: 0 };
 
   constructor(
     private readonly gh: GitHubClient,
     private readonly options: GitHubStoreOptions,
-  ) {}
+  ) {
+    const { releasesPath } = options;
+    const extra = new Set(options.extraFiles ?? []);
+    this.snapshots = ledgerSnapshots(gh, {
+      ...options,
+      wanted: (path) => path === releasesPath || extra.has(path),
+      dirs: [parentOf(releasesPath), ...[...extra].map(parentOf)],
+    });
+  }
 
   /** The commit the store's view is based on (after our own commits, the last of them). */
   get headSha(): string | undefined {
@@ -80,7 +105,7 @@ export class GitHubLedgerStore implements LedgerStore {
    */
   async readReleasesAt(commit: string): Promise<ReadResult> {
     await this.ensureHead();
-    const known = this.seen.get(commit);
+    const known = this.snapshots.cached(commit);
     if (known) return this.releasesOf(known, `at commit ${commit.slice(0, 7)}`);
     const path = this.options.releasesPath;
     const { workspace } = this.options;
@@ -107,7 +132,7 @@ export class GitHubLedgerStore implements LedgerStore {
       throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
     // Above 1 MB the endpoint leaves the content out: read the blob (or the checkout).
     if (data.encoding !== 'base64' || !data.content)
-      return { ok: true, text: await this.text(path, data.sha) };
+      return { ok: true, text: await this.snapshots.text(path, data.sha) };
     return { ok: true, text: Buffer.from(data.content, 'base64').toString('utf8') };
   }
 
@@ -120,21 +145,17 @@ export class GitHubLedgerStore implements LedgerStore {
     });
   }
 
-  private async releasesOf(
-    head: Pick<Head, 'files' | 'links'>,
-    where: string,
-  ): Promise<ReadResult> {
+  private async releasesOf(head: Snapshot, where: string): Promise<ReadResult> {
     const path = this.options.releasesPath;
     if (head.links.has(path))
       return readFailure(path, 'is a symbolic link: refused, it must be a plain file');
     const sha = head.files.get(path);
     if (sha === undefined) return readFailure(path, `file not found ${where}`);
-    return { ok: true, text: await this.text(path, sha) };
+    return { ok: true, text: await this.snapshots.text(path, sha) };
   }
 
   async read(): Promise<{ shards: ShardText[]; errors: Diagnostic[] }> {
     const head = await this.ensureHead();
-    const shards: ShardText[] = [];
     const prefix = `${this.options.ledgerDir}/`;
     const errors: Diagnostic[] = [...head.links]
       .filter((path) => path.startsWith(prefix))
@@ -145,12 +166,8 @@ export class GitHubLedgerStore implements LedgerStore {
         pointer: '',
         message: 'is a symbolic link: refused, ledger shards must be plain files',
       }));
-    for (const [path, sha] of [...head.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (!path.startsWith(prefix) || !path.endsWith('.jsonl')) continue;
-      const name = path.slice(prefix.length);
-      if (name.includes('/')) continue;
-      shards.push({ name, path, text: await this.text(path, sha) });
-    }
+    const shards = await shardsOf(this.snapshots, head, this.options.ledgerDir);
+    errors.push(...(await this.sealErrors(head, shards)));
     // Outcomes not committed yet are part of what this run knows.
     for (const [name, lines] of groupByShard(this.buffer)) {
       const shard = shards.find((s) => s.name === name);
@@ -159,6 +176,47 @@ export class GitHubLedgerStore implements LedgerStore {
       else shards.push({ name, path: `${prefix}${name}`, text: added });
     }
     return { shards, errors };
+  }
+
+  /** The ledger at a head against the newest seal below it (see core/ledger/seal.ts). */
+  private async sealErrors(head: Head, shards: readonly ShardText[]): Promise<Diagnostic[]> {
+    head.anchor ??= await this.findAnchor(head.commit);
+    const state = head.anchor;
+    const dir = this.options.ledgerDir;
+    const noAnchor = state.anchor === undefined ? state.reason : undefined;
+    const first = checkSealed(shards, state.anchor, { dir, ...(noAnchor ? { noAnchor } : {}) });
+    if (first.changed.length === 0 || !state.anchor) return first.errors;
+    // Something sealed changed: the sealed text names the first line that differs.
+    const sealed = await this.snapshots.at(state.anchor.commit);
+    const sealedTexts = new Map<string, string>();
+    for (const name of first.changed) {
+      const sha = sealed.files.get(`${dir}/${name}`);
+      if (sha) sealedTexts.set(name, await this.snapshots.text(`${dir}/${name}`, sha));
+    }
+    return checkSealed(shards, state.anchor, { dir, sealedTexts }).errors;
+  }
+
+  /** Walks the first-parent history from `commit` to the newest seal made with our key. */
+  private async findAnchor(commit: string): Promise<AnchorState> {
+    const pages = this.options.maxHistoryPages ?? 10;
+    let walked = 0;
+    let from: string | undefined = commit;
+    for (let page = 0; page < pages && from !== undefined; page++) {
+      const got = await historyPage(this.gh, this.options, { oid: from });
+      const search = findAnchor(got.commits, this.options.key, got.next === undefined);
+      for (const oid of search.invalid)
+        this.options.log.warn(
+          `commit ${oid.slice(0, 7)} carries a ledger seal that is not valid (forged, copied or made with another key): ignored`,
+        );
+      if (search.kind === 'found') return { anchor: search.anchor };
+      walked += got.commits.length;
+      from = got.next;
+    }
+    const reason =
+      from === undefined
+        ? `none in the ${walked} commit(s) of ${this.options.branch}'s history`
+        : `none in the last ${walked} commits of ${this.options.branch}`;
+    return { anchor: undefined, reason };
   }
 
   async writeAhead(records: readonly LedgerRecord[]): Promise<void> {
@@ -203,7 +261,7 @@ export class GitHubLedgerStore implements LedgerStore {
     const sha = head.files.get(path);
     return sha === undefined
       ? { kind: 'missing' }
-      : { kind: 'text', text: await this.text(path, sha) };
+      : { kind: 'text', text: await this.snapshots.text(path, sha) };
   }
 
   /**
@@ -243,19 +301,36 @@ export class GitHubLedgerStore implements LedgerStore {
     for (const [name, lines] of groupByShard(records)) {
       const path = `${ledgerDir}/${name}`;
       const sha = head.files.get(path);
-      const current = sha === undefined ? '' : await this.text(path, sha);
+      const current = sha === undefined ? '' : await this.snapshots.text(path, sha);
       changes.push({ path, content: withNewline(current) + lines.map((l) => `${l}\n`).join('') });
     }
     return this.commitChanges(changes, this.options.commitMessage(kind, records));
   }
 
-  /** Commits files on top of the head; false (after re-reading the head) if the branch moved. */
+  /**
+   * Commits files on top of the head, with the seal of the ledger they leave; false (after
+   * re-reading the head) if the branch moved. Never seals a ledger it has not verified: on a
+   * head whose ledger was changed by someone else, it refuses and writes nothing.
+   */
   private async commitChanges(
     changes: readonly { path: string; content: string }[],
     message: string,
   ): Promise<boolean> {
     const head = await this.ensureHead();
-    const { owner, repo, branch } = this.options;
+    const { owner, repo, branch, ledgerDir } = this.options;
+    const before = await shardsOf(this.snapshots, head, ledgerDir);
+    const problems = await this.sealErrors(head, before);
+    if (problems.length > 0) throw new LedgerTamperedError(problems);
+    const after = new Map(before.map((s) => [s.name, s.text]));
+    for (const c of changes) {
+      const name = c.path.slice(ledgerDir.length + 1);
+      if (c.path.startsWith(`${ledgerDir}/`) && SHARD_NAME.test(name)) after.set(name, c.content);
+    }
+    const seal = makeSeal(
+      this.options.key,
+      head.commit,
+      [...after].map(([name, text]) => ({ name, text })),
+    );
     const tree = await this.gh.request('POST /repos/{owner}/{repo}/git/trees', {
       owner,
       repo,
@@ -270,7 +345,7 @@ export class GitHubLedgerStore implements LedgerStore {
     const commit = await this.gh.request('POST /repos/{owner}/{repo}/git/commits', {
       owner,
       repo,
-      message,
+      message: `${message.replace(/\n*$/, '')}\n\n${sealTrailer(seal)}\n`,
       tree: tree.data.sha,
       parents: [head.commit],
     });
@@ -292,13 +367,19 @@ export class GitHubLedgerStore implements LedgerStore {
     // The new head is ours: no need to read it back (reads may lag behind writes).
     const files = new Map(head.files);
     const links = new Set(head.links);
-    for (const c of changes) {
-      const sha = gitBlobSha(c.content);
-      files.set(c.path, sha);
-      this.texts.set(sha, c.content);
-    }
-    for (const c of changes) links.delete(c.path);
-    this.head = { commit: commit.data.sha, tree: tree.data.sha, files, links };
+    const texts = changes.map((c) => ({ sha: gitBlobSha(c.content), text: c.content }));
+    changes.forEach((c, i) => {
+      files.set(c.path, (texts[i] as { sha: string }).sha);
+      links.delete(c.path);
+    });
+    this.head = {
+      commit: commit.data.sha,
+      tree: tree.data.sha,
+      files,
+      links,
+      anchor: { anchor: { commit: commit.data.sha, seal } },
+    };
+    this.snapshots.remember(commit.data.sha, this.head, texts);
     return true;
   }
 
@@ -309,112 +390,69 @@ export class GitHubLedgerStore implements LedgerStore {
 
   /** Reads the branch head and the blob shas of the releases file and the ledger shards. */
   async sync(): Promise<void> {
-    const { owner, repo, branch, ledgerDir, releasesPath } = this.options;
-    const extra = new Set(this.options.extraFiles ?? []);
+    const { owner, repo, branch } = this.options;
     const ref = await this.gh.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
       owner,
       repo,
       ref: `heads/${branch}`,
     });
     const commit = ref.data.object.sha;
-    const tree = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
-      owner,
-      repo,
-      tree_sha: commit,
-      recursive: 'true',
-    });
-    const files = new Map<string, string>();
-    const links = new Set<string>();
-    const keep = (entry: { path: string; sha: string; mode?: string }) => {
-      if (!wanted(entry.path)) return;
-      if (entry.mode === '120000') links.add(entry.path);
-      else files.set(entry.path, entry.sha);
-    };
-    const wanted = (path: string) =>
-      path === releasesPath ||
-      extra.has(path) ||
-      (path.startsWith(`${ledgerDir}/`) && SHARD_NAME.test(path.slice(ledgerDir.length + 1)));
-    if (tree.data.truncated) {
-      // A very large repository: walk down to the few directories we need instead.
-      for (const entry of await this.listDir(tree.data.sha, parentOf(releasesPath))) keep(entry);
-      for (const dir of new Set([ledgerDir, ...[...extra].map(parentOf)]))
-        for (const entry of await this.listDir(tree.data.sha, dir)) keep(entry);
-    } else {
-      for (const entry of tree.data.tree) {
-        if (entry.type === 'blob' && entry.path && entry.sha)
-          keep({ path: entry.path, sha: entry.sha, ...(entry.mode ? { mode: entry.mode } : {}) });
-      }
-    }
-    this.head = { commit, tree: tree.data.sha, files, links };
-    this.seen.set(commit, { files, links });
-  }
-
-  private async listDir(
-    rootTree: string,
-    dir: string,
-  ): Promise<{ path: string; sha: string; mode?: string }[]> {
-    let sha = rootTree;
-    const parts = dir === '' ? [] : dir.split('/');
-    for (const part of parts) {
-      const t = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
-        owner: this.options.owner,
-        repo: this.options.repo,
-        tree_sha: sha,
-      });
-      const next = t.data.tree.find((e) => e.path === part && e.type === 'tree');
-      if (!next?.sha) return [];
-      sha = next.sha;
-    }
-    const t = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
-      owner: this.options.owner,
-      repo: this.options.repo,
-      tree_sha: sha,
-    });
-    return t.data.tree
-      .filter((e) => e.type === 'blob' && e.path && e.sha)
-      .map((e) => ({
-        path: dir === '' ? (e.path as string) : `${dir}/${e.path}`,
-        sha: e.sha as string,
-        ...(e.mode ? { mode: e.mode } : {}),
-      }));
-  }
-
-  /** A file's text: from memory, from the checkout when identical, else downloaded. */
-  private async text(path: string, sha: string): Promise<string> {
-    const known = this.texts.get(sha);
-    if (known !== undefined) return known;
-    if (this.options.workspace) {
-      try {
-        const local = await readFile(join(this.options.workspace, path));
-        if (gitBlobSha(local) === sha) return this.remember(sha, local.toString('utf8'));
-      } catch {
-        // Not checked out: download it.
-      }
-    }
-    const blob = await this.gh.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', {
-      owner: this.options.owner,
-      repo: this.options.repo,
-      file_sha: sha,
-    });
-    if ((blob.data.size ?? 0) > MAX_FILE_BYTES)
-      throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
-    const bytes = Buffer.from(
-      blob.data.content,
-      blob.data.encoding === 'base64' ? 'base64' : 'utf8',
-    );
-    return this.remember(sha, bytes.toString('utf8'));
-  }
-
-  private remember(sha: string, text: string): string {
-    this.texts.set(sha, text);
-    return text;
+    this.head = { commit, ...(await this.snapshots.at(commit)) };
   }
 }
 
-/** Git's object id of a blob: sha1 of "blob <size>\0<content>". */
-export function gitBlobSha(content: string | Buffer): string {
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+/**
+ * The files a ledger reader keeps at a commit: the ledger's shards, and what `more` adds
+ * (the releases file, the drift check's cursor).
+ */
+export function ledgerSnapshots(
+  gh: GitHubClient,
+  options: {
+    owner: string;
+    repo: string;
+    ledgerDir: string;
+    workspace?: string;
+    wanted?: (path: string) => boolean;
+    dirs?: readonly string[];
+  },
+): RepoSnapshots {
+  const { ledgerDir } = options;
+  return new RepoSnapshots(gh, {
+    owner: options.owner,
+    repo: options.repo,
+    ...(options.workspace ? { workspace: options.workspace } : {}),
+    wanted: (path) =>
+      (path.startsWith(`${ledgerDir}/`) && SHARD_NAME.test(path.slice(ledgerDir.length + 1))) ||
+      (options.wanted?.(path) ?? false),
+    dirs: [ledgerDir, ...(options.dirs ?? [])],
+  });
+}
+
+/** The ledger shards of a snapshot, by name. */
+export async function shardsOf(
+  snapshots: RepoSnapshots,
+  at: Pick<Snapshot, 'files'>,
+  ledgerDir: string,
+): Promise<ShardText[]> {
+  const prefix = `${ledgerDir}/`;
+  const shards: ShardText[] = [];
+  for (const [path, sha] of [...at.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!path.startsWith(prefix) || !path.endsWith('.jsonl')) continue;
+    const name = path.slice(prefix.length);
+    if (name.includes('/')) continue;
+    shards.push({ name, path, text: await snapshots.text(path, sha) });
+  }
+  return shards;
+}
+
+/** The ledger was changed by someone other than this tool: nothing is written on it. */
+export class LedgerTamperedError extends Error {
+  constructor(readonly problems: readonly Diagnostic[]) {
+    const first = problems[0];
+    super(
+      `the ledger was changed outside quarantine-release${first ? ` (${first.file}:${first.line}: ${first.message})` : ''}: nothing is written on it`,
+    );
+  }
 }
 
 function groupByShard(records: readonly LedgerRecord[]): Map<string, string[]> {
@@ -430,9 +468,4 @@ function groupByShard(records: readonly LedgerRecord[]): Map<string, string[]> {
 
 function withNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
-}
-
-function parentOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i === -1 ? '' : path.slice(0, i);
 }

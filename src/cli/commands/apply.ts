@@ -16,6 +16,7 @@ import {
   renderRunText,
   runSucceeded,
 } from '../../core/render/results.js';
+import type { ReviewedPlan, ReviewGate } from '../../core/safety/review.js';
 import { apply } from '../../engine/apply.js';
 import { systemClock } from '../../engine/ports.js';
 import {
@@ -63,6 +64,7 @@ export const applyCommand: Command = {
     'max-releases': { type: 'string' },
     force: { type: 'boolean' },
     fingerprint: { type: 'string', multiple: true },
+    unreviewed: { type: 'boolean' },
     ...reviewOptionSpecs,
   },
   help: `Usage: quarantine-release apply [--releases FILE] [--ledger DIR] [--batch-size N] [--dry-run] [--format text|json]
@@ -104,7 +106,10 @@ Options:
                           (default: ${DEFAULT_MAX_RELEASES}); --force releases them anyway
   --fingerprint HASH      release only the plan \`plan\` printed with this fingerprint (or
                           ACCOUNT:HASH per account), with or without credentials; a
-                          different plan releases nothing
+                          different plan releases nothing. Without it nothing new is
+                          released, unless --unreviewed
+  --unreviewed            release what the file says without a reviewed plan (explicit
+                          opt-out: the output says so)
 ${reviewOptionsHelp}
   -h, --help              show this help
 
@@ -176,7 +181,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
           settleMs,
           accounts,
           provenance: provenance(io),
-          review: { ...review, ...(fingerprints.size > 0 ? { expected: fingerprints } : {}) },
+          review: { ...review, gate: cliGate(fingerprints, values.unreviewed === true) },
           ...(io.signal ? { signal: io.signal } : {}),
           deadline: Date.now() + deadlineMinutes * 60_000,
         },
@@ -198,6 +203,20 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
     }
   },
 };
+
+/**
+ * The CLI's review: the plan `plan` printed, given back as its fingerprint. Without one,
+ * nothing new is released unless the operator says so explicitly.
+ */
+function cliGate(fingerprints: Map<string, ReviewedPlan>, unreviewed: boolean): ReviewGate {
+  if (fingerprints.size > 0) return { expected: fingerprints, requirePlan: true };
+  if (unreviewed) return { requirePlan: false };
+  return {
+    requirePlan: true,
+    closed:
+      'no --fingerprint was given: pass the fingerprint `plan` printed for the plan you reviewed, or --unreviewed to release what the file says',
+  };
+}
 
 /** Who and what ran this, for the ledger: CI variables when present, else the local user. */
 export function provenance(io: CliIO): { actor?: string; commit?: string; run?: string } {

@@ -10,7 +10,11 @@ import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { plan } from '../../core/plan/plan.js';
 import type { RunResult } from '../../core/release/result.js';
 import { accountComment } from '../../core/render/comment.js';
-import { DEFAULT_GUARDED_DISPOSITIONS } from '../../core/safety/review.js';
+import {
+  basisOf,
+  DEFAULT_GUARDED_DISPOSITIONS,
+  planFingerprint,
+} from '../../core/safety/review.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_TOKEN,
@@ -134,7 +138,11 @@ releases:
   }).finally(() => client.close());
 
   heading('Apply (on merge): pending is written before each request, the outcome after it');
-  const applied = await run(['apply']);
+  // Only the plan that was reviewed goes: its fingerprint, as `plan` printed it.
+  const reviewed = thePlan.accounts.map(
+    (a) => `--fingerprint=${a.account_id}:${planFingerprint(a, basisOf(a))}`,
+  );
+  const applied = await run(['apply', ...reviewed]);
 
   heading('The ledger: an append-only record of every state change, committed to the repository');
   const ledgerDir = join(dir, 'releases.ledger');
@@ -194,7 +202,7 @@ releases:
   }
 
   heading('Apply again: the ledger already has every message, so nothing is sent');
-  const again = await run(['apply']);
+  const again = await run(['apply', ...reviewed]);
 
   out('\n━━ Done.\n');
   out('   To use it in a repository: README.md, "Set up the GitHub Action".\n');

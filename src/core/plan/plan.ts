@@ -7,6 +7,7 @@ import type { LedgerIndex, MessageHistory } from '../ledger/state.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile } from '../releases/load.js';
 import type { Refused } from '../safety/review.js';
+import { retryProblem } from './retries.js';
 
 /** A message to send now. */
 export interface ToRelease {
@@ -16,6 +17,11 @@ export interface ToRelease {
   /** Set when an earlier run recorded this attempt as provably never sent (e.g. rate limited). */
   resume: boolean;
   previous?: LedgerRecord;
+  /**
+   * Sends the ledger knows acted on the message (MessageHistory.acts): before a retry,
+   * Cloudflare's action log must show exactly this many releases, or someone released it since.
+   */
+  priorActs: number;
   /** What Cloudflare says about the message, once the plan has been reviewed against it. */
   message?: MessageView;
 }
@@ -62,8 +68,13 @@ export interface AccountPlan {
   already_released: AlreadyReleased[];
   held: Held[];
   orphaned: Orphan[];
-  /** Set once the plan has been reviewed against Cloudflare: what may not be released, and why. */
+  /**
+   * What may not be released, and why: entries whose `retry` the ledger does not allow (the
+   * planner's), and once the plan has been reviewed against Cloudflare, what it refused.
+   */
   refused?: Refused[];
+  /** Set once the plan has been reviewed against Cloudflare (each message looked up). */
+  checked?: true;
 }
 
 export interface Plan {
@@ -137,6 +148,24 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     else inFile.set(request.account_id, new Set([request.id]));
     const history = histories[index];
 
+    // A retry the ledger cannot justify is refused instead of sent. (Unresolved sends are
+    // read back whatever the entry says: nothing may stay unknown.)
+    const refuseRetry = (): boolean => {
+      const why = retryProblem(request, history);
+      if (why === undefined) return false;
+      target.refused ??= [];
+      target.refused.push({
+        item: {
+          request,
+          attempt: request.retry as number,
+          resume: false,
+          priorActs: history?.acts ?? 0,
+        },
+        reason: { kind: 'retry-not-allowed', why },
+      });
+      return true;
+    };
+
     if (history === undefined) {
       const alias = aliases
         .get(messageKey(request.account_id, queueIdOf(request.id)))
@@ -151,8 +180,13 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
           why: 'alias',
           priorActs: alias.acts,
         });
-      } else {
-        target.to_release.push({ request, attempt: request.retry ?? 1, resume: false });
+      } else if (!refuseRetry()) {
+        target.to_release.push({
+          request,
+          attempt: request.retry ?? 1,
+          resume: false,
+          priorActs: 0,
+        });
       }
       continue;
     }
@@ -170,6 +204,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
             attempt: record.attempt,
             resume: true,
             previous: record,
+            priorActs: history.acts,
           });
         } else {
           target.to_verify.push({
@@ -194,12 +229,14 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
         break;
       case 'partial':
       case 'failed':
+        if (refuseRetry()) break;
         if (request.retry !== undefined && request.retry > record.attempt) {
           target.to_release.push({
             request,
             attempt: request.retry,
             resume: false,
             previous: record,
+            priorActs: history.acts,
           });
         } else {
           target.held.push({

@@ -14,6 +14,7 @@ import {
 } from '../safety/review.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
 import {
+  attentionLine,
   COMMENT_MAX_CHARS,
   renderAccountMarkdown,
   renderDiagnosticsMarkdown,
@@ -61,27 +62,45 @@ export function parseMarker(body: string): CommentMarker | undefined {
   return { account, plan };
 }
 
+export interface ReviewedPlans {
+  /** Per account, the plan our own comment carries: what a person reviewed. */
+  plans: Map<string, ReviewedPlan>;
+  /** Accounts whose comment cannot stand for a review, and why. */
+  untrusted: Map<string, string>;
+  /** Logins that edited one of our comments (its marker may be gone with the edit). */
+  editors: string[];
+}
+
 /**
- * Per account, the plan our own comments carry: what a person reviewed. Comments by anyone
- * else are ignored, whatever marker they paste. Should two of ours exist for an account (two
- * plan runs racing to create it), the first is the one findStickyComment() keeps updating, so
- * it is the one read: a stale copy never stands for the reviewed plan.
+ * The plans our own comments carry. Comments by anyone else are ignored, whatever marker they
+ * paste; so is one of ours that someone else edited since (GitHub records its last editor): a
+ * hidden marker or a table row could have been changed after the review. Should two of ours
+ * exist for an account (two plan runs racing to create it), the first is the one
+ * findStickyComment() keeps updating, so it is the one read: a stale copy never stands for the
+ * reviewed plan.
  */
-export function reviewedPlans(
-  comments: readonly IssueComment[],
-  author: string,
-): Map<string, ReviewedPlan> {
-  const out = new Map<string, ReviewedPlan>();
+export function reviewedPlans(comments: readonly IssueComment[], author: string): ReviewedPlans {
+  const out: ReviewedPlans = { plans: new Map(), untrusted: new Map(), editors: [] };
   const seen = new Set<string>();
   for (const c of comments) {
     if (c.user?.login !== author) continue;
+    const editor = c.editor?.login;
+    const edited = editor !== undefined && editor !== author;
+    if (edited && !out.editors.includes(editor)) out.editors.push(editor);
     const marker = parseMarker(c.body ?? '');
     if (!marker || seen.has(marker.account)) continue;
     seen.add(marker.account);
+    if (edited) {
+      out.untrusted.set(
+        marker.account,
+        `the plan comment for account ${marker.account} was edited by ${editor} after quarantine-release wrote it`,
+      );
+      continue;
+    }
     const plan = marker.plan;
     // A sticky comment without a plan (the file was invalid): nothing was reviewed.
     if (!plan) continue;
-    out.set(marker.account, {
+    out.plans.set(marker.account, {
       fingerprint: plan.fingerprint,
       basis: plan.basis,
       ...(plan.entries ? { entries: new Set(plan.entries) } : {}),
@@ -102,6 +121,8 @@ export interface IssueComment {
   id: number;
   body?: string | null;
   user?: { login: string; type?: string } | null;
+  /** Who last edited it (GraphQL `editor`), when known; null: never edited. */
+  editor?: { login: string } | null;
 }
 
 /** Our comment for this account: the marker and the author must both match. */
@@ -153,7 +174,9 @@ export function accountComment(
     account: account.account_id,
     plan: { fingerprint: planFingerprint(account, basis), basis, ...(entries ? { entries } : {}) },
   });
-  const title = `${marker}\n## quarantine-release · account ${codeSpan(account.account_id)}\n\n**${HEADLINE[status.kind]}**\n\n`;
+  // What needs attention is counted above everything else, whatever the plan below can show.
+  const attention = attentionLine(account);
+  const title = `${marker}\n## quarantine-release · account ${codeSpan(account.account_id)}\n\n**${HEADLINE[status.kind]}**\n\n${attention ? `${attention}: listed first below.\n\n` : ''}`;
   const head =
     status.kind === 'refused' ? `${title}> ${escapeMarkdown(status.reason, 1000)}\n\n` : title;
   const footer = runLink(ctx.runUrl, ' · the full plan is in the job summary');
@@ -193,9 +216,20 @@ export function accountComment(
 const TOO_LONG = (what: string) =>
   `_${what} is too long for a comment: see the job summary of the run._\n`;
 
-/** The comment when the file cannot be read at all (one per pull request, account unknown). */
-export function invalidComment(errors: readonly Diagnostic[], ctx: CommentContext): string {
-  return `${FILE_MARKER}\n## quarantine-release\n\n**${HEADLINE.invalid}**\n\n${renderDiagnosticsMarkdown(errors, 'Problems', 100)}${runLink(ctx.runUrl, '')}`;
+/**
+ * The comment when nothing can be planned (one per pull request, account unknown): the
+ * releases file is invalid, or the ledger is corrupt or was changed by the pull request.
+ */
+export function invalidComment(
+  errors: readonly Diagnostic[],
+  ctx: CommentContext,
+  stage: 'releases' | 'ledger' = 'releases',
+): string {
+  const headline =
+    stage === 'ledger'
+      ? '❌ The ledger was changed outside quarantine-release, or is corrupt: nothing can be planned'
+      : HEADLINE.invalid;
+  return `${FILE_MARKER}\n## quarantine-release\n\n**${headline}**\n\n${renderDiagnosticsMarkdown(errors, 'Problems', 100)}${runLink(ctx.runUrl, '')}`;
 }
 
 /** The same comment once the file reads again. */

@@ -79,7 +79,7 @@ function planJson(plan: Plan, list: ListOf) {
         explanation: refusalText(r.reason),
         message: r.message ?? null,
       })),
-      reviewed: a.refused !== undefined,
+      reviewed: a.checked === true,
       fingerprint: { basis: basisOf(a), value: planFingerprint(a, basisOf(a)) },
       to_verify: list(a.to_verify, (i) => ({
         account_id: i.account_id,

@@ -33,8 +33,17 @@ interface Section {
   rows: string[];
   /** Collapsed in a <details> block. */
   collapsed: boolean;
-  /** Lower drops rows first when the output must shrink. */
+  /**
+   * Lower drops rows first when the output must shrink. What needs attention (refused, and
+   * guarded dispositions released on an acknowledgement) is dropped only when nothing else is
+   * left to drop, and the summary line counts it whatever is shown.
+   */
   priority: number;
+}
+
+/** Entries released on an acknowledgement of a guarded disposition: a reviewer must see them. */
+export function acknowledgedOf(account: AccountPlan): AccountPlan['to_release'] {
+  return account.to_release.filter((i) => i.request.acknowledge !== undefined);
 }
 
 export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext): string {
@@ -49,7 +58,7 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
     detailed++;
     return messageCellMarkdown(m, opts);
   };
-  const reviewed = account.refused !== undefined;
+  const reviewed = account.checked === true;
   const refused = account.refused ?? [];
   const refusedRows = refused.map((r) =>
     row([
@@ -60,22 +69,47 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
       line(r.item.request),
     ]),
   );
-  const releaseRows = account.to_release.map((i) =>
+  const acknowledged = acknowledgedOf(account);
+  const acknowledgedRows = acknowledged.map((i) =>
     row([
       codeSpan(i.request.id),
+      `⚠️ ${escapeMarkdown(i.request.acknowledge ?? '')}`,
       ...(reviewed ? [dispositionLabel(i.message), details(i.message)] : []),
-      i.resume ? `${i.attempt} (resume)` : String(i.attempt),
       escapeMarkdown(i.request.reason, 300),
-      i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
-      i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
       line(i.request),
     ]),
   );
+  const releaseRows = account.to_release
+    .filter((i) => i.request.acknowledge === undefined)
+    .map((i) =>
+      row([
+        codeSpan(i.request.id),
+        ...(reviewed ? [dispositionLabel(i.message), details(i.message)] : []),
+        i.resume ? `${i.attempt} (resume)` : String(i.attempt),
+        escapeMarkdown(i.request.reason, 300),
+        i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
+        i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
+        line(i.request),
+      ]),
+    );
   const sections: Section[] = [
     {
       title: '⛔ Refused: not released',
       header: ['Message', 'Why', 'Disposition', 'Message', 'Line'],
       rows: refusedRows,
+      collapsed: false,
+      priority: 6,
+    },
+    {
+      title: '⚠️ To release on an acknowledgement of a guarded disposition',
+      header: [
+        'Message',
+        'Acknowledges',
+        ...(reviewed ? ['Disposition', 'Details'] : []),
+        'Reason',
+        'Line',
+      ],
+      rows: acknowledgedRows,
       collapsed: false,
       priority: 5,
     },
@@ -200,9 +234,25 @@ export function renderDiagnosticsMarkdown(
   return [`### ${title}`, '', ...shown, ...more, ''].join('\n');
 }
 
+/** What a reviewer must look at first, counted: refused entries and acknowledged ones. */
+export function attentionLine(a: AccountPlan): string | undefined {
+  const parts: string[] = [];
+  if (a.refused?.length) parts.push(`⛔ ${a.refused.length} refused`);
+  const acknowledged = acknowledgedOf(a);
+  if (acknowledged.length > 0) {
+    const by = new Map<string, number>();
+    for (const i of acknowledged)
+      by.set(i.request.acknowledge as string, (by.get(i.request.acknowledge as string) ?? 0) + 1);
+    const list = [...by].map(([d, n]) => `${n} ${escapeMarkdown(d)}`).join(', ');
+    parts.push(`⚠️ ${acknowledged.length} released on an acknowledgement (${list})`);
+  }
+  return parts.length > 0 ? parts.map((p) => `**${p}**`).join(' · ') : undefined;
+}
+
 function summaryLine(a: AccountPlan): string {
+  const attention = attentionLine(a);
   return [
-    ...(a.refused?.length ? [`**⛔ ${a.refused.length} refused**`] : []),
+    ...(attention ? [attention] : []),
     `**${a.to_release.length} to release**`,
     `${a.to_verify.length} to verify`,
     `${a.already_released.length} already released`,

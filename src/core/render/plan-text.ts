@@ -22,7 +22,7 @@ export function renderPlanText(plan: Plan, ctx: TextContext): string {
   lines.push(
     `Plan: ${t.refused ? `${t.refused} REFUSED, ` : ''}${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.`,
   );
-  if (plan.accounts.length > 0 && plan.accounts.every((a) => a.refused === undefined)) {
+  if (plan.accounts.length > 0 && plan.accounts.every((a) => !a.checked)) {
     lines.push(
       'Messages were not looked up (no Cloudflare credentials): their dispositions are checked by apply, before anything is released.',
     );
@@ -40,14 +40,20 @@ function accountLines(account: AccountPlan, ctx: TextContext): string[] {
     );
     if (r.message) out.push(`             ${messageLineText(r.message, opts)}`);
   }
-  for (const item of account.to_release) {
+  // Released on an acknowledgement of a guarded disposition: first, and said so.
+  const releases = [
+    ...account.to_release.filter((i) => i.request.acknowledge !== undefined),
+    ...account.to_release.filter((i) => i.request.acknowledge === undefined),
+  ];
+  for (const item of releases) {
     const r = item.request;
+    const ack = r.acknowledge ? `  ! ACKNOWLEDGED ${r.acknowledge}` : '';
     const extra = item.resume
       ? ` (attempt ${item.attempt}, resuming: never sent before)`
       : item.attempt > 1
         ? ` (retry, attempt ${item.attempt})`
         : '';
-    out.push(`  + release  ${r.id}${extra}  ${provenance(r)}  ${where(r)}`);
+    out.push(`  + release  ${r.id}${extra}${ack}  ${provenance(r)}  ${where(r)}`);
     if (item.message) out.push(`             ${messageLineText(item.message, opts)}`);
   }
   for (const item of account.to_verify) {

@@ -9,7 +9,15 @@ import type { MessageView } from '../release/readback.js';
 
 /** What a lookup established about one message. */
 export type Inspection =
-  | { kind: 'found'; message: MessageView }
+  | {
+      kind: 'found';
+      message: MessageView;
+      /**
+       * Releases in the message's action log, when it was read (for retries): more than the
+       * ledger's own acts means it was released since the attempt being retried.
+       */
+      releases?: number;
+    }
   | { kind: 'not-found' }
   /** Not looked up, or the lookup failed: the disposition is unknown. */
   | { kind: 'unchecked'; reason: string };
@@ -67,8 +75,14 @@ export type RefusalReason =
   | { kind: 'needs-acknowledgement'; disposition: string }
   | { kind: 'acknowledgement-mismatch'; disposition: string; acknowledged: string }
   | { kind: 'unchecked'; reason: string }
+  /** `retry: N` that the ledger does not allow (core/plan/retries). */
+  | { kind: 'retry-not-allowed'; why: string }
+  /** A retry, but Cloudflare's action log shows more releases than this ledger records. */
+  | { kind: 'released-since'; logged: number; recorded: number }
   /** Not in the plan a person reviewed (`where`: e.g. "on PR #12"). */
-  | { kind: 'not-reviewed'; where: string };
+  | { kind: 'not-reviewed'; where: string }
+  /** Nothing new may go: no reviewed plan, or the review is not enough (`why`). */
+  | { kind: 'no-review'; why: string };
 
 export interface Refused {
   item: ToRelease;
@@ -112,7 +126,7 @@ export function reviewPlan(
       }
       // Malicious mail first: it is what a reviewer must see.
       refused.sort((a, b) => rank(a) - rank(b) || a.item.request.index - b.item.request.index);
-      return { ...account, to_release: allowed, refused };
+      return { ...account, to_release: allowed, refused, checked: true };
     }),
   };
 }
@@ -121,6 +135,22 @@ function rank(r: Refused): number {
   return r.reason.kind === 'needs-acknowledgement' || r.reason.kind === 'acknowledgement-mismatch'
     ? 0
     : 1;
+}
+
+/** Whether an item asks again for a message this repository already sent (see judge). */
+export function isRetry(item: ToRelease): boolean {
+  return (
+    item.attempt > 1 || item.previous?.state === 'partial' || item.previous?.state === 'failed'
+  );
+}
+
+/** The messages (messageKey) of a plan whose action log its review needs: the retries. */
+export function retriesOf(plan: Plan): Set<string> {
+  const keys = new Set<string>();
+  for (const a of plan.accounts)
+    for (const item of a.to_release)
+      if (isRetry(item)) keys.add(messageKey(a.account_id, item.request.id));
+  return keys;
 }
 
 function judge(
@@ -132,13 +162,34 @@ function judge(
     return { refusal: { kind: 'unchecked', reason: inspection.reason } };
   if (inspection.kind === 'not-found') return { refusal: { kind: 'not-found' } };
   const m = inspection.message;
-  // A retry (attempt 2 or more, only ever asked by `retry:`) asks again for a message this
-  // repository already released in part: a recorded release (ours) or leaving quarantine is
-  // expected then, not a reason to refuse. That holds when the retry itself was interrupted
-  // and resumed too, whatever the previous record says.
-  const retry =
-    item.attempt > 1 || item.previous?.state === 'partial' || item.previous?.state === 'failed';
-  if (!retry && (!m.quarantined || m.releaseRecorded)) {
+  // A retry (attempt 2 or more, only ever asked by `retry:`, which the ledger must allow) asks
+  // again for a message this repository already sent: a recorded release (ours) or leaving
+  // quarantine is expected then. What must not be is a release the ledger does not know of:
+  // the action log must show exactly the releases the ledger records. That holds when the
+  // retry itself was interrupted and resumed too, whatever the previous record says.
+  if (isRetry(item)) {
+    const logged = inspection.releases;
+    if (logged === undefined)
+      return {
+        refusal: {
+          kind: 'unchecked',
+          reason:
+            'its action log was not read, so a release since the last attempt cannot be ruled out',
+        },
+      };
+    if (logged > item.priorActs)
+      return { refusal: { kind: 'released-since', logged, recorded: item.priorActs } };
+    if (logged < item.priorActs)
+      return {
+        refusal: {
+          kind: 'unchecked',
+          reason: `its action log shows ${logged} release(s) but this ledger records ${item.priorActs}`,
+        },
+      };
+    // Nothing reached anyone yet: it must still be held.
+    if (item.priorActs === 0 && !m.quarantined)
+      return { refusal: { kind: 'not-quarantined', releasedElsewhere: false } };
+  } else if (!m.quarantined || m.releaseRecorded) {
     return { refusal: { kind: 'not-quarantined', releasedElsewhere: m.releaseRecorded } };
   }
   const disposition = m.disposition;
@@ -168,8 +219,14 @@ export function refusalText(reason: RefusalReason): string {
       return `final disposition ${reason.disposition}, but the entry acknowledges ${reason.acknowledged}`;
     case 'unchecked':
       return `disposition not established (${reason.reason}): refused until it can be checked`;
+    case 'retry-not-allowed':
+      return `retry refused: ${reason.why}`;
+    case 'released-since':
+      return `Cloudflare's action log shows ${reason.logged} release(s) but this ledger records ${reason.recorded}: released since the last attempt, outside this repository; not sent again`;
     case 'not-reviewed':
       return `not in the plan reviewed ${reason.where} (its disposition or attempt differs, or it was added later)`;
+    case 'no-review':
+      return `not reviewed: ${reason.why}`;
   }
 }
 
@@ -177,7 +234,7 @@ export type FingerprintBasis = 'ids' | 'dispositions';
 
 /** The basis a plan's fingerprint has: dispositions once it was reviewed against Cloudflare. */
 export function basisOf(account: AccountPlan): FingerprintBasis {
-  return account.refused === undefined ? 'ids' : 'dispositions';
+  return account.checked ? 'dispositions' : 'ids';
 }
 
 function entryLine(item: ToRelease, basis: FingerprintBasis): string {
@@ -245,25 +302,56 @@ export function matchesFingerprint(account: AccountPlan, reviewed: ReviewedPlan)
   return bases.some((b) => planFingerprint(account, b) === reviewed.fingerprint);
 }
 
+/** What people reviewed, as far as a run may release it. */
+export interface ReviewGate {
+  /** Why no new entry may go at all (no pull request, approvals missing); unset when they may. */
+  closed?: string;
+  /** Per account (or `*`, the plan's only account): the plan a person reviewed. */
+  expected?: ReadonlyMap<string, ReviewedPlan>;
+  /** Where the expected plans were reviewed, for messages (e.g. "on PR #12"). */
+  reviewedOn?: string;
+  /**
+   * True (the default): an account without a reviewed plan releases nothing new. False: what
+   * the file says is released (an explicit opt-out).
+   */
+  requirePlan: boolean;
+  /** Why an account has no reviewed plan, when known (e.g. its comment was edited by someone). */
+  missing?: ReadonlyMap<string, string>;
+  /** Added to the reason of an account with no reviewed plan and no known cause. */
+  missingNote?: string;
+}
+
 /**
- * Keeps to release only the entries the reviewed plan had (same id, attempt and, with basis
- * 'dispositions', disposition); the others are refused as not reviewed. Needs `entries`.
+ * Keeps to release only what was reviewed: with entry digests, the entries the reviewed plan
+ * had (same id, attempt and, with basis 'dispositions', disposition); with none and a plan
+ * required, nothing new. An attempt being resumed (recorded pending before, by a run that
+ * passed its own review, and provably never sent) goes on whatever this run's review says.
+ * Plans reviewed by fingerprint only are held as a whole by the caller (matchesFingerprint).
  */
-export function holdToReviewedEntries(
-  account: AccountPlan,
-  reviewed: { basis: FingerprintBasis; entries: ReadonlySet<string> },
-  where: string,
-): AccountPlan {
+export function holdToReview(account: AccountPlan, gate: ReviewGate): AccountPlan {
+  const expected = gate.expected?.get(account.account_id) ?? gate.expected?.get('*');
+  if (gate.closed === undefined && expected && !expected.entries) return account;
+  if (gate.closed === undefined && !expected && !gate.requirePlan) return account;
+  const basis = expected?.basis ?? 'dispositions';
+  const where = gate.reviewedOn ?? 'before';
   const allowed: ToRelease[] = [];
   const refused: Refused[] = [...(account.refused ?? [])];
   for (const item of account.to_release) {
-    if (reviewed.entries.has(entryDigest(account.account_id, item, reviewed.basis)))
-      allowed.push(item);
-    else {
-      const r: Refused = { item, reason: { kind: 'not-reviewed', where } };
-      if (item.message) r.message = item.message;
-      refused.push(r);
-    }
+    let reason: RefusalReason | undefined;
+    if (item.resume) reason = undefined;
+    else if (gate.closed !== undefined) reason = { kind: 'no-review', why: gate.closed };
+    else if (expected?.entries) {
+      if (!expected.entries.has(entryDigest(account.account_id, item, basis)))
+        reason = { kind: 'not-reviewed', where };
+    } else
+      reason = {
+        kind: 'no-review',
+        why:
+          gate.missing?.get(account.account_id) ??
+          `no plan for account ${account.account_id} was reviewed ${where}${gate.missingNote ? ` (${gate.missingNote})` : ''}`,
+      };
+    if (reason === undefined) allowed.push(item);
+    else refused.push({ item, reason, ...(item.message ? { message: item.message } : {}) });
   }
   refused.sort((a, b) => rank(a) - rank(b) || a.item.request.index - b.item.request.index);
   return { ...account, to_release: allowed, refused };

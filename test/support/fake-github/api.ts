@@ -2,6 +2,7 @@
 // headers and the request log, in the order GitHub applies them.
 import { faultReply, type RateLimitOverride } from './faults.js';
 import { gitRoutes } from './git-routes.js';
+import { graphqlHandler } from './graphql.js';
 import { failure, forbiddenForIntegration, notFound, type Reply } from './http.js';
 import { issueRoutes } from './issue-routes.js';
 import type { Repo, Route } from './repo.js';
@@ -28,6 +29,7 @@ const RATE_LIMIT = 1000;
 
 export class GitHubApi {
   private readonly routes: Route[];
+  private readonly graphql: (body: unknown) => Reply;
   private readonly log: LoggedRequest[] = [];
   private readonly listeners: ((request: LoggedRequest) => void)[] = [];
   private readonly rateLimitReset = Math.floor(Date.now() / 1000) + 3600;
@@ -38,6 +40,7 @@ export class GitHubApi {
     private readonly token: string,
   ) {
     this.routes = [...gitRoutes(repo), ...issueRoutes(repo)];
+    this.graphql = graphqlHandler(repo);
   }
 
   handle(request: ApiRequest): Reply {
@@ -82,6 +85,8 @@ export class GitHubApi {
       return this.withHeaders(reply, rateLimit);
     }
     if (body && !body.ok) return this.withHeaders(failure(400, 'Problems parsing JSON'));
+    if (request.method === 'POST' && request.url.pathname === '/graphql')
+      return this.withHeaders(this.graphql(body?.value));
     return this.withHeaders(this.route(request, path, body?.value));
   }
 

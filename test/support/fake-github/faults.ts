@@ -30,7 +30,10 @@ export interface RateLimitOverride {
 export class Faults {
   private readonly script: ScriptedFault[] = [];
   private staleReadsLeft = 0;
-  private concurrentPush: { files: Record<string, string | null>; message: string } | undefined;
+  private concurrentPush:
+    | { files: Record<string, string | null>; message: string }
+    | { run: () => void }
+    | undefined;
   readOnly = false;
 
   failNext(match: FaultMatch, kind: FaultKind, count = 1): void {
@@ -68,8 +71,16 @@ export class Faults {
     this.concurrentPush = { files, message };
   }
 
+  /** Runs `push` (a commit of the test's own making) right before the next ref update. */
+  beforeNextRefUpdate(push: () => void): void {
+    this.concurrentPush = { run: push };
+  }
+
   /** The push to land before the ref update being handled, once. */
-  takeConcurrentPush(): { files: Record<string, string | null>; message: string } | undefined {
+  takeConcurrentPush():
+    | { files: Record<string, string | null>; message: string }
+    | { run: () => void }
+    | undefined {
     const push = this.concurrentPush;
     this.concurrentPush = undefined;
     return push;

@@ -138,7 +138,8 @@ export function gitRoutes(repo: Repo): Route[] {
     if (!git.ref(branch)) return unprocessable('Reference does not exist');
     if (!git.commit(sha)) return unprocessable('Object does not exist');
     const push = faults.takeConcurrentPush();
-    if (push) git.commitFiles(branch, push.files, push.message, identity(OTHER_PUSHER));
+    if (push && 'run' in push) push.run();
+    else if (push) git.commitFiles(branch, push.files, push.message, identity(OTHER_PUSHER));
     const head = git.ref(branch) ?? '';
     if (body?.force !== true && !git.isAncestor(head, sha)) {
       return unprocessable('Update is not a fast forward');

@@ -59,7 +59,7 @@ export interface FakeGitHub {
   /** File text at a branch head or commit; undefined when the file does not exist there. */
   readFile(path: string, ref?: string): string | undefined;
   listFiles(ref?: string): string[];
-  /** First-parent history, newest first, each with the full file snapshot. */
+  /** First-parent history of a branch or commit, newest first, each with its files. */
   commits(branch?: string): CommitSummary[];
   /**
    * Someone else's push (null deletes a file); returns the new head sha. `author` is
@@ -80,6 +80,17 @@ export interface FakeGitHub {
     body: string,
     user: { login: string; type: 'User' | 'Bot' },
   ): number;
+  /** Someone (a login) edits a comment, as anyone with write access can. */
+  editComment(id: number, body: string, by: string): void;
+  /** A review of a pull request, on a commit (default: its head now). */
+  addReview(
+    prNumber: number,
+    review: {
+      user: string;
+      state?: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+      commit?: string;
+    },
+  ): void;
   requests(): LoggedRequest[];
   resetRequests(): void;
   /**
@@ -93,6 +104,8 @@ export interface FakeGitHub {
   failNext(match: FaultMatch, fault: FaultKind, count?: number): void;
   /** The next ref update first sees a concurrent push of these files, so a CAS update 422s. */
   moveBranchBeforeNextRefUpdate(files: Record<string, string | null>, message?: string): void;
+  /** The next ref update first sees whatever `push` commits (e.g. another run's sealed commit). */
+  beforeNextRefUpdate(push: () => void): void;
   /** The next `count` ref reads (git/ref(s), branches) answer the sha before the last move. */
   staleReads(count: number): void;
   /** A fork PR's token: every write answers 403 "Resource not accessible by integration". */
@@ -141,7 +154,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     listFiles: (ref) => Object.keys(git.files(treeAt(ref))).sort(),
     commits(branch) {
       const history: CommitSummary[] = [];
-      for (let sha: string | undefined = headSha(branch); sha !== undefined; ) {
+      const start = branch === undefined ? headSha() : (git.resolve(branch) ?? headSha(branch));
+      for (let sha: string | undefined = start; sha !== undefined; ) {
         const commit = git.commit(sha);
         if (!commit) break;
         const { name, email } = commit.author;
@@ -190,6 +204,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       })),
     addComment: (issueNumber, body, user) =>
       issues.addComment(issueNumber, body, issues.user(user.login, user.type)).id,
+    editComment(id, body, by) {
+      const comment = issues.comment(id);
+      if (!comment) throw new Error(`fake GitHub: no comment ${id}`);
+      issues.editComment(comment, body, issues.user(by));
+    },
+    addReview(prNumber, review) {
+      const pull = issues.pull(prNumber);
+      if (!pull) throw new Error(`fake GitHub: no pull request #${prNumber}`);
+      issues.addReview(prNumber, {
+        user: issues.user(review.user),
+        state: review.state ?? 'APPROVED',
+        commit: review.commit ?? git.ref(pull.head.ref) ?? pull.head.sha,
+        submittedAt: new Date().toISOString(),
+      });
+    },
     requests: () => api.requests(),
     resetRequests: () => api.resetRequests(),
     setRunStatus: (runId, status) => repo.runs.set(runId, { status, updatedAt: githubTime() }),
@@ -197,6 +226,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     failNext: (match, fault, count) => faults.failNext(match, fault, count),
     moveBranchBeforeNextRefUpdate: (files, message = 'Concurrent push') =>
       faults.moveBranchBeforeNextRefUpdate(files, message),
+    beforeNextRefUpdate: (push) => faults.beforeNextRefUpdate(push),
     staleReads: (count) => faults.staleReads(count),
     setReadOnlyToken(readOnly) {
       faults.readOnly = readOnly;

@@ -112,7 +112,7 @@ export function issueRoutes(repo: Repo): Route[] {
     if (comment.user.login !== repo.bot.login) return forbiddenForIntegration();
     const body = validateBody(req.body);
     if (typeof body !== 'string') return body;
-    issues.editComment(comment, body);
+    issues.editComment(comment, body, repo.bot);
     return json(commentJson(req, comment));
   }
 

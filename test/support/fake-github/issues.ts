@@ -27,6 +27,17 @@ export interface IssueComment {
   user: User;
   createdAt: string;
   updatedAt: string;
+  /** Who last edited it (GraphQL `editor`); undefined while never edited. */
+  editor?: User;
+}
+
+export interface Review {
+  user: User;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED or DISMISSED. */
+  state: string;
+  /** The commit the review was given on. */
+  commit: string;
+  submittedAt: string;
 }
 
 export class IssueStore {
@@ -35,6 +46,7 @@ export class IssueStore {
   private readonly byId = new Map<number, IssueComment>();
   private readonly associations = new Map<string, Set<number>>();
   private readonly users = new Map<string, User>();
+  private readonly reviewLists = new Map<number, Review[]>();
   // Realistic magnitudes: comment ids are in the billions, user ids in the millions.
   private nextCommentId = 2_000_000_001;
   private nextUserId = 10_000_001;
@@ -96,8 +108,18 @@ export class IssueStore {
     return comment;
   }
 
-  editComment(comment: IssueComment, body: string): void {
+  editComment(comment: IssueComment, body: string, editor: User): void {
     comment.body = body;
     comment.updatedAt = githubTime();
+    comment.editor = editor;
+  }
+
+  /** A pull request's reviews, oldest first. */
+  reviews(number: number): readonly Review[] {
+    return this.reviewLists.get(number) ?? [];
+  }
+
+  addReview(number: number, review: Review): void {
+    this.reviewLists.set(number, [...this.reviews(number), review]);
   }
 }
