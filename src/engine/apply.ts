@@ -342,7 +342,7 @@ class Run {
     this.deps.log.info(
       `Checking ${wanted.length} message(s) with Cloudflare before releasing them`,
     );
-    const { inspections, stats } = await inspect(
+    const { inspections, stats, stopped } = await inspect(
       this.deps.api,
       wanted,
       {
@@ -354,6 +354,7 @@ class Run {
       },
       this.views,
     );
+    if (stopped !== undefined) this.stop(stopped);
     const reviewed = this.holdToReviewed(
       reviewPlan(candidate, inspections, { guarded: review.guarded }),
     );
@@ -540,6 +541,10 @@ class Run {
           return;
         case 'unknown':
           if (finding.rateLimited) this.stop('rate limited while reading messages back');
+          if (finding.authFailed)
+            this.stop(
+              `the API refused the credentials while reading messages back (${finding.message})`,
+            );
           this.deps.log.warn(
             `${item.id}: still unresolved (${escapeLogText(finding.message, 200)})`,
           );
@@ -848,9 +853,15 @@ class Run {
     outcomes: IdOutcome[],
   ): void {
     const count = (s: string) => outcomes.filter((o) => o.state === s).length;
-    const elapsed = this.deps.clock.now().getTime() - this.started;
+    // Time spent waiting for the rate limit is not sending time: the rest is estimated from
+    // the time spent sending, plus the waits the pacer already knows the remaining requests need.
+    const pacing = this.deps.api.pacing;
+    const elapsed = this.deps.clock.now().getTime() - this.started - (pacing?.waitedMs ?? 0);
+    const waits = pacing?.expectedWaitMs(Math.ceil((total - done) / this.settings.batchSize)) ?? 0;
     const eta =
-      done > 0 && done < total ? ` ETA ${formatDuration((elapsed / done) * (total - done))}` : '';
+      done > 0 && done < total
+        ? ` ETA ${formatDuration((Math.max(0, elapsed) / done) * (total - done) + waits)}${waits >= 1000 ? ` (${formatDuration(waits)} of it waiting for the API rate limit)` : ''}`
+        : '';
     const summary =
       outcomes.length > 0
         ? `${count('released')} released, ${count('partial')} partial, ${count('failed')} failed, ${count('unknown')} unknown`

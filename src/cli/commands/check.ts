@@ -16,7 +16,12 @@ import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
-import { lookupBudgetOption } from '../review-options.js';
+import {
+  lookupBudgetOption,
+  searchPageSizeHelp,
+  searchPageSizeOption,
+  searchPageSizeSpec,
+} from '../review-options.js';
 import { provenance } from './apply.js';
 import { accountsOption } from './plan.js';
 
@@ -30,6 +35,7 @@ export const checkCommand: Command = {
     account: { type: 'string', multiple: true },
     'lookup-budget': { type: 'string' },
     'settle-seconds': { type: 'string' },
+    ...searchPageSizeSpec,
   },
   help: `Usage: quarantine-release check [--releases FILE] [--ledger DIR] [--lookup-budget N] [--format text|json]
 
@@ -56,6 +62,7 @@ Options:
   --settle-seconds N    how long Cloudflare may still act on a request after its sender
                         stopped waiting (default: ${DEFAULT_SETTLE_MS / 1000}); see apply --help
   --format FORMAT       text (default) or json
+${searchPageSizeHelp}
   -h, --help            show this help
 
 Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2 usage error,
@@ -71,7 +78,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
       integerOption(values, 'settle-seconds', DEFAULT_SETTLE_MS / 1000, 0, 3600) * 1000;
     let settings: ApiSettings;
     try {
-      settings = cloudflareFromEnv(io.env, true) as ApiSettings;
+      settings = cloudflareFromEnv(io.env, true, searchPageSizeOption(values)) as ApiSettings;
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       io.stderr(`quarantine-release check: ${error.message}\n`);
@@ -87,7 +94,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
       io.stderr(`quarantine-release check: ${escapeLogText(error.message, 500)}\n`);
       return EXIT.invalid;
     }
-    const client = await openCloudflareClient(settings);
+    const client = await openCloudflareClient(settings, { log });
     try {
       const result = await check(
         {
