@@ -174,16 +174,30 @@ describe('action log', () => {
 });
 
 describe('refused credentials on reads', () => {
-  it('are told apart by status and by code (a 400 with 6003)', async () => {
+  it('are told by code (a 400 with 6003 and 6111)', async () => {
     const { e, c, account, fx } = await setup();
     e.setFaults({ script: [{ kind: 'auth', route: 'message', badHeader: true }] });
     expect(await c.getMessage(account, fx.spam)).toMatchObject({
       kind: 'error',
       authFailed: true,
     });
+  });
+
+  it('are told by status (401), on a search too; other failures are not', async () => {
+    const { e, c, account, fx } = await setup();
+    expect(await c.search(account, { start: 'yesterday' })).not.toHaveProperty('authFailed');
+    expect(await c.getMessage(account, fx.missing[0] as string)).toEqual({ kind: 'not-found' });
     e.setFaults({ script: [{ kind: 'auth', route: 'search' }] });
     expect(await c.search(account, {})).toMatchObject({ kind: 'error', authFailed: true });
-    expect(await c.getMessage(account, fx.missing[0] as string)).toEqual({ kind: 'not-found' });
+  });
+
+  it('once refused for an account, later reads of it are answered without a request', async () => {
+    const { e, c, account, fx } = await setup({}, 'not-a-known-token');
+    for (let i = 0; i < 3; i++)
+      expect(await c.getMessage(account, fx.spam)).toMatchObject({ authFailed: true });
+    expect(await c.getActionLog(account, fx.spam)).toMatchObject({ authFailed: true });
+    expect(await c.search(account, {})).toMatchObject({ authFailed: true });
+    expect(e.truth().requests).toHaveLength(1);
   });
 
   it('stop the lookups at once: one request, every message unchecked with the reason', async () => {

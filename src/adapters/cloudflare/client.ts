@@ -122,6 +122,12 @@ export class CloudflareClient implements CloudflareApi {
   /** `per_page` of searches; lowered after a 400 until one size has been answered. */
   private pageSize: number;
   private pageSizeSettled = false;
+  /**
+   * Per account, the answer that refused the credentials: later reads of that account give it
+   * back without a request (they would be refused alike). Releases are not held back here:
+   * the engine stops before another batch.
+   */
+  private readonly refused = new Map<string, LookupError>();
 
   constructor(private readonly options: ClientOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -253,11 +259,13 @@ export class CloudflareClient implements CloudflareApi {
   async getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup> {
     const url = this.messageUrl(accountId, id);
     if (url === undefined) return NOT_A_PATH;
+    const refused = this.refused.get(accountId);
+    if (refused) return refused;
     const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
     if (answer.kind === 'error')
       return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
     if (answer.status === 404) return { kind: 'not-found' };
-    const failure = answerFailure(answer);
+    const failure = this.readFailure(accountId, answer);
     if (failure) return failure;
     const view = messageView((answer.body as { result?: unknown }).result);
     return view
@@ -268,11 +276,13 @@ export class CloudflareClient implements CloudflareApi {
   async getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup> {
     const url = this.messageUrl(accountId, id, '/action_log');
     if (url === undefined) return NOT_A_PATH;
+    const refused = this.refused.get(accountId);
+    if (refused) return refused;
     const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
     if (answer.kind === 'error')
       return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
     if (answer.status === 404) return { kind: 'not-found' };
-    const failure = answerFailure(answer);
+    const failure = this.readFailure(accountId, answer);
     if (failure) return failure;
     const result = (answer.body as { result?: unknown }).result;
     if (!Array.isArray(result))
@@ -311,6 +321,8 @@ export class CloudflareClient implements CloudflareApi {
     // kept for the run. A read asked again costs budget, never safety. Bounded: the size only
     // goes down.
     for (;;) {
+      const refused = this.refused.get(accountId);
+      if (refused) return refused;
       const size = this.pageSize;
       const { page, status } = await this.searchPage(
         accountId,
@@ -369,7 +381,7 @@ export class CloudflareClient implements CloudflareApi {
         await sleep(SEARCH_POLL_MS, halt);
         continue;
       }
-      const failure = answerFailure(answer);
+      const failure = this.readFailure(accountId, answer);
       if (failure) return { page: failure, status: answer.status };
       const body = answer.body as { result?: unknown; result_info?: { next?: unknown } };
       if (!Array.isArray(body.result))
@@ -390,6 +402,16 @@ export class CloudflareClient implements CloudflareApi {
         status: answer.status,
       };
     }
+  }
+
+  /** A read's failure, if it is one; refused credentials are remembered for the account. */
+  private readFailure(
+    accountId: string,
+    answer: { status: number; body: unknown },
+  ): LookupError | undefined {
+    const failure = answerFailure(answer);
+    if (failure?.authFailed) this.refused.set(accountId, failure);
+    return failure;
   }
 
   /** One paced request. Never throws: transport failures come back as `error`. */
