@@ -1,6 +1,12 @@
 // The action's inputs and the runner's variables, read once into one typed object.
 
-import { type ApiSettings, apiSettings, SettingsError } from '../adapters/cloudflare/settings.js';
+import {
+  type ApiSettings,
+  apiSettings,
+  DEFAULT_SEARCH_PAGE_SIZE,
+  MAX_SEARCH_PAGE_SIZE,
+  SettingsError,
+} from '../adapters/cloudflare/settings.js';
 import { isAccountId } from '../core/ids.js';
 import { keyProblem } from '../core/ledger/seal.js';
 import { DEFAULT_SETTLE_MS } from '../core/release/in-flight.js';
@@ -113,9 +119,17 @@ export function readSettings(env: Env): ActionSettings {
   const email = input(env, 'api-email');
   const key = input(env, 'api-key');
   const names = { token: 'api-token', email: 'api-email', key: 'api-key', baseUrl: 'api-base-url' };
+  const pageSize = int(env, 'search-page-size', DEFAULT_SEARCH_PAGE_SIZE, 1, MAX_SEARCH_PAGE_SIZE);
   const cloudflare =
     token || email || key
-      ? apiSettings({ token, email, key, baseUrl: input(env, 'api-base-url'), names })
+      ? apiSettings({
+          token,
+          email,
+          key,
+          baseUrl: input(env, 'api-base-url'),
+          names,
+          searchPageSize: pageSize,
+        })
       : undefined;
 
   const repository = env.GITHUB_REPOSITORY ?? '';

@@ -11,6 +11,7 @@ import { systemClock } from '../engine/ports.js';
 export function cloudflareFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   required: boolean,
+  searchPageSize?: number,
 ): ApiSettings | undefined {
   const given = ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_EMAIL', 'CLOUDFLARE_API_KEY'].some(
     (n) => (env[n] ?? '').trim() !== '',
@@ -21,6 +22,7 @@ export function cloudflareFromEnv(
     email: env.CLOUDFLARE_EMAIL,
     key: env.CLOUDFLARE_API_KEY,
     baseUrl: env.CLOUDFLARE_API_BASE_URL,
+    ...(searchPageSize !== undefined ? { searchPageSize } : {}),
     names: {
       token: 'CLOUDFLARE_API_TOKEN',
       email: 'CLOUDFLARE_EMAIL',

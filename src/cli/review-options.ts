@@ -1,5 +1,6 @@
 // Options shared by plan and apply about reviewing messages against Cloudflare.
 import type { ParseArgsConfig } from 'node:util';
+import { DEFAULT_SEARCH_PAGE_SIZE, MAX_SEARCH_PAGE_SIZE } from '../adapters/cloudflare/settings.js';
 import {
   ACKNOWLEDGEABLE_DISPOSITIONS,
   DEFAULT_GUARDED_DISPOSITIONS,
@@ -11,13 +12,32 @@ import { integerOption, type OptionValues, UsageError } from './command.js';
 export const DEFAULT_LOOKUP_BUDGET = 300;
 export const DEFAULT_MAX_RELEASES = 1000;
 
+export const searchPageSizeSpec: NonNullable<ParseArgsConfig['options']> = {
+  'search-page-size': { type: 'string' },
+};
+
+export const searchPageSizeHelp = `  --search-page-size N    results per search page asked for, 1-${MAX_SEARCH_PAGE_SIZE} (default: ${DEFAULT_SEARCH_PAGE_SIZE});
+                          after a 400 it asks for half as many, down to 20, and says so`;
+
+export function searchPageSizeOption(values: OptionValues): number {
+  return integerOption(
+    values,
+    'search-page-size',
+    DEFAULT_SEARCH_PAGE_SIZE,
+    1,
+    MAX_SEARCH_PAGE_SIZE,
+  );
+}
+
 export const reviewOptionSpecs: NonNullable<ParseArgsConfig['options']> = {
+  ...searchPageSizeSpec,
   'lookup-budget': { type: 'string' },
   'require-ack': { type: 'string' },
   redact: { type: 'boolean' },
 };
 
-export const reviewOptionsHelp = `  --lookup-budget N       at most N lookup requests for message details (default: ${DEFAULT_LOOKUP_BUDGET});
+export const reviewOptionsHelp = `${searchPageSizeHelp}
+  --lookup-budget N       at most N lookup requests for message details (default: ${DEFAULT_LOOKUP_BUDGET});
                           a message that could not be checked is refused, never released
   --require-ack LIST      dispositions released only with a matching \`acknowledge\`
                           (default: ${DEFAULT_GUARDED_DISPOSITIONS.join(',')}; any of

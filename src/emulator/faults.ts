@@ -22,6 +22,8 @@ const RELEASE_ONLY: ReadonlySet<FaultKind> = new Set([
 function appliesTo(kind: FaultKind, route: FaultRoute): boolean {
   if (RELEASE_ONLY.has(kind)) return route === 'release';
   if (kind === 'accepted') return route === 'search';
+  if (kind === 'null_success') return route === 'action_log';
+  if (kind === 'legacy_release') return route === 'message';
   return true;
 }
 
@@ -32,6 +34,7 @@ export interface FaultDecision {
   acted: boolean;
   retryAfterSeconds: number;
   polls: number;
+  badHeader: boolean;
   /** Seeds the fault's own random choices (recipients that fail, the id dropped). */
   seed: number;
 }
@@ -96,6 +99,7 @@ export class FaultPlan {
       acted: f.acted ?? false,
       retryAfterSeconds: f.retryAfterSeconds ?? 1,
       polls: f.polls ?? 0,
+      badHeader: f.badHeader ?? false,
       seed: this.random.int(0x1_0000_0000),
     };
   }
@@ -113,6 +117,7 @@ const SCRIPT_KEYS = new Set([
   'acted',
   'retryAfterSeconds',
   'polls',
+  'badHeader',
 ]);
 const MAX_DELAY_MS = 600_000;
 const MAX_SCRIPT = 100_000;
@@ -157,7 +162,7 @@ function scriptedFault(value: unknown, where: string): ScriptedFault {
     }
     out.status = value.status;
   }
-  for (const flag of ['html', 'acted'] as const) {
+  for (const flag of ['html', 'acted', 'badHeader'] as const) {
     if (value[flag] === undefined) continue;
     if (typeof value[flag] !== 'boolean')
       throw new FaultConfigError(`${where}.${flag} must be a boolean`);

@@ -44,6 +44,8 @@ export interface ApiState {
   now(): Date;
   /** The release body forms this account takes. */
   releaseBody: ReleaseBodyForm | 'either';
+  /** Largest `per_page` a search accepts. */
+  maxPerPage: number;
 }
 
 function error(status: number, e: ApiError): Reply {
@@ -55,18 +57,36 @@ export function handle(state: ApiState, request: ApiRequest, fault?: FaultDecisi
   switch (request.route) {
     case 'release':
       return release(state, request, fault);
-    case 'message':
+    case 'message': {
+      const message = state.mailbox.find(request.accountId, request.messageId);
+      if (!message) return error(404, ERR.notFound);
+      const details = detailsOf(message);
+      if (fault?.kind === 'legacy_release') legacyRelease(details);
+      return { status: 200, body: success(details) };
+    }
     case 'action_log': {
       const message = state.mailbox.find(request.accountId, request.messageId);
       if (!message) return error(404, ERR.notFound);
-      return {
-        status: 200,
-        body: success(request.route === 'message' ? detailsOf(message) : message.log),
-      };
+      const log = structuredClone(message.log);
+      // Both fields are nullable in the contract; what sets them is undocumented.
+      if (fault?.kind === 'null_success') for (const e of log) e.success = null;
+      return { status: 200, body: success(log) };
     }
     case 'search':
       return search(state, request, fault);
   }
+}
+
+/**
+ * A message whose release was recorded under the legacy operation name: the deprecated
+ * `action_log` says RELEASE, and `post_delivery_operations` does not list it.
+ */
+function legacyRelease(details: MessageDetails): void {
+  for (const e of details.action_log)
+    if (e.operation === 'QUARANTINE_RELEASE') e.operation = 'RELEASE';
+  details.post_delivery_operations = details.post_delivery_operations.filter(
+    (op) => op !== 'QUARANTINE_RELEASE',
+  );
 }
 
 /** The ids and form of a release body in either form; undefined when it is neither. */
@@ -114,7 +134,8 @@ function release(state: ApiState, request: ApiRequest, fault?: FaultDecision): R
   const items: ReleaseItem[] = [];
   for (const id of ids) {
     const message = state.mailbox.find(request.accountId, id);
-    // Unknown ids are left out of the result: their outcome is for the client to read back.
+    // Unknown ids (a bare queue id among them) are left out of the result: their outcome is
+    // for the client to read back.
     if (!message) continue;
     // A partial fault always hits the first message of the batch, then about half the others.
     const hit = partial && (items.length === 0 || random.chance(0.5));
@@ -224,7 +245,7 @@ function accepted(request: ApiRequest, query: SearchQuery, token: string): Reply
 }
 
 function search(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
-  const parsed = parseSearch(request.params);
+  const parsed = parseSearch(request.params, state.maxPerPage);
   if (!parsed.ok) return error(400, badRequest(parsed.message));
   const query = parsed.query;
   const token = request.params.get(POLL_PARAM);

@@ -21,6 +21,7 @@ export {
 } from './generate.js';
 export { releaseBodyIds } from './handlers.js';
 export { DEFAULT_RATE_LIMIT } from './rate-limit.js';
+export { DEFAULT_MAX_PER_PAGE, FILTER_DISPOSITIONS } from './search.js';
 export { parseSeedMessages, type SeedMessagesResult } from './seed-messages.js';
 export { startEmulator } from './server.js';
 export * from './types.js';

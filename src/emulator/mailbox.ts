@@ -1,5 +1,6 @@
-// The emulated mailbox: messages per account, found by long id or bare Postfix id, and the
-// one state change the API can make here, a release. Pure data; no HTTP.
+// The emulated mailbox: messages per account, found by their full investigate id (a bare
+// Postfix queue id finds nothing, as on the real API), and the one state change the API can
+// make here, a release. Pure data; no HTTP.
 import { QUEUE_ID_SOURCE, queueIdOf } from '../core/ids.js';
 import type {
   ActionEntry,
@@ -51,7 +52,7 @@ export interface StoredMessage {
   log: ActionEntry[];
   /** Never mutated in place (it may be the spec's own list). */
   awaiting: readonly string[];
-  /** Lower-cased subject, sender and id for `query`, computed on first search. */
+  /** Lower-cased fields `query` searches (never the ids), computed on first search. */
   haystack?: string;
   /** Set when the message was reclassified after the scan (tests: a disposition that changes). */
   reclassified?: Disposition;
@@ -150,9 +151,17 @@ function storeMessage(spec: MessageSpec): StoredMessage {
   };
 }
 
+/**
+ * What `query` searches: subject, sender address and name, recipients, disposition and
+ * detection reasons. Cloudflare's reference lists these among the searched fields (with
+ * others the emulator does not model: CC, attachments, dates); never the message ids.
+ */
 export function haystackOf(m: StoredMessage): string {
-  m.haystack ??=
-    `${m.spec.subject}\n${m.spec.from}\n${m.spec.from_name}\n${m.spec.id}`.toLowerCase();
+  const { spec } = m;
+  const reasons = spec.detection_reasons ?? PROFILES[dispositionOf(m)].reasons;
+  m.haystack ??= [spec.subject, spec.from, spec.from_name, ...spec.to, dispositionOf(m), ...reasons]
+    .join('\n')
+    .toLowerCase();
   return m.haystack;
 }
 
@@ -232,7 +241,10 @@ function legacyEntry(e: ActionEntry): MessageDetails['action_log'][number] {
 
 interface AccountBox {
   messages: StoredMessage[];
+  /** By full investigate id only. */
   byId: Map<string, StoredMessage>;
+  /** Queue ids in use: two messages never share one. */
+  queues: Set<string>;
   /** Search order: newest scan first, then by id; scan times never change, so neither does it. */
   searchOrder: StoredMessage[];
 }
@@ -242,18 +254,23 @@ export class Mailbox {
 
   constructor(accountIds: readonly string[], specs: readonly MessageSpec[]) {
     for (const account of accountIds) {
-      this.accounts.set(account, { messages: [], byId: new Map(), searchOrder: [] });
+      this.accounts.set(account, {
+        messages: [],
+        byId: new Map(),
+        queues: new Set(),
+        searchOrder: [],
+      });
     }
     for (const spec of specs) {
       const box = this.accounts.get(spec.account_id);
       if (!box) throw new Error(`message ${spec.id} belongs to an account not served`);
       const message = storeMessage(spec);
-      if (box.byId.has(message.postfixId)) {
+      if (box.queues.has(message.postfixId)) {
         throw new Error(`two messages share the queue id of ${spec.id} in ${spec.account_id}`);
       }
       box.messages.push(message);
       box.byId.set(spec.id, message);
-      box.byId.set(message.postfixId, message);
+      box.queues.add(message.postfixId);
     }
     for (const box of this.accounts.values()) {
       box.searchOrder = [...box.messages].sort(
@@ -267,7 +284,7 @@ export class Mailbox {
     return this.accounts.has(accountId);
   }
 
-  /** By long id or bare Postfix id. */
+  /** By full investigate id; a bare Postfix queue id finds nothing. */
   find(accountId: string, id: string): StoredMessage | undefined {
     return this.accounts.get(accountId)?.byId.get(id);
   }

@@ -22,60 +22,105 @@ interface RateDecision {
   retryAfterSeconds?: number;
 }
 
-export class RateLimiter {
+/** One policy's windows, per credential. */
+class Policy {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly blockMs: number;
+  readonly blockMs: number;
 
   constructor(
-    private readonly config: RateLimitConfig | false,
-    private readonly style: RateLimitHeaderStyle,
-    private readonly now: () => number = Date.now,
+    readonly name: string,
+    readonly limit: number,
+    readonly windowMs: number,
+    blockMs?: number,
   ) {
-    this.blockMs = config ? (config.blockMs ?? config.windowMs) : 0;
+    this.blockMs = blockMs ?? windowMs;
   }
 
-  /** Counts one request of `key` and says whether it may proceed. */
-  take(key: string): RateDecision {
-    const config = this.config;
-    if (!config) return { allowed: true, headers: {} };
-    const now = this.now();
+  /** Counts one request of `key`: what is left and the seconds to the end, or the block. */
+  take(key: string, now: number): { remaining: number; reset: number } | { blocked: number } {
     let bucket = this.buckets.get(key);
-    if (bucket && bucket.blockedUntil > now) {
-      const wait = Math.ceil((bucket.blockedUntil - now) / 1000);
-      return { allowed: false, headers: this.headers(0, wait), retryAfterSeconds: wait };
-    }
-    if (!bucket || bucket.blockedUntil > 0 || now >= bucket.windowStart + config.windowMs) {
+    if (bucket && bucket.blockedUntil > now)
+      return { blocked: Math.ceil((bucket.blockedUntil - now) / 1000) };
+    if (!bucket || bucket.blockedUntil > 0 || now >= bucket.windowStart + this.windowMs) {
       bucket = { windowStart: now, count: 0, blockedUntil: 0 };
       this.buckets.set(key, bucket);
     }
     bucket.count++;
-    if (bucket.count > config.limit) {
+    if (bucket.count > this.limit) {
       bucket.blockedUntil = now + this.blockMs;
-      const wait = Math.max(1, Math.ceil(this.blockMs / 1000));
-      return { allowed: false, headers: this.headers(0, wait), retryAfterSeconds: wait };
+      return { blocked: Math.max(1, Math.ceil(this.blockMs / 1000)) };
     }
-    const reset = Math.ceil((bucket.windowStart + config.windowMs - now) / 1000);
-    return { allowed: true, headers: this.headers(config.limit - bucket.count, reset) };
+    return {
+      remaining: this.limit - bucket.count,
+      reset: Math.ceil((bucket.windowStart + this.windowMs - now) / 1000),
+    };
   }
 
   reset(): void {
     this.buckets.clear();
   }
+}
 
-  private headers(remaining: number, resetSeconds: number): Record<string, string> {
-    const config = this.config;
-    if (!config || this.style === 'none') return {};
+export class RateLimiter {
+  /** The `"default"` policy, and a tighter `"burst"` one when configured. */
+  private readonly policies: Policy[];
+
+  constructor(
+    config: RateLimitConfig | false,
+    private readonly style: RateLimitHeaderStyle,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.policies = !config
+      ? []
+      : [
+          ...(config.burst ? [new Policy('burst', config.burst.limit, config.burst.windowMs)] : []),
+          new Policy('default', config.limit, config.windowMs, config.blockMs),
+        ];
+  }
+
+  /**
+   * Counts one request of `key` against every policy and says whether it may proceed: going
+   * over any one of them refuses it. The headers list every policy, item by item.
+   */
+  take(key: string): RateDecision {
+    if (this.policies.length === 0) return { allowed: true, headers: {} };
+    const now = this.now();
+    const states = this.policies.map((p) => ({ p, state: p.take(key, now) }));
+    const blocked = states.flatMap(({ state }) => ('blocked' in state ? [state.blocked] : []));
+    const shown = states.map(({ p, state }) => ({
+      p,
+      remaining: 'blocked' in state ? 0 : state.remaining,
+      reset: 'blocked' in state ? state.blocked : state.reset,
+    }));
+    if (blocked.length > 0) {
+      const wait = Math.max(...blocked);
+      return { allowed: false, headers: this.headers(shown), retryAfterSeconds: wait };
+    }
+    return { allowed: true, headers: this.headers(shown) };
+  }
+
+  reset(): void {
+    for (const p of this.policies) p.reset();
+  }
+
+  private headers(
+    shown: { p: Policy; remaining: number; reset: number }[],
+  ): Record<string, string> {
+    if (this.style === 'none') return {};
     const out: Record<string, string> = {};
     if (this.style === 'ietf' || this.style === 'both') {
-      out.Ratelimit = `"default";r=${remaining};t=${resetSeconds}`;
-      out['Ratelimit-Policy'] =
-        `"default";q=${config.limit};w=${Math.ceil(config.windowMs / 1000)}`;
+      out.Ratelimit = shown.map((s) => `"${s.p.name}";r=${s.remaining};t=${s.reset}`).join(', ');
+      out['Ratelimit-Policy'] = shown
+        .map((s) => `"${s.p.name}";q=${s.p.limit};w=${Math.ceil(s.p.windowMs / 1000)}`)
+        .join(', ');
     }
     if (this.style === 'x' || this.style === 'both') {
-      out['X-RateLimit-Limit'] = String(config.limit);
-      out['X-RateLimit-Remaining'] = String(remaining);
+      // One policy only in this older form: the default one.
+      const d = shown.at(-1) as { p: Policy; remaining: number; reset: number };
+      out['X-RateLimit-Limit'] = String(d.p.limit);
+      out['X-RateLimit-Remaining'] = String(d.remaining);
       // Seconds until the window resets, like `t` (not an epoch time).
-      out['X-RateLimit-Reset'] = String(resetSeconds);
+      out['X-RateLimit-Reset'] = String(d.reset);
     }
     return out;
   }

@@ -2,10 +2,21 @@
 // A cursor is an opaque position in that order, not an offset among matches, so each page
 // costs a scan from where the previous one stopped, even over 60,000 messages.
 import { dispositionOf, haystackOf, headerMessageId, type StoredMessage } from './mailbox.js';
-import { DISPOSITIONS, type Disposition, type PostDeliveryOperation } from './types.js';
+import type { Disposition, PostDeliveryOperation } from './types.js';
 
 const DEFAULT_PER_PAGE = 20;
-const MAX_PER_PAGE = 1000;
+/** Largest `per_page` served unless set otherwise; above it the search answers 400. */
+export const DEFAULT_MAX_PER_PAGE = 1000;
+
+/** The dispositions the search filters by (the contract's enum): not all ten a message has. */
+export const FILTER_DISPOSITIONS: readonly Disposition[] = [
+  'MALICIOUS',
+  'SUSPICIOUS',
+  'SPOOF',
+  'SPAM',
+  'BULK',
+  'NONE',
+];
 
 /** Dispositions that are detections; the others (NONE, and the informational ones) are not. */
 const DETECTIONS = new Set<Disposition>([
@@ -28,7 +39,7 @@ export interface SearchQuery {
   end?: number;
   disposition?: Disposition;
   action?: PostDeliveryOperation;
-  /** Lower-cased words of `query`; each must occur in the subject, sender or id. */
+  /** Lower-cased words of `query`; each must occur in a searched field (see haystackOf). */
   terms: string[];
   sender?: string;
   recipient?: string;
@@ -81,7 +92,10 @@ function parseDate(text: string): number | undefined {
  * say `detections_only=false`. Parameters the emulator does not filter on (`metric`, ...) are
  * accepted and ignored, as the API ignores unknown ones.
  */
-export function parseSearch(params: URLSearchParams): ParsedSearch {
+export function parseSearch(
+  params: URLSearchParams,
+  maxPerPage = DEFAULT_MAX_PER_PAGE,
+): ParsedSearch {
   const query: SearchQuery = { terms: [], perPage: DEFAULT_PER_PAGE, detectionsOnly: true };
   for (const name of ['start', 'end'] as const) {
     const text = params.get(name);
@@ -92,8 +106,11 @@ export function parseSearch(params: URLSearchParams): ParsedSearch {
   }
   const disposition = params.get('final_disposition');
   if (disposition !== null) {
-    if (!DISPOSITIONS.includes(disposition as Disposition)) {
-      return { ok: false, message: `final_disposition must be one of ${DISPOSITIONS.join(', ')}` };
+    if (!FILTER_DISPOSITIONS.includes(disposition as Disposition)) {
+      return {
+        ok: false,
+        message: `final_disposition must be one of ${FILTER_DISPOSITIONS.join(', ')}`,
+      };
     }
     query.disposition = disposition as Disposition;
   }
@@ -136,8 +153,11 @@ export function parseSearch(params: URLSearchParams): ParsedSearch {
     if (!/^[0-9]{1,9}$/.test(perPage) || Number(perPage) < 1) {
       return { ok: false, message: 'per_page must be a whole number of 1 or more' };
     }
-    // Larger pages are served at the cap, as per_page has no documented maximum.
-    query.perPage = Math.min(Number(perPage), MAX_PER_PAGE);
+    // The maximum is undocumented: the emulator refuses pages over its cap, as the real API
+    // may, so that clients are tested against a refusal.
+    if (Number(perPage) > maxPerPage)
+      return { ok: false, message: `per_page must be at most ${maxPerPage}` };
+    query.perPage = Number(perPage);
   }
   const cursor = params.get('cursor');
   if (cursor !== null && cursor !== '') {

@@ -16,6 +16,7 @@ import {
 import { type ApiState, handle, PendingSearches, type Reply, releaseBodyIds } from './handlers.js';
 import { Mailbox, type MessageSpec } from './mailbox.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.js';
+import { DEFAULT_MAX_PER_PAGE } from './search.js';
 import { accountsOf, parseSeedMessages, specOf } from './seed-messages.js';
 import type {
   Disposition,
@@ -51,7 +52,10 @@ function htmlError(status: number): string {
 }
 
 function checkOptions(options: EmulatorOptions): void {
-  const { seed, messagesPerAccount, accounts, rateLimit, port, releaseBody } = options;
+  const { seed, messagesPerAccount, accounts, rateLimit, port, releaseBody, maxPerPage } = options;
+  if (maxPerPage !== undefined && !(Number.isInteger(maxPerPage) && maxPerPage >= 1)) {
+    throw new RangeError('maxPerPage must be a whole number of 1 or more');
+  }
   if (releaseBody !== undefined && !['ids', 'array', 'either'].includes(releaseBody)) {
     throw new RangeError('releaseBody must be ids, array or either');
   }
@@ -85,6 +89,10 @@ function checkOptions(options: EmulatorOptions): void {
       throw new RangeError(
         'rateLimit limit, windowMs and blockMs must be whole numbers of 1 or more',
       );
+    }
+    const burst = rateLimit.burst;
+    if (burst && (!positive(burst.limit) || !positive(burst.windowMs))) {
+      throw new RangeError('rateLimit burst limit and windowMs must be whole numbers of 1 or more');
     }
   }
 }
@@ -196,6 +204,7 @@ class EmulatorServer implements Emulator {
       recordRelease: (release: TruthRelease) => this.truthLog.releases.push(release),
       now: () => new Date(),
       releaseBody: options.releaseBody ?? 'ids',
+      maxPerPage: options.maxPerPage ?? DEFAULT_MAX_PER_PAGE,
     };
   }
 
@@ -398,7 +407,8 @@ class EmulatorServer implements Emulator {
         json(429, failure(ERR.rateLimited), { 'Retry-After': String(fault.retryAfterSeconds) });
         break;
       case 'auth':
-        json(401, failure(ERR.authentication));
+        if (fault.badHeader) json(400, failure(ERR.badAuthHeader));
+        else json(401, failure(ERR.authentication));
         break;
       case '5xx':
         if (!fault.html) json(fault.status, failure(ERR.internal));

@@ -21,7 +21,8 @@ export interface ActionEntry {
 
 /** `email-security_ActionLogEntry`: the deprecated `action_log` field inside MessageDetails. */
 export interface ActionLogEntry {
-  operation: PostDeliveryOperation;
+  /** RELEASE: the legacy name of a quarantine release (the `legacy_release` fault). */
+  operation: PostDeliveryOperation | 'RELEASE';
   completed_at: string;
   status: string | null;
   properties: { requested_by?: string; folder?: string };
@@ -128,6 +129,8 @@ export const FAULT_KINDS = [
   'postfix_only',
   'null_recipients',
   'accepted',
+  'null_success',
+  'legacy_release',
 ] as const;
 /**
  * - `none`: answer normally (a scripted placeholder, to let some requests through first).
@@ -141,6 +144,9 @@ export const FAULT_KINDS = [
  *   drops one item from the result), `postfix_only` (items carry only `postfix_id`: breaks
  *   the schema on purpose), `null_recipients` (recipient lists are null).
  * - search only: `accepted` (202, empty result, `Location` of a poll URL that answers the page).
+ * - action_log only: `null_success` (every entry's `success` is null: a nullable field).
+ * - message only: `legacy_release` (releases named RELEASE in the deprecated `action_log`, and
+ *   left out of `post_delivery_operations`).
  */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -158,6 +164,8 @@ export interface ScriptedFault {
   retryAfterSeconds?: number;
   /** `accepted`: how many more 202 answers the poll URL gives before the page; default 0. */
   polls?: number;
+  /** `auth`: answer as to a malformed Authorization header (400, 6003 with 6111), not 401. */
+  badHeader?: boolean;
 }
 
 export interface FaultConfig {
@@ -186,6 +194,11 @@ export interface RateLimitConfig {
   windowMs: number;
   /** How long going over blocks every call of the credential; default windowMs. */
   blockMs?: number;
+  /**
+   * A second, tighter policy (`"burst"`, as in Cloudflare's own example), counted beside the
+   * default one and listed first in the headers; going over it blocks for its window.
+   */
+  burst?: { limit: number; windowMs: number };
 }
 
 export type RateLimitHeaderStyle = 'ietf' | 'x' | 'both' | 'none';
@@ -214,6 +227,8 @@ export interface EmulatorOptions {
   rateLimit?: RateLimitConfig | false;
   /** Default 'both'. */
   rateLimitHeaders?: RateLimitHeaderStyle;
+  /** Largest `per_page` a search accepts; more is answered 400. Default 1000. */
+  maxPerPage?: number;
   /**
    * Which release body forms are accepted; default 'ids' (the current description). 'array'
    * plays an account that still takes only the earlier form; 'either' takes both.

@@ -358,6 +358,7 @@ class Run {
         this.views,
       );
       inspections = looked.inspections;
+      if (looked.stopped !== undefined) this.stop(looked.stopped);
       const { searches, gets, logs } = looked.stats;
       this.deps.log.info(
         `Checked with ${searches} search page(s), ${gets} lookup(s) and ${logs} action log(s)`,
@@ -547,6 +548,10 @@ class Run {
           return;
         case 'unknown':
           if (finding.rateLimited) this.stop('rate limited while reading messages back');
+          if (finding.authFailed)
+            this.stop(
+              `the API refused the credentials while reading messages back (${finding.message})`,
+            );
           this.deps.log.warn(
             `${item.id}: still unresolved (${escapeLogText(finding.message, 200)})`,
           );
@@ -856,9 +861,15 @@ class Run {
     outcomes: IdOutcome[],
   ): void {
     const count = (s: string) => outcomes.filter((o) => o.state === s).length;
-    const elapsed = this.deps.clock.now().getTime() - this.started;
+    // Time spent waiting for the rate limit is not sending time: the rest is estimated from
+    // the time spent sending, plus the waits the pacer already knows the remaining requests need.
+    const pacing = this.deps.api.pacing;
+    const elapsed = this.deps.clock.now().getTime() - this.started - (pacing?.waitedMs ?? 0);
+    const waits = pacing?.expectedWaitMs(Math.ceil((total - done) / this.settings.batchSize)) ?? 0;
     const eta =
-      done > 0 && done < total ? ` ETA ${formatDuration((elapsed / done) * (total - done))}` : '';
+      done > 0 && done < total
+        ? ` ETA ${formatDuration((Math.max(0, elapsed) / done) * (total - done) + waits)}${waits >= 1000 ? ` (${formatDuration(waits)} of it waiting for the API rate limit)` : ''}`
+        : '';
     const summary =
       outcomes.length > 0
         ? `${count('released')} released, ${count('partial')} partial, ${count('failed')} failed, ${count('unknown')} unknown`

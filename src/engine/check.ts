@@ -223,6 +223,12 @@ class DriftRun {
     return Math.max(0, this.budget);
   }
 
+  private refused(message: string): void {
+    if (this.stopped !== undefined) return;
+    this.stopped = `the API refused the credentials (${escapeLogText(message, 200)})`;
+    this.deps.log.error(`${this.stopped}: the drift check stops`);
+  }
+
   private take(limit: { left: number }): boolean {
     if (this.settings.signal?.aborted) this.stopped ??= 'interrupted';
     if (this.stopped !== undefined || limit.left <= 0 || this.budget <= 0) return false;
@@ -281,6 +287,12 @@ class DriftRun {
           errors.push({ id, message: lookup.message.slice(0, 300) });
           if (lookup.rateLimited) {
             this.stopped ??= 'rate limited by Cloudflare';
+            break work;
+          }
+          // Refused credentials fail every lookup alike: stop, with the cursor before this one.
+          if (lookup.authFailed) {
+            this.refused(lookup.message);
+            errors.pop();
             break work;
           }
           if (streakFrom !== undefined) {
@@ -362,7 +374,6 @@ class DriftRun {
           delivery_status: 'quarantined',
           // Quarantined again is drift whatever the disposition (the API defaults to detections).
           detections_only: 'false',
-          per_page: '1000',
           ...(cursor ? { cursor } : {}),
         },
         this.settings.signal,
@@ -370,6 +381,10 @@ class DriftRun {
       if (answer.kind === 'error') {
         if (answer.rateLimited) {
           this.stopped ??= 'rate limited by Cloudflare';
+          return 'stop';
+        }
+        if (answer.authFailed) {
+          this.refused(answer.message);
           return 'stop';
         }
         this.deps.log.warn(

@@ -23,7 +23,10 @@ export interface InspectOptions {
   now: number;
   /** Ids of one account needing at least this many lookups use the search first. */
   searchFrom?: number;
-  /** Results per search page asked for (the server may answer fewer). */
+  /**
+   * Results a search page holds at most, to split big windows; default what the API client
+   * asks for (its `searchPageSize`). The client chooses `per_page` itself.
+   */
   perPage?: number;
   /** Requests in flight at once (search windows side by side, then lookups). Default 1. */
   concurrency?: number;
@@ -44,8 +47,8 @@ export interface InspectStats {
   unchecked: number;
 }
 
-/** The emulator's cap, and no documented one is lower: fewer pages per thousand ids. */
-export const SEARCH_PER_PAGE = 1000;
+/** Page size assumed when the API does not say what it asks for (DEFAULT_SEARCH_PAGE_SIZE). */
+export const SEARCH_PER_PAGE = 100;
 
 /** Results by messageKey(account, id). `known` holds details already read (e.g. by read-back). */
 export async function inspect(
@@ -53,10 +56,23 @@ export async function inspect(
   wanted: readonly { account_id: string; id: string }[],
   options: InspectOptions,
   known: ReadonlyMap<string, MessageView> = new Map(),
-): Promise<{ inspections: Map<string, Inspection>; stats: InspectStats }> {
+): Promise<{
+  inspections: Map<string, Inspection>;
+  stats: InspectStats;
+  /** Why the lookups stopped before the end: the API refused the credentials. */
+  stopped?: string;
+}> {
   const inspections = new Map<string, Inspection>();
   const stats: InspectStats = { searches: 0, gets: 0, logs: 0, unchecked: 0 };
-  const perPage = options.perPage ?? SEARCH_PER_PAGE;
+  const perPage = options.perPage ?? api.searchPageSize ?? SEARCH_PER_PAGE;
+  // Credentials refused once are refused for every request: stop at once, and leave what is
+  // left unchecked with the reason, rather than spend a failing request on each message.
+  let stopped: string | undefined;
+  const refused = (message: string) => {
+    if (stopped !== undefined) return;
+    stopped = `the API refused the credentials (${escapeLogText(message, 200)})`;
+    options.log?.error(`${stopped}: no more lookups in this run`);
+  };
   const concurrency = Math.max(1, options.concurrency ?? 1);
   let budget = options.budget;
   const spend = () => budget-- > 0;
@@ -87,7 +103,7 @@ export async function inspect(
         // once it has cost as many pages as ids are left in it, lookups are cheaper, so the
         // search never costs much more than looking everything up one by one would.
         for (let pages = 0; ; pages++) {
-          if (searchFailed || options.halt?.aborted) return;
+          if (searchFailed || stopped !== undefined || options.halt?.aborted) return;
           const left = countOpen(range.ids, open);
           if (left === 0 || pages >= left || !spend()) return;
           stats.searches++;
@@ -98,12 +114,12 @@ export async function inspect(
               end: range.end,
               delivery_status: 'quarantined',
               detections_only: 'false',
-              per_page: String(perPage),
               ...(cursor ? { cursor } : {}),
             },
             options.halt,
           );
           if (page.kind === 'error') {
+            if (page.authFailed) return refused(page.message);
             if (!searchFailed)
               options.log?.warn(
                 `search for ${account} failed (${escapeLogText(page.message, 200)}); looking messages up one by one`,
@@ -127,6 +143,10 @@ export async function inspect(
       concurrency,
       async (id) => {
         if (options.halt?.aborted) return;
+        if (stopped !== undefined) {
+          inspections.set(messageKey(account, id), { kind: 'unchecked', reason: stopped });
+          return;
+        }
         if (!spend()) {
           inspections.set(messageKey(account, id), {
             kind: 'unchecked',
@@ -140,8 +160,10 @@ export async function inspect(
           inspections.set(messageKey(account, id), { kind: 'found', message: lookup.message });
         else if (lookup.kind === 'not-found')
           inspections.set(messageKey(account, id), { kind: 'not-found' });
-        else
+        else {
+          if (lookup.authFailed) refused(lookup.message);
           inspections.set(messageKey(account, id), { kind: 'unchecked', reason: lookup.message });
+        }
       },
     );
   }
@@ -151,14 +173,19 @@ export async function inspect(
   );
   await pool(logged, concurrency, async (key) => {
     const found = inspections.get(key);
-    if (found?.kind !== 'found' || options.halt?.aborted || !spend()) return;
+    if (found?.kind !== 'found' || stopped !== undefined || options.halt?.aborted || !spend())
+      return;
     stats.logs++;
     const slash = key.indexOf('/');
     const log = await api.getActionLog(key.slice(0, slash), key.slice(slash + 1), options.halt);
     if (log.kind === 'found') inspections.set(key, { ...found, releases: log.releases.length });
   });
+  if (stopped !== undefined)
+    for (const [key, i] of inspections)
+      if (i.kind === 'unchecked' && i.reason === 'not looked up')
+        inspections.set(key, { kind: 'unchecked', reason: stopped });
   for (const i of inspections.values()) if (i.kind === 'unchecked') stats.unchecked++;
-  return { inspections, stats };
+  return { inspections, stats, ...(stopped !== undefined ? { stopped } : {}) };
 }
 
 function countOpen(ids: readonly string[], open: ReadonlySet<string>): number {

@@ -6,7 +6,12 @@ import type { LedgerRecord } from '../core/ledger/record.js';
 import type { ShardText } from '../core/ledger/state.js';
 import type { ReleaseAnswer } from '../core/release/classify.js';
 import type { WriterState } from '../core/release/in-flight.js';
-import type { ActionLogLookup, Lookup, MessageView } from '../core/release/readback.js';
+import type {
+  ActionLogLookup,
+  Lookup,
+  LookupError,
+  MessageView,
+} from '../core/release/readback.js';
 
 /**
  * The Cloudflare Email Security API, as far as releasing needs it. `halt` cancels a call
@@ -17,17 +22,29 @@ export interface CloudflareApi {
   release(accountId: string, ids: readonly string[], halt?: AbortSignal): Promise<ReleaseAnswer>;
   getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup>;
   getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup>;
-  /** One page of the message search (`next` is the cursor of the following page). */
+  /**
+   * One page of the message search (`next` is the cursor of the following page). The client
+   * chooses the page size (`per_page`): callers leave it out.
+   */
   search(
     accountId: string,
     params: Readonly<Record<string, string>>,
     halt?: AbortSignal,
   ): Promise<SearchPage>;
+  /** Most results one search page holds (the `per_page` the client asks for now). */
+  readonly searchPageSize?: number;
+  /** What the pacing has waited and expects to wait, for progress estimates. */
+  readonly pacing?: PacingView;
 }
 
-export type SearchPage =
-  | { kind: 'page'; messages: MessageView[]; next?: string }
-  | { kind: 'error'; message: string; rateLimited: boolean };
+export interface PacingView {
+  /** Time spent waiting for the rate-limit budget so far, ms. */
+  readonly waitedMs: number;
+  /** How long the pacer expects to wait, in all, before `requests` more can be sent, ms. */
+  expectedWaitMs(requests: number): number;
+}
+
+export type SearchPage = { kind: 'page'; messages: MessageView[]; next?: string } | LookupError;
 
 /** Other runs of this tool on the same ledger (workflow runs): are they still going? */
 export interface OtherRuns {

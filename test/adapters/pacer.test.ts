@@ -397,4 +397,49 @@ describe('Pacer', () => {
     stop.abort();
     await expect(turn).rejects.toBeInstanceOf(PacingAbortedError);
   });
+
+  it('keeps a budget per listed policy: the tightest one binds, and the wait says which', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer(clock.port, { maxPerSecond: 1_000 });
+    const waits: string[] = [];
+    pacer.onWait((w) => waits.push(w.reason));
+    expect(await acquireWithin(pacer, clock, 0)).toBe(true);
+    pacer.done(200, {
+      policies: {
+        burst: { limit: 10, remaining: 9, resetMs: 10_000, windowMs: 10_000 },
+        default: { limit: 1000, remaining: 999, resetMs: 300_000, windowMs: 300_000 },
+      },
+    });
+    // The burst policy allows 9 (10 less a reserve of 1): 8 more in this window.
+    let granted = 1;
+    while (await acquireWithin(pacer, clock, 1)) granted++;
+    expect(granted).toBe(9);
+    expect(waits.at(-1)).toMatch(/policy "burst": 9 of 10 requests spent/);
+    // The default policy's window is far away; the burst one is what the wait is for.
+    expect(pacer.expectedWaitMs(1)).toBeGreaterThan(9_000);
+    expect(pacer.expectedWaitMs(1)).toBeLessThanOrEqual(10_000);
+    expect(pacer.expectedWaitMs(19)).toBeGreaterThan(19_000);
+  });
+
+  it('with no rate-limit header at all, keeps to the static ceiling less the reserve', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer(clock.port, {
+      maxPerSecond: 1_000,
+      staticLimit: { limit: 20, windowMs: 10_000 },
+    });
+    const waits: string[] = [];
+    pacer.onWait((w) => waits.push(w.reason));
+    let granted = 0;
+    while (await acquireWithin(pacer, clock, 100)) {
+      granted++;
+      pacer.done(200, {});
+    }
+    expect(granted).toBe(18);
+    expect(waits.at(-1)).toMatch(/no rate-limit headers.*at most 18 requests per 10 s/);
+    expect(pacer.expectedWaitMs(1)).toBeGreaterThan(9_000);
+    // Once a window has passed, the next 18 may go.
+    clock.advanceTo(clock.now + 10_000);
+    await settle();
+    expect(pacer.waitedMs).toBeGreaterThan(0);
+  });
 });

@@ -28,7 +28,7 @@ async function setup(options: EmulatorOptions = {}) {
   client = new CloudflareClient({
     settings: { baseUrl: emulator.url, credentials: { kind: 'token', token: DEFAULT_TOKEN } },
     pacer: new Pacer({ now: () => Date.now(), sleep: (ms, s) => systemClock.sleep(ms, s) }),
-    log: { info: (m) => logged.push(m) },
+    log: { info: (m) => logged.push(m), warn: (m) => logged.push(m) },
   });
   const account = emulator.accounts[0] as string;
   const quarantined = emulator

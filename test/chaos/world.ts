@@ -188,7 +188,8 @@ export async function buildWorld(
         account,
         id: bare ? queueIdOf(long) : long,
         key: `${account}/${long}`,
-        exists: true,
+        // The emulator, like the API, finds nothing by a bare queue id: refused as not found.
+        exists: !bare,
         quarantined0: true,
       };
       if (rng.chance(0.25)) e.retry = rng.chance(0.8) ? 2 : 3;

@@ -217,8 +217,8 @@ describe('apply: guard rails', () => {
 
   it('a message that could not be checked within the lookup budget is refused, not released', async () => {
     s = await scenario();
-    // Bare ids cannot be searched by time: each needs its own lookup.
-    const ids = s.quarantined(3).map((id) => id.split('-')[0] as string);
+    // Too few ids for a search to pay: each needs its own lookup.
+    const ids = s.quarantined(3);
     await s.writeReleases(ids);
     const r = await s.cli(['apply', '--unreviewed', '--lookup-budget', '2', '--format', 'json']);
     expect(r.code).toBe(1);
@@ -236,7 +236,14 @@ describe('apply: guard rails', () => {
     s = await scenario({ messagesPerAccount: 4000 });
     const ids = s.quarantined(2000);
     await s.writeReleases(ids);
-    const r = await s.cli(['apply', '--unreviewed', '--max-releases', '2000']);
+    const r = await s.cli([
+      'apply',
+      '--unreviewed',
+      '--max-releases',
+      '2000',
+      '--search-page-size',
+      '1000',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(s.deliveries().size).toBe(2000);
     const requests = s.emulator.truth().requests;

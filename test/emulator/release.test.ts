@@ -106,15 +106,19 @@ describe('release', () => {
     expect([...releasesPerId(em).keys()]).toEqual([fx.bulk]);
   });
 
-  it('accepts the bare postfix id and answers with the long id', async () => {
+  it('takes full investigate ids only: a bare postfix id is unknown, left out and never released', async () => {
     const bare = fx.spoof.split('-')[0] as string;
     const answer = await release(em, [bare]);
-    expect(answer.json.result[0]).toMatchObject({ id: fx.spoof, postfix_id: bare });
-    expect(em.truth().releases[0]?.id).toBe(fx.spoof);
+    expect(answer.status).toBe(200);
+    expect(answer.json.result).toEqual([]);
+    expect(em.truth().releases).toEqual([]);
+    expect((await getMessage(em, bare)).status).toBe(404);
+    const full = await release(em, [fx.spoof]);
+    expect(full.json.result[0]).toMatchObject({ id: fx.spoof, postfix_id: bare });
   });
 
   it('delivers twice when one request names a message twice', async () => {
-    await release(em, [fx.bulk, fx.bulk.split('-')[0] as string]);
+    await release(em, [fx.bulk, fx.bulk]);
     expect(releasesPerId(em).get(fx.bulk)).toBe(2);
   });
 

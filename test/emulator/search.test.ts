@@ -68,13 +68,26 @@ describe('search', () => {
     ).toEqual(expected((m) => m.details.is_quarantined));
   });
 
-  it('defaults to 20 per page and caps per_page at 1000', async () => {
+  it('defaults to 20 per page, serves 1000, and answers 400 above its cap', async () => {
     const first = await search(em);
     expect(first.json.result).toHaveLength(20);
     expect(first.json.result_info).toMatchObject({ per_page: 20, previous: null });
-    const big = await search(em, { per_page: '5000' });
-    expect(big.json.result).toHaveLength(1000);
-    expect(big.json.result_info.per_page).toBe(1000);
+    const most = await search(em, { per_page: '1000' });
+    expect(most.json.result).toHaveLength(1000);
+    expect(most.json.result_info.per_page).toBe(1000);
+    const big = await search(em, { per_page: '1001' });
+    expect(big.status).toBe(400);
+    expect(big.json.errors[0].message).toMatch(/per_page must be at most 1000/);
+  });
+
+  it('takes its per_page cap from maxPerPage', async () => {
+    const small = await startEmulator({ seed: 3, maxPerPage: 50 });
+    try {
+      expect((await search(small, { per_page: '50' })).status).toBe(200);
+      expect((await search(small, { per_page: '51' })).status).toBe(400);
+    } finally {
+      await small.close();
+    }
   });
 
   it('goes back with previous, to the same pages', async () => {
@@ -97,10 +110,7 @@ describe('search', () => {
     const sample = all[100] as EmulatedMessage;
     const recipient = sample.details.to[0] as string;
     const cases: [Record<string, string>, (m: EmulatedMessage) => boolean][] = [
-      [
-        { final_disposition: 'MALICIOUS-BEC' },
-        (m) => m.details.final_disposition === 'MALICIOUS-BEC',
-      ],
+      [{ final_disposition: 'MALICIOUS' }, (m) => m.details.final_disposition === 'MALICIOUS'],
       [
         { start: '2026-10-22T00:00:00Z', end: '2026-10-24T12:00:00Z' },
         (m) =>
@@ -126,16 +136,38 @@ describe('search', () => {
     }
   });
 
-  it('finds one message by message_id (long id, bare id) or by query on its id', async () => {
+  it('finds one message by message_id (long id, bare id); query never searches ids', async () => {
     const lookups: Record<string, string>[] = [
       { message_id: fx.spoof },
       { message_id: fx.spoof.split('-')[0] as string },
-      { query: fx.spoof.toLowerCase() },
     ];
     for (const params of lookups) {
       expect(await everyPage(params)).toEqual([fx.spoof]);
     }
     expect(await everyPage({ message_id: fx.missing[0] as string })).toEqual([]);
+    for (const term of [fx.spoof, fx.spoof.split('-')[0] as string])
+      expect(await everyPage({ query: term, detections_only: 'false' })).toEqual([]);
+  });
+
+  it('query searches sender name, recipients, disposition and detection reasons too', async () => {
+    const sample = all.find((m) => m.details.detection_reasons.length > 0) as EmulatedMessage;
+    const reason = sample.details.detection_reasons[0] as string;
+    const hits = await everyPage({ query: reason, per_page: '1000', detections_only: 'false' });
+    expect(hits).toContain(sample.details.id);
+    const recipient = sample.details.to[0] as string;
+    expect(
+      await everyPage({ query: recipient, per_page: '1000', detections_only: 'false' }),
+    ).toContain(sample.details.id);
+  });
+
+  it('filters by the six filter dispositions only (400 for the others)', async () => {
+    for (const d of ['MALICIOUS', 'SUSPICIOUS', 'SPOOF', 'SPAM', 'BULK', 'NONE'])
+      expect((await search(em, { final_disposition: d })).status, d).toBe(200);
+    for (const d of ['MALICIOUS-BEC', 'ENCRYPTED', 'EXTERNAL', 'UNKNOWN']) {
+      const answer = await search(em, { final_disposition: d });
+      expect(answer.status, d).toBe(400);
+      expect(answer.json.errors[0].message).toMatch(/final_disposition must be one of/);
+    }
   });
 
   it('message_action=QUARANTINE_RELEASED follows releases made now', async () => {

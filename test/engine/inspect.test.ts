@@ -24,10 +24,15 @@ afterEach(async () => {
   client = undefined;
 });
 
-async function setup(messages: number) {
+/** An emulator of `messages` per account, and a client asking for `searchPageSize` per page. */
+async function setup(messages: number, searchPageSize?: number) {
   emulator = await startEmulator({ messagesPerAccount: messages });
   client = new CloudflareClient({
-    settings: { baseUrl: emulator.url, credentials: { kind: 'token', token: DEFAULT_TOKEN } },
+    settings: {
+      baseUrl: emulator.url,
+      credentials: { kind: 'token', token: DEFAULT_TOKEN },
+      ...(searchPageSize !== undefined ? { searchPageSize } : {}),
+    },
     pacer: new Pacer({ now: () => Date.now(), sleep: (ms, s) => systemClock.sleep(ms, s) }),
   });
   const account = emulator.accounts[0] as string;
@@ -40,7 +45,7 @@ async function setup(messages: number) {
 
 describe('inspect', () => {
   it('answers for hundreds of messages with a few search pages, not one request each', async () => {
-    const { e, c, account, quarantined } = await setup(1500);
+    const { e, c, account, quarantined } = await setup(1500, 1000);
     const wanted = quarantined.slice(0, 500).map((id) => ({ account_id: account, id }));
     const { inspections, stats } = await inspect(c, wanted, { budget: 300, now: Date.now() });
     expect([...inspections.values()].every((i) => i.kind === 'found')).toBe(true);
@@ -50,8 +55,72 @@ describe('inspect', () => {
     expect(requests / wanted.length).toBeLessThan(0.02);
   });
 
+  it('at the default page size of 100, a page answers for up to 100 messages', async () => {
+    const { e, c, account, quarantined } = await setup(1500);
+    const wanted = quarantined.slice(0, 500).map((id) => ({ account_id: account, id }));
+    const { inspections, stats } = await inspect(c, wanted, { budget: 300, now: Date.now() });
+    expect([...inspections.values()].every((i) => i.kind === 'found')).toBe(true);
+    const requests = e.truth().requests;
+    expect(requests.every((r) => /[?&]per_page=100(&|$)/.test(r.path))).toBe(true);
+    // The window holds more quarantined mail than the 500 wanted: a few pages over 5.
+    expect(stats.searches + stats.gets).toBeLessThan(wanted.length / 20);
+  });
+
+  it('a search answered 400 is asked again for half as many, down to 20, and the size is kept', async () => {
+    emulator = await startEmulator({ messagesPerAccount: 600, maxPerPage: 30 });
+    const logged: string[] = [];
+    client = new CloudflareClient({
+      settings: {
+        baseUrl: emulator.url,
+        credentials: { kind: 'token', token: DEFAULT_TOKEN },
+        searchPageSize: 100,
+      },
+      pacer: new Pacer({ now: () => Date.now(), sleep: (ms, s) => systemClock.sleep(ms, s) }),
+      log: { info: () => {}, warn: (m) => logged.push(m) },
+    });
+    const account = emulator.accounts[0] as string;
+    const quarantined = emulator
+      .messages(account)
+      .filter((m) => m.details.is_quarantined)
+      .map((m) => m.details.id);
+    const wanted = quarantined.slice(0, 100).map((id) => ({ account_id: account, id }));
+    const { inspections } = await inspect(client, wanted, { budget: 300, now: Date.now() });
+    expect([...inspections.values()].every((i) => i.kind === 'found')).toBe(true);
+    const sizes = emulator
+      .truth()
+      .requests.filter((r) => r.path.includes('?'))
+      .map((r) => Number(/[?&]per_page=([0-9]+)/.exec(r.path)?.[1]));
+    // 100 and 50 refused, 25 answered: kept for every later page.
+    expect(sizes.slice(0, 3)).toEqual([100, 50, 25]);
+    expect(new Set(sizes.slice(2))).toEqual(new Set([25]));
+    expect(
+      emulator
+        .truth()
+        .requests.slice(0, 2)
+        .map((r) => r.status),
+    ).toEqual([400, 400]);
+    expect(client.searchPageSize).toBe(25);
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatch(/refused a search page of 100 .*asking for 50 per page/);
+  });
+
+  it('the fall-back stops at 20: a 400 that is not about the size costs a bounded few requests', async () => {
+    emulator = await startEmulator({ messagesPerAccount: 60 });
+    client = new CloudflareClient({
+      settings: { baseUrl: emulator.url, credentials: { kind: 'token', token: DEFAULT_TOKEN } },
+      pacer: new Pacer({ now: () => Date.now(), sleep: (ms, s) => systemClock.sleep(ms, s) }),
+      log: { info: () => {}, warn: () => {} },
+    });
+    const account = emulator.accounts[0] as string;
+    const page = await client.search(account, { start: 'yesterday' });
+    expect(page.kind).toBe('error');
+    // 100, 50, 25, 20: then it gives up and says what the API said.
+    expect(emulator.truth().requests.map((r) => r.status)).toEqual([400, 400, 400, 400]);
+    expect(client.searchPageSize).toBe(20);
+  });
+
   it('2,000 ids cost a few requests per thousand ids, at any concurrency', async () => {
-    const { e, c, account, quarantined } = await setup(3000);
+    const { e, c, account, quarantined } = await setup(3000, 1000);
     expect(quarantined.length).toBeGreaterThan(2000);
     const wanted = quarantined.slice(0, 2000).map((id) => ({ account_id: account, id }));
     for (const concurrency of [1, 2, 4]) {
@@ -79,17 +148,13 @@ describe('inspect', () => {
   });
 
   it('a window crowded with other quarantined mail never costs more than twice the lookups', async () => {
-    const { e, c, account, quarantined } = await setup(3000);
+    const { e, c, account, quarantined } = await setup(3000, 50);
     // Every 100th quarantined message: 25 ids in a window of about 2,500, at 50 per page.
     const wanted = quarantined
       .filter((_, i) => i % 100 === 0)
       .slice(0, 25)
       .map((id) => ({ account_id: account, id }));
-    const { inspections, stats } = await inspect(c, wanted, {
-      budget: 300,
-      now: Date.now(),
-      perPage: 50,
-    });
+    const { inspections, stats } = await inspect(c, wanted, { budget: 300, now: Date.now() });
     expect([...inspections.values()].every((i) => i.kind === 'found')).toBe(true);
     // Paging the whole window would take about 50 pages.
     expect(stats.searches).toBeGreaterThan(0);
@@ -116,9 +181,10 @@ describe('inspect', () => {
   it('looks the rest up one by one, tells missing ids apart, and stops at the budget', async () => {
     const { c, account, quarantined } = await setup(100);
     const missing = demoFixtures(1, account).missing;
-    // Bare queue ids carry no time: they cannot be searched by window.
-    const bare = quarantined.slice(0, 5).map((id) => id.split('-')[0] as string);
-    const wanted = [...bare, ...missing].map((id) => ({ account_id: account, id }));
+    const wanted = [...quarantined.slice(0, 5), ...missing].map((id) => ({
+      account_id: account,
+      id,
+    }));
     const { inspections, stats } = await inspect(c, wanted, {
       budget: 6,
       now: Date.now(),

@@ -173,7 +173,9 @@ describe('the valid files of the corpus', () => {
       if (/^\s+retry:/m.test(fixture.bytes.toString())) {
         // A valid retry field, but this (empty) ledger never sent the message: plan refuses it.
         expect(plan.code).toBe(1);
-        expect(plan.stdout).toMatch(/x REFUSED .* retry refused: the ledger has no earlier attempt/);
+        expect(plan.stdout).toMatch(
+          /x REFUSED .* retry refused: the ledger has no earlier attempt/,
+        );
       } else {
         expect(plan.code, plan.stderr).toBe(0);
         expectCleanOutput(plan);

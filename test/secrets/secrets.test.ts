@@ -370,7 +370,7 @@ describe('the CLI', () => {
       expect(echo.requests.length, 'the API was asked').toBeGreaterThan(before);
       expect(r.code, r.stderr).not.toBe(0);
       // The echo reached the output, with the credential cut out of it.
-      expect(r.stderr).toContain('failed: HTTP 400: invalid header');
+      expect(r.stderr).toContain('refused the credentials (HTTP 400: invalid header');
       expect(r.stderr).toContain('[redacted]');
       expectCleanOutput(r);
       expectNoSecrets({ stdout: r.stdout, stderr: r.stderr, ledger: await ledgerText(dir) });
@@ -635,7 +635,8 @@ describe('the action', () => {
         .requests.slice(asked)
         .some((q) => q.status === 401),
     ).toBe(true);
-    expect(bad.stdout).toMatch(/^::warning::drift search for .* failed \(HTTP 401/m);
+    // Refused credentials stop the check at once (not one failed search or lookup after another).
+    expect(bad.stdout).toMatch(/^::error::the API refused the credentials \(HTTP 401/m);
     // Nothing could be checked: that is a failed check, not "no drift".
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^::error::none of the \d+ released message\(s\) could be checked/m);

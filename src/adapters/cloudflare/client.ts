@@ -3,12 +3,28 @@
 // honour Retry-After. Every request is paced by the Pacer and bounded by explicit timeouts.
 import { type Dispatcher, EnvHttpProxyAgent, RetryAgent, type RetryHandler, request } from 'undici';
 import type { ReleaseAnswer } from '../../core/release/classify.js';
-import { envelopeError, rejectsReleaseBody } from '../../core/release/classify.js';
-import type { ActionLogLookup, Lookup, MessageView } from '../../core/release/readback.js';
+import {
+  envelopeError,
+  refusesCredentials,
+  rejectsReleaseBody,
+} from '../../core/release/classify.js';
+import type {
+  ActionLogLookup,
+  Lookup,
+  LookupError,
+  MessageView,
+} from '../../core/release/readback.js';
+import { escapeLogText } from '../../core/render/escape.js';
 import { DISPOSITIONS } from '../../core/safety/review.js';
-import type { CloudflareApi, Logger, SearchPage } from '../../engine/ports.js';
+import type { CloudflareApi, Logger, PacingView, SearchPage } from '../../engine/ports.js';
 import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
-import { type ApiSettings, authHeaders, secretsOf } from './settings.js';
+import {
+  type ApiSettings,
+  authHeaders,
+  DEFAULT_SEARCH_PAGE_SIZE,
+  MIN_SEARCH_PAGE_SIZE,
+  secretsOf,
+} from './settings.js';
 
 export interface Timeouts {
   connectMs: number;
@@ -36,8 +52,11 @@ export interface ClientOptions {
   /** Retries of a GET (not counting the first try). */
   getRetries?: number;
   userAgent?: string;
-  /** Says which release body form the account took, when it was not the current one. */
-  log?: Pick<Logger, 'info'>;
+  /**
+   * Says which release body form the account took, when it was not the current one, when
+   * searches fall back to smaller pages, and when the pacer waits for the rate limit.
+   */
+  log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /**
@@ -67,6 +86,17 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** The API's own dispositions (core's list): anything else is treated as unknown. */
 const KNOWN_DISPOSITIONS: ReadonlySet<string> = new Set(DISPOSITIONS);
 
+/** Operations that record a quarantine release: the current name and the legacy one. */
+const RELEASE_OPERATIONS: ReadonlySet<unknown> = new Set(['QUARANTINE_RELEASE', 'RELEASE']);
+/**
+ * An action-log status that says a release did not reach everyone. Statuses are undocumented
+ * (and `success` may be null): an entry counts as complete unless it says failure.
+ */
+const FAILURE_STATUS = /partial|fail|error|unsuccess/i;
+
+/** Pacing waits shorter than this are not worth a log line. */
+const REPORT_WAIT_MS = 1_000;
+
 /** A GET answered 429 is retried only if the server asks for a wait this short. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -89,6 +119,15 @@ export class CloudflareClient implements CloudflareApi {
   /** The release body form to send; fixed for the run once an answer accepted one. */
   private releaseForm: ReleaseBodyForm = 'ids';
   private releaseFormSettled = false;
+  /** `per_page` of searches; lowered after a 400 until one size has been answered. */
+  private pageSize: number;
+  private pageSizeSettled = false;
+  /**
+   * Per account, the answer that refused the credentials: later reads of that account give it
+   * back without a request (they would be refused alike). Releases are not held back here:
+   * the engine stops before another batch.
+   */
+  private readonly refused = new Map<string, LookupError>();
 
   constructor(private readonly options: ClientOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -120,6 +159,15 @@ export class CloudflareClient implements CloudflareApi {
       throwOnError: false,
       retry: retryGet(maxRetries),
     });
+    this.pageSize = options.settings.searchPageSize ?? DEFAULT_SEARCH_PAGE_SIZE;
+    const { log } = options;
+    if (log)
+      options.pacer.onWait((wait) => {
+        if (wait.ms >= REPORT_WAIT_MS)
+          log.info(
+            `Waiting ${formatWait(wait.ms)} for the Cloudflare API rate limit: ${wait.reason}`,
+          );
+      });
     this.secrets = secretForms(secretsOf(options.settings));
     this.headers = {
       ...authHeaders(options.settings.credentials),
@@ -133,8 +181,22 @@ export class CloudflareClient implements CloudflareApi {
     await this.agent.close();
   }
 
+  get searchPageSize(): number {
+    return this.pageSize;
+  }
+
+  get pacing(): PacingView {
+    return this.options.pacer;
+  }
+
   private url(accountId: string, path: string): string {
-    return `${this.options.settings.baseUrl}/accounts/${encodeURIComponent(accountId)}/email-security/investigate${path}`;
+    return `${this.options.settings.baseUrl}/accounts/${pathSegment(accountId) ?? ''}/email-security/investigate${path}`;
+  }
+
+  /** The URL of a message's path (`/{investigate_id}` plus `tail`), undefined for `.` or `..`. */
+  private messageUrl(accountId: string, id: string, tail = ''): string | undefined {
+    const segment = pathSegment(id);
+    return segment === undefined ? undefined : this.url(accountId, `/${segment}${tail}`);
   }
 
   /**
@@ -195,17 +257,15 @@ export class CloudflareClient implements CloudflareApi {
   }
 
   async getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup> {
-    const answer = await this.send(
-      'GET',
-      this.url(accountId, `/${encodeURIComponent(id)}`),
-      undefined,
-      this.getDispatcher,
-      halt,
-    );
+    const url = this.messageUrl(accountId, id);
+    if (url === undefined) return NOT_A_PATH;
+    const refused = this.refused.get(accountId);
+    if (refused) return refused;
+    const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
     if (answer.kind === 'error')
       return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
     if (answer.status === 404) return { kind: 'not-found' };
-    const failure = answerFailure(answer);
+    const failure = this.readFailure(accountId, answer);
     if (failure) return failure;
     const view = messageView((answer.body as { result?: unknown }).result);
     return view
@@ -214,29 +274,32 @@ export class CloudflareClient implements CloudflareApi {
   }
 
   async getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup> {
-    const answer = await this.send(
-      'GET',
-      this.url(accountId, `/${encodeURIComponent(id)}/action_log`),
-      undefined,
-      this.getDispatcher,
-      halt,
-    );
+    const url = this.messageUrl(accountId, id, '/action_log');
+    if (url === undefined) return NOT_A_PATH;
+    const refused = this.refused.get(accountId);
+    if (refused) return refused;
+    const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
     if (answer.kind === 'error')
       return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
     if (answer.status === 404) return { kind: 'not-found' };
-    const failure = answerFailure(answer);
+    const failure = this.readFailure(accountId, answer);
     if (failure) return failure;
     const result = (answer.body as { result?: unknown }).result;
     if (!Array.isArray(result))
       return { kind: 'error', message: 'malformed action log', rateLimited: false };
-    // Every recorded release counts, whatever its status: each one may have delivered.
+    // Every recorded release counts, whatever its status: each one may have delivered. One is
+    // complete unless it says it failed (`success: false`, or a failure status): `success` is
+    // nullable and a completed release may carry null.
     const entries = result
       .filter(
-        (e): e is Record<string, unknown> => isObject(e) && e.operation === 'QUARANTINE_RELEASE',
+        (e): e is Record<string, unknown> => isObject(e) && RELEASE_OPERATIONS.has(e.operation),
       )
       .map((e) => ({
         at: String(e.completed_at ?? e.started_at ?? ''),
-        complete: e.success === true && e.status !== 'partial',
+        complete: !(
+          e.success === false ||
+          (typeof e.status === 'string' && FAILURE_STATUS.test(e.status))
+        ),
       }))
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     const releases = entries.map((e) => ({ complete: e.complete }));
@@ -253,46 +316,102 @@ export class CloudflareClient implements CloudflareApi {
     params: Readonly<Record<string, string>>,
     halt?: AbortSignal,
   ): Promise<SearchPage> {
+    // A 400 may refuse the page size (its maximum is undocumented): ask again for half as
+    // many, down to the documented default, until one size has been answered; that size is
+    // kept for the run. A read asked again costs budget, never safety. Bounded: the size only
+    // goes down.
+    for (;;) {
+      const refused = this.refused.get(accountId);
+      if (refused) return refused;
+      const size = this.pageSize;
+      const { page, status } = await this.searchPage(
+        accountId,
+        { ...params, per_page: String(size) },
+        halt,
+      );
+      if (page.kind === 'page') {
+        this.pageSizeSettled = true;
+        return page;
+      }
+      if (status !== 400 || page.authFailed || this.pageSizeSettled) return page;
+      if (size === this.pageSize) {
+        const smaller = Math.max(MIN_SEARCH_PAGE_SIZE, Math.floor(size / 2));
+        if (smaller >= size) return page;
+        this.pageSize = smaller;
+        this.options.log?.warn(
+          `The API refused a search page of ${size} (${escapeLogText(page.message, 200)}): asking for ${smaller} per page from now on`,
+        );
+      }
+    }
+  }
+
+  private async searchPage(
+    accountId: string,
+    params: Readonly<Record<string, string>>,
+    halt?: AbortSignal,
+  ): Promise<{ page: SearchPage; status?: number }> {
     const query = new URLSearchParams(params).toString();
     let url = `${this.url(accountId, '')}?${query}`;
     const origin = new URL(this.options.settings.baseUrl).origin;
     for (let poll = 0; ; poll++) {
       const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
       if (answer.kind === 'error')
-        return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
+        return {
+          page: { kind: 'error', message: answer.message, rateLimited: answer.rateLimited },
+        };
       if (answer.status === 202) {
         const next = answer.location ? new URL(answer.location, url) : undefined;
         if (!next || next.origin !== origin)
           return {
-            kind: 'error',
-            message: 'the search is still running and its poll address is not on the API host',
-            rateLimited: false,
+            page: {
+              kind: 'error',
+              message: 'the search is still running and its poll address is not on the API host',
+              rateLimited: false,
+            },
           };
         if (poll >= MAX_SEARCH_POLLS)
           return {
-            kind: 'error',
-            message: 'the search is still running after several polls',
-            rateLimited: false,
+            page: {
+              kind: 'error',
+              message: 'the search is still running after several polls',
+              rateLimited: false,
+            },
           };
         url = next.toString();
         await sleep(SEARCH_POLL_MS, halt);
         continue;
       }
-      const failure = answerFailure(answer);
-      if (failure) return failure;
+      const failure = this.readFailure(accountId, answer);
+      if (failure) return { page: failure, status: answer.status };
       const body = answer.body as { result?: unknown; result_info?: { next?: unknown } };
       if (!Array.isArray(body.result))
-        return { kind: 'error', message: 'malformed search answer', rateLimited: false };
+        return {
+          page: { kind: 'error', message: 'malformed search answer', rateLimited: false },
+          status: answer.status,
+        };
       const messages = body.result
         .map(messageView)
         .filter((m): m is MessageView => m !== undefined);
       const next = body.result_info?.next;
       return {
-        kind: 'page',
-        messages,
-        ...(typeof next === 'string' && next !== '' ? { next } : {}),
+        page: {
+          kind: 'page',
+          messages,
+          ...(typeof next === 'string' && next !== '' ? { next } : {}),
+        },
+        status: answer.status,
       };
     }
+  }
+
+  /** A read's failure, if it is one; refused credentials are remembered for the account. */
+  private readFailure(
+    accountId: string,
+    answer: { status: number; body: unknown },
+  ): LookupError | undefined {
+    const failure = answerFailure(answer);
+    if (failure?.authFailed) this.refused.set(accountId, failure);
+    return failure;
   }
 
   /** One paced request. Never throws: transport failures come back as `error`. */
@@ -404,10 +523,7 @@ async function readCapped(
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function answerFailure(answer: {
-  status: number;
-  body: unknown;
-}): { kind: 'error'; message: string; rateLimited: boolean } | undefined {
+function answerFailure(answer: { status: number; body: unknown }): LookupError | undefined {
   const ok =
     answer.status >= 200 &&
     answer.status < 300 &&
@@ -415,11 +531,44 @@ function answerFailure(answer: {
     answer.body.success === true;
   if (ok) return undefined;
   const detail = envelopeError(answer.body);
-  return {
+  const failure: LookupError = {
     kind: 'error',
     message: `HTTP ${answer.status}${detail ? `: ${detail.message}` : ''}`,
     rateLimited: answer.status === 429,
   };
+  if (refusesCredentials(answer.status, answer.body)) failure.authFailed = true;
+  return failure;
+}
+
+const NOT_A_PATH: LookupError = {
+  kind: 'error',
+  message: 'not an id that can be put in a URL path',
+  rateLimited: false,
+};
+
+/** RFC 3986 `pchar` without `%`: what a path segment may carry as it is. */
+const PCHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
+
+/**
+ * One path segment, encoded as Cloudflare's SDK does it (`encodeURIPath`): the characters a
+ * segment may carry (unreserved, sub-delims, `:` and `@`) stay as they are, every other one
+ * is percent-encoded as UTF-8. `.` and `..` (which would move up the path) and text that is
+ * not valid Unicode give undefined, as the SDK refuses them.
+ */
+export function pathSegment(value: string): string | undefined {
+  if (value === '.' || value === '..') return undefined;
+  let out = '';
+  try {
+    for (const ch of value) out += PCHAR.test(ch) ? ch : encodeURIComponent(ch);
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+function formatWait(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
 /** Reads the fields we use, checking their types; undefined if the required ones are wrong. */
@@ -431,9 +580,10 @@ function messageView(value: unknown): MessageView | undefined {
   const view: MessageView = {
     id: value.id,
     quarantined: value.is_quarantined,
+    // The deprecated `action_log` may name a release by its legacy operation, RELEASE.
     releaseRecorded:
-      ops.includes('QUARANTINE_RELEASE') ||
-      legacyLog.some((e) => isObject(e) && e.operation === 'QUARANTINE_RELEASE'),
+      ops.some((op) => RELEASE_OPERATIONS.has(op)) ||
+      legacyLog.some((e) => isObject(e) && RELEASE_OPERATIONS.has(e.operation)),
   };
   // Only the API's own values: anything else leaves the disposition unknown (the message
   // is then refused as unchecked), and never reaches a comment or a log as text.

@@ -36,6 +36,7 @@ import {
   lookupBudgetOption,
   reviewOptionSpecs,
   reviewOptionsHelp,
+  searchPageSizeOption,
 } from '../review-options.js';
 import { accountsOption } from './plan.js';
 
@@ -139,7 +140,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
     const fingerprints = fingerprintOption(values);
     let settings: ApiSettings;
     try {
-      settings = cloudflareFromEnv(io.env, true) as ApiSettings;
+      settings = cloudflareFromEnv(io.env, true, searchPageSizeOption(values)) as ApiSettings;
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       io.stderr(`quarantine-release apply: ${error.message}\n`);

@@ -1,5 +1,10 @@
 import { resolve } from 'node:path';
-import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
+import {
+  type ApiSettings,
+  DEFAULT_SEARCH_PAGE_SIZE,
+  MAX_SEARCH_PAGE_SIZE,
+  SettingsError,
+} from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileCheckState } from '../../adapters/ledger/check-state.js';
 import {
@@ -16,7 +21,7 @@ import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { stderrLogger } from '../logger.js';
-import { lookupBudgetOption } from '../review-options.js';
+import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../review-options.js';
 import { provenance } from './apply.js';
 import { accountsOption } from './plan.js';
 
@@ -30,6 +35,7 @@ export const checkCommand: Command = {
     account: { type: 'string', multiple: true },
     'lookup-budget': { type: 'string' },
     'settle-seconds': { type: 'string' },
+    ...searchPageSizeSpec,
   },
   help: `Usage: quarantine-release check [--releases FILE] [--ledger DIR] [--lookup-budget N] [--format text|json]
 
@@ -56,6 +62,8 @@ Options:
   --settle-seconds N    how long Cloudflare may still act on a request after its sender
                         stopped waiting (default: ${DEFAULT_SETTLE_MS / 1000}); see apply --help
   --format FORMAT       text (default) or json
+  --search-page-size N  results per search page asked for, 1-${MAX_SEARCH_PAGE_SIZE} (default:
+                        ${DEFAULT_SEARCH_PAGE_SIZE}); after a 400, half as many, down to 20
   -h, --help            show this help
 
 Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2 usage error,
@@ -71,7 +79,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
       integerOption(values, 'settle-seconds', DEFAULT_SETTLE_MS / 1000, 0, 3600) * 1000;
     let settings: ApiSettings;
     try {
-      settings = cloudflareFromEnv(io.env, true) as ApiSettings;
+      settings = cloudflareFromEnv(io.env, true, searchPageSizeOption(values)) as ApiSettings;
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       io.stderr(`quarantine-release check: ${error.message}\n`);
@@ -87,7 +95,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
       io.stderr(`quarantine-release check: ${escapeLogText(error.message, 500)}\n`);
       return EXIT.invalid;
     }
-    const client = await openCloudflareClient(settings);
+    const client = await openCloudflareClient(settings, { log });
     try {
       const result = await check(
         {

@@ -6,6 +6,7 @@ import {
   DEFAULT_ACCOUNT,
   DEFAULT_EMAIL,
   DEFAULT_KEY,
+  DEFAULT_MAX_PER_PAGE,
   DEFAULT_MESSAGES_PER_ACCOUNT,
   DEFAULT_READ_TOKEN,
   DEFAULT_SEED,
@@ -126,10 +127,11 @@ export const emulatorCommand: Command = {
     'rate-limit': { type: 'string' },
     'fault-rate': { type: 'string' },
     'release-body': { type: 'string' },
+    'max-per-page': { type: 'string' },
   },
   help: `Usage: quarantine-release emulator [--port N] [--messages FILE] [--seed N] [--accounts ID,ID]
        [--latency-ms N] [--rate-limit N/SECONDS] [--fault-rate KIND=P,...]
-       [--release-body ids|array|either]
+       [--release-body ids|array|either] [--max-per-page N]
 
 Serves the Email Security API this tool uses (release, message, action log, search) on
 loopback, over a seeded mailbox, so everything can be tried without a Cloudflare account.
@@ -155,6 +157,8 @@ Options:
   --release-body FORM       release bodies accepted: ids ({"ids": [...]}, the current API
                             description), array (the earlier bare array), or either
                             (default: ids)
+  --max-per-page N          largest per_page a search accepts; more is answered 400
+                            (default: ${DEFAULT_MAX_PER_PAGE})
   -h, --help                show this help
 
 Control (no auth): GET /__emulator/truth, POST /__emulator/faults (JSON fault config),
@@ -185,6 +189,7 @@ Exit codes: 0 stopped by Ctrl-C, 1 invalid messages file, 2 usage error.
       ['ids', 'array', 'either'] as const,
       'ids',
     );
+    options.maxPerPage = integerOption(values, 'max-per-page', DEFAULT_MAX_PER_PAGE, 1, 1_000_000);
     const rateLimit = rateLimitOption(values);
     if (rateLimit !== undefined) options.rateLimit = rateLimit;
     const file = values.messages;

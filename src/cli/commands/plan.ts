@@ -25,6 +25,7 @@ import {
   lookupBudgetOption,
   reviewOptionSpecs,
   reviewOptionsHelp,
+  searchPageSizeOption,
 } from '../review-options.js';
 
 export function accountsOption(values: OptionValues): string[] {
@@ -82,7 +83,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
     const review = { lookupBudget: lookupBudgetOption(values), guarded: guardedOption(values) };
     let settings: ApiSettings | undefined;
     try {
-      settings = cloudflareFromEnv(io.env, false);
+      settings = cloudflareFromEnv(io.env, false, searchPageSizeOption(values));
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       io.stderr(`quarantine-release plan: ${error.message}\n`);
@@ -97,7 +98,7 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
         io.stderr('The ledger is corrupt: nothing can be planned until it is repaired.\n');
       return EXIT.invalid;
     }
-    const client = settings ? await openCloudflareClient(settings) : undefined;
+    const client = settings ? await openCloudflareClient(settings, { log }) : undefined;
     let result: Plan;
     try {
       result = await reviewedPlan(plan(inputs.file, inputs.ledger.index, { accounts }), client, {

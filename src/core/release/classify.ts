@@ -82,8 +82,7 @@ export function classifyRelease(sent: readonly string[], answer: ReleaseAnswer):
       outcomes: sent.map((id) => ({ id, state: 'failed', error })),
     };
     // Credentials and permissions do not fix themselves mid-run: stop before the next batch.
-    // A malformed token is a 400 with an auth code, so the codes count as well as the status.
-    if (status === 401 || status === 403 || errorsOf(body).some((e) => isAuthCode(e.code)))
+    if (refusesCredentials(status, body))
       outcome.stop = `the API refused the credentials (HTTP ${status}${detail?.code !== undefined ? `, code ${detail.code}` : ''})`;
     return outcome;
   }
@@ -188,6 +187,14 @@ export function rejectsReleaseBody(answer: ReleaseAnswer): boolean {
   if (errors.length === 0) return false;
   if (errors.some((e) => isAuthCode(e.code))) return false;
   return errors.some((e) => /\b(body|json|array|ids)\b/i.test(e.message));
+}
+
+/**
+ * Whether an answer refuses the credentials: 401 or 403, or any status with an auth code (a
+ * malformed token is a 400 with 6003 and 6111). Nothing else of the run can succeed then.
+ */
+export function refusesCredentials(status: number, body: unknown): boolean {
+  return status === 401 || status === 403 || errorsOf(body).some((e) => isAuthCode(e.code));
 }
 
 function isAuthCode(code: number | undefined): boolean {

@@ -17,23 +17,28 @@ export interface MessageView {
   detectionReasons?: string[];
 }
 
-export type Lookup =
-  | { kind: 'found'; message: MessageView }
-  | { kind: 'not-found' }
-  | { kind: 'error'; message: string; rateLimited: boolean };
+/** A request that failed. `authFailed`: the API refused the credentials (stop the run). */
+export interface LookupError {
+  kind: 'error';
+  message: string;
+  rateLimited: boolean;
+  authFailed?: boolean;
+}
+
+export type Lookup = { kind: 'found'; message: MessageView } | { kind: 'not-found' } | LookupError;
 
 /** Quarantine releases in a message's action log, oldest first. */
 export type ActionLogLookup =
   | { kind: 'found'; releases: { complete: boolean }[] }
   | { kind: 'not-found' }
-  | { kind: 'error'; message: string; rateLimited: boolean };
+  | LookupError;
 
 export type ReadBackFinding =
   | { kind: 'released'; evidence: string }
   | { kind: 'partial'; evidence: string }
   | { kind: 'not-released' }
   | { kind: 'missing' }
-  | { kind: 'unknown'; message: string; rateLimited: boolean };
+  | { kind: 'unknown'; message: string; rateLimited: boolean; authFailed?: boolean };
 
 /** First step: the message itself. `undefined` means "ask the action log too". */
 export function judgeMessage(lookup: Lookup): ReadBackFinding | undefined {
@@ -41,7 +46,7 @@ export function judgeMessage(lookup: Lookup): ReadBackFinding | undefined {
     case 'not-found':
       return { kind: 'missing' };
     case 'error':
-      return { kind: 'unknown', message: lookup.message, rateLimited: lookup.rateLimited };
+      return unknownOf(lookup);
     case 'found':
       if (!lookup.message.quarantined)
         return { kind: 'released', evidence: 'no longer quarantined' };
@@ -77,6 +82,15 @@ export function judgeActionLog(log: ActionLogLookup, priorActs: number): ReadBac
     case 'not-found':
       return { kind: 'missing' };
     case 'error':
-      return { kind: 'unknown', message: log.message, rateLimited: log.rateLimited };
+      return unknownOf(log);
   }
+}
+
+function unknownOf(e: LookupError): ReadBackFinding {
+  return {
+    kind: 'unknown',
+    message: e.message,
+    rateLimited: e.rateLimited,
+    ...(e.authFailed ? { authFailed: true } : {}),
+  };
 }
