@@ -10,7 +10,6 @@ import {
 } from '../diagnostics.js';
 import { queueIdOf } from '../ids.js';
 import { compileSchema, type SchemaValidator } from '../schema.js';
-import { type PlainLayoutShape, readPlainLayout } from './plain-layout.js';
 import {
   DEFAULT_YAML_LIMITS,
   type Locator,
@@ -73,40 +72,10 @@ const validator = () => {
 
 export interface LoadOptions {
   limits?: YamlLimits;
-  /** Read the plain layout without yaml's tree when possible (default true). */
-  fastPath?: boolean;
 }
-
-const LAYOUT: PlainLayoutShape = {
-  top: new Set(TOP_KEYS),
-  list: 'releases',
-  entry: new Set(ENTRY_KEYS),
-  locate: 'id',
-};
 
 export function loadReleases(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const limits = options.limits ?? DEFAULT_YAML_LIMITS;
-  const layoutFits =
-    limits.maxDepth >= 3 && limits.maxKeys >= Math.max(TOP_KEYS.length, ENTRY_KEYS.length);
-  if (options.fastPath !== false && layoutFits && text.length <= limits.maxChars) {
-    // Most files are in the plain layout and valid: read them without yaml's tree. Anything
-    // else, and every error, goes through yaml below, which reports it with its position.
-    const plain = readPlainLayout(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, LAYOUT);
-    if (plain && validator()(plain.value)) {
-      // A valid entry has an id, so its position is known. Positions of problems are not
-      // needed here: any problem sends the file to yaml below, which reports it.
-      const idAt = (index: number) => plain.located[index] ?? { line: 1, column: 1 };
-      const problems = semanticErrors(plain.value, idAt, (path, message) => ({
-        file,
-        line: 1,
-        column: 1,
-        pointer: toPointer(path),
-        message,
-      }));
-      if (problems.length === 0) return { ok: true, value: requestsOf(plain.value, file, idAt) };
-    }
-  }
-
   const parsed = parseYaml(text, file, limits);
   if (!parsed.ok) return { ok: false, errors: capped(sortDiagnostics(parsed.errors), file) };
   const { value, locate } = parsed;

@@ -334,11 +334,8 @@ function child(node: unknown, part: string | number): unknown {
  */
 const RAW_BRACKET_LIMIT = 256;
 
-/**
- * Where the text first has more than RAW_BRACKET_LIMIT unclosed brackets, if anywhere. The
- * plain-layout reader asks too, so that it never takes a file this check refuses.
- */
-export function tooManyBrackets(text: string): { line: number; column: number } | undefined {
+/** Where the text first has more than RAW_BRACKET_LIMIT unclosed brackets, if anywhere. */
+function tooManyBrackets(text: string): { line: number; column: number } | undefined {
   // Most files have no bracket at all: no need to walk them character by character.
   if (text.indexOf('[') === -1 && text.indexOf('{') === -1) return undefined;
   return rawBracketDepth(text, RAW_BRACKET_LIMIT);
