@@ -8,8 +8,8 @@ import {
   sortDiagnostics,
   toPointer,
 } from '../diagnostics.js';
+import { type Validator, validateReleases } from '../generated/validators.js';
 import { queueIdOf } from '../ids.js';
-import { compileSchema, type SchemaValidator } from '../schema.js';
 import {
   DEFAULT_YAML_LIMITS,
   type Locator,
@@ -63,12 +63,8 @@ interface RawFile {
 const ENTRY_KEYS = Object.keys(releasesSchema.$defs.release.properties);
 const TOP_KEYS = Object.keys(releasesSchema.properties);
 
-// Compiled on first use: commands that never read a releases file do not pay for it.
-let compiled: SchemaValidator<RawFile> | undefined;
-const validator = () => {
-  compiled ??= compileSchema<RawFile>(releasesSchema);
-  return compiled;
-};
+// ajv's code for schema/releases.schema.json, generated at build time (scripts/validators.mjs).
+const validateFile = validateReleases as Validator<RawFile>;
 
 export interface LoadOptions {
   limits?: YamlLimits;
@@ -96,7 +92,6 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
   }
 
   const errors: Diagnostic[] = [];
-  const validateFile = validator();
   if (!validateFile(value)) {
     for (const error of simplify(validateFile.errors ?? [])) {
       errors.push(schemaDiagnostic(error, value, locate, diag));
