@@ -100,7 +100,8 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
   // Where each entry's id is written: needed for every entry, so found in one pass.
   const ids = locate.valuesInList(['releases'], 'id');
   const idAt = (index: number) => ids?.[index] ?? locate.valueAt(['releases', index, 'id']);
-  errors.push(...semanticErrors(value, idAt, diag));
+  // One by one: a file of many duplicates has more errors than a call may have arguments.
+  for (const error of semanticErrors(value, idAt, diag)) errors.push(error);
   if (errors.length > 0)
     return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
   return { ok: true, value: requestsOf(value as RawFile, file, idAt) };
