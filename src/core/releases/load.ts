@@ -10,6 +10,7 @@ import {
 } from '../diagnostics.js';
 import { type Validator, validateReleases } from '../generated/validators.js';
 import { queueIdOf } from '../ids.js';
+import { closest } from '../suggest.js';
 import {
   DEFAULT_YAML_LIMITS,
   type Locator,
@@ -92,16 +93,33 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
   }
 
   const errors: Diagnostic[] = [];
+  // Known keys that a misspelled key stands for, by the pointer of the map it is in: the
+  // typo is the one problem to report, not the key it leaves missing.
+  const meant = new Map<string, Set<string>>();
   if (!validateFile(value)) {
-    for (const error of simplify(validateFile.errors ?? [])) {
+    const schemaErrors = simplify(validateFile.errors ?? []);
+    for (const error of schemaErrors) {
+      const typo = error.keyword === 'additionalProperties' ? typoOf(error, value) : undefined;
+      if (typo === undefined) continue;
+      const keys = meant.get(error.instancePath) ?? new Set();
+      meant.set(error.instancePath, keys.add(typo));
+    }
+    for (const error of schemaErrors) {
+      const missing = (error.params as { missingProperty?: string }).missingProperty;
+      if (error.keyword === 'required' && meant.get(error.instancePath)?.has(String(missing)))
+        continue;
       errors.push(schemaDiagnostic(error, value, locate, diag));
     }
   }
   // Where each entry's id is written: needed for every entry, so found in one pass.
   const ids = locate.valuesInList(['releases'], 'id');
   const idAt = (index: number) => ids?.[index] ?? locate.valueAt(['releases', index, 'id']);
+  // An account written with a typo (at the top or in the entry) is reported as the typo.
+  const accountMisspelled = (index: number) =>
+    meant.get('')?.has('account_id') === true ||
+    meant.get(`/releases/${index}`)?.has('account_id') === true;
   // One by one: a file of many duplicates has more errors than a call may have arguments.
-  for (const error of semanticErrors(value, idAt, diag)) errors.push(error);
+  for (const error of semanticErrors(value, idAt, diag, accountMisspelled)) errors.push(error);
   if (errors.length > 0)
     return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
   return { ok: true, value: requestsOf(value as RawFile, file, idAt) };
@@ -142,6 +160,7 @@ function semanticErrors(
   value: unknown,
   idAt: (index: number) => { line: number; column: number },
   diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
+  accountMisspelled: (index: number) => boolean = () => false,
 ): Diagnostic[] {
   if (!isObject(value) || !Array.isArray(value.releases)) return [];
   const fileAccount = typeof value.account_id === 'string' ? value.account_id : undefined;
@@ -151,6 +170,7 @@ function semanticErrors(
     if (!isObject(entry)) return;
     const account = typeof entry.account_id === 'string' ? entry.account_id : fileAccount;
     if (account === undefined && !('account_id' in entry) && !('account_id' in value)) {
+      if (accountMisspelled(index)) return;
       errors.push(
         diag(
           ['releases', index],
@@ -239,8 +259,13 @@ function schemaDiagnostic(
       const extra = String(params.additionalProperty);
       const allowed = path.length === 0 ? TOP_KEYS : ENTRY_KEYS;
       const where = locate.keyAt(path, extra);
+      const typo = typoOf(error, root);
       const hint =
-        extra === '<<' ? 'YAML merge keys are not allowed' : `allowed keys: ${allowed.join(', ')}`;
+        extra === '<<'
+          ? 'YAML merge keys are not allowed'
+          : typo !== undefined
+            ? `did you mean \`${typo}\`?`
+            : `allowed keys: ${allowed.join(', ')}`;
       const owner = path.length === 0 ? 'at the top level' : `in ${name}`;
       return diag([...path, extra], `unknown key ${quoteValue(extra)} ${owner}; ${hint}`, where);
     }
@@ -345,6 +370,22 @@ function schemaDiagnostic(
     default:
       return diag(path, `\`${name}\` ${error.message ?? 'is invalid'}`);
   }
+}
+
+/**
+ * The known key an unknown key is a typo of, if any: the closest allowed key that the map
+ * does not already have.
+ */
+function typoOf(error: ErrorObject, root: unknown): string | undefined {
+  const path = parsePointer(error.instancePath);
+  const map = valueAt(root, path);
+  if (!isObject(map)) return undefined;
+  const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
+  const allowed = path.length === 0 ? TOP_KEYS : ENTRY_KEYS;
+  return closest(
+    extra,
+    allowed.filter((key) => !Object.hasOwn(map, key)),
+  );
 }
 
 function patternMessage(key: string | undefined, name: string, data: unknown): string {
