@@ -261,12 +261,13 @@ async function benchMain(): Promise<void> {
 
     const m = (side: keyof typeof sides, key: keyof Sample) =>
       median(samples[side].map((s) => s[key]));
-    const range = (side: keyof typeof sides) => {
-      const ms = samples[side].map((s) => s.ms);
-      return `${Math.min(...ms).toFixed(0)}-${Math.max(...ms).toFixed(0)}`;
+    const range = (side: keyof typeof sides, key: 'ms' | 'rssMb') => {
+      const xs = samples[side].map((s) => s[key]);
+      return `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
     };
+    // Ranges too: peak RSS depends on when the collector runs, and varies from run to run.
     const line = (label: string, side: keyof typeof sides) =>
-      `${label}: ${m(side, 'ms').toFixed(1)} ms wall (range ${range(side)}), ${m(side, 'cpuMs').toFixed(1)} ms cpu, peak RSS ${m(side, 'rssMb').toFixed(1)} MB`;
+      `${label}: ${m(side, 'ms').toFixed(1)} ms wall (range ${range(side, 'ms')}), ${m(side, 'cpuMs').toFixed(1)} ms cpu, peak RSS ${m(side, 'rssMb').toFixed(1)} MB (range ${range(side, 'rssMb')})`;
     console.log(
       `plan benchmark: ${entries} entries, ${records} ledger records, ${runs} runs (median), --format ${format}, node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}, load average ${loadavg()[0]?.toFixed(2)}`,
     );
