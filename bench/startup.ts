@@ -12,16 +12,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const HELP = `Usage: npm run bench:startup [-- --runs N --node PATH]
+const HELP = `Usage: npm run bench:startup [-- --runs N --node PATH --action FILE]
 
 Time from process start of dist/action.js to its first API call (plan on a pull request,
 apply on a push), against \`node -e 0\` measured in the same run with the same node.
   --runs N      runs per case, the median is reported (default 21)
   --node PATH   the node binary (default: this one; node_modules/node24/bin/node for Node 24)
+  --action FILE the bundled action to time (default dist/action.js), e.g. an older build
   -h, --help    this help
 `;
 const { values } = parseArgs({
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '21' },
     node: { type: 'string', default: process.execPath },
     help: { type: 'boolean', short: 'h', default: false },
+    action: { type: 'string' },
   },
 });
 if (values.help) {
@@ -37,7 +39,9 @@ if (values.help) {
 }
 const runs = Number(values.runs);
 const node = values.node as string;
-const action = join(fileURLToPath(import.meta.url), '..', '..', 'dist', 'action.js');
+const action = resolve(
+  values.action ?? join(fileURLToPath(import.meta.url), '..', '..', 'dist', 'action.js'),
+);
 
 let firstRequestAt: ((t: bigint) => void) | undefined;
 const server = createServer((req, res) => {
@@ -153,7 +157,7 @@ try {
     });
     c.on('close', () => resolve(out.trim()));
   });
-  console.log(`startup benchmark: ${runs} runs (median), node ${version}, dist/action.js`);
+  console.log(`startup benchmark: ${runs} runs (median), node ${version}, ${action}`);
   console.log(`baseline  node -e 0 (start to exit)      : ${b.toFixed(1)} ms`);
   for (const [name, xs] of Object.entries(measured)) {
     const m = median(xs);

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-// Bundles each entry point into one committed ESM file under dist/.
-// `--check` rebuilds into memory and fails when dist/ differs, so a stale bundle never lands.
-import { readFile } from 'node:fs/promises';
+// Bundles the entry points into committed ESM files under dist/: one file per entry point
+// (dist/cli.js, dist/action.js) plus the chunks they share or import lazily (dist/chunks/).
+// What a command does not use (undici, yaml, the engine, ...) is in a chunk that is only
+// loaded, and parsed, when the command imports it: ordinary code, nothing compiled from
+// strings. `--check` rebuilds into memory and fails when dist/ differs, so a stale bundle
+// never lands.
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { staleValidators, writeValidators } from './validators.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
-
-const entries = [
-  { in: 'src/action.ts', out: 'dist/action.js', shebang: false },
-  { in: 'src/cli.ts', out: 'dist/cli.js', shebang: true },
-];
+const dist = join(root, 'dist');
+const CHUNKS = 'chunks';
 
 // CommonJS dependencies (tunnel, via @actions/http-client) call require('net'); ESM bundles
 // have no `require`, so define one from import.meta.url.
@@ -29,81 +31,60 @@ const stubHttpClient = {
   },
 };
 
-// undici is half of each bundle, and most runs of the CLI (validate, plan without credentials)
-// never use it. V8 parses every function of a module when it loads it, so the bundle carries
-// undici as a string of source, compiled on the first import of it: starting the CLI or the
-// action no longer pays the parse of ~500 KB it may not need.
-// Built once, for both entry points.
-let deferredUndici;
-async function buildDeferredUndici() {
-  const inner = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [join(root, 'node_modules', 'undici', 'index.js')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20.18',
-    minify: true,
-    legalComments: 'none',
-    charset: 'utf8',
-    write: false,
-    logLevel: 'warning',
-  });
-  const source = JSON.stringify(inner.outputFiles[0].text);
-  // A CommonJS module: the bundle runs it (and so compiles the source) on first require.
-  return {
-    contents: `new Function('module', 'exports', 'require', ${source})(module, exports, require);`,
-    loader: 'js',
-    resolveDir: root,
-  };
+// The schemas' validators are generated source that the bundles include: first make or check them.
+const stale = check ? await staleValidators() : [];
+if (!check) await writeValidators();
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'src/cli.ts', action: 'src/action.ts' },
+  outdir: dist,
+  entryNames: '[name]',
+  chunkNames: `${CHUNKS}/[name]-[hash]`,
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.18',
+  minify: true,
+  keepNames: false,
+  legalComments: 'none',
+  charset: 'utf8',
+  // src/cli.ts starts with its own `#!/usr/bin/env node`, which esbuild keeps.
+  banner: { js: requireShim },
+  write: false,
+  logLevel: 'warning',
+  metafile: false,
+  plugins: [stubHttpClient],
+});
+
+/** Every .js file under dist/, as paths relative to the repository. */
+async function committedFiles() {
+  const files = [];
+  for (const dir of [dist, join(dist, CHUNKS)]) {
+    const names = await readdir(dir).catch(() => []);
+    for (const name of names.filter((n) => n.endsWith('.js'))) files.push(join(dir, name));
+  }
+  return files.map((f) => relative(root, f));
 }
 
-const deferUndici = {
-  name: 'defer-undici',
-  setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'deferred' }));
-    build.onLoad({ filter: /.*/, namespace: 'deferred' }, () => {
-      deferredUndici ??= buildDeferredUndici();
-      return deferredUndici;
-    });
-  },
-};
-
-const stale = [];
-for (const entry of entries) {
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [entry.in],
-    outfile: entry.out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.18',
-    minify: true,
-    keepNames: false,
-    legalComments: 'none',
-    charset: 'utf8',
-    banner: { js: `${entry.shebang ? '#!/usr/bin/env node\n' : ''}${requireShim}` },
-    write: !check,
-    logLevel: 'warning',
-    metafile: false,
-    plugins: [stubHttpClient, deferUndici],
-  });
-  if (check) {
-    const built = result.outputFiles[0].text;
-    let committed = '';
-    try {
-      committed = await readFile(join(root, entry.out), 'utf8');
-    } catch {
-      committed = '';
-    }
-    if (built !== committed) stale.push(relative(root, join(root, entry.out)));
+const built = new Map(result.outputFiles.map((f) => [relative(root, f.path), f.text]));
+if (check) {
+  for (const [path, text] of built) {
+    const committed = await readFile(join(root, path), 'utf8').catch(() => undefined);
+    if (committed !== text) stale.push(path);
   }
+  for (const path of await committedFiles())
+    if (!built.has(path)) stale.push(`${path} (not built)`);
+} else {
+  // Chunk names carry a hash of their content: remove the old ones first.
+  await rm(join(dist, CHUNKS), { recursive: true, force: true });
+  await mkdir(join(dist, CHUNKS), { recursive: true });
+  for (const [path, text] of built) await writeFile(join(root, path), text);
 }
 
 if (stale.length > 0) {
   console.error(
-    `dist/ is stale: ${stale.join(', ')} differ from a fresh build of src/. Run \`npm run build\` and commit dist/.`,
+    `stale: ${stale.join(', ')} differ from a fresh build. Run \`npm run build\` and commit dist/ and src/core/generated/.`,
   );
   process.exit(1);
 }

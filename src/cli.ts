@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // Entry point of the `quarantine-release` command: wires the process to the CLI.
 import { main } from './cli/main.js';
 import { pipeWriter } from './cli/stdio.js';

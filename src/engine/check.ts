@@ -19,7 +19,7 @@ import {
 } from '../core/check/cursor.js';
 import { messageKey } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
-import { readLedger } from '../core/ledger/state.js';
+import { emptyLedger, foldShard } from '../core/ledger/state.js';
 import type { AccountProgress, CursorStatus } from '../core/render/check.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
@@ -83,9 +83,12 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
   if (resolved.kind === 'invalid') return resolved;
 
   // The ledger as it is now, with the resolutions: every message whose state is released.
-  const { shards, errors } = await deps.store.read();
+  // Only released messages are checked: only their records are kept whole.
+  const ledger = emptyLedger();
+  const keep = (record: LedgerRecord) => record.state === 'released';
+  const { shards, errors } = await deps.store.read((shard) => foldShard(ledger, shard, keep));
+  for (const shard of shards) foldShard(ledger, shard, keep);
   if (errors.length > 0) return { kind: 'invalid', stage: 'ledger', errors };
-  const ledger = readLedger(shards);
   const only = settings.accounts.length > 0 ? new Set(settings.accounts) : undefined;
   const byAccount = new Map<string, Map<string, LedgerRecord>>();
   for (const account of ledger.index.accountIds()) {

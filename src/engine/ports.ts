@@ -59,8 +59,14 @@ export interface OtherRuns {
 export class LedgerConflictError extends Error {}
 
 export interface LedgerStore {
-  /** Every shard as stored now, or the errors that stopped reading it. */
-  read(): Promise<{ shards: ShardText[]; errors: Diagnostic[] }>;
+  /**
+   * Every shard as stored now, or the errors that stopped reading it. A store may instead
+   * hand each shard to `onShard` as soon as it has read it, and not return it, so that a long
+   * ledger is never held whole: each shard is handed over or returned, once.
+   */
+  read(
+    onShard?: (shard: ShardText) => void,
+  ): Promise<{ shards: ShardText[]; errors: Diagnostic[] }>;
   /**
    * Writes records that must exist before anything is sent in their name (the pending
    * records). Resolves only once they are durable: on disk and flushed, or committed on the

@@ -79,7 +79,7 @@ function foldLines(lines: Iterable<string>): Map<string, string> {
     stored.push({ record: JSON.parse(line) as LedgerRecord, line, file: 'x', lineNumber: 0 });
   }
   const out = new Map<string, string>();
-  for (const [key, h] of foldRecords(stored)) out.set(key, h.latestLine);
+  for (const [key, h] of foldRecords(stored)) out.set(key, JSON.stringify(h.latest));
   return out;
 }
 
@@ -249,7 +249,7 @@ export function checkInvariants(input: CheckInput): Violation[] {
   const latestOf = (records: LedgerRecord[]): LedgerRecord | undefined => {
     let best: LedgerRecord | undefined;
     for (const r of records) {
-      if (!best || compareRecords(r, JSON.stringify(r), best, JSON.stringify(best)) > 0) best = r;
+      if (!best || compareRecords(r, best) > 0) best = r;
     }
     return best;
   };

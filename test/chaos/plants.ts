@@ -1,11 +1,11 @@
 // Planted bugs, to prove the harness catches what it is meant to catch. Each is a patched
-// copy of the bundled CLI (dist/cli.js, string-replaced into a temp file): src/ is never
-// touched. A pattern that no longer matches the bundle (the code moved) is an error, not a
-// silent no-op.
+// copy of the bundled CLI (dist/, with the one file the pattern matches string-replaced, in a
+// temp folder): src/ is never touched. A pattern that no longer matches the bundle (the code
+// moved) is an error, not a silent no-op.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { DIST_CLI } from '../support/cli.js';
 
 export interface Plant {
@@ -50,21 +50,29 @@ export const PLANTS: Record<string, Plant> = {
   },
 };
 
-/** Path of a patched copy of dist/cli.js with the bug planted. */
+/** Path of the cli.js of a patched copy of dist/ with the bug planted. */
 export async function plantedBundle(name: string, source = DIST_CLI): Promise<string> {
   const plant = PLANTS[name];
   if (!plant) throw new Error(`unknown plant ${name}; one of: ${Object.keys(PLANTS).join(', ')}`);
-  const text = await readFile(source, 'utf8');
-  const matches = text.match(plant.pattern)?.length ?? 0;
-  if (matches !== 1)
+  // The bundle is the entry file and its chunks: the pattern must match once in all of them.
+  const dist = dirname(source);
+  const files = (await readdir(dist, { recursive: true })).filter((f) => f.endsWith('.js'));
+  const hits: { file: string; text: string }[] = [];
+  for (const file of files) {
+    const text = await readFile(join(dist, file), 'utf8');
+    const matches = text.match(plant.pattern)?.length ?? 0;
+    for (let i = 0; i < matches; i++) hits.push({ file, text });
+  }
+  const hit = hits[0];
+  if (hits.length !== 1 || !hit)
     throw new Error(
-      `plant ${name}: its pattern matches ${matches} time(s) in ${source}, expected exactly once; update test/chaos/plants.ts`,
+      `plant ${name}: its pattern matches ${hits.length} time(s) in ${dist}, expected exactly once; update test/chaos/plants.ts`,
     );
-  const patched = text.replace(plant.pattern, plant.replacement);
-  const hash = createHash('sha1').update(patched).digest('hex').slice(0, 10);
-  const dir = join(tmpdir(), 'qr-chaos-plants');
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, `cli-${name}-${hash}.mjs`);
-  await writeFile(path, patched);
-  return path;
+  const patched = hit.text.replace(plant.pattern, plant.replacement);
+  const hash = createHash('sha1').update(hit.file).update(patched).digest('hex').slice(0, 10);
+  const copy = join(tmpdir(), 'qr-chaos-plants', `${name}-${hash}`);
+  await mkdir(copy, { recursive: true });
+  await cp(dist, copy, { recursive: true });
+  await writeFile(join(copy, hit.file), patched);
+  return join(copy, relative(dist, source));
 }

@@ -214,4 +214,14 @@ describe('generated hostile inputs', () => {
     const dupes = load('x: 1\n'.repeat(200_000), 'dupes.yaml');
     expect(dupes.ok ? 0 : dupes.errors.length).toBeLessThanOrEqual(51);
   });
+
+  it('lists the first problems of a file with more of them than a call may take as arguments', () => {
+    // 100,000 copies of one entry: 199,998 duplicate errors, which once overflowed the stack
+    // when pushed as one call's arguments.
+    const result = load(`${head}${'  - {id: Q1234, reason: x}\n'.repeat(100_000)}`, 'same.yaml');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(51);
+    expect(result.errors[50]?.message).toMatch(/… and \d+ more problems not listed/);
+  });
 });

@@ -1,5 +1,7 @@
 // The successful path of the releases.yaml loader, and the schema it enforces.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -8,7 +10,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import releasesSchema from '../../schema/releases.schema.json' with { type: 'json' };
+import { EDITOR_KEYWORDS, newAjv } from '../../scripts/validators.mjs';
 import { formatDiagnostic } from '../../src/core/diagnostics.js';
+import { validateReleases } from '../../src/core/generated/validators.js';
 import {
   ACCOUNT_ID_SOURCE,
   MESSAGE_ID_MAX_LENGTH,
@@ -24,6 +28,7 @@ import {
 import { parseYaml } from '../../src/core/releases/yaml-source.js';
 import { ACCOUNT, messageId, OTHER_ACCOUNT } from '../support/factories.js';
 
+const REPO = join(import.meta.dirname, '..', '..');
 const LONG = '4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678';
 const BARE = '5Abc9X1YZQw3d04R';
 
@@ -234,7 +239,87 @@ describe('schema/releases.schema.json', () => {
   it('is a valid JSON Schema 2020-12 and compiles under strict ajv', () => {
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
-    expect(() => new Ajv2020({ strict: true, allErrors: true }).compile(schema)).not.toThrow();
+    // Strict, with only the editors' keywords (markdownDescription, defaultSnippets) added
+    // as annotations: any other unknown keyword is still an error.
+    expect(EDITOR_KEYWORDS).toEqual(['markdownDescription', 'defaultSnippets']);
+    expect(() => newAjv().compile(schema)).not.toThrow();
+    expect(() => newAjv().compile({ ...schema, $id: undefined, madeUp: 1 })).toThrow(
+      /unknown keyword: "madeUp"/,
+    );
+    expect(() => new Ajv2020({ strict: true }).compile(schema)).toThrow(/markdownDescription/);
+  });
+
+  it('has an $id that is the raw URL the README tells editors to use (major tag v1)', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const modeline = `# yaml-language-server: $schema=${schema.$id}`;
+    expect(schema.$id).toBe(
+      'https://raw.githubusercontent.com/quarantine-release/quarantine-release/v1/schema/releases.schema.json',
+    );
+    expect(readme).toContain(modeline);
+    expect(readFileSync(join(REPO, 'examples', 'releases.yaml'), 'utf8')).toContain(modeline);
+    const entry = JSON.parse(readFileSync(join(REPO, 'schema', 'catalog-entry.json'), 'utf8'));
+    expect(entry).toEqual({
+      name: expect.any(String),
+      description: expect.any(String),
+      fileMatch: ['releases.yaml'],
+      url: schema.$id,
+    });
+  });
+
+  it('gives editors examples that are valid, and snippets that use only known keys', () => {
+    const file = (over: Record<string, unknown> = {}) => ({
+      version: 1,
+      account_id: ACCOUNT,
+      releases: [{ id: messageId(1), reason: 'vendor invoice, checked' }],
+      ...over,
+    });
+    const entry = (over: Record<string, unknown>) =>
+      file({ releases: [{ id: messageId(1), reason: 'vendor invoice, false positive', ...over }] });
+    const valid = (value: unknown) => {
+      const ok = validateReleases(value);
+      return ok ? 'valid' : JSON.stringify(validateReleases.errors);
+    };
+    const top = schema as { examples: unknown[]; properties: Record<string, Schema> };
+    const release = (schema.$defs as Record<string, Schema>).release as Schema & {
+      examples: Record<string, unknown>[];
+      properties: Record<string, Schema>;
+    };
+    let examples = 0;
+    for (const example of top.examples) {
+      expect(valid(example)).toBe('valid');
+      examples++;
+    }
+    for (const [key, sub] of Object.entries(top.properties)) {
+      for (const example of (sub.examples as unknown[]) ?? []) {
+        expect(valid(file({ [key]: example })), key).toBe('valid');
+        examples++;
+      }
+    }
+    for (const example of release.examples) {
+      expect(valid(file({ releases: [example] }))).toBe('valid');
+      examples++;
+    }
+    for (const [key, sub] of Object.entries(release.properties)) {
+      // An acknowledged entry needs a longer reason; that is the loader's rule, not the schema's.
+      expect(sub.examples, key).toBeDefined();
+      expect(sub.markdownDescription, key).toEqual(expect.any(String));
+      for (const example of sub.examples as unknown[]) {
+        expect(valid(entry({ [key]: example })), key).toBe('valid');
+        examples++;
+      }
+    }
+    expect(examples).toBeGreaterThan(10);
+
+    const snippets = [
+      ...(schema.defaultSnippets as { body: Record<string, unknown> }[]),
+      ...(release.defaultSnippets as { body: Record<string, unknown> }[]),
+    ];
+    expect(snippets.length).toBeGreaterThanOrEqual(2);
+    for (const { body } of snippets) {
+      const known =
+        'releases' in body ? Object.keys(top.properties) : Object.keys(release.properties);
+      for (const key of Object.keys(body)) expect(known, key).toContain(key);
+    }
   });
 
   it("passes ajv's security meta-schema (json-schema-secure.json), $defs included", () => {

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldRecords } from '../../src/core/ledger/state.js';
-import { plan } from '../../src/core/plan/plan.js';
+import { type Plan, plan } from '../../src/core/plan/plan.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from '../../src/core/render/escape.js';
 import { jsonChunks, MappedList } from '../../src/core/render/json-stream.js';
 import { planJsonValue, renderPlanJson, writePlanJson } from '../../src/core/render/plan-json.js';
 import { renderAccountMarkdown, renderPlanMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
-import { messageId, record, releasesFile, request, stored } from '../support/factories.js';
+import { ACCOUNT, messageId, record, releasesFile, request, stored } from '../support/factories.js';
 
 const HOSTILE = [
   '@org/team please look',
@@ -232,5 +232,59 @@ describe('JSON in pieces', () => {
         expect(jsonChunks(items, layout).join('')).toBe(JSON.stringify(items, null, indent));
       }
     }
+  });
+});
+
+describe('a plan of a very long ledger', () => {
+  // 1,000,000 ledger records are up to 500,000 messages, each a line of the plan. Rendering
+  // must not pass them as one call's arguments (push(...lines) overflows the stack at about
+  // 225,000 in Node 20). No time is asserted here: bench:plan measures it.
+  const N = 500_000;
+  const at = '2026-11-20T10:00:00.000Z';
+  const released = record({ state: 'released', at });
+  const huge: Plan = {
+    accounts: [
+      {
+        account_id: ACCOUNT,
+        to_release: [
+          { request: request({ id: messageId(N + 1) }), attempt: 1, resume: false, priorActs: 0 },
+        ],
+        to_verify: [],
+        already_released: Array.from({ length: N / 2 }, (_, i) => ({
+          request: request({ id: messageId(i), index: i }),
+          record: released,
+        })),
+        held: [],
+        orphaned: Array.from({ length: N }, (_, i) => ({
+          account_id: ACCOUNT,
+          id: messageId(N + 2 + i),
+          state: 'released' as const,
+          attempt: 1,
+          at,
+        })),
+      },
+    ],
+  };
+
+  it('text: every message on its line, and the totals', () => {
+    const text = renderPlanText(huge, { file: 'releases.yaml' });
+    const lines = text.split('\n');
+    expect(lines.filter((l) => l.startsWith('  - gone')).length).toBe(N);
+    expect(lines.filter((l) => l.startsWith('  = released')).length).toBe(N / 2);
+    expect(text).toContain(
+      `1 to release, 0 to verify, ${N / 2} already released, 0 held, ${N} no longer in the file.`,
+    );
+  });
+
+  it('markdown: renders, and says how many messages are no longer in the file', () => {
+    const md = renderPlanMarkdown(huge, { file: 'releases.yaml' });
+    expect(md).toContain(String(N));
+  });
+
+  it('json: written in pieces that parse back to the same totals', () => {
+    const pieces: string[] = [];
+    writePlanJson(huge, (piece) => pieces.push(piece));
+    const value = JSON.parse(pieces.join('')) as { totals: Record<string, number> };
+    expect(value.totals).toMatchObject({ to_release: 1, already_released: N / 2, orphaned: N });
   });
 });

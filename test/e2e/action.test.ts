@@ -89,10 +89,11 @@ describe('the action on a pull request (plan)', () => {
         .map((a) => [a.file, a.line, a.col]),
     ).toEqual([
       ['releases.yaml', 4, 9],
-      ['releases.yaml', 6, 5],
+      // `reasn`: one problem, the typo, not also the missing `reason`.
       ['releases.yaml', 7, 5],
     ]);
     expect(r.annotations[0]?.message).toContain('quote it');
+    expect(r.annotations[1]?.message).toContain('did you mean `reason`?');
     expect(r.stdout).toMatch(/::error::.*problem\(s\) in releases\.yaml; nothing can be planned/);
     const comments = s.gh.comments(3);
     expect(comments).toHaveLength(1);

@@ -228,9 +228,9 @@ describe.concurrent('a corrupt ledger is refused with its file and line', () => 
     const w = await workFolder();
     await writeFile(
       w.shard(),
-      `${ledgerLine().replace('"seq"', '"approved_by_ceo":"mallory","seq"')}\n`,
+      `${ledgerLine().replace('"seq"', '"reviewed_by":"mallory","seq"')}\n`,
     );
-    await w.expectCorrupt(w.at('2026-11.jsonl', 1, 'unknown field "approved_by_ceo" in record'));
+    await w.expectCorrupt(w.at('2026-11.jsonl', 1, 'unknown field "reviewed_by" in record'));
   });
 
   it('a record with a __proto__ field is an unknown field, not a prototype', async () => {

@@ -1,7 +1,7 @@
 // Hostile and broken releases.yaml files, end to end through the bundled CLI (validate, plan
 // and apply, the way users run them) and, for what reaches a pull request, the bundled action.
 // Each refusal: a located error, exit 1, no request to the API, the folder byte-identical.
-// The loader's own corpus (test/fixtures/releases, 81 files) runs through the commands and
+// The loader's own corpus (test/fixtures/releases, 86 files) runs through the commands and
 // the action in releases-corpus-e2e.test.ts; the alias bomb is also run here by path.
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -69,30 +69,26 @@ export async function readTextFile(
 export const MAX_SHARD_BYTES = 256 * 1024 * 1024;
 
 /**
- * All `*.jsonl` files of a ledger directory, sorted by name. A missing directory is an empty
- * ledger (the first run). Other files (README, .gitattributes) are left alone.
+ * Every `*.jsonl` file of a ledger directory, in name order, handed to `onShard` one at a
+ * time as it is read (the reader folds it and lets it go). A missing directory is an empty
+ * ledger (the first run). Other files (README, .gitattributes) are left alone. Returns the
+ * files that could not be read.
  */
 export async function readLedgerDir(
   dir: string,
-): Promise<{ shards: ShardText[]; errors: Diagnostic[] }> {
+  onShard: (shard: ShardText) => void,
+): Promise<Diagnostic[]> {
   let names: string[];
   try {
     if ((await lstat(dir)).isSymbolicLink()) {
-      return {
-        shards: [],
-        errors: [readFailure(dir, 'the ledger directory is a symbolic link: refused').error],
-      };
+      return [readFailure(dir, 'the ledger directory is a symbolic link: refused').error];
     }
     names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { shards: [], errors: [] };
-    return {
-      shards: [],
-      errors: [readFailure(dir, `cannot read the ledger directory: ${code ?? 'error'}`).error],
-    };
+    if (code === 'ENOENT') return [];
+    return [readFailure(dir, `cannot read the ledger directory: ${code ?? 'error'}`).error];
   }
-  const shards: ShardText[] = [];
   const errors: Diagnostic[] = [];
   for (const name of names) {
     const path = join(dir, name);
@@ -103,9 +99,9 @@ export async function readLedgerDir(
     }
     const text = decodeShard(read.bytes);
     if (text === undefined) errors.push(readFailure(path, 'not valid UTF-8 text').error);
-    else shards.push({ name, path, text });
+    else onShard({ name, path, text });
   }
-  return { shards, errors };
+  return errors;
 }
 
 /**

@@ -18,9 +18,12 @@ export class PullRequestLedger implements LedgerStore {
   ) {}
 
   async read(): Promise<{ shards: ShardText[]; errors: Diagnostic[] }> {
-    const read = await readLedgerDir(this.dir);
-    const shards = read.shards.map((s) => ({ ...s, path: `${this.shown}/${s.name}` }));
-    const errors = read.errors.map((e) => ({ ...e, file: this.relative(e.file) }));
+    // The whole ledger is held: it is compared with the base's, shard by shard.
+    const shards: ShardText[] = [];
+    const read = await readLedgerDir(this.dir, (s) =>
+      shards.push({ ...s, path: `${this.shown}/${s.name}` }),
+    );
+    const errors = read.map((e) => ({ ...e, file: this.relative(e.file) }));
     if (this.base && errors.length === 0) {
       errors.push(
         ...checkUnchanged(shards, await this.base.shards(), {

@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord } from '../../core/ledger/record.js';
 import { serializeRecord, shardNameFor } from '../../core/ledger/record.js';
+import type { ShardText } from '../../core/ledger/state.js';
 import type { LedgerStore, Logger } from '../../engine/ports.js';
 import { readLedgerDir } from '../files/read-input.js';
 
@@ -23,17 +24,23 @@ export class FileLedgerStore implements LedgerStore {
     private readonly log?: Logger,
   ) {}
 
-  /** Reads without writing: a torn last line is skipped here and removed by the next write. */
-  async read() {
-    const { shards, errors } = await readLedgerDir(this.dir);
-    for (const shard of shards) {
+  /**
+   * Reads without writing: a torn last line is skipped here and removed by the next write.
+   * With `onShard`, each shard is handed over as it is read, never all at once.
+   */
+  async read(onShard?: (shard: ShardText) => void) {
+    const shards: ShardText[] = [];
+    const errors = await readLedgerDir(this.dir, (shard) => {
       const fragment = tornTail(shard.text);
-      if (fragment === undefined) continue;
-      shard.text = shard.text.slice(0, shard.text.length - fragment.length);
-      this.log?.warn(
-        `${shard.path}: ignoring an incomplete last line (${fragment.length} characters) left by an interrupted write; nothing was sent in its name`,
-      );
-    }
+      if (fragment !== undefined) {
+        shard.text = shard.text.slice(0, shard.text.length - fragment.length);
+        this.log?.warn(
+          `${shard.path}: ignoring an incomplete last line (${fragment.length} characters) left by an interrupted write; nothing was sent in its name`,
+        );
+      }
+      if (onShard) onShard(shard);
+      else shards.push(shard);
+    });
     return { shards, errors };
   }
 

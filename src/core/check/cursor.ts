@@ -7,9 +7,8 @@
 // lines and the later one counts; without it, a conflict spoils only that account's lines. A
 // line that cannot be read only sends its account back to the beginning: it costs lookups,
 // never correctness, so nothing here ever stops a check.
-import cursorSchema from '../../../schema/check-cursor.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../diagnostics.js';
-import { compileSchema, type SchemaValidator } from '../schema.js';
+import { type Validator, validateCheckCursor } from '../generated/validators.js';
 import { idTime, timeWindows } from '../windows.js';
 
 export const CURSOR_FILE = 'check-cursor.ndjson';
@@ -28,11 +27,8 @@ export interface CheckCursor {
   run?: string;
 }
 
-let compiled: SchemaValidator<CheckCursor> | undefined;
-const validator = () => {
-  compiled ??= compileSchema<CheckCursor>(cursorSchema);
-  return compiled;
-};
+// ajv's code for schema/check-cursor.schema.json, generated at build time (scripts/validators.mjs).
+const validate = validateCheckCursor as Validator<CheckCursor>;
 
 /** The cursor of every account that has a readable line, and a diagnostic for each other line. */
 export function parseCursorFile(
@@ -52,7 +48,6 @@ export function parseCursorFile(
       problems.push(problem(file, i + 1, 'not a JSON line'));
       continue;
     }
-    const validate = validator();
     if (!validate(value)) {
       const first = validate.errors?.[0];
       const where = first?.instancePath ? `field ${first.instancePath.slice(1)}` : 'line';

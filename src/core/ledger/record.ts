@@ -2,7 +2,7 @@
 import type { ErrorObject } from 'ajv';
 import ledgerSchema from '../../../schema/ledger.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../diagnostics.js';
-import { compileSchema, type SchemaValidator } from '../schema.js';
+import { type Validator, validateLedgerRecord } from '../generated/validators.js';
 
 export const LEDGER_STATES = ['pending', 'released', 'partial', 'failed', 'unknown'] as const;
 export type LedgerState = (typeof LEDGER_STATES)[number];
@@ -53,12 +53,8 @@ export interface StoredRecord {
   lineNumber: number;
 }
 
-// Compiled on first use: commands that never read a ledger do not pay for it.
-let compiled: SchemaValidator<LedgerRecord> | undefined;
-const validator = () => {
-  compiled ??= compileSchema<LedgerRecord>(ledgerSchema);
-  return compiled;
-};
+// ajv's code for schema/ledger.schema.json, generated at build time (scripts/validators.mjs).
+const validateRecord = validateLedgerRecord as Validator<LedgerRecord>;
 
 /** Shard file of a UTC month: `2026-11.jsonl`. */
 export const SHARD_NAME = /^([0-9]{4})-(0[1-9]|1[0-2])\.jsonl$/;
@@ -167,7 +163,6 @@ export function scanShard(
     errors.push({ file, line: lineNumber, column: 1, pointer: '', message });
 
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const validateRecord = validator();
   let start = 0;
   let lineNumber = 0;
   while (start < text.length) {

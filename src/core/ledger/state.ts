@@ -12,21 +12,26 @@ import {
 } from './record.js';
 
 /** What orders one message's records: see compareRecords(). */
-type Ordered = Pick<LedgerRecord, 'seq' | 'state' | 'at'>;
+type Ordered = Pick<LedgerRecord, 'seq' | 'state' | 'at' | 'attempt'>;
+
+/**
+ * Whether a reader keeps a message's latest record whole, for `latest` (see readLedger). The
+ * answer must depend only on the message and the record's state, so that records which tie
+ * in seq, state, time and attempt get the same answer.
+ */
+export type KeepRecord = (record: LedgerRecord) => boolean;
 
 /**
  * One message in the ledger. The latest record's seq, state, attempt and time are kept as
- * fields: they are all the fold and most of a plan need. The record itself is read again
- * from its line when asked for, unless it was kept: a ledger of 100,000 lines would otherwise
- * hold every message's whole record from the first read to the end of the run.
+ * fields: they are all the fold and most of a plan need. The whole record is kept only when
+ * the reader asks for it (KeepRecord): a ledger of 1,000,000 lines would otherwise hold half
+ * a million records, or the text of every shard, for messages the run never looks at.
  */
 export class MessageHistory {
   seq!: number;
   state!: LedgerState;
   attempt!: number;
   at!: string;
-  /** The latest record's line, which also breaks ties between equal records deterministically. */
-  latestLine!: string;
   /** Number of records seen for this message. */
   records = 1;
   /**
@@ -36,31 +41,32 @@ export class MessageHistory {
   acts = 0;
   private record: LedgerRecord | undefined;
 
-  /** `line` must be the JSON text `record` was parsed from, unless `keep` is true. */
-  constructor(record: LedgerRecord, line: string, keep: boolean) {
-    this.take(record, line, keep);
+  constructor(record: LedgerRecord, keep: boolean) {
+    this.take(record, keep);
     this.count(record);
   }
 
   /** The record with the highest seq: the message's state. */
   get latest(): LedgerRecord {
-    this.record ??= JSON.parse(this.latestLine) as LedgerRecord;
+    if (this.record === undefined)
+      throw new Error(
+        `the ledger was read without this message's record (seq ${this.seq}, ${this.state}): read it with a KeepRecord that keeps it`,
+      );
     return this.record;
   }
 
   /** Folds in one more record of this message. */
-  add(record: LedgerRecord, line: string, keep: boolean): void {
+  add(record: LedgerRecord, keep: boolean): void {
     this.records++;
     this.count(record);
-    if (compareRecords(record, line, this, this.latestLine) > 0) this.take(record, line, keep);
+    if (compareRecords(record, this.record ?? this) > 0) this.take(record, keep);
   }
 
-  private take(record: LedgerRecord, line: string, keep: boolean): void {
+  private take(record: LedgerRecord, keep: boolean): void {
     this.seq = record.seq;
     this.state = record.state;
     this.attempt = record.attempt;
     this.at = record.at;
-    this.latestLine = line;
     this.record = keep ? record : undefined;
   }
 
@@ -109,10 +115,10 @@ export class LedgerIndex {
   }
 
   /**
-   * Folds one record in: it becomes the message's state if it is newer than the one held.
-   * With `keep` false, `line` must be the JSON text the record was parsed from.
+   * Folds one record in: it becomes the message's state if it is newer than the one held,
+   * and is kept whole for `latest` when `keep` is true.
    */
-  add(record: LedgerRecord, line: string, keep = true): void {
+  add(record: LedgerRecord, keep = true): void {
     let messages = this.accounts.get(record.account_id);
     if (messages === undefined) {
       messages = new Map();
@@ -120,9 +126,9 @@ export class LedgerIndex {
     }
     const current = messages.get(record.id);
     if (current === undefined) {
-      messages.set(record.id, new MessageHistory(record, line, keep));
+      messages.set(record.id, new MessageHistory(record, keep));
       this.count++;
-    } else current.add(record, line, keep);
+    } else current.add(record, keep);
   }
 }
 
@@ -150,13 +156,36 @@ const STATE_RANK: Record<LedgerState, number> = {
   released: 4,
 };
 
-/** Total order on one message's records: >0 when a is newer than b. */
-export function compareRecords(a: Ordered, aLine: string, b: Ordered, bLine: string): number {
+/**
+ * Total order on one message's records: >0 when a is newer than b. By seq, then state, time
+ * and attempt; two records equal in all of those (racing writers) are ordered by their
+ * content, when both are whole records. Where one is not (a history that kept only the
+ * fields), both say the same seq, state, time and attempt: either is the same state.
+ */
+export function compareRecords(a: Ordered, b: Ordered): number {
   return (
     a.seq - b.seq ||
     STATE_RANK[a.state] - STATE_RANK[b.state] ||
-    (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) ||
-    (aLine < bLine ? -1 : aLine > bLine ? 1 : 0)
+    compareText(a.at, b.at) ||
+    a.attempt - b.attempt ||
+    (isRecord(a) && isRecord(b) ? compareText(canonical(a), canonical(b)) : 0)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isRecord(value: Ordered): value is LedgerRecord {
+  return 'v' in value;
+}
+
+/** A record's JSON with every object's keys sorted: the same text for the same content. */
+function canonical(record: LedgerRecord): string {
+  return JSON.stringify(record, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => compareText(x, y)))
+      : value,
   );
 }
 
@@ -164,37 +193,47 @@ export function foldRecords(
   records: Iterable<StoredRecord>,
   into: LedgerIndex = new LedgerIndex(),
 ): LedgerIndex {
-  for (const { record, line } of records) into.add(record, line);
+  for (const { record } of records) into.add(record);
   return into;
 }
 
-/** Parses every shard and folds them; any error makes the ledger unusable for planning. */
-export function readLedger(shards: readonly ShardText[]): Ledger {
-  const index = new LedgerIndex();
-  const errors: Diagnostic[] = [];
-  let records = 0;
-  for (const shard of shards) {
-    if (!SHARD_NAME.test(shard.name)) {
-      errors.push({
-        file: shard.path,
-        line: 1,
-        column: 1,
-        pointer: '',
-        message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
-      });
-      continue;
-    }
-    // Folded line by line: the index keeps one line per message, not every record read.
-    const shardErrors = scanShard(shard.text, shard.path, (record, line) => {
-      index.add(record, line, false);
-      records++;
+/** An empty ledger, to fold shards into one at a time (foldShard). */
+export function emptyLedger(): Ledger {
+  return { index: new LedgerIndex(), errors: [], records: 0 };
+}
+
+/**
+ * Parses one shard and folds it into `ledger`; any error makes the ledger unusable for
+ * planning. Records are kept whole as `keep` says (all of them by default). Nothing refers to
+ * the shard's text afterwards, so a reader that folds shard by shard never holds them all.
+ */
+export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): void {
+  if (!SHARD_NAME.test(shard.name)) {
+    ledger.errors.push({
+      file: shard.path,
+      line: 1,
+      column: 1,
+      pointer: '',
+      message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
     });
-    for (const error of shardErrors) errors.push(error);
+    return;
   }
-  return { index, errors, records };
+  // Folded line by line: the index keeps one entry per message, not every record read.
+  const shardErrors = scanShard(shard.text, shard.path, (record) => {
+    ledger.index.add(record, keep === undefined || keep(record));
+    ledger.records++;
+  });
+  for (const error of shardErrors) ledger.errors.push(error);
+}
+
+/** Parses every shard and folds them (see foldShard). */
+export function readLedger(shards: Iterable<ShardText>, keep?: KeepRecord): Ledger {
+  const ledger = emptyLedger();
+  for (const shard of shards) foldShard(ledger, shard, keep);
+  return ledger;
 }
 
 /** The seq the next record of this message must carry. */
 export function nextSeq(index: LedgerIndex, accountId: string, id: string): number {
-  return (index.get(accountId, id)?.latest.seq ?? 0) + 1;
+  return (index.get(accountId, id)?.seq ?? 0) + 1;
 }

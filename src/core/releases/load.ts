@@ -8,9 +8,9 @@ import {
   sortDiagnostics,
   toPointer,
 } from '../diagnostics.js';
+import { type Validator, validateReleases } from '../generated/validators.js';
 import { queueIdOf } from '../ids.js';
-import { compileSchema, type SchemaValidator } from '../schema.js';
-import { type PlainLayoutShape, readPlainLayout } from './plain-layout.js';
+import { closest } from '../suggest.js';
 import {
   DEFAULT_YAML_LIMITS,
   type Locator,
@@ -64,49 +64,15 @@ interface RawFile {
 const ENTRY_KEYS = Object.keys(releasesSchema.$defs.release.properties);
 const TOP_KEYS = Object.keys(releasesSchema.properties);
 
-// Compiled on first use: commands that never read a releases file do not pay for it.
-let compiled: SchemaValidator<RawFile> | undefined;
-const validator = () => {
-  compiled ??= compileSchema<RawFile>(releasesSchema);
-  return compiled;
-};
+// ajv's code for schema/releases.schema.json, generated at build time (scripts/validators.mjs).
+const validateFile = validateReleases as Validator<RawFile>;
 
 export interface LoadOptions {
   limits?: YamlLimits;
-  /** Read the plain layout without yaml's tree when possible (default true). */
-  fastPath?: boolean;
 }
-
-const LAYOUT: PlainLayoutShape = {
-  top: new Set(TOP_KEYS),
-  list: 'releases',
-  entry: new Set(ENTRY_KEYS),
-  locate: 'id',
-};
 
 export function loadReleases(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const limits = options.limits ?? DEFAULT_YAML_LIMITS;
-  const layoutFits =
-    limits.maxDepth >= 3 && limits.maxKeys >= Math.max(TOP_KEYS.length, ENTRY_KEYS.length);
-  if (options.fastPath !== false && layoutFits && text.length <= limits.maxChars) {
-    // Most files are in the plain layout and valid: read them without yaml's tree. Anything
-    // else, and every error, goes through yaml below, which reports it with its position.
-    const plain = readPlainLayout(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, LAYOUT);
-    if (plain && validator()(plain.value)) {
-      // A valid entry has an id, so its position is known. Positions of problems are not
-      // needed here: any problem sends the file to yaml below, which reports it.
-      const idAt = (index: number) => plain.located[index] ?? { line: 1, column: 1 };
-      const problems = semanticErrors(plain.value, idAt, (path, message) => ({
-        file,
-        line: 1,
-        column: 1,
-        pointer: toPointer(path),
-        message,
-      }));
-      if (problems.length === 0) return { ok: true, value: requestsOf(plain.value, file, idAt) };
-    }
-  }
-
   const parsed = parseYaml(text, file, limits);
   if (!parsed.ok) return { ok: false, errors: capped(sortDiagnostics(parsed.errors), file) };
   const { value, locate } = parsed;
@@ -127,16 +93,33 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
   }
 
   const errors: Diagnostic[] = [];
-  const validateFile = validator();
+  // Known keys that a misspelled key stands for, by the pointer of the map it is in: the
+  // typo is the one problem to report, not the key it leaves missing.
+  const meant = new Map<string, Set<string>>();
   if (!validateFile(value)) {
-    for (const error of simplify(validateFile.errors ?? [])) {
+    const schemaErrors = simplify(validateFile.errors ?? []);
+    for (const error of schemaErrors) {
+      const typo = error.keyword === 'additionalProperties' ? typoOf(error, value) : undefined;
+      if (typo === undefined) continue;
+      const keys = meant.get(error.instancePath) ?? new Set();
+      meant.set(error.instancePath, keys.add(typo));
+    }
+    for (const error of schemaErrors) {
+      const missing = (error.params as { missingProperty?: string }).missingProperty;
+      if (error.keyword === 'required' && meant.get(error.instancePath)?.has(String(missing)))
+        continue;
       errors.push(schemaDiagnostic(error, value, locate, diag));
     }
   }
   // Where each entry's id is written: needed for every entry, so found in one pass.
   const ids = locate.valuesInList(['releases'], 'id');
   const idAt = (index: number) => ids?.[index] ?? locate.valueAt(['releases', index, 'id']);
-  errors.push(...semanticErrors(value, idAt, diag));
+  // An account written with a typo (at the top or in the entry) is reported as the typo.
+  const accountMisspelled = (index: number) =>
+    meant.get('')?.has('account_id') === true ||
+    meant.get(`/releases/${index}`)?.has('account_id') === true;
+  // One by one: a file of many duplicates has more errors than a call may have arguments.
+  for (const error of semanticErrors(value, idAt, diag, accountMisspelled)) errors.push(error);
   if (errors.length > 0)
     return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
   return { ok: true, value: requestsOf(value as RawFile, file, idAt) };
@@ -177,6 +160,7 @@ function semanticErrors(
   value: unknown,
   idAt: (index: number) => { line: number; column: number },
   diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
+  accountMisspelled: (index: number) => boolean = () => false,
 ): Diagnostic[] {
   if (!isObject(value) || !Array.isArray(value.releases)) return [];
   const fileAccount = typeof value.account_id === 'string' ? value.account_id : undefined;
@@ -186,6 +170,7 @@ function semanticErrors(
     if (!isObject(entry)) return;
     const account = typeof entry.account_id === 'string' ? entry.account_id : fileAccount;
     if (account === undefined && !('account_id' in entry) && !('account_id' in value)) {
+      if (accountMisspelled(index)) return;
       errors.push(
         diag(
           ['releases', index],
@@ -274,8 +259,13 @@ function schemaDiagnostic(
       const extra = String(params.additionalProperty);
       const allowed = path.length === 0 ? TOP_KEYS : ENTRY_KEYS;
       const where = locate.keyAt(path, extra);
+      const typo = typoOf(error, root);
       const hint =
-        extra === '<<' ? 'YAML merge keys are not allowed' : `allowed keys: ${allowed.join(', ')}`;
+        extra === '<<'
+          ? 'YAML merge keys are not allowed'
+          : typo !== undefined
+            ? `did you mean \`${typo}\`?`
+            : `allowed keys: ${allowed.join(', ')}`;
       const owner = path.length === 0 ? 'at the top level' : `in ${name}`;
       return diag([...path, extra], `unknown key ${quoteValue(extra)} ${owner}; ${hint}`, where);
     }
@@ -380,6 +370,22 @@ function schemaDiagnostic(
     default:
       return diag(path, `\`${name}\` ${error.message ?? 'is invalid'}`);
   }
+}
+
+/**
+ * The known key an unknown key is a typo of, if any: the closest allowed key that the map
+ * does not already have.
+ */
+function typoOf(error: ErrorObject, root: unknown): string | undefined {
+  const path = parsePointer(error.instancePath);
+  const map = valueAt(root, path);
+  if (!isObject(map)) return undefined;
+  const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
+  const allowed = path.length === 0 ? TOP_KEYS : ENTRY_KEYS;
+  return closest(
+    extra,
+    allowed.filter((key) => !Object.hasOwn(map, key)),
+  );
 }
 
 function patternMessage(key: string | undefined, name: string, data: unknown): string {

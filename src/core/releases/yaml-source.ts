@@ -111,6 +111,7 @@ export function parseYaml(
   let doc: Document.Parsed | undefined;
   let documents = 0;
   let unclosedQuote: number | undefined;
+  let unclosedFlow: TreeCheck['unclosedFlow'];
   try {
     const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
     const tree = checkTree(tokens, limits);
@@ -119,6 +120,7 @@ export function parseYaml(
       return { ok: false, errors: [at(p.line, p.column, tree.refused.message)] };
     }
     unclosedQuote = tree.unclosedQuote;
+    unclosedFlow = tree.unclosedFlow;
     const composer = new Composer({
       uniqueKeys: true,
       strict: true,
@@ -151,9 +153,26 @@ export function parseYaml(
 
   const errors: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const problem of [...doc.errors, ...doc.warnings]) {
+  const problems = [...doc.errors, ...doc.warnings];
+  if (unclosedFlow && problems.length > 0) {
+    // The parser reads past an unclosed bracket and reports whatever comes next (often "not
+    // lined up" a line later): the bracket is the cause, so it is reported instead.
+    const { offset, open } = unclosedFlow;
+    const close = open === '[' ? ']' : '}';
+    const p = pos(offset);
+    errors.push(
+      at(
+        p.line,
+        p.column,
+        `this \`${open}\` is never closed: add the closing \`${close}\`, or quote the value if the bracket is part of the text`,
+      ),
+    );
+  }
+  for (const problem of problems) {
     // Tags are reported below, once each, with their name.
     if (problem.code === 'TAG_RESOLVE_FAILED') continue;
+    // Whatever follows an unclosed bracket is a consequence of it.
+    if (unclosedFlow && problem.pos[0] >= unclosedFlow.offset) continue;
     const described = describeProblem(
       problem.code,
       problem.message,
@@ -334,11 +353,8 @@ function child(node: unknown, part: string | number): unknown {
  */
 const RAW_BRACKET_LIMIT = 256;
 
-/**
- * Where the text first has more than RAW_BRACKET_LIMIT unclosed brackets, if anywhere. The
- * plain-layout reader asks too, so that it never takes a file this check refuses.
- */
-export function tooManyBrackets(text: string): { line: number; column: number } | undefined {
+/** Where the text first has more than RAW_BRACKET_LIMIT unclosed brackets, if anywhere. */
+function tooManyBrackets(text: string): { line: number; column: number } | undefined {
   // Most files have no bracket at all: no need to walk them character by character.
   if (text.indexOf('[') === -1 && text.indexOf('{') === -1) return undefined;
   return rawBracketDepth(text, RAW_BRACKET_LIMIT);
@@ -430,6 +446,8 @@ interface TreeCheck {
   refused?: { offset: number; message: string };
   /** Where a quoted value starts that is never closed (the parser reports it at the end). */
   unclosedQuote?: number;
+  /** The first `[` or `{` that is never closed (the parser reports what follows it). */
+  unclosedFlow?: { offset: number; open: string };
 }
 
 /**
@@ -455,6 +473,11 @@ function checkTree(tokens: readonly CST.Token[], limits: YamlLimits): TreeCheck 
       case 'block-map':
       case 'block-seq':
       case 'flow-collection':
+        if (token.type === 'flow-collection' && isUnclosed(token)) {
+          const offset = token.start.offset;
+          if (result.unclosedFlow === undefined || offset < result.unclosedFlow.offset)
+            result.unclosedFlow = { offset, open: token.start.source };
+        }
         depth++;
         if (depth > limits.maxDepth) {
           result.refused = {
@@ -491,6 +514,11 @@ function checkTree(tokens: readonly CST.Token[], limits: YamlLimits): TreeCheck 
     }
   }
   return result;
+}
+
+function isUnclosed(token: CST.FlowCollection): boolean {
+  const close = token.start.source === '[' ? ']' : '}';
+  return !token.end.some((end) => end.source === close);
 }
 
 function isMapLike(token: CST.BlockMap | CST.FlowCollection): boolean {

@@ -17,7 +17,12 @@ export function renderPlanText(plan: Plan, ctx: TextContext): string {
   const lines: string[] = [];
   if (plan.accounts.length === 0)
     lines.push('Nothing to do: releases.yaml requests no messages and the ledger is empty.');
-  for (const account of plan.accounts) lines.push(...accountLines(account, ctx), '');
+  // Lines are pushed one by one: a plan can have hundreds of thousands of them, more than a
+  // call's arguments may be (push(...lines) overflows the stack).
+  for (const account of plan.accounts) {
+    accountLines(account, ctx, lines);
+    lines.push('');
+  }
   const t = planTotals(plan);
   lines.push(
     `Plan: ${t.refused ? `${t.refused} REFUSED, ` : ''}${t.to_release} to release, ${t.to_verify} to verify, ${t.already_released} already released, ${t.held} held, ${t.orphaned} no longer in the file.`,
@@ -30,8 +35,10 @@ export function renderPlanText(plan: Plan, ctx: TextContext): string {
   return `${lines.join('\n')}\n`;
 }
 
-function accountLines(account: AccountPlan, ctx: TextContext): string[] {
-  const out = [`Account ${account.account_id}`];
+/** Appends the account's lines to `out`. */
+function accountLines(account: AccountPlan, ctx: TextContext, out: string[]): void {
+  const first = out.length;
+  out.push(`Account ${account.account_id}`);
   const where = (r: ReleaseRequest) => `${ctx.file}:${r.line}:${r.column}`;
   const opts = { redact: ctx.redact ?? false };
   for (const r of account.refused ?? []) {
@@ -85,8 +92,7 @@ function accountLines(account: AccountPlan, ctx: TextContext): string[] {
       `  - gone     ${item.id}  ${item.state} in the ledger, no longer in the file (nothing is undone)`,
     );
   }
-  if (out.length === 1) out.push('  (nothing)');
-  return out;
+  if (out.length === first + 1) out.push('  (nothing)');
 }
 
 function provenance(r: ReleaseRequest): string {
