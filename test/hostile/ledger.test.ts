@@ -225,11 +225,8 @@ describe.concurrent('a corrupt ledger is refused with its file and line', () => 
 
   it('a record with an unknown field', async () => {
     const w = await workFolder();
-    await writeFile(
-      w.shard(),
-      `${ledgerLine().replace('"seq"', '"approved_by":"mallory","seq"')}\n`,
-    );
-    await w.expectCorrupt(w.at('2026-11.jsonl', 1, 'unknown field "approved_by" in record'));
+    await writeFile(w.shard(), `${ledgerLine().replace('"seq"', '"signed_by":"mallory","seq"')}\n`);
+    await w.expectCorrupt(w.at('2026-11.jsonl', 1, 'unknown field "signed_by" in record'));
   });
 
   it('a record with a __proto__ field is an unknown field, not a prototype', async () => {
