@@ -11,8 +11,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord } from '../../core/ledger/record.js';
 import { serializeRecord, shardNameFor } from '../../core/ledger/record.js';
-import type { LedgerStore, Logger } from '../../engine/ports.js';
-import { readLedgerDir } from '../files/read-input.js';
+import type { LedgerScan, LedgerStore, Logger } from '../../engine/ports.js';
+import { readLedgerDir, scanLedgerDir } from '../files/read-input.js';
 
 export class FileLedgerStore implements LedgerStore {
   private repaired = false;
@@ -127,6 +127,27 @@ export class FileLedgerStore implements LedgerStore {
       await handle.close();
     }
   }
+}
+
+/**
+ * The ledger directory read line by line (scanLedgerDir), for reports. A missing directory is
+ * a problem: there is nothing to report on. A torn last line is skipped with a warning, once.
+ */
+export function ledgerDirScan(dir: string, log?: Logger): LedgerScan {
+  const warned = new Set<string>();
+  return {
+    scan: (onRecord, onProblem) =>
+      scanLedgerDir(dir, onRecord, onProblem, {
+        missing: 'problem',
+        onTornTail: (path, chars) => {
+          if (warned.has(path)) return;
+          warned.add(path);
+          log?.warn(
+            `${path}: ignoring an incomplete last line (${chars} characters) left by an interrupted write; nothing was sent in its name`,
+          );
+        },
+      }),
+  };
 }
 
 /** The unterminated last line of a shard when it is not a whole JSON value, else undefined. */

@@ -163,13 +163,29 @@ export function scanShard(
   onRecord: (record: LedgerRecord, line: string, lineNumber: number) => void,
 ): Diagnostic[] {
   const errors: Diagnostic[] = [];
-  const fail = (lineNumber: number, message: string) =>
-    errors.push({ file, line: lineNumber, column: 1, pointer: '', message });
+  scanShardLines(text, file, 1, onRecord, (error) => errors.push(error));
+  return errors;
+}
 
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+/**
+ * scanShard() over part of a shard: whole lines, the first of them line `firstLine` of the
+ * file (a reader that streams a shard hands it one block at a time). Problems go to
+ * `onError`. Returns the number of lines read.
+ */
+export function scanShardLines(
+  text: string,
+  file: string,
+  firstLine: number,
+  onRecord: (record: LedgerRecord, line: string, lineNumber: number) => void,
+  onError: (error: Diagnostic) => void,
+): number {
+  const fail = (lineNumber: number, message: string) =>
+    onError({ file, line: lineNumber, column: 1, pointer: '', message });
+
+  if (firstLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const validateRecord = validator();
   let start = 0;
-  let lineNumber = 0;
+  let lineNumber = firstLine - 1;
   while (start < text.length) {
     lineNumber++;
     let end = text.indexOf('\n', start);
@@ -198,7 +214,7 @@ export function scanShard(
     }
     onRecord(value, line, lineNumber);
   }
-  return errors;
+  return lineNumber - firstLine + 1;
 }
 
 function recordProblem(value: unknown, errors: readonly ErrorObject[]): string {

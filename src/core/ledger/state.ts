@@ -174,14 +174,9 @@ export function readLedger(shards: readonly ShardText[]): Ledger {
   const errors: Diagnostic[] = [];
   let records = 0;
   for (const shard of shards) {
-    if (!SHARD_NAME.test(shard.name)) {
-      errors.push({
-        file: shard.path,
-        line: 1,
-        column: 1,
-        pointer: '',
-        message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
-      });
+    const badName = shardNameProblem(shard.name, shard.path);
+    if (badName) {
+      errors.push(badName);
       continue;
     }
     // Folded line by line: the index keeps one line per message, not every record read.
@@ -192,6 +187,18 @@ export function readLedger(shards: readonly ShardText[]): Ledger {
     for (const error of shardErrors) errors.push(error);
   }
   return { index, errors, records };
+}
+
+/** A `.jsonl` file in the ledger directory that is not named as a shard is refused. */
+export function shardNameProblem(name: string, path: string): Diagnostic | undefined {
+  if (SHARD_NAME.test(name)) return undefined;
+  return {
+    file: path,
+    line: 1,
+    column: 1,
+    pointer: '',
+    message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
+  };
 }
 
 /** The seq the next record of this message must carry. */
