@@ -35,6 +35,7 @@ export type Decision =
   | { kind: 'plan'; pr?: number; fork: boolean }
   | { kind: 'apply'; branch: string }
   | { kind: 'check'; branch: string }
+  | { kind: 'audit' }
   | { kind: 'none'; why: string };
 
 export async function runAction(settings: ActionSettings, deps: ActionDeps): Promise<void> {
@@ -46,6 +47,12 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
 
   if (decision.kind === 'none') {
     toolkit.info(`quarantine-release: ${decision.why}`);
+    return;
+  }
+  if (decision.kind === 'audit') {
+    // Reads the checkout's ledger only: no Cloudflare credentials, no GitHub call.
+    const { auditCheckout } = await import('./audit-mode.js');
+    await auditCheckout(settings, deps);
     return;
   }
   if (decision.kind === 'plan') {
@@ -105,6 +112,11 @@ export function decide(settings: ActionSettings, event: EventPayload): Decision 
   const fork =
     isPr && headRepo !== undefined && headRepo !== event.pull_request?.base?.repo?.full_name;
 
+  if (settings.mode === 'audit') {
+    // On a pull request the checkout holds the pull request's own copy of the ledger.
+    if (isPr) return { kind: 'none', why: 'the audit report does not run on pull requests' };
+    return { kind: 'audit' };
+  }
   if (settings.mode === 'plan') return { kind: 'plan', ...(pr !== undefined ? { pr } : {}), fork };
   if (settings.mode === 'check' || (settings.mode === 'auto' && eventName === 'schedule')) {
     if (isPr) return { kind: 'none', why: 'the drift check does not run on pull requests' };
