@@ -7,38 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { ledgerDirScan } from '../../src/adapters/ledger/file-store.js';
 import { AttemptCollector, type AuditReport } from '../../src/core/audit/attempts.js';
 import type { AuditPeriod } from '../../src/core/audit/period.js';
-import { LEDGER_STATES, type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
+import { type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
 import { auditRowJson } from '../../src/core/render/audit.js';
 import { audit, MAX_PROBLEMS } from '../../src/engine/audit.js';
+import { arbAttemptRecord } from '../support/arbitrary.js';
 import { withTempDir } from '../support/cli.js';
-import { ACCOUNT, messageId, OTHER_ACCOUNT, record } from '../support/factories.js';
-
-const arbRecord = fc
-  .record({
-    idn: fc.integer({ min: 1, max: 5 }),
-    account: fc.constantFrom(ACCOUNT, OTHER_ACCOUNT),
-    seq: fc.integer({ min: 1, max: 5 }),
-    attempt: fc.integer({ min: 1, max: 2 }),
-    state: fc.constantFrom(...LEDGER_STATES),
-    sent: fc.boolean(),
-    month: fc.integer({ min: 10, max: 12 }),
-    day: fc.integer({ min: 1, max: 28 }),
-    reason: fc.constantFrom('vendor', '=HYPERLINK("x")', 'a\nb', undefined),
-  })
-  .map(
-    (a): LedgerRecord =>
-      record({
-        account_id: a.account,
-        id: messageId(a.idn),
-        seq: a.seq,
-        attempt: a.attempt,
-        state: a.state,
-        at: `2026-${a.month}-${String(a.day).padStart(2, '0')}T10:00:00.000Z`,
-        ...(a.state === 'pending' && !a.sent ? { sent: false } : {}),
-        ...(a.reason ? { reason: a.reason } : {}),
-        ...(a.state === 'released' ? { delivered: ['a@example.com'] } : {}),
-      }),
-  );
+import { record } from '../support/factories.js';
 
 function inMemory(records: readonly LedgerRecord[], period: AuditPeriod) {
   const c = new AttemptCollector(period);
@@ -55,7 +29,7 @@ describe('audit over a ledger directory', () => {
       let run = 0;
       await fc.assert(
         fc.asyncProperty(
-          fc.array(arbRecord, { maxLength: 30 }).chain((list) =>
+          fc.array(arbAttemptRecord, { maxLength: 30 }).chain((list) =>
             fc.tuple(
               fc.constant(list),
               fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }),

@@ -4,30 +4,13 @@ import type { AuditReport, AuditRow, AuditSummary } from '../audit/attempts.js';
 import { OUTCOMES } from '../audit/attempts.js';
 import { periodJson, periodText } from '../audit/period.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
-import { MappedList, writeJson } from './json-stream.js';
+import { chunkWriter, MappedList, writeJson } from './json-stream.js';
 import { errorText } from './results.js';
 
 type Write = (chunk: string) => void;
 
-/** Text pieces gathered into chunks of about `size` characters. */
-function chunked(write: Write, size = 1 << 16): { push(piece: string): void; end(): void } {
-  let parts: string[] = [];
-  let length = 0;
-  return {
-    push(piece) {
-      parts.push(piece);
-      length += piece.length;
-      if (length >= size) {
-        write(parts.join(''));
-        parts = [];
-        length = 0;
-      }
-    },
-    end() {
-      if (length > 0) write(parts.join(''));
-    },
-  };
-}
+/** Writes in strings of about 64 KiB: not one call per cell, nor one string per report. */
+const chunked = (write: Write) => chunkWriter(write, 1 << 16);
 
 const count = (n: number | null) => (n === null ? '' : String(n));
 
