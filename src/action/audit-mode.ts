@@ -13,7 +13,7 @@ import {
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { audit } from '../engine/audit.js';
 import type { ActionDeps } from './main.js';
-import { annotate, toolkitLogger } from './report.js';
+import { annotate } from './report.js';
 import type { ActionSettings } from './settings.js';
 
 /** Requesters listed in the job summary (GitHub caps it at 1 MiB); all are in the results file. */
@@ -27,10 +27,10 @@ export async function auditCheckout(
   const { toolkit } = deps;
   const workspace = settings.runner.workspace;
   const period = resolvePeriod(settings.auditPeriod, now);
-  const result = await audit(
-    ledgerDirScan(join(workspace, settings.ledgerPath), toolkitLogger(toolkit)),
-    { period, accounts: settings.accounts },
-  );
+  const result = await audit(ledgerDirScan(join(workspace, settings.ledgerPath), { skip: false }), {
+    period,
+    accounts: settings.accounts,
+  });
   if (result.kind === 'invalid') {
     // Annotations and the summary name files as the repository does.
     const errors = result.errors.map((e) => ({ ...e, file: relative(workspace, e.file) }));

@@ -195,11 +195,11 @@ describe('scanLedgerDir', () => {
     });
   });
 
-  it('ledgerDirScan warns once per torn shard, however often it is scanned', async () => {
+  it('ledgerDirScan warns once per torn shard, however often it is scanned, or refuses it', async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, '2026-11.jsonl'), `${line(1)}\n{"v":1,"acc`);
       const log = collectingLogger();
-      const scan = ledgerDirScan(dir, log);
+      const scan = ledgerDirScan(dir, { skip: true, log });
       for (let i = 0; i < 2; i++)
         await scan.scan(
           () => {},
@@ -207,6 +207,18 @@ describe('scanLedgerDir', () => {
         );
       expect(log.lines).toEqual([
         expect.stringMatching(/^warn: .*2026-11\.jsonl: ignoring an incomplete last line/),
+      ]);
+      // In a checkout of the repository it is a corrupt line.
+      const problems: Diagnostic[] = [];
+      await ledgerDirScan(dir, { skip: false }).scan(
+        () => {},
+        (p) => problems.push(p),
+      );
+      expect(problems).toEqual([
+        expect.objectContaining({
+          line: 2,
+          message: expect.stringMatching(/^incomplete last line/),
+        }),
       ]);
     });
   });

@@ -119,7 +119,7 @@ describe('the action in mode audit', () => {
     expect(results.rows.every((row) => row.account_id === x.account)).toBe(true);
   });
 
-  it('a corrupt ledger fails the job with an annotation on the line; a missing one too', async () => {
+  it('a corrupt or torn ledger fails the job with an annotation on the line; a missing one too', async () => {
     s = await actionScenario();
     const x = s;
     const files = ledgerFiles(records(x.account));
@@ -138,6 +138,18 @@ describe('the action in mode audit', () => {
     );
     expect(r.summary).toContain('quarantine-release audit: cannot read the ledger');
     expect(r.outputs.attempts).toBeUndefined();
+
+    // A cut last line in the repository is damage, not a crash of ours to skip.
+    x.gh.commitFiles('main', { [path]: `${text}{"v":1,"acc` }, 'torn');
+    const torn = await x.run({ event: 'schedule', inputs: { mode: 'audit', 'api-token': '' } });
+    expect(torn.code).toBe(1);
+    expect(torn.annotations).toContainEqual(
+      expect.objectContaining({
+        file: path,
+        line: lines + 1,
+        message: expect.stringMatching(/^incomplete last line/),
+      }),
+    );
 
     const missing = await x.run({
       event: 'schedule',

@@ -53,7 +53,10 @@ describe('audit over a ledger directory', () => {
                 join(dir, `2025-${String(month).padStart(2, '0')}.jsonl`),
                 `${lines.join('\n')}\n`,
               );
-            const result = await audit(ledgerDirScan(dir), { period, accounts: [] });
+            const result = await audit(ledgerDirScan(dir, { skip: false }), {
+              period,
+              accounts: [],
+            });
             if (result.kind !== 'report') throw new Error(JSON.stringify(result.errors));
             expect(rowsOf(result.report)).toEqual(inMemory(list, period));
             await rm(dir, { recursive: true });
@@ -72,7 +75,7 @@ describe('audit over a ledger directory', () => {
         join(dir, '2026-11.jsonl'),
         `${Array.from({ length: MAX_PROBLEMS + 5 }, () => '{').join('\n')}\n`,
       );
-      const result = await audit(ledgerDirScan(dir), { period: {}, accounts: [] });
+      const result = await audit(ledgerDirScan(dir, { skip: false }), { period: {}, accounts: [] });
       expect(result.kind).toBe('invalid');
       if (result.kind !== 'invalid') return;
       expect(result.errors).toHaveLength(MAX_PROBLEMS);

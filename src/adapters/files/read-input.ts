@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import { type LedgerRecord, scanShardLines } from '../../core/ledger/record.js';
+import { type LedgerRecord, scanShardLines, tornTail } from '../../core/ledger/record.js';
 import { type ShardText, shardNameProblem } from '../../core/ledger/state.js';
 import { DEFAULT_YAML_LIMITS } from '../../core/releases/yaml-source.js';
 
@@ -147,7 +147,10 @@ export async function readLedgerDir(
 export interface LedgerScanOptions {
   /** A missing directory: an empty ledger (the first run), or a problem (a report needs one). */
   missing: 'empty' | 'problem';
-  /** A shard's incomplete last line (a write cut short), skipped as FileLedgerStore.read() does. */
+  /**
+   * A shard's incomplete last line (a write cut short) is skipped and reported here, as
+   * FileLedgerStore.read() does. Without it, the line is a problem like any corrupt line.
+   */
   onTornTail?: (path: string, chars: number) => void;
   /** Bytes read at a time (tests use small ones to cut lines across reads). */
   chunkBytes?: number;
@@ -220,13 +223,8 @@ async function scanShardFile(
   if (carry.length === 0) return;
   // The unterminated last line: as decodeShard() and FileLedgerStore.read() take it.
   const tail = decodeShard(carry) ?? carry.toString('utf8');
-  if (tail.trim() === '') return;
-  try {
-    JSON.parse(tail);
-  } catch {
-    options.onTornTail?.(path, tail.length);
-    return;
-  }
+  if (options.onTornTail && tornTail(tail) !== undefined)
+    return options.onTornTail(path, tail.length);
   scanShardLines(tail, path, line, onRecord, onProblem);
 }
 

@@ -96,7 +96,8 @@ Exit codes: 0 reported, 1 corrupt ledger or no ledger directory, 2 usage error.
     if (since !== undefined && until !== undefined && since >= until)
       throw new UsageError('--since must be before --until');
 
-    const result = await audit(ledgerDirScan(resolve(io.cwd, dir), stderrLogger(io)), {
+    const scan = ledgerDirScan(resolve(io.cwd, dir), { skip: true, log: stderrLogger(io) });
+    const result = await audit(scan, {
       period,
       accounts,
     });

@@ -136,6 +136,18 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** The unterminated last line of a shard when it is not a whole JSON value, else undefined. */
+export function tornTail(text: string): string | undefined {
+  if (text.length === 0 || text.endsWith('\n')) return undefined;
+  const fragment = text.slice(text.lastIndexOf('\n') + 1);
+  try {
+    JSON.parse(fragment);
+    return undefined;
+  } catch {
+    return fragment;
+  }
+}
+
 export interface ParsedShard {
   records: StoredRecord[];
   errors: Diagnostic[];
