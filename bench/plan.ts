@@ -21,13 +21,12 @@
 // `--format text|markdown` times the other output formats (checked less closely: their
 // totals line); the targets are for json.
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { bundleLikeCli, distIsStale, median, run, type Sample, writeProbe } from './measure.js';
 
 const HELP = `Usage: npm run bench:plan [-- options]
 
@@ -137,58 +136,6 @@ async function generate(dir: string, entries: number, records: number): Promise<
   };
 }
 
-// Preloaded into both children: records the process's own resource usage as it exits.
-const PROBE = `import { writeFileSync } from 'node:fs';
-process.on('exit', () => {
-  const u = process.resourceUsage();
-  writeFileSync(process.env.QR_BENCH_USAGE, JSON.stringify({ maxRssKb: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime }));
-});
-`;
-
-interface Sample {
-  ms: number;
-  cpuMs: number;
-  rssMb: number;
-}
-
-function run(node: string, probe: string, args: string[], work: string, out: string): Sample {
-  const usage = join(work, 'usage.json');
-  const fd = openSync(out, 'w');
-  const start = process.hrtime.bigint();
-  let result: ReturnType<typeof spawnSync>;
-  try {
-    result = spawnSync(node, ['--import', probe, ...args], {
-      cwd: work,
-      // No Cloudflare credentials: plan looks nothing up.
-      env: { PATH: process.env.PATH ?? '', QR_BENCH_USAGE: usage },
-      stdio: ['ignore', fd, 'pipe'],
-      encoding: 'utf8',
-      maxBuffer: 1024 * 1024,
-    });
-  } finally {
-    closeSync(fd);
-  }
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0)
-    throw new Error(
-      `${args[0]} exited with ${result.status}: ${String(result.stderr).slice(-2000)}`,
-    );
-  return { ms, ...readUsage(usage) };
-}
-
-function readUsage(path: string): { cpuMs: number; rssMb: number } {
-  const u = JSON.parse(readFileSync(path, 'utf8')) as { maxRssKb: number; cpuUs: number };
-  return { cpuMs: u.cpuUs / 1000, rssMb: u.maxRssKb / 1024 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1
-    ? (s[mid] as number)
-    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
 async function benchMain(): Promise<void> {
   const runs = Number(values.runs);
   const entries = Number(values.entries);
@@ -198,36 +145,14 @@ async function benchMain(): Promise<void> {
   const node = values.node as string;
   const cli = resolve(values.cli as string);
 
-  const check = spawnSync(node, [join(root, 'scripts', 'build.mjs'), '--check'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  const stale = cli === join(root, 'dist', 'cli.js') && check.status !== 0;
+  const stale = cli === join(root, 'dist', 'cli.js') && distIsStale(root, node);
 
   const work = await mkdtemp(join(tmpdir(), 'qr-bench-plan-'));
   try {
     const expected = await generate(work, entries, records);
-    const probe = join(work, 'probe.mjs');
-    await writeFile(probe, PROBE);
+    const probe = await writeProbe(work);
     const floor = join(work, 'floor.mjs');
-    // The CLI's own bundling (scripts/build.mjs): one minified ESM file for node20.18.
-    await build({
-      absWorkingDir: root,
-      entryPoints: [join(root, 'bench', 'plan-floor.ts')],
-      outfile: floor,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20.18',
-      minify: true,
-      legalComments: 'none',
-      charset: 'utf8',
-      logLevel: 'warning',
-      // yaml's node build is CommonJS and requires node built-ins, as in the CLI's bundle.
-      banner: {
-        js: "import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);",
-      },
-    });
+    await bundleLikeCli(root, join(root, 'bench', 'plan-floor.ts'), floor);
 
     const format = values.format as string;
     if (!['json', 'text', 'markdown'].includes(format))

@@ -36,6 +36,7 @@ export type Decision =
   | { kind: 'plan'; pr?: number; fork: boolean; base?: { sha: string; ref: string } }
   | { kind: 'apply'; branch: string }
   | { kind: 'check'; branch: string }
+  | { kind: 'audit' }
   | { kind: 'none'; why: string };
 
 export async function runAction(settings: ActionSettings, deps: ActionDeps): Promise<void> {
@@ -47,6 +48,12 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
 
   if (decision.kind === 'none') {
     toolkit.info(`quarantine-release: ${decision.why}`);
+    return;
+  }
+  if (decision.kind === 'audit') {
+    // Reads the checkout's ledger only: no Cloudflare credentials, no GitHub call.
+    const { auditCheckout } = await import('./audit-mode.js');
+    await auditCheckout(settings, deps);
     return;
   }
   if (decision.kind === 'plan') {
@@ -135,6 +142,11 @@ export function decide(settings: ActionSettings, event: EventPayload): Decision 
     ...base,
   });
 
+  if (settings.mode === 'audit') {
+    // On a pull request the checkout holds the pull request's own copy of the ledger.
+    if (isPr) return { kind: 'none', why: 'the audit report does not run on pull requests' };
+    return { kind: 'audit' };
+  }
   if (settings.mode === 'plan') return planOf();
   if (settings.mode === 'check' || (settings.mode === 'auto' && eventName === 'schedule')) {
     if (isPr) return { kind: 'none', why: 'the drift check does not run on pull requests' };

@@ -7,12 +7,13 @@ import {
   MAX_SEARCH_PAGE_SIZE,
   SettingsError,
 } from '../adapters/cloudflare/settings.js';
+import { parseRelativePeriod, type RelativePeriod } from '../core/audit/period.js';
 import { isAccountId } from '../core/ids.js';
 import { keyProblem } from '../core/ledger/seal.js';
 import { DEFAULT_SETTLE_MS } from '../core/release/in-flight.js';
 import { DEFAULT_GUARDED_DISPOSITIONS, guardedListProblem } from '../core/safety/review.js';
 
-export type Mode = 'auto' | 'plan' | 'apply' | 'check';
+export type Mode = 'auto' | 'plan' | 'apply' | 'check' | 'audit';
 
 export interface ActionSettings {
   releasesFile: string;
@@ -31,6 +32,8 @@ export interface ActionSettings {
   settleMs: number;
   /** 'auto': hide subjects and addresses unless the repository is private. */
   redact: 'auto' | boolean;
+  /** mode audit: the period reported, relative to the run's time. */
+  auditPeriod: RelativePeriod;
   review: {
     lookupBudget: number;
     guarded: string[];
@@ -103,8 +106,8 @@ function repoPath(env: Env, name: string, fallback: string): string {
 
 export function readSettings(env: Env): ActionSettings {
   const modeInput = input(env, 'mode') || 'auto';
-  if (!['auto', 'plan', 'apply', 'check'].includes(modeInput))
-    throw new SettingsError('input `mode` must be auto, plan, apply or check');
+  if (!['auto', 'plan', 'apply', 'check', 'audit'].includes(modeInput))
+    throw new SettingsError('input `mode` must be auto, plan, apply, check or audit');
   const accounts = input(env, 'account-id')
     .split(/[\s,]+/)
     .filter((a) => a !== '');
@@ -154,6 +157,7 @@ export function readSettings(env: Env): ActionSettings {
       input(env, 'redact') === '' || input(env, 'redact') === 'auto'
         ? 'auto'
         : bool(env, 'redact', true),
+    auditPeriod: auditPeriodInput(env),
     review: {
       lookupBudget: int(env, 'lookup-budget', 300, 1, 100_000),
       guarded: guardedInput(env),
@@ -187,6 +191,15 @@ function ledgerKeyInput(env: Env): string | undefined {
   const problem = keyProblem(key);
   if (problem) throw new SettingsError(`input \`ledger-key\` ${problem}`);
   return key;
+}
+
+function auditPeriodInput(env: Env): RelativePeriod {
+  const period = parseRelativePeriod(input(env, 'audit-period') || 'previous-month');
+  if (!period)
+    throw new SettingsError(
+      'input `audit-period` must be previous-month, or a number of days such as 30d (at most 3660d)',
+    );
+  return period;
 }
 
 function guardedInput(env: Env): string[] {

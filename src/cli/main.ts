@@ -4,6 +4,7 @@ import { escapeLogText } from '../core/render/escape.js';
 import type { CliIO, Command } from './command.js';
 import { EXIT } from './command.js';
 import { applyCommand } from './commands/apply.js';
+import { auditCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
@@ -16,6 +17,7 @@ const COMMANDS: Command[] = [
   planCommand,
   applyCommand,
   checkCommand,
+  auditCommand,
   emulatorCommand,
   demoCommand,
 ];

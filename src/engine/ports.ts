@@ -79,6 +79,18 @@ export interface LedgerStore {
   flush(): Promise<void>;
 }
 
+/**
+ * The ledger read record by record and never held whole: for reports over a ledger of any
+ * size (engine/audit). It may be scanned more than once.
+ */
+export interface LedgerScan {
+  /** Every valid record to `onRecord`, in file order; each corrupt line or unreadable file to `onProblem`. */
+  scan(
+    onRecord: (record: LedgerRecord) => void,
+    onProblem: (problem: Diagnostic) => void,
+  ): Promise<void>;
+}
+
 export type CheckStateRead =
   | { kind: 'missing' }
   | { kind: 'text'; text: string }

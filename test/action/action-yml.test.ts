@@ -36,6 +36,7 @@ describe('action.yml', () => {
       'action/plan-mode.ts',
       'action/apply-mode.ts',
       'action/check-mode.ts',
+      'action/audit-mode.ts',
       'action/report.ts',
     ]
       .map(source)

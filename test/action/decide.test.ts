@@ -58,3 +58,37 @@ describe('decide: the drift check', () => {
     expect(() => settingsFor('schedule', { mode: 'drift' })).toThrow(/input `mode`/);
   });
 });
+
+describe('decide: the audit report', () => {
+  it('reads `mode: audit` and `audit-period` (default: the previous month)', () => {
+    expect(settingsFor('schedule', { mode: 'audit' }).auditPeriod).toEqual({
+      kind: 'previous-month',
+    });
+    expect(settingsFor('schedule', { mode: 'audit', 'audit-period': '30d' }).auditPeriod).toEqual({
+      kind: 'days',
+      days: 30,
+    });
+    for (const bad of ['last-month', '0d', '30', '9999d'])
+      expect(() => settingsFor('schedule', { mode: 'audit', 'audit-period': bad }), bad).toThrow(
+        /input `audit-period`/,
+      );
+  });
+
+  it.each(['schedule', 'workflow_dispatch', 'push'])(
+    '`mode: audit` on %s runs the report',
+    (event) => {
+      expect(decide(settingsFor(event, { mode: 'audit' }), { repository })).toEqual({
+        kind: 'audit',
+      });
+    },
+  );
+
+  it("`mode: audit` does nothing on a pull request (its checkout is the pull request's ledger)", () => {
+    const s = settingsFor('pull_request', { mode: 'audit' }, 'refs/pull/3/merge');
+    expect(decide(s, { repository, pull_request: { number: 3 } })).toMatchObject({ kind: 'none' });
+  });
+
+  it('auto never runs it: the schedule is still the drift check', () => {
+    expect(decide(settingsFor('schedule', {}), { repository }).kind).toBe('check');
+  });
+});

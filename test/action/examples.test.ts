@@ -27,9 +27,10 @@ const workflows = readdirSync(DIR).map((name) => ({
 }));
 
 describe('example workflows', () => {
-  it('there is a plan workflow, an apply workflow, a per-account matrix and a drift check', () => {
+  it('there is a plan workflow, an apply workflow, a per-account matrix, a drift check and an audit report', () => {
     expect(workflows.map((w) => w.name).sort()).toEqual([
       'quarantine-release-apply.yml',
+      'quarantine-release-audit.yml',
       'quarantine-release-check.yml',
       'quarantine-release-multi-account.yml',
       'quarantine-release-plan.yml',
@@ -50,6 +51,16 @@ describe('example workflows', () => {
       mode: 'check',
       'api-token': '${{ secrets.CLOUDFLARE_API_TOKEN_READ }}',
     });
+  });
+
+  it('the audit report runs monthly with read-only contents and no secret', () => {
+    const audit = workflows.find((w) => w.name === 'quarantine-release-audit.yml')?.wf as Workflow;
+    expect(Object.keys(audit.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(JSON.stringify(audit)).not.toContain('secrets.');
+    const job = audit.jobs.audit as Job;
+    expect(job.permissions).toEqual({ contents: 'read' });
+    const step = job.steps.find((s) => s.uses?.endsWith('/quarantine-release@v1'));
+    expect(step?.with).toEqual({ mode: 'audit', 'audit-period': 'previous-month' });
   });
 
   it.each(workflows)(

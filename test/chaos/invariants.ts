@@ -7,12 +7,12 @@
 //   3. the ledger always parses, only grows, and any earlier copy merged with the final one
 //      folds to the final states (and the fold does not depend on line order);
 //   4. nothing was sent or delivered that the file did not ask for.
-import { tornTail } from '../../src/adapters/ledger/file-store.js';
 import {
   type LedgerRecord,
   parseShard,
   SHARD_NAME,
   type StoredRecord,
+  tornTail,
 } from '../../src/core/ledger/record.js';
 import { compareRecords, foldRecords } from '../../src/core/ledger/state.js';
 import type { Truth } from '../../src/emulator/index.js';

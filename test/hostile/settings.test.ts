@@ -290,7 +290,14 @@ describe.concurrent('action inputs and runner variables (bundled action, push to
   }
 
   it('mode: destroy', async () => {
-    await failedStep({ mode: 'destroy' }, 'input `mode` must be auto, plan, apply or check');
+    await failedStep({ mode: 'destroy' }, 'input `mode` must be auto, plan, apply, check or audit');
+  });
+
+  it('audit-period: last-month', async () => {
+    await failedStep(
+      { mode: 'audit', 'audit-period': 'last-month' },
+      'input `audit-period` must be previous-month, or a number of days such as 30d (at most 3660d)',
+    );
   });
 
   it('batch-size: -1', async () => {

@@ -2,10 +2,11 @@
 // and symbolic links refused: a pull request can commit `releases.yaml -> .git/config`, and
 // error messages quote what they read.
 import { constants } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import type { ShardText } from '../../core/ledger/state.js';
+import { type LedgerRecord, scanShardLines, tornTail } from '../../core/ledger/record.js';
+import { type ShardText, shardNameProblem } from '../../core/ledger/state.js';
 import { DEFAULT_YAML_LIMITS } from '../../core/releases/yaml-source.js';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; error: Diagnostic };
@@ -18,9 +19,11 @@ export function readFailure(path: string, message: string): { ok: false; error: 
   return { ok: false, error: { file: path, line: 1, column: 1, pointer: '', message } };
 }
 
-/** A regular file's bytes, never following a symbolic link, refused when over `maxBytes`. */
-async function readBytes(path: string, maxBytes: number): Promise<BytesResult> {
-  let handle: Awaited<ReturnType<typeof open>>;
+type Opened = { ok: true; handle: FileHandle; size: number } | { ok: false; error: Diagnostic };
+
+/** Opens a regular file, never following a symbolic link, refused when over `maxBytes`. */
+async function openPlainFile(path: string, maxBytes: number): Promise<Opened> {
+  let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
@@ -31,18 +34,36 @@ async function readBytes(path: string, maxBytes: number): Promise<BytesResult> {
       return readFailure(path, 'is a symbolic link: refused, it must be a plain file');
     return readFailure(path, `cannot open: ${code ?? 'error'}`);
   }
+  let refused: { ok: false; error: Diagnostic } | undefined;
   try {
     const info = await handle.stat();
-    if (!info.isFile()) return readFailure(path, 'not a regular file');
-    if (info.size > maxBytes) {
-      return readFailure(
-        path,
-        `file is too large (${info.size} bytes, limit ${maxBytes}); split the requests over several pull requests`,
-      );
-    }
+    if (!info.isFile()) refused = readFailure(path, 'not a regular file');
+    else if (info.size > maxBytes) refused = tooLarge(path, maxBytes, info.size);
+    else return { ok: true, handle, size: info.size };
+  } catch (error) {
+    refused = readFailure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  await handle.close();
+  return refused;
+}
+
+function tooLarge(path: string, maxBytes: number, size?: number) {
+  return readFailure(
+    path,
+    size === undefined
+      ? `file is too large (limit ${maxBytes} bytes)`
+      : `file is too large (${size} bytes, limit ${maxBytes}); split the requests over several pull requests`,
+  );
+}
+
+/** A regular file's bytes, never following a symbolic link, refused when over `maxBytes`. */
+async function readBytes(path: string, maxBytes: number): Promise<BytesResult> {
+  const opened = await openPlainFile(path, maxBytes);
+  if (!opened.ok) return opened;
+  const { handle } = opened;
+  try {
     const bytes = await handle.readFile();
-    if (bytes.length > maxBytes)
-      return readFailure(path, `file is too large (limit ${maxBytes} bytes)`);
+    if (bytes.length > maxBytes) return tooLarge(path, maxBytes);
     return { ok: true, bytes };
   } catch (error) {
     return readFailure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
@@ -68,6 +89,36 @@ export async function readTextFile(
 /** Largest shard accepted: a month of heavy use is far below this. */
 export const MAX_SHARD_BYTES = 256 * 1024 * 1024;
 
+type ShardNames =
+  | { ok: true; names: string[] }
+  | { ok: false; missing: boolean; error: Diagnostic };
+
+/** The `*.jsonl` files of a ledger directory, sorted; other files (README) are left alone. */
+async function shardNames(dir: string): Promise<ShardNames> {
+  try {
+    if ((await lstat(dir)).isSymbolicLink()) {
+      return {
+        ok: false,
+        missing: false,
+        error: readFailure(dir, 'the ledger directory is a symbolic link: refused').error,
+      };
+    }
+    return { ok: true, names: (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort() };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      missing: code === 'ENOENT',
+      error: readFailure(
+        dir,
+        code === 'ENOENT'
+          ? 'the ledger directory does not exist'
+          : `cannot read the ledger directory: ${code ?? 'error'}`,
+      ).error,
+    };
+  }
+}
+
 /**
  * Every `*.jsonl` file of a ledger directory, in name order, handed to `onShard` one at a
  * time as it is read (the reader folds it and lets it go). A missing directory is an empty
@@ -78,19 +129,10 @@ export async function readLedgerDir(
   dir: string,
   onShard: (shard: ShardText) => void,
 ): Promise<Diagnostic[]> {
-  let names: string[];
-  try {
-    if ((await lstat(dir)).isSymbolicLink()) {
-      return [readFailure(dir, 'the ledger directory is a symbolic link: refused').error];
-    }
-    names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return [];
-    return [readFailure(dir, `cannot read the ledger directory: ${code ?? 'error'}`).error];
-  }
+  const listed = await shardNames(dir);
+  if (!listed.ok) return listed.missing ? [] : [listed.error];
   const errors: Diagnostic[] = [];
-  for (const name of names) {
+  for (const name of listed.names) {
     const path = join(dir, name);
     const read = await readBytes(path, MAX_SHARD_BYTES);
     if (!read.ok) {
@@ -102,6 +144,123 @@ export async function readLedgerDir(
     else onShard({ name, path, text });
   }
   return errors;
+}
+
+export interface LedgerScanOptions {
+  /** A missing directory: an empty ledger (the first run), or a problem (a report needs one). */
+  missing: 'empty' | 'problem';
+  /**
+   * A shard's incomplete last line (a write cut short) is skipped and reported here, as
+   * FileLedgerStore.read() does. Without it, the line is a problem like any corrupt line.
+   */
+  onTornTail?: (path: string, chars: number) => void;
+  /** Bytes read at a time (tests use small ones to cut lines across reads). */
+  chunkBytes?: number;
+}
+
+/**
+ * readLedgerDir() and scanShard() without holding the ledger: every shard is read a block of
+ * whole lines at a time, each line validated and handed to `onRecord`, each problem to
+ * `onProblem` as file:line. Memory: one block (`chunkBytes`) and the longest line, whatever the
+ * size of the ledger. The same files, limits and checks as readLedgerDir() and readLedger(),
+ * except that text which is not UTF-8 is reported on its line rather than for the whole file.
+ */
+export async function scanLedgerDir(
+  dir: string,
+  onRecord: (record: LedgerRecord) => void,
+  onProblem: (problem: Diagnostic) => void,
+  options: LedgerScanOptions,
+): Promise<void> {
+  const listed = await shardNames(dir);
+  if (!listed.ok) {
+    if (!listed.missing || options.missing === 'problem') onProblem(listed.error);
+    return;
+  }
+  for (const name of listed.names) {
+    const path = join(dir, name);
+    const badName = shardNameProblem(name, path);
+    if (badName) onProblem(badName);
+    else await scanShardFile(path, onRecord, onProblem, options);
+  }
+}
+
+async function scanShardFile(
+  path: string,
+  onRecord: (record: LedgerRecord) => void,
+  onProblem: (problem: Diagnostic) => void,
+  options: LedgerScanOptions,
+): Promise<void> {
+  const opened = await openPlainFile(path, MAX_SHARD_BYTES);
+  if (!opened.ok) return onProblem(opened.error);
+  const { handle } = opened;
+  const chunk = Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
+  // Whole lines are cut at 0x0A bytes, which is never part of a multi-byte UTF-8 character.
+  let carry = Buffer.alloc(0);
+  let line = 1;
+  let position = 0;
+  try {
+    for (;;) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(chunk, 0, chunk.length, position));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        return onProblem(readFailure(path, `cannot read: ${code ?? 'error'}`).error);
+      }
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      if (position > MAX_SHARD_BYTES) return onProblem(tooLarge(path, MAX_SHARD_BYTES).error);
+      const bytes =
+        carry.length > 0
+          ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
+          : chunk.subarray(0, bytesRead);
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      if (end > 0) line += scanBlock(bytes.subarray(0, end), path, line, onRecord, onProblem);
+      // A copy: `chunk` is read into again.
+      carry = Buffer.from(bytes.subarray(end));
+    }
+  } finally {
+    await handle.close();
+  }
+  if (carry.length === 0) return;
+  // The unterminated last line: as decodeShard() and FileLedgerStore.read() take it.
+  const tail = decodeShard(carry) ?? carry.toString('utf8');
+  if (options.onTornTail && tornTail(tail) !== undefined)
+    return options.onTornTail(path, tail.length);
+  scanShardLines(tail, path, line, onRecord, onProblem);
+}
+
+/** Whole lines (ending with a line feed): scanned, each line not UTF-8 reported. */
+function scanBlock(
+  bytes: Buffer,
+  path: string,
+  firstLine: number,
+  onRecord: (record: LedgerRecord) => void,
+  onProblem: (problem: Diagnostic) => void,
+): number {
+  const text = strictUtf8(bytes);
+  if (text !== undefined) return scanShardLines(text, path, firstLine, onRecord, onProblem);
+  // Rare: find the lines that are not UTF-8, and scan the others.
+  let line = firstLine;
+  let start = 0;
+  while (start < bytes.length) {
+    const end = bytes.indexOf(0x0a, start) + 1;
+    const lineText = strictUtf8(bytes.subarray(start, end));
+    if (lineText === undefined)
+      onProblem({ file: path, line, column: 1, pointer: '', message: 'not valid UTF-8 text' });
+    else scanShardLines(lineText, path, line, onRecord, onProblem);
+    line++;
+    start = end;
+  }
+  return line - firstLine;
+}
+
+function strictUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

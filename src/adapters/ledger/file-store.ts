@@ -10,10 +10,10 @@ import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promise
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord } from '../../core/ledger/record.js';
-import { serializeRecord, shardNameFor } from '../../core/ledger/record.js';
+import { serializeRecord, shardNameFor, tornTail } from '../../core/ledger/record.js';
 import type { ShardText } from '../../core/ledger/state.js';
-import type { LedgerStore, Logger } from '../../engine/ports.js';
-import { readLedgerDir } from '../files/read-input.js';
+import type { LedgerScan, LedgerStore, Logger } from '../../engine/ports.js';
+import { readLedgerDir, scanLedgerDir } from '../files/read-input.js';
 
 export class FileLedgerStore implements LedgerStore {
   private repaired = false;
@@ -136,16 +136,32 @@ export class FileLedgerStore implements LedgerStore {
   }
 }
 
-/** The unterminated last line of a shard when it is not a whole JSON value, else undefined. */
-export function tornTail(text: string): string | undefined {
-  if (text.length === 0 || text.endsWith('\n')) return undefined;
-  const fragment = text.slice(text.lastIndexOf('\n') + 1);
-  try {
-    JSON.parse(fragment);
-    return undefined;
-  } catch {
-    return fragment;
-  }
+/**
+ * The ledger directory read line by line (scanLedgerDir), for reports. A missing directory is
+ * a problem: there is nothing to report on. A torn last line is skipped with a warning (once)
+ * in the CLI's own ledger, as FileLedgerStore.read() does: a crash can leave one there. In a
+ * checkout of the repository (`refuse`) it is a problem like any corrupt line: commits are
+ * whole, so a cut line there is damage, as the GitHub ledger store says too.
+ */
+export function ledgerDirScan(
+  dir: string,
+  tornTails: { skip: true; log: Logger } | { skip: false },
+): LedgerScan {
+  const warned = new Set<string>();
+  const onTornTail = (path: string, chars: number) => {
+    if (!tornTails.skip || warned.has(path)) return;
+    warned.add(path);
+    tornTails.log.warn(
+      `${path}: ignoring an incomplete last line (${chars} characters) left by an interrupted write; nothing was sent in its name`,
+    );
+  };
+  return {
+    scan: (onRecord, onProblem) =>
+      scanLedgerDir(dir, onRecord, onProblem, {
+        missing: 'problem',
+        ...(tornTails.skip ? { onTornTail } : {}),
+      }),
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -132,6 +132,18 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** The unterminated last line of a shard when it is not a whole JSON value, else undefined. */
+export function tornTail(text: string): string | undefined {
+  if (text.length === 0 || text.endsWith('\n')) return undefined;
+  const fragment = text.slice(text.lastIndexOf('\n') + 1);
+  try {
+    JSON.parse(fragment);
+    return undefined;
+  } catch {
+    return fragment;
+  }
+}
+
 export interface ParsedShard {
   records: StoredRecord[];
   errors: Diagnostic[];
@@ -159,12 +171,28 @@ export function scanShard(
   onRecord: (record: LedgerRecord, line: string, lineNumber: number) => void,
 ): Diagnostic[] {
   const errors: Diagnostic[] = [];
-  const fail = (lineNumber: number, message: string) =>
-    errors.push({ file, line: lineNumber, column: 1, pointer: '', message });
+  scanShardLines(text, file, 1, onRecord, (error) => errors.push(error));
+  return errors;
+}
 
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+/**
+ * scanShard() over part of a shard: whole lines, the first of them line `firstLine` of the
+ * file (a reader that streams a shard hands it one block at a time). Problems go to
+ * `onError`. Returns the number of lines read.
+ */
+export function scanShardLines(
+  text: string,
+  file: string,
+  firstLine: number,
+  onRecord: (record: LedgerRecord, line: string, lineNumber: number) => void,
+  onError: (error: Diagnostic) => void,
+): number {
+  const fail = (lineNumber: number, message: string) =>
+    onError({ file, line: lineNumber, column: 1, pointer: '', message });
+
+  if (firstLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let start = 0;
-  let lineNumber = 0;
+  let lineNumber = firstLine - 1;
   while (start < text.length) {
     lineNumber++;
     let end = text.indexOf('\n', start);
@@ -193,7 +221,7 @@ export function scanShard(
     }
     onRecord(value, line, lineNumber);
   }
-  return errors;
+  return lineNumber - firstLine + 1;
 }
 
 function recordProblem(value: unknown, errors: readonly ErrorObject[]): string {

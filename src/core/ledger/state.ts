@@ -208,14 +208,9 @@ export function emptyLedger(): Ledger {
  * the shard's text afterwards, so a reader that folds shard by shard never holds them all.
  */
 export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): void {
-  if (!SHARD_NAME.test(shard.name)) {
-    ledger.errors.push({
-      file: shard.path,
-      line: 1,
-      column: 1,
-      pointer: '',
-      message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
-    });
+  const badName = shardNameProblem(shard.name, shard.path);
+  if (badName) {
+    ledger.errors.push(badName);
     return;
   }
   // Folded line by line: the index keeps one entry per message, not every record read.
@@ -231,6 +226,18 @@ export function readLedger(shards: Iterable<ShardText>, keep?: KeepRecord): Ledg
   const ledger = emptyLedger();
   for (const shard of shards) foldShard(ledger, shard, keep);
   return ledger;
+}
+
+/** A `.jsonl` file in the ledger directory that is not named as a shard is refused. */
+export function shardNameProblem(name: string, path: string): Diagnostic | undefined {
+  if (SHARD_NAME.test(name)) return undefined;
+  return {
+    file: path,
+    line: 1,
+    column: 1,
+    pointer: '',
+    message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
+  };
 }
 
 /** The seq the next record of this message must carry. */

@@ -45,19 +45,32 @@ export function writeJson(
   write: (chunk: string) => void,
   { size = 1 << 20, depth = 4, indent = 2 }: JsonLayout = {},
 ): void {
+  const out = chunkWriter(write, size);
+  emit(value, 0, depth, indent, out.push);
+  out.end();
+}
+
+/** Pieces of text handed to `write` joined in strings of about `size` characters. */
+export function chunkWriter(
+  write: (chunk: string) => void,
+  size: number,
+): { push(piece: string): void; end(): void } {
   let parts: string[] = [];
   let length = 0;
-  const push = (piece: string) => {
-    parts.push(piece);
-    length += piece.length;
-    if (length >= size) {
-      write(parts.join(''));
-      parts = [];
-      length = 0;
-    }
+  return {
+    push(piece) {
+      parts.push(piece);
+      length += piece.length;
+      if (length >= size) {
+        write(parts.join(''));
+        parts = [];
+        length = 0;
+      }
+    },
+    end() {
+      if (length > 0) write(parts.join(''));
+    },
   };
-  emit(value, 0, depth, indent, push);
-  if (length > 0) write(parts.join(''));
 }
 
 /** writeJson() collected into a list of chunks. */

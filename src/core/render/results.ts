@@ -66,7 +66,7 @@ function recipientText(r: RunResult): string {
   return parts.join(', ');
 }
 
-function errorText(e: RecordError | undefined): string {
+export function errorText(e: RecordError | undefined): string {
   if (!e) return '';
   return `${e.status ? `HTTP ${e.status}${e.code ? ` code ${e.code}` : ''}: ` : ''}${e.message}`;
 }
