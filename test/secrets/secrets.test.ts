@@ -184,25 +184,31 @@ describe('the CLI', () => {
   });
 
   it('plan: with lookups (token), invalid file, and half-given credentials', async () => {
+    // Set up for releases: plan refuses a ledger folder that does not exist.
+    const planFolder = async (yaml: string) => {
+      const dir = await folder(yaml);
+      await mkdir(join(dir, 'releases.ledger'));
+      return dir;
+    };
     const ids = fresh(2);
-    const looked = await run(await folder(releasesYaml(ids)), ['plan'], withToken());
+    const looked = await run(await planFolder(releasesYaml(ids)), ['plan'], withToken());
     expect(looked.code, looked.stderr).toBe(0);
     expect(looked.stdout).toContain(ids[0]);
     const json = await run(
-      await folder(releasesYaml(ids)),
+      await planFolder(releasesYaml(ids)),
       ['plan', '--format', 'json'],
       withKey(),
     );
     expect(json.code, json.stderr).toBe(0);
     const markdown = await run(
-      await folder(releasesYaml(ids)),
+      await planFolder(releasesYaml(ids)),
       ['plan', '--format', 'markdown'],
       withToken(),
     );
     expect(markdown.code).toBe(0);
-    const invalid = await run(await folder('version: 1\n'), ['plan'], withToken());
+    const invalid = await run(await planFolder('version: 1\n'), ['plan'], withToken());
     expect(invalid.code).toBe(1);
-    const half = await run(await folder(releasesYaml(ids)), ['plan'], {
+    const half = await run(await planFolder(releasesYaml(ids)), ['plan'], {
       CLOUDFLARE_API_BASE_URL: emulator.url,
       CLOUDFLARE_API_KEY: KEY,
     });

@@ -15,6 +15,7 @@ import { check } from '../../engine/check.js';
 import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption } from '../review-options.js';
 import { provenance } from './apply.js';
@@ -58,8 +59,9 @@ Options:
   --format FORMAT       text (default) or json
   -h, --help            show this help
 
-Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2 usage error,
-3 some sends still unresolved or some released messages not checked this run.
+Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input (a missing ledger
+folder too), 2 usage error, 3 some sends still unresolved or some released messages not checked
+this run.
 `,
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
@@ -79,6 +81,10 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
     }
     const log = stderrLogger(io);
     const ledgerDir = resolve(io.cwd, dir);
+    if (!(await ledgerFolderExists(ledgerDir))) {
+      io.stderr(missingLedgerMessage('check', dir));
+      return EXIT.invalid;
+    }
     let lock: LedgerLock;
     try {
       lock = await LedgerLock.acquire(ledgerDir);

@@ -1,7 +1,7 @@
 // `quarantine-release demo`: a guided tour on the embedded emulator. It runs the real
 // commands (validate, plan, apply) in a throw-away folder laid out like a repository, shows
 // the ledger and the pull-request comment, then applies again to show nothing is sent twice.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
@@ -109,6 +109,8 @@ releases:
     requested_by: bob@example.com
 `;
   await writeFile(join(dir, 'releases.yaml'), releases);
+  // plan refuses a ledger folder that does not exist: a repository set up for releases has one.
+  await mkdir(join(dir, 'releases.ledger'));
   out(`   ${join(dir, 'releases.yaml')}:\n${indent(releases)}\n`);
   out('   Someone opens a pull request that adds these entries. The GitHub Action then checks\n');
   out('   the file and posts the plan on the pull request; nothing is released yet.\n');
