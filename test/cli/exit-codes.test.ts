@@ -2,9 +2,9 @@
 // against the emulator on loopback); the README's lists are held to exactly these codes. And
 // what a usage error prints: the error, the usage line, a pointer to --help, and the closest
 // option or command for a typo.
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { serializeRecord } from '../../src/core/ledger/record.js';
@@ -240,6 +240,9 @@ describe('demo', () => {
     await withTempDir(async (dir) => {
       const r = await runCli(['demo'], { cwd: dir });
       expect(r.code, r.stdout + r.stderr).toBe(0);
+      // The comment's page is kept for the user to open: not by a test.
+      const page = /As GitHub shows it: (\S+\.html)$/m.exec(r.stdout)?.[1] as string;
+      await rm(dirname(page), { recursive: true, force: true });
     });
   });
 });

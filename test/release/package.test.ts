@@ -83,7 +83,12 @@ describe('the npm package', () => {
     const bin = join(installed, 'node_modules', '.bin', 'quarantine-release');
     const version = await run(bin, ['--version'], { cwd: installed });
     expect(version.stdout).toBe(`${VERSION}\n`);
-    const demo = await run(bin, ['demo'], { cwd: installed, timeout: 60_000 });
+    // TMPDIR: the demo keeps the comment's page in a temporary folder, here one of this test.
+    const demo = await run(bin, ['demo'], {
+      cwd: installed,
+      timeout: 60_000,
+      env: { ...process.env, TMPDIR: temp },
+    });
     expect(demo.stdout).toContain('━━ Done.');
   }, 90_000);
 });

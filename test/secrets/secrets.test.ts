@@ -7,8 +7,8 @@
 // every body sent to GitHub (decoded blobs included), every comment and commit, every ledger
 // line, and the paths the emulator received.
 // The action must also mask each secret (`::add-mask::`) before it prints anything else.
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Credentials, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import {
@@ -363,6 +363,13 @@ describe('the CLI', () => {
     expect(help.code).toBe(0);
     const demo = await run(dir, ['demo'], everything());
     expect(demo.code, demo.stderr).toBe(0);
+    // The comment's page the demo writes is an output too.
+    const page = /As GitHub shows it: (\S+\.html)$/m.exec(demo.stdout)?.[1] as string;
+    try {
+      expectNoSecrets({ page: await readFile(page, 'utf8') });
+    } finally {
+      await rm(dirname(page), { recursive: true, force: true });
+    }
   });
 
   // Text from the API can echo the credential (a proxy answering "invalid header:
