@@ -31,6 +31,17 @@ export interface Command {
 
 export class UsageError extends Error {}
 
+/**
+ * The exit code refusals give: 1 when a message was refused for what it is (missing, no longer
+ * quarantined, malicious without acknowledgement...), 3 when the only refusals are messages
+ * that could not be checked (an unreachable API, a failed lookup, the lookup budget used up),
+ * which a later run checks again; undefined when nothing was refused.
+ */
+export function refusalExit(reasons: readonly { kind: string }[]): number | undefined {
+  if (reasons.length === 0) return undefined;
+  return reasons.every((r) => r.kind === 'unchecked') ? EXIT.incomplete : EXIT.invalid;
+}
+
 export function stringOption(values: OptionValues, name: string, fallback: string): string {
   const value = values[name];
   return typeof value === 'string' ? value : fallback;

@@ -1,27 +1,39 @@
-// Runs one command with its arguments: parsing (strict), --help, and usage errors (exit 2).
+// Runs one command with its arguments: parsing (strict), --help, and usage errors (exit 2),
+// which print the error, the command's usage line and a pointer to --help (not the whole help).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { escapeLogText } from '../core/render/escape.js';
 import { type CliIO, type Command, EXIT, UsageError } from './command.js';
+import { unknownOption, usageError, usageLine } from './usage.js';
 
 export async function runCommand(
   command: Command,
   args: readonly string[],
   io: CliIO,
 ): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    const config: ParseArgsConfig = {
-      args: [...args],
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    };
-    values = parseArgs(config).values as Record<string, string | boolean | undefined>;
-  } catch (error) {
+  const fail = (message: string) => {
     io.stderr(
-      `quarantine-release ${command.name}: ${escapeLogText((error as Error).message, 300)}\n\n${command.help}`,
+      usageError(`quarantine-release ${command.name}`, message, usageLine(command.help), {
+        command: `quarantine-release ${command.name} --help`,
+        shows: 'every option',
+      }),
     );
     return EXIT.usage;
+  };
+  const options: NonNullable<ParseArgsConfig['options']> = {
+    ...command.options,
+    help: { type: 'boolean', short: 'h' },
+  };
+  const unknown = unknownOption(args, options);
+  if (unknown) {
+    return fail(
+      `unknown option ${unknown.given}${unknown.suggestion ? ` (did you mean ${unknown.suggestion}?)` : ''}`,
+    );
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
+      .values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    return fail((error as Error).message);
   }
   if (values.help) {
     io.stdout(command.help);
@@ -30,12 +42,7 @@ export async function runCommand(
   try {
     return await command.run(values, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(
-        `quarantine-release ${command.name}: ${escapeLogText(error.message, 500)}\n\n${command.help}`,
-      );
-      return EXIT.usage;
-    }
+    if (error instanceof UsageError) return fail(error.message);
     throw error;
   }
 }

@@ -1,6 +1,5 @@
 // The command line: parses arguments, runs one command, returns its exit code.
 // Commands live in ./commands; this file only dispatches and reports usage errors.
-import { escapeLogText } from '../core/render/escape.js';
 import type { CliIO, Command } from './command.js';
 import { EXIT } from './command.js';
 import { applyCommand } from './commands/apply.js';
@@ -11,6 +10,7 @@ import { emulatorCommand } from './commands/emulator.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { runCommand } from './dispatch.js';
+import { didYouMean, usageError } from './usage.js';
 
 const COMMANDS: Command[] = [
   validateCommand,
@@ -51,8 +51,15 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
+    const names = COMMANDS.map((c) => c.name);
+    const suggestion = didYouMean(name, names);
     io.stderr(
-      `quarantine-release: unknown command ${JSON.stringify(escapeLogText(name, 40))}\n\n${usage()}`,
+      usageError(
+        'quarantine-release',
+        `unknown command ${JSON.stringify(name)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+        `Usage: quarantine-release <command> [options]   (commands: ${names.join(', ')})`,
+        { command: 'quarantine-release --help', shows: 'what each command does' },
+      ),
     );
     return EXIT.usage;
   }

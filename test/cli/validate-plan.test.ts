@@ -170,6 +170,7 @@ describe('plan', () => {
   it('the bundled CLI behaves the same as a subprocess', async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, 'releases.yaml'), VALID);
+      await mkdir(join(dir, 'releases.ledger'));
       const r = await runDistCli(['plan', '--format', 'json'], { cwd: dir });
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).to_release).toHaveLength(2);

@@ -211,6 +211,8 @@ describe('release', () => {
       await old.close();
       await either.close();
     }
-    expect(() => startEmulator({ releaseBody: 'both' as never })).rejects.toThrow(/releaseBody/);
+    await expect(() => startEmulator({ releaseBody: 'both' as never })).rejects.toThrow(
+      /releaseBody/,
+    );
   });
 });

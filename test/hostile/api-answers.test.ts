@@ -449,7 +449,8 @@ describe.concurrent('lookups before release (message details)', () => {
   ])('message details %s: refused as unchecked, never sent', async (_what, details) => {
     const api = await lookup(details);
     const a = await apply(api, [ID1]);
-    expect(a.run.code, a.run.stderr).toBe(1);
+    // Exit 3, not 1: the message could not be checked (not refused for what it is).
+    expect(a.run.code, a.run.stderr).toBe(3);
     expect(releasePosts(api)).toEqual([]);
     expect(a.json.results).toEqual([]);
     expect(a.ledger).toEqual([]);
@@ -461,6 +462,7 @@ describe.concurrent('lookups before release (message details)', () => {
     const dir = await tempDir();
     folders.push(dir);
     await writeFile(join(dir, 'releases.yaml'), releasesYaml([ID1]));
+    await mkdir(join(dir, 'releases.ledger'));
     const env = { CLOUDFLARE_API_BASE_URL: api.url, CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN };
     const [text, markdown] = await Promise.all([
       cli(dir, ['plan'], env),

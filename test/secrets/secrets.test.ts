@@ -7,8 +7,8 @@
 // every body sent to GitHub (decoded blobs included), every comment and commit, every ledger
 // line, and the paths the emulator received.
 // The action must also mask each secret (`::add-mask::`) before it prints anything else.
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Credentials, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import {
@@ -194,25 +194,31 @@ describe('the CLI', () => {
   });
 
   it('plan: with lookups (token), invalid file, and half-given credentials', async () => {
+    // Set up for releases: plan refuses a ledger folder that does not exist.
+    const planFolder = async (yaml: string) => {
+      const dir = await folder(yaml);
+      await mkdir(join(dir, 'releases.ledger'));
+      return dir;
+    };
     const ids = fresh(2);
-    const looked = await run(await folder(releasesYaml(ids)), ['plan'], withToken());
+    const looked = await run(await planFolder(releasesYaml(ids)), ['plan'], withToken());
     expect(looked.code, looked.stderr).toBe(0);
     expect(looked.stdout).toContain(ids[0]);
     const json = await run(
-      await folder(releasesYaml(ids)),
+      await planFolder(releasesYaml(ids)),
       ['plan', '--format', 'json'],
       withKey(),
     );
     expect(json.code, json.stderr).toBe(0);
     const markdown = await run(
-      await folder(releasesYaml(ids)),
+      await planFolder(releasesYaml(ids)),
       ['plan', '--format', 'markdown'],
       withToken(),
     );
     expect(markdown.code).toBe(0);
-    const invalid = await run(await folder('version: 1\n'), ['plan'], withToken());
+    const invalid = await run(await planFolder('version: 1\n'), ['plan'], withToken());
     expect(invalid.code).toBe(1);
-    const half = await run(await folder(releasesYaml(ids)), ['plan'], {
+    const half = await run(await planFolder(releasesYaml(ids)), ['plan'], {
       CLOUDFLARE_API_BASE_URL: emulator.url,
       CLOUDFLARE_API_KEY: KEY,
     });
@@ -383,6 +389,13 @@ describe('the CLI', () => {
     expect(help.code).toBe(0);
     const demo = await run(dir, ['demo'], everything());
     expect(demo.code, demo.stderr).toBe(0);
+    // The comment's page the demo writes is an output too.
+    const page = /As GitHub shows it: (\S+\.html)$/m.exec(demo.stdout)?.[1] as string;
+    try {
+      expectNoSecrets({ page: await readFile(page, 'utf8') });
+    } finally {
+      await rm(dirname(page), { recursive: true, force: true });
+    }
   });
 
   // Text from the API can echo the credential (a proxy answering "invalid header:

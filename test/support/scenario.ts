@@ -1,6 +1,6 @@
 // End-to-end scenarios: an emulator on loopback, a throw-away work folder with releases.yaml,
 // and the bundled CLI run as a subprocess, the way users run it.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LedgerRecord, parseShard } from '../../src/core/ledger/record.js';
@@ -42,6 +42,9 @@ export interface Scenario {
 export async function scenario(options: EmulatorOptions = {}): Promise<Scenario> {
   const emulator = await startEmulator({ messagesPerAccount: 80, ...options });
   const dir = await mkdtemp(join(tmpdir(), 'qr-e2e-'));
+  // A repository set up for releases: its ledger folder exists (plan and check refuse one that
+  // does not), empty until the first apply.
+  await mkdir(join(dir, 'releases.ledger'));
   const account = emulator.accounts[0] ?? DEFAULT_ACCOUNT;
   const env = { CLOUDFLARE_API_BASE_URL: emulator.url, CLOUDFLARE_API_TOKEN: DEFAULT_TOKEN };
 

@@ -25,9 +25,11 @@ import {
   choiceOption,
   EXIT,
   integerOption,
+  refusalExit,
   stringOption,
 } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { ledgerFolderExists } from '../ledger-folder.js';
 import { stderrLogger } from '../logger.js';
 import {
   DEFAULT_MAX_RELEASES,
@@ -115,7 +117,8 @@ ${reviewOptionsHelp}
   -h, --help              show this help
 
 Exit codes: 0 every message released, 1 invalid input, a refused message or a refused run,
-2 usage error, 3 some messages ended partial, failed, unknown or pending (or the run stopped early).
+2 usage error, 3 some messages ended partial, failed, unknown or pending, could not be checked
+(an unreachable API, the lookup budget), or the run stopped early.
 `,
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
@@ -148,6 +151,11 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
     }
 
     const ledgerDir = resolve(io.cwd, dir);
+    if (!(await ledgerFolderExists(ledgerDir))) {
+      io.stderr(
+        `quarantine-release apply: no ledger folder at ${escapeLogText(dir, 300)} yet: ${dryRun ? 'planned as if nothing was released (a dry run writes nothing)' : 'it is created with the first record this run writes'}.\n`,
+      );
+    }
     let lock: LedgerLock | undefined;
     if (!dryRun) {
       try {
@@ -194,8 +202,10 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
         return EXIT.invalid;
       }
       io.stdout(format === 'json' ? renderRunJson(result) : renderRunText(result));
-      // Refused messages or a refused run: exit 1, so nobody mistakes it for a clean run.
-      if (result.blocked !== undefined || refusedOf(result).length > 0) return EXIT.invalid;
+      // Refused messages or a refused run: never mistaken for a clean run.
+      if (result.blocked !== undefined) return EXIT.invalid;
+      const refused = refusalExit(refusedOf(result).map((r) => r.refused.reason));
+      if (refused !== undefined) return refused;
       if (result.dryRun) return EXIT.ok;
       return runSucceeded(result) ? EXIT.ok : EXIT.incomplete;
     } finally {

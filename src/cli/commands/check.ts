@@ -20,6 +20,7 @@ import { check } from '../../engine/check.js';
 import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../review-options.js';
 import { provenance } from './apply.js';
@@ -66,8 +67,9 @@ Options:
                         ${DEFAULT_SEARCH_PAGE_SIZE}); after a 400, half as many, down to 20
   -h, --help            show this help
 
-Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2 usage error,
-3 some sends still unresolved or some released messages not checked this run.
+Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input (a missing ledger
+folder too), 2 usage error, 3 some sends still unresolved or some released messages not checked
+this run.
 `,
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
@@ -87,6 +89,10 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input, 2
     }
     const log = stderrLogger(io);
     const ledgerDir = resolve(io.cwd, dir);
+    if (!(await ledgerFolderExists(ledgerDir))) {
+      io.stderr(missingLedgerMessage('check', dir));
+      return EXIT.invalid;
+    }
     let lock: LedgerLock;
     try {
       lock = await LedgerLock.acquire(ledgerDir);

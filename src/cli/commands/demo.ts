@@ -1,7 +1,9 @@
 // `quarantine-release demo`: a guided tour on the embedded emulator. It runs the real
-// commands (validate, plan, apply) in a throw-away folder laid out like a repository, shows
-// the ledger and the pull-request comment, then applies again to show nothing is sent twice.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+// commands (validate, plan, apply) in a throw-away folder laid out like a repository: a
+// malicious message is refused, then acknowledged with a reason; it shows the ledger and the
+// pull-request comment (an HTML page, and text), then applies again to show nothing is sent
+// twice. It is meant to show good practice: every reason matches the message it releases.
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
@@ -10,6 +12,7 @@ import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { plan } from '../../core/plan/plan.js';
 import type { RunResult } from '../../core/release/result.js';
 import { accountComment } from '../../core/render/comment.js';
+import { markdownPage, markdownText } from '../../core/render/markdown-view.js';
 import {
   basisOf,
   DEFAULT_GUARDED_DISPOSITIONS,
@@ -39,12 +42,16 @@ export const demoCommand: Command = {
   help: `Usage: quarantine-release demo [--keep]
 
 Starts the built-in Cloudflare Email Security emulator, writes a sample releases.yaml in a
-throw-away folder, and walks through validate -> plan -> apply -> the ledger -> the
-pull-request comment, then applies again to show that nothing is ever sent twice.
+throw-away folder, and walks through validate -> plan (a malicious message refused) -> its
+acknowledgement, with a reason -> apply -> the ledger -> the pull-request comment (written as
+an HTML page, whose path it prints, and shown as text), then applies again to show that
+nothing is ever sent twice.
 
 Options:
   --keep        keep the folder afterwards (its path is printed) to look around
   -h, --help    show this help
+
+Exit codes: 0 every step behaved as shown, 2 usage error; anything else means one did not.
 `,
   async run(values, io) {
     const emulator = await startEmulator({ messagesPerAccount: 60 });
@@ -97,37 +104,60 @@ async function tour(io: CliIO, apiUrl: string, dir: string): Promise<number> {
   out('   Its seeded mailbox holds quarantined spam, bulk mail, spoofed and malicious messages.\n');
 
   heading('A repository with a releases.yaml');
-  const releases = `# Requests to release messages from quarantine. Reviewed in a pull request, released on merge.
+  // Each reason says why that message, as the lookup will show it, should reach its recipients.
+  const entries = (
+    simulation: string,
+  ) => `# Requests to release messages from quarantine. Reviewed in a pull request, released on merge.
 version: 1
 account_id: ${account}
 releases:
-  - id: ${ids.spam}
-    reason: Newsletter from our payroll provider, false positive
-    ticket: SEC-1042
-    requested_by: alice@example.com
   - id: ${ids.bulk}
-    reason: Quarterly report from the auditors
+    reason: Product newsletter the recipient subscribed to; bulk mail, not spam
     ticket: SEC-1043
+    requested_by: goran.novak@example.com
   - id: ${ids.scriptSender}
-    reason: "Payroll notice; the sender name looks odd but the message is genuine"
-    requested_by: bob@example.com
+    reason: Monthly digest of the webinar platform the recipient signed up to
+    ticket: SEC-1044
+    requested_by: fatima.park@example.com
+${simulation}`;
+  const asked = `  - id: ${ids.malicious}
+    reason: Message of the awareness team's phishing simulation, campaign 2026-Q4
+    ticket: SEC-1045
+    requested_by: security@example.com
 `;
-  await writeFile(join(dir, 'releases.yaml'), releases);
-  out(`   ${join(dir, 'releases.yaml')}:\n${indent(releases)}\n`);
+  const acknowledged = `  - id: ${ids.malicious}
+    acknowledge: MALICIOUS
+    reason: "Phishing simulation of the awareness team (campaign 2026-Q4): the look-alike sender and the EICAR test attachment are by design; confirmed with the security team"
+    ticket: SEC-1045
+    requested_by: security@example.com
+`;
+  const releasesPath = join(dir, 'releases.yaml');
+  await writeFile(releasesPath, entries(asked));
+  // plan refuses a ledger folder that does not exist: a repository set up for releases has one.
+  await mkdir(join(dir, 'releases.ledger'));
+  out(`   ${releasesPath}:\n${indent(entries(asked))}\n`);
+  out('   and an empty releases.ledger/ folder, where every release will be recorded.\n');
   out('   Someone opens a pull request that adds these entries. The GitHub Action then checks\n');
   out('   the file and posts the plan on the pull request; nothing is released yet.\n');
 
   heading('Validate: the schema, duplicates, and every problem with its line and column');
   if ((await run(['validate'])) !== EXIT.ok) return EXIT.invalid;
 
-  heading('Plan: what the file asks for, minus what the ledger says already happened');
+  heading('Plan: every message looked up; malicious mail is refused without an acknowledgement');
+  if ((await run(['plan'])) !== EXIT.invalid) return EXIT.invalid;
+  out('   The third message is MALICIOUS: nothing in the file said so, so it is refused and the\n');
+  out('   plan fails (on a pull request, the plan check fails and the merge is blocked).\n');
+
+  heading('Review: the malicious message is acknowledged, with the reason, and planned again');
+  out(
+    '   The reviewer asks the security team: it is a message of their phishing simulation, and\n',
+  );
+  out('   they want it delivered. The entry now names the disposition it accepts and says why:\n');
+  await writeFile(releasesPath, entries(acknowledged));
+  out(`${indent(acknowledged)}\n`);
   if ((await run(['plan'])) !== EXIT.ok) return EXIT.invalid;
   const store = new FileLedgerStore(join(dir, 'releases.ledger'));
-  const before = await loadInputs(
-    () => readTextFile(join(dir, 'releases.yaml')),
-    'releases.yaml',
-    store,
-  );
+  const before = await loadInputs(() => readTextFile(releasesPath), 'releases.yaml', store);
   if (!before.ok) return EXIT.invalid;
   // The plan as the pull request showed it: every message looked up, as `plan` just did.
   const client = await openCloudflareClient(cloudflareFromEnv(env, true) as ApiSettings);
@@ -165,12 +195,8 @@ releases:
     '   Each line is JSON; `git log -p releases.ledger` is the audit trail of who, why and what happened.\n',
   );
 
-  heading('The pull-request comment the GitHub Action leaves after the merge (markdown)');
-  const after = await loadInputs(
-    () => readTextFile(join(dir, 'releases.yaml')),
-    'releases.yaml',
-    store,
-  );
+  heading('The pull-request comment the GitHub Action leaves after the merge');
+  const after = await loadInputs(() => readTextFile(releasesPath), 'releases.yaml', store);
   if (!after.ok) return EXIT.invalid;
   const results: RunResult[] = [];
   for (const item of thePlan.accounts.flatMap((a) => a.to_release)) {
@@ -189,23 +215,32 @@ releases:
     results.push(r);
   }
   const accountPlan = thePlan.accounts[0];
-  if (accountPlan) {
-    const comment = accountComment(
-      accountPlan,
-      { kind: 'applied', report: { results, notStarted: [], wouldRelease: [], dryRun: false } },
-      { file: 'releases.yaml' },
-    );
-    out(`${indent(comment)}\n`);
-    out(
-      '   Sender names and reasons are escaped: no mention, link, HTML or workflow command survives.\n',
-    );
-  }
+  if (!accountPlan) return EXIT.invalid;
+  const comment = accountComment(
+    accountPlan,
+    { kind: 'applied', report: { results, notStarted: [], wouldRelease: [], dryRun: false } },
+    { file: 'releases.yaml' },
+  );
+  // The page outlives the throw-away folder: it is there to be opened afterwards.
+  const page = join(
+    await mkdtemp(join(tmpdir(), 'quarantine-release-comment-')),
+    'pull-request-comment.html',
+  );
+  await writeFile(page, markdownPage(comment, 'quarantine-release: the pull-request comment'));
+  out(`   As GitHub shows it: ${page}\n`);
+  out('   As text:\n');
+  out(`${indent(markdownText(comment))}\n`);
+  out(
+    '   In the comment, every sender name and reason is escaped (the markup in one sender name\n',
+  );
+  out('   above stays text): no mention, link, HTML or workflow command survives.\n');
 
   heading('Apply again: the ledger already has every message, so nothing is sent');
   const again = await run(['apply', ...reviewed]);
 
   out('\n━━ Done.\n');
+  out(`   The pull-request comment, as a page: ${page}\n`);
   out('   To use it in a repository: README.md, "Set up the GitHub Action".\n');
   out(`   To explore: quarantine-release emulator, then point CLOUDFLARE_API_BASE_URL at it.\n`);
-  return applied === EXIT.ok && again === EXIT.ok ? EXIT.ok : EXIT.incomplete;
+  return applied === EXIT.ok && again === EXIT.ok ? EXIT.ok : EXIT.invalid;
 }

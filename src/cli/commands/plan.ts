@@ -3,7 +3,7 @@ import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/setti
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { isAccountId } from '../../core/ids.js';
-import { type Plan, plan, planTotals } from '../../core/plan/plan.js';
+import { type Plan, plan } from '../../core/plan/plan.js';
 import { writePlanJson } from '../../core/render/plan-json.js';
 import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
@@ -15,10 +15,12 @@ import {
   choiceOption,
   EXIT,
   type OptionValues,
+  refusalExit,
   stringOption,
   UsageError,
 } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
 import { stderrLogger } from '../logger.js';
 import {
   guardedOption,
@@ -72,7 +74,8 @@ Options:
 ${reviewOptionsHelp}
   -h, --help              show this help
 
-Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused message, 2 usage error.
+Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a refused message,
+2 usage error, 3 some messages could not be checked (an unreachable API, the lookup budget).
 `,
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
@@ -90,12 +93,17 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
       return EXIT.invalid;
     }
     const log = stderrLogger(io);
-    const store = new FileLedgerStore(resolve(io.cwd, dir), log);
+    const ledgerDir = resolve(io.cwd, dir);
+    const store = new FileLedgerStore(ledgerDir, log);
     const inputs = await loadInputs(() => readTextFile(resolve(io.cwd, file)), file, store);
     if (!inputs.ok) {
       io.stderr(renderDiagnosticsText(inputs.errors));
       if (inputs.stage === 'ledger')
         io.stderr('The ledger is corrupt: nothing can be planned until it is repaired.\n');
+      return EXIT.invalid;
+    }
+    if (!(await ledgerFolderExists(ledgerDir))) {
+      io.stderr(missingLedgerMessage('plan', dir));
       return EXIT.invalid;
     }
     const client = settings ? await openCloudflareClient(settings, { log }) : undefined;
@@ -122,6 +130,8 @@ Exit codes: 0 planned, 1 invalid releases file, corrupt ledger or a refused mess
         );
       }
     }
-    return planTotals(result).refused > 0 ? EXIT.invalid : EXIT.ok;
+    return (
+      refusalExit(result.accounts.flatMap((a) => (a.refused ?? []).map((r) => r.reason))) ?? EXIT.ok
+    );
   },
 };

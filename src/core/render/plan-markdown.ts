@@ -76,6 +76,8 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
       `⚠️ ${escapeMarkdown(i.request.acknowledge ?? '')}`,
       ...(reviewed ? [dispositionLabel(i.message), details(i.message)] : []),
       escapeMarkdown(i.request.reason, 300),
+      i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
+      i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
       line(i.request),
     ]),
   );
@@ -107,6 +109,8 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
         'Acknowledges',
         ...(reviewed ? ['Disposition', 'Details'] : []),
         'Reason',
+        'Ticket',
+        'Requested by',
         'Line',
       ],
       rows: acknowledgedRows,

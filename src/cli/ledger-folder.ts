@@ -1,0 +1,22 @@
+// The ledger folder named by --ledger. plan and check refuse one that does not exist: a
+// mistyped path must not read as "nothing was ever released". Only apply creates it.
+import { stat } from 'node:fs/promises';
+import { escapeLogText } from '../core/render/escape.js';
+
+/** True when `dir` exists (as anything: reading it reports what is wrong with it). */
+export async function ledgerFolderExists(dir: string): Promise<boolean> {
+  try {
+    await stat(dir);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw error;
+  }
+}
+
+/** What plan and check say when the folder is missing (`given` as the user wrote it). */
+export function missingLedgerMessage(command: string, given: string): string {
+  const dir = escapeLogText(given, 300);
+  return `quarantine-release ${command}: no ledger folder at ${dir} (--ledger). If nothing has been released yet, create it (mkdir ${dir}); apply also creates it with its first record. Otherwise check the path.\n`;
+}
