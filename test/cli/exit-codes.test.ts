@@ -293,7 +293,7 @@ describe('2 a usage error, for every command: the error, the usage line, and whe
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'quarantine-release: unknown command "paln" (did you mean plan?)\n' +
-        'Usage: quarantine-release <command> [options]   (commands: validate, plan, apply, check, audit, emulator, demo)\n' +
+        'Usage: quarantine-release <command> [options]   (commands: validate, plan, apply, check, audit, ledger, emulator, demo)\n' +
         'Run `quarantine-release --help` for what each command does.\n',
     );
   });

@@ -21,9 +21,10 @@ import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
+import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../review-options.js';
-import { provenance } from './apply.js';
+import { provenance, sealLedger } from './apply.js';
 import { accountsOption } from './plan.js';
 
 export const checkCommand: Command = {
@@ -101,13 +102,14 @@ this run.
       io.stderr(`quarantine-release check: ${escapeLogText(error.message, 500)}\n`);
       return EXIT.invalid;
     }
+    const store = new FileLedgerStore(ledgerDir, log, await ledgerHistory(io, ledgerDir, dir, log));
     const client = await openCloudflareClient(settings, { log });
     try {
       const result = await check(
         {
           releases: () => readTextFile(resolve(io.cwd, file)),
           releasesPath: file,
-          store: new FileLedgerStore(ledgerDir, log),
+          store,
           api: client,
           clock: systemClock,
           log,
@@ -132,6 +134,8 @@ this run.
       io.stdout(
         format === 'json' ? `${JSON.stringify(checkJsonValue(result))}\n` : renderCheckText(result),
       );
+      // What the read-backs recorded is sealed in a commit of its own (ledger key, git clone).
+      if (!(await sealLedger(store, io, provenance(io).run))) return EXIT.incomplete;
       if (result.drift.length > 0) return EXIT.invalid;
       // A read-back that could not conclude leaves the send unresolved (it carries the error).
       const unresolved = result.resolved.results.some(
