@@ -152,14 +152,19 @@ export async function applyOnBranch(
       plan: planJsonValue(result.plan),
     });
     await toolkit.summary(
-      `## quarantine-release${result.dryRun ? ' (dry run)' : ''}\n\n${renderRunMarkdown(result, 2000)}\n${renderPlanMarkdown(result.plan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
+      `## quarantine-release${result.dryRun ? ' (dry run)' : ''}\n\n${settings.requireReviewedPlan ? '' : '> ⚠️ `require-reviewed-plan` is off: entries were released as the file says, whether or not a plan reviewed them.\n\n'}${renderRunMarkdown(result, 2000)}\n${renderPlanMarkdown(result.plan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
     );
 
     if (settings.comment && !result.dryRun) {
       if (pr === undefined)
         toolkit.info('Pushed without a pull request: results are in the job summary.');
       else {
-        const ctx = { file: settings.releasesFile, redact, ...(url ? { runUrl: url } : {}) };
+        const ctx = {
+          file: settings.releasesFile,
+          redact,
+          ...(url ? { runUrl: url } : {}),
+          ...(settings.requireReviewedPlan ? {} : { unreviewed: true }),
+        };
         // A refused run shows why and the plan as it is now (its fingerprint with it): a new
         // run, once someone has looked at it, releases that plan.
         const status = result.blocked

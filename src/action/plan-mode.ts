@@ -14,9 +14,11 @@ import {
   type IssueComment,
   invalidComment,
 } from '../core/render/comment.js';
+import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
 import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
 import { renderPlanText } from '../core/render/plan-text.js';
+import { refusalText } from '../core/safety/review.js';
 import { loadInputs } from '../engine/inputs.js';
 import { systemClock } from '../engine/ports.js';
 import { reviewedPlan } from '../engine/review.js';
@@ -64,7 +66,12 @@ export async function planOnPullRequest(
     new PullRequestLedger(join(workspace, settings.ledgerPath), settings.ledgerPath, baseLedger),
   );
   const url = runUrl(settings.runner);
-  const ctx = { file: settings.releasesFile, redact, ...(url ? { runUrl: url } : {}) };
+  const ctx = {
+    file: settings.releasesFile,
+    redact,
+    ...(url ? { runUrl: url } : {}),
+    ...(settings.requireReviewedPlan ? {} : { unreviewed: true }),
+  };
   if (d.fork)
     toolkit.info(
       'Pull request from a fork: the token is read-only, so the plan goes to the job summary only.',
@@ -132,6 +139,19 @@ export async function planOnPullRequest(
   const totals = planTotals(thePlan);
   toolkit.setOutput('to-release', totals.to_release);
   toolkit.setOutput('refused', totals.refused);
+  // Each refusal on its entry's line, where the pull request's diff shows it.
+  for (const account of thePlan.accounts)
+    for (const r of account.refused ?? [])
+      toolkit.error(escapeLogText(`${r.item.request.id}: refused: ${refusalText(r.reason)}`, 500), {
+        file: settings.releasesFile,
+        line: r.item.request.line,
+        column: r.item.request.column,
+        title: 'quarantine-release',
+      });
+  if (!settings.requireReviewedPlan)
+    toolkit.warning(
+      'require-reviewed-plan is off: on merge, apply releases what the file says, whether or not this plan reviewed it.',
+    );
 
   if (comments && d.pr !== undefined) {
     const gh = deps.github();

@@ -7,6 +7,7 @@ import { type Diagnostic, formatDiagnostic } from '../core/diagnostics.js';
 import type { Plan } from '../core/plan/plan.js';
 import {
   accountComment,
+  type CommentContext,
   type CommentStatus,
   findStickyComment,
   type IssueComment,
@@ -77,14 +78,19 @@ export async function updateComments(
   comments: IssueComment[],
   thePlan: Plan,
   status: CommentStatus,
-  ctx: { file: string; runUrl?: string },
+  ctx: CommentContext,
   only?: Set<string>,
 ): Promise<void> {
   for (const account of thePlan.accounts) {
     if (only && !only.has(account.account_id)) continue;
     const existing = findStickyComment(comments, account.account_id, settings.commentAuthor);
     // A plan with nothing for an account that never had a comment: stay quiet.
-    const empty = account.to_release.length + account.to_verify.length + account.held.length === 0;
+    const empty =
+      account.to_release.length +
+        account.to_verify.length +
+        account.held.length +
+        (account.refused?.length ?? 0) ===
+      0;
     if (!existing && empty && status.kind === 'planned') continue;
     await reportWrite(
       toolkit,

@@ -148,6 +148,8 @@ export interface CommentContext {
   runUrl?: string;
   /** Hide subjects and addresses (public repositories). */
   redact?: boolean;
+  /** `require-reviewed-plan` is off: merging releases the file as it stands, reviewed or not. */
+  unreviewed?: boolean;
 }
 
 const HEADLINE: Record<CommentStatus['kind'], string> = {
@@ -176,7 +178,10 @@ export function accountComment(
   });
   // What needs attention is counted above everything else, whatever the plan below can show.
   const attention = attentionLine(account);
-  const title = `${marker}\n## quarantine-release · account ${codeSpan(account.account_id)}\n\n**${HEADLINE[status.kind]}**\n\n${attention ? `${attention}: listed first below.\n\n` : ''}`;
+  const off = ctx.unreviewed
+    ? '> ⚠️ `require-reviewed-plan` is off: on merge, apply releases what the file says, whether or not this plan reviewed it.\n\n'
+    : '';
+  const title = `${marker}\n## quarantine-release · account ${codeSpan(account.account_id)}\n\n**${HEADLINE[status.kind]}**\n\n${off}${attention ? `${attention}: listed first below.\n\n` : ''}`;
   const head =
     status.kind === 'refused' ? `${title}> ${escapeMarkdown(status.reason, 1000)}\n\n` : title;
   const footer = runLink(ctx.runUrl, ' · the full plan is in the job summary');
