@@ -24,7 +24,6 @@ import { reviewGate } from '../core/safety/approval.js';
 import { apply } from '../engine/apply.js';
 import { systemClock } from '../engine/ports.js';
 import { awaitEarly, type Early } from './early.js';
-import type { ActionDeps } from './main.js';
 import {
   annotate,
   repoOf,
@@ -34,6 +33,7 @@ import {
   writeResultsFile,
 } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
+import type { ActionDeps } from './toolkit.js';
 
 export async function applyOnBranch(
   settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },

@@ -13,9 +13,9 @@ import { escapeLogText } from '../core/render/escape.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { check } from '../engine/check.js';
 import { systemClock } from '../engine/ports.js';
-import type { ActionDeps } from './main.js';
 import { annotate, repoOf, toolkitLogger, writeResultsFile } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
+import type { ActionDeps } from './toolkit.js';
 
 export async function checkBranch(
   settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },

@@ -23,7 +23,6 @@ import { loadInputs } from '../engine/inputs.js';
 import { systemClock } from '../engine/ports.js';
 import { reviewedPlan } from '../engine/review.js';
 import { awaitEarly, type Early } from './early.js';
-import type { ActionDeps } from './main.js';
 import {
   annotate,
   reportWrite,
@@ -33,6 +32,7 @@ import {
   writeResultsFile,
 } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
+import type { ActionDeps } from './toolkit.js';
 
 export async function planOnPullRequest(
   settings: ActionSettings,
