@@ -4,7 +4,14 @@
 // release then goes as usual, its shard beside the README.
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupFiles } from '../../src/core/setup/init.js';
-import { type ActionScenario, actionScenario, planAndMerge, REVIEWER } from '../support/action.js';
+import {
+  type ActionScenario,
+  actionScenario,
+  mergePr,
+  openPr,
+  planAndMerge,
+  REVIEWER,
+} from '../support/action.js';
 
 let s: ActionScenario | undefined;
 afterEach(async () => {
@@ -52,5 +59,39 @@ describe('a repository set up by init', () => {
     const after = await s.run({ event: 'schedule' });
     expect(after.code, after.stdout).toBe(0);
     expect(after.outputs).toMatchObject({ drift: '0', checked: '1' });
+  });
+});
+
+describe('apply runs of two merges at once (each commit in a concurrency group of its own)', () => {
+  // The later run may plan before the earlier one has recorded anything: it then refuses the
+  // earlier pull request's entry (not reviewed on its own), and plans again when the ledger
+  // moves under its write; whether it ends green depends on the timing.
+  it('each message is released once and recorded; a run can only be red for the other pull request’s entries', async () => {
+    s = await actionScenario();
+    const x = s;
+    const [a, b] = x.quarantined(2) as [string, string];
+    await x.run({ event: 'pull_request', pr: 1, sha: openPr(x, 1, x.releasesYaml([a])) });
+    await x.run({ event: 'pull_request', pr: 2, sha: openPr(x, 2, x.releasesYaml([b])) });
+    const m1 = mergePr(x, 1, x.releasesYaml([a]));
+    const m2 = mergePr(x, 2, x.releasesYaml([a, b]));
+    const runs = await Promise.all([
+      x.run({ event: 'push', sha: m1 }),
+      x.run({ event: 'push', sha: m2 }),
+    ]);
+    expect([...x.deliveries().entries()].sort()).toEqual(
+      [
+        [a, 1],
+        [b, 1],
+      ].sort(),
+    );
+    const states = new Map(x.ledgerLines().map((l) => [l.id, l.state]));
+    expect(states.get(a)).toBe('released');
+    expect(states.get(b)).toBe('released');
+    expect(runs.some((r) => r.code === 0)).toBe(true);
+    const [, second] = runs;
+    if (second && second.code !== 0) {
+      expect(second.outputs).toMatchObject({ released: '1', refused: '1' });
+      expect(second.stdout).toContain(`refused  ${a}  not in the plan reviewed on PR #2`);
+    }
   });
 });
