@@ -208,6 +208,20 @@ describe('check', () => {
     });
   });
 
+  it('1 an entry not in the ledger for --unapplied-after-hours or more; under it, reported only', async () => {
+    await inFolder([fx.released, fx.spam], async (dir) => {
+      await writeFile(join(dir, 'releases.ledger', '2026-11.jsonl'), released(fx.released));
+      const waiting = await cli(dir, ['check']);
+      expect(waiting.code, waiting.stderr).toBe(0);
+      expect(waiting.stdout).toContain(
+        'NOT APPLIED: 1 entry of releases.yaml is not in the ledger',
+      );
+      const late = await cli(dir, ['check', '--unapplied-after-hours', '0']);
+      expect(late.code).toBe(1);
+      expect(late.stdout).toMatch(new RegExp(`${fx.spam} .*OVERDUE`));
+    });
+  });
+
   it('1 a missing ledger folder (invalid input), before any request', async () => {
     await inFolder(
       [fx.spam],
