@@ -139,7 +139,7 @@ describe('example workflows', () => {
     });
   });
 
-  it('the drift check: on a schedule, in its own environment and its own concurrency group', () => {
+  it('the drift check: on a schedule, in its own environment and its own concurrency group, failing on entries merged but never applied', () => {
     const { wf } = example('check');
     expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect(wf.concurrency).toEqual({
@@ -160,6 +160,7 @@ describe('example workflows', () => {
       'api-token': '${{ secrets.CLOUDFLARE_API_TOKEN }}',
       'ledger-key': '${{ secrets.QUARANTINE_RELEASE_LEDGER_KEY }}',
       'lookup-budget': 300,
+      'unapplied-after-hours': 24,
     });
   });
 

@@ -219,7 +219,8 @@ permissions: {}
 # Each commit's run in a group of its own. GitHub cancels a run waiting in a group when
 # another one joins it, so with one group for every apply a merged release could be left
 # unapplied. Runs of different merges may go at once: the ledger commits are compare-and-swap,
-# so no message is released twice and no record is lost.
+# so no message is released twice and no record is lost; the drift check reports any merged
+# entry that no run released.
 concurrency:
   group: quarantine-release-apply-\${{ github.sha }}
   cancel-in-progress: false
@@ -243,10 +244,12 @@ ${checkoutStep()}
 }
 
 function checkWorkflow(o: SetupOptions): string {
-  return `# The drift check, every morning (and by hand). It releases nothing, and fails when a
-# message the ledger records as released is back in quarantine (drift). It also reads back
-# sends whose outcome is unknown (a run cut short) and commits what it learns, sealed with the
-# ledger key like apply's commits.
+  return `# The drift check, every morning (and by hand). It releases nothing, and fails when:
+# - a message the ledger records as released is back in quarantine (drift);
+# - an entry of ${RELEASES_FILE} that the ledger does not hold at all (merged, never applied:
+#   its apply run was cancelled or failed) has waited \`unapplied-after-hours\` since its merge.
+# It also reads back sends whose outcome is unknown (a run cut short) and commits what it
+# learns, sealed with the ledger key like apply's commits.
 #
 # The job runs in the environment ${ENVIRONMENTS.check} (deployment branch ${o.branch} only; no
 # required reviewers, as it runs on a schedule), which holds ${SECRETS.token} (Cloud Email
@@ -286,6 +289,7 @@ ${checkoutStep()}
           api-token: \${{ secrets.${SECRETS.token} }}
           ledger-key: \${{ secrets.${SECRETS.ledgerKey} }}
           lookup-budget: 300
+          unapplied-after-hours: 24
 `;
 }
 
