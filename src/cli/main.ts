@@ -7,13 +7,16 @@ import { auditCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { initCommand } from './commands/init.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { runCommand } from './dispatch.js';
 import { didYouMean, usageError } from './usage.js';
+import { VERSION } from './version.js';
 
 const COMMANDS: Command[] = [
+  initCommand,
   validateCommand,
   planCommand,
   applyCommand,
@@ -24,7 +27,7 @@ const COMMANDS: Command[] = [
   demoCommand,
 ];
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -223,6 +223,5 @@ describe('generated hostile inputs', () => {
     if (result.ok) return;
     expect(result.errors).toHaveLength(51);
     expect(result.errors[50]?.message).toMatch(/… and \d+ more problems not listed/);
-  }, // Seconds of parsing alone; minutes when the other test files share the two cores.
-  180_000);
+  }, 180_000); // Seconds of parsing alone; minutes when the other test files share the two cores.
 });
