@@ -10,28 +10,21 @@ import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
-import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
+import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import {
   countStates,
   type RunReport,
   refusedOf,
-  renderRunMarkdown,
   renderRunText,
   runJsonValue,
   runSucceeded,
 } from '../core/render/results.js';
+import { applySummaryMarkdown } from '../core/render/summary.js';
 import { reviewGate } from '../core/safety/approval.js';
 import { apply } from '../engine/apply.js';
 import { systemClock } from '../engine/ports.js';
 import { awaitEarly, type Early } from './early.js';
-import {
-  annotate,
-  repoOf,
-  SUMMARY_PLAN_CHARS,
-  toolkitLogger,
-  updateComments,
-  writeResultsFile,
-} from './report.js';
+import { annotate, repoOf, toolkitLogger, updateComments, writeResultsFile } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
 import type { ActionDeps } from './toolkit.js';
 
@@ -152,7 +145,11 @@ export async function applyOnBranch(
       plan: planJsonValue(result.plan),
     });
     await toolkit.summary(
-      `## quarantine-release${result.dryRun ? ' (dry run)' : ''}\n\n${settings.requireReviewedPlan ? '' : '> ⚠️ `require-reviewed-plan` is off: entries were released as the file says, whether or not a plan reviewed them.\n\n'}${renderRunMarkdown(result, 2000)}\n${renderPlanMarkdown(result.plan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
+      applySummaryMarkdown(result, {
+        file: settings.releasesFile,
+        redact,
+        unreviewed: !settings.requireReviewedPlan,
+      }),
     );
 
     if (settings.comment && !result.dryRun) {

@@ -13,11 +13,13 @@ import {
   fixedComment,
   type IssueComment,
   invalidComment,
+  isFixedFileComment,
 } from '../core/render/comment.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
-import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
+import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { renderPlanText } from '../core/render/plan-text.js';
+import { planSummaryMarkdown } from '../core/render/summary.js';
 import { refusalText } from '../core/safety/review.js';
 import { loadInputs } from '../engine/inputs.js';
 import { systemClock } from '../engine/ports.js';
@@ -26,7 +28,6 @@ import { awaitEarly, type Early } from './early.js';
 import {
   annotate,
   reportWrite,
-  SUMMARY_PLAN_CHARS,
   toolkitLogger,
   updateComments,
   writeResultsFile,
@@ -132,9 +133,7 @@ export async function planOnPullRequest(
     await client?.close();
   }
   toolkit.info(renderPlanText(thePlan, { file: settings.releasesFile, redact }));
-  await toolkit.summary(
-    `## quarantine-release plan\n\n${renderPlanMarkdown(thePlan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
-  );
+  await toolkit.summary(planSummaryMarkdown(thePlan, { file: settings.releasesFile, redact }));
   await writeResultsFile(settings, toolkit, { plan: planJsonValue(thePlan) });
   const totals = planTotals(thePlan);
   toolkit.setOutput('to-release', totals.to_release);
@@ -158,7 +157,7 @@ export async function planOnPullRequest(
     const list = awaitEarly(comments);
     await updateComments(toolkit, gh, settings, d.pr, list, thePlan, { kind: 'planned' }, ctx);
     const stale = findFileComment(list, settings.commentAuthor);
-    if (stale && !stale.body?.includes('It reads again')) {
+    if (stale && !isFixedFileComment(stale)) {
       await reportWrite(
         toolkit,
         await upsertComment(

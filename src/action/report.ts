@@ -17,9 +17,6 @@ import type { Logger } from '../engine/ports.js';
 import type { ActionSettings } from './settings.js';
 import type { Toolkit } from './toolkit.js';
 
-/** GitHub caps a step's summary at 1 MiB; plans in it stay below that. */
-export const SUMMARY_PLAN_CHARS = 900_000;
-
 export function repoOf(settings: ActionSettings): Repo {
   return { owner: settings.runner.owner, repo: settings.runner.repo };
 }

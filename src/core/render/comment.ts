@@ -25,6 +25,8 @@ const MARKER =
   /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{32}) basis=(ids|dispositions)(?: entries=([A-Za-z0-9_-]*))?)? -->/;
 /** Marks the one comment about a file that could not be read (no account is known then). */
 export const FILE_MARKER = '<!-- quarantine-release file -->';
+/** The same comment once the file reads again: a marker, so no wording change can break it. */
+export const FILE_FIXED_MARKER = '<!-- quarantine-release file fixed -->';
 
 export interface CommentMarker {
   account: string;
@@ -114,7 +116,18 @@ export function findFileComment<C extends IssueComment>(
   comments: readonly C[],
   author: string,
 ): C | undefined {
-  return comments.find((c) => c.user?.login === author && (c.body ?? '').startsWith(FILE_MARKER));
+  return comments.find((c) => {
+    const body = c.body ?? '';
+    return (
+      c.user?.login === author &&
+      (body.startsWith(FILE_MARKER) || body.startsWith(FILE_FIXED_MARKER))
+    );
+  });
+}
+
+/** Whether our file comment already says the file reads again (nothing left to update). */
+export function isFixedFileComment(c: IssueComment): boolean {
+  return (c.body ?? '').startsWith(FILE_FIXED_MARKER);
 }
 
 export interface IssueComment {
@@ -239,7 +252,7 @@ export function invalidComment(
 
 /** The same comment once the file reads again. */
 export function fixedComment(ctx: CommentContext): string {
-  return `${FILE_MARKER}\n## quarantine-release\n\n~~releases.yaml is invalid~~ It reads again: the plan is in the comments below.${runLink(ctx.runUrl, '')}`;
+  return `${FILE_FIXED_MARKER}\n## quarantine-release\n\n~~releases.yaml is invalid~~ It reads again: the plan is in the comments below.${runLink(ctx.runUrl, '')}`;
 }
 
 function runLink(url: string | undefined, extra: string): string {
