@@ -1,4 +1,5 @@
-// Attacks on review (issue 11, "Why" 3, and approvals): on a push, apply releases an entry only
+// Attacks on review (issue 11, "Why" 3, and approvals; the plan comment's own attacks, its
+// marker removed or forged, are in comment.test.ts): on a push, apply releases an entry only
 // when the merged pull request's own plan comment reviewed it and the pull request was
 // approved on its final head by someone other than its author. Without that (no pull request,
 // a run by hand, comments off, an approval that does not count), nothing new is sent, and the
@@ -53,45 +54,6 @@ const yamlWith = (s: ActionScenario, e: Earlier, ...ids: string[]) =>
   s.releasesYaml([...e.ids, ...ids]);
 
 describe.concurrent('no reviewed plan: nothing new is released', () => {
-  attack('the plan comment edited by a person who removed its marker', async (s, e, wanted) => {
-    const yaml = yamlWith(s, e, wanted);
-    const head = openAttack(s, 51, { 'releases.yaml': yaml });
-    expect((await s.run({ event: 'pull_request', pr: 51, sha: head })).code).toBe(0);
-    const comment = s.gh.comments(51)[0];
-    s.gh.editComment(
-      comment?.id ?? 0,
-      comment?.body.replace(/^<!--[^\n]*-->\n/, '') ?? '',
-      'mallory',
-    );
-    const r = await s.run({ event: 'push', sha: mergeAttack(s, 51, { 'releases.yaml': yaml }) });
-    expectRefused(
-      r,
-      wanted,
-      `not reviewed: no plan for account ${s.account} was reviewed on PR #51 (comments of quarantine-release on it were edited by mallory)`,
-    );
-  });
-
-  attack(
-    'the marker removed with the bot’s own token (e.g. by another workflow)',
-    async (s, e, wanted) => {
-      const yaml = yamlWith(s, e, wanted);
-      const head = openAttack(s, 52, { 'releases.yaml': yaml });
-      await s.run({ event: 'pull_request', pr: 52, sha: head });
-      const comment = s.gh.comments(52)[0];
-      s.gh.editComment(
-        comment?.id ?? 0,
-        comment?.body.replace(/^<!--[^\n]*-->\n/, '') ?? '',
-        'github-actions[bot]',
-      );
-      const r = await s.run({ event: 'push', sha: mergeAttack(s, 52, { 'releases.yaml': yaml }) });
-      expectRefused(
-        r,
-        wanted,
-        `not reviewed: no plan for account ${s.account} was reviewed on PR #52`,
-      );
-    },
-  );
-
   attack(
     'comments turned off (comment: false): no comment, so no reviewed plan',
     async (s, e, wanted) => {
