@@ -21,11 +21,18 @@ export function readFailure(path: string, message: string): { ok: false; error: 
 
 type Opened = { ok: true; handle: FileHandle; size: number } | { ok: false; error: Diagnostic };
 
-/** Opens a regular file, never following a symbolic link, refused when over `maxBytes`. */
+/**
+ * Opens a regular file, never following a symbolic link, refused when over `maxBytes`. Opened
+ * non-blocking: a named pipe (FIFO) with no writer would otherwise block open() for ever; so
+ * opened, it is refused by the regular-file check like any other non-file.
+ */
 async function openPlainFile(path: string, maxBytes: number): Promise<Opened> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await open(
+      path,
+      constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0),
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return readFailure(path, 'file not found');
