@@ -8,10 +8,11 @@ import type { ToRelease } from '../../src/core/plan/plan.js';
 import { markerLine } from '../../src/core/render/comment.js';
 import { entryDigest } from '../../src/core/safety/review.js';
 import { demoFixtures } from '../../src/emulator/index.js';
-import { type ActionRun, type ActionScenario, actionScenario } from '../support/action.js';
+import { type ActionScenario, actionScenario } from '../support/action.js';
 import { commitSealed } from '../support/sealed.js';
 import {
   type Earlier,
+  expectApplyRefused,
   expectNothingSent,
   expectTrailAtHead,
   MALLORY,
@@ -82,13 +83,6 @@ async function plannedThenGrown(
   return { earlier, held, added, yaml };
 }
 
-/** The apply run refused `id` with `reason` (its line in the log). */
-function expectRefused(r: ActionRun, id: string, reason: string): void {
-  expect(r.code, r.stdout).toBe(1);
-  expect(r.stdout).toContain(`refused  ${id}  ${reason}`);
-  expect(r.outputs.released ?? '0').toBe('0');
-}
-
 const attack = (name: string, fn: (s: ActionScenario) => Promise<Earlier>) =>
   it(name, async () => {
     const s = await actionScenario();
@@ -111,7 +105,7 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
     });
     s.gh.addComment(71, `${marker}\nPlan reviewed, all good.`, { login: 'mallory', type: 'User' });
     const r = await s.run({ event: 'push', sha: mergeAttack(s, 71, { 'releases.yaml': x.yaml }) });
-    expectRefused(
+    expectApplyRefused(
       r,
       x.added,
       `not reviewed: no plan for account ${s.account} was reviewed on PR #71`,
@@ -143,7 +137,7 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
       const yaml = s.releasesYaml([...earlier.ids, swapped]);
       s.gh.commitFiles('feature-72', { 'releases.yaml': yaml }, 'swap [skip ci]', MALLORY.author);
       const r = await s.run({ event: 'push', sha: mergeAttack(s, 72, { 'releases.yaml': yaml }) });
-      expectRefused(
+      expectApplyRefused(
         r,
         swapped,
         'not in the plan reviewed on PR #72 (its disposition or attempt differs, or it was added later)',
@@ -163,7 +157,7 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
         event: 'push',
         sha: mergeAttack(s, 73, { 'releases.yaml': x.yaml }),
       });
-      expectRefused(
+      expectApplyRefused(
         r,
         x.added,
         `not reviewed: the plan comment for account ${s.account} was edited by mallory after quarantine-release wrote it`,
@@ -177,7 +171,7 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
     const c = s.gh.comments(74)[0];
     s.gh.editComment(c?.id ?? 0, c?.body.replace(/^<!--[^\n]*-->\n/, '') ?? '', 'mallory');
     const r = await s.run({ event: 'push', sha: mergeAttack(s, 74, { 'releases.yaml': x.yaml }) });
-    expectRefused(
+    expectApplyRefused(
       r,
       x.added,
       `not reviewed: no plan for account ${s.account} was reviewed on PR #74 (comments of quarantine-release on it were edited by mallory)`,
@@ -190,7 +184,7 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
     const c = s.gh.comments(75)[0];
     s.gh.editComment(c?.id ?? 0, `${c?.body ?? ''}\n\nReviewed by security ✅`, 'mallory');
     const r = await s.run({ event: 'push', sha: mergeAttack(s, 75, { 'releases.yaml': x.yaml }) });
-    expectRefused(
+    expectApplyRefused(
       r,
       x.added,
       `not reviewed: the plan comment for account ${s.account} was edited by mallory after quarantine-release wrote it`,
@@ -203,7 +197,7 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
     const c = s.gh.comments(76)[0];
     s.gh.editComment(c?.id ?? 0, c?.body.replace(/^<!--[^\n]*-->\n/, '') ?? '', BOT);
     const r = await s.run({ event: 'push', sha: mergeAttack(s, 76, { 'releases.yaml': x.yaml }) });
-    expectRefused(
+    expectApplyRefused(
       r,
       x.added,
       `not reviewed: no plan for account ${s.account} was reviewed on PR #76`,
@@ -228,7 +222,48 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
         sha: mergeAttack(s, 77, { 'releases.yaml': x.yaml }),
       });
       expectNothingSent(s, x.earlier.posts);
-      expectRefused(r, x.added, 'not reviewed');
+      expectApplyRefused(r, x.added, 'not reviewed');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+// KNOWN GAP (see the suite's report): a plan reviewed by its fingerprint only (a plan of more
+// than MAX_ENTRY_DIGESTS entries, or a comment written by an earlier version, played here by
+// stripping the digests as such a version wrote it) is held as a whole: a different plan
+// blocks the run, which then rewrites the comment with the plan as it is now, digests
+// included. A re-run of the same workflow (anyone with write access) finds that comment, by
+// the bot and edited by nobody else, and takes it for the review: the entry nobody reviewed
+// before the merge is released without any new approval.
+describe('a refused run rewrites the plan comment', () => {
+  it.fails('a re-run after a refusal for a different plan releases the unreviewed entry', async () => {
+    const s = await actionScenario();
+    try {
+      const earlier = await releasedEarlier(s, s.quarantined(1));
+      const [planned, added] = s.quarantined(3).slice(1) as [string, string];
+      const head = openAttack(s, 79, {
+        'releases.yaml': s.releasesYaml([...earlier.ids, planned]),
+      });
+      await s.run({ event: 'pull_request', pr: 79, sha: head });
+      const c = s.gh.comments(79)[0];
+      s.gh.editComment(c?.id ?? 0, c?.body.replace(/ entries=[A-Za-z0-9_-]*/, '') ?? '', BOT);
+      const yaml = s.releasesYaml([...earlier.ids, planned, added]);
+      s.gh.commitFiles(
+        'feature-79',
+        { 'releases.yaml': yaml },
+        'one more [skip ci]',
+        MALLORY.author,
+      );
+      const merged = mergeAttack(s, 79, { 'releases.yaml': yaml });
+      const first = await s.run({ event: 'push', sha: merged });
+      expect(first.code).toBe(1);
+      expect(first.stdout).toContain('differs from the one reviewed on PR #79');
+      expectNothingSent(s, earlier.posts);
+      // Nobody reviews or approves anything more; the job is re-run.
+      const rerun = await s.run({ event: 'push', sha: merged });
+      expect(rerun.outputs.released ?? '0', 'released by the re-run').toBe('0');
+      expectNothingSent(s, earlier.posts);
     } finally {
       await s.close();
     }

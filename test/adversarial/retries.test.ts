@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { queueIdOf } from '../../src/core/ids.js';
 import { type LedgerRecord, serializeRecord, shardNameFor } from '../../src/core/ledger/record.js';
 import { DEFAULT_TOKEN, demoFixtures } from '../../src/emulator/index.js';
 import { type ActionScenario, actionScenario } from '../support/action.js';
@@ -174,6 +175,29 @@ describe.concurrent('the CLI', () => {
   });
 
   withCli(
+    'retry: 2 of a send whose outcome is unknown (it did release): read back, never sent again',
+    async (s) => {
+      const [id] = s.quarantined(1) as [string];
+      // Attempt 1 timed out (recorded unknown), but Cloudflare did act on it.
+      const at = new Date(Date.now() - 60_000).toISOString();
+      const base = { v: 1 as const, account_id: s.account, id, attempt: 1, at };
+      await writeFile(
+        shardPath(s),
+        text([
+          { ...base, seq: 1, state: 'pending', in_flight_until: at, reason: 'false positive' },
+          { ...base, seq: 2, state: 'unknown', error: { message: 'timed out' } },
+        ]),
+      );
+      await releaseOutside(s.emulator.url, s.account, id);
+      await s.writeReleases([id], { [id]: 'retry: 2' });
+      const apply = await s.cli(['apply', '--unreviewed']);
+      expect(s.releasePostsCount(), apply.stdout + apply.stderr).toBe(1);
+      expect(s.deliveries().get(id)).toBe(1);
+      expect((await s.states()).get(id)).toMatchObject({ attempt: 1, state: 'released' });
+    },
+  );
+
+  withCli(
     'the allowed retry (attempt 1 failed, retry: 2) does go: the controls are not a wall',
     async (s) => {
       const [id] = s.quarantined(1) as [string];
@@ -287,6 +311,40 @@ describe.concurrent('the action', () => {
         "Cloudflare's action log shows 1 release(s) but this ledger records 0",
       );
       expectNothingSent(s, before);
+    },
+  );
+  withAction(
+    'the released message asked again under its bare queue id, then with retry: 2',
+    async (s) => {
+      const earlier = await releasedEarlier(s, s.quarantined(1));
+      const bare = queueIdOf(earlier.ids[0] as string);
+      const yaml = s.releasesYaml([bare]);
+      const head = openAttack(s, 45, { 'releases.yaml': yaml });
+      const plan = await s.run({ event: 'pull_request', pr: 45, sha: head });
+      expect(plan.stdout).toContain(
+        `? verify   ${bare}  the ledger has the same message as ${earlier.ids[0]} (released); read back before sending`,
+      );
+      const first = await s.run({
+        event: 'push',
+        sha: mergeAttack(s, 45, { 'releases.yaml': yaml }),
+      });
+      expect(first.stdout).toContain('Reading back 1 message(s)');
+      expectNothingSent(s, earlier.posts);
+      // The read-back left a record for the bare id (see the report); a retry of it still
+      // meets Cloudflare's check.
+      const retry = s.releasesYaml([bare], { [bare]: 'retry: 2' });
+      const head2 = openAttack(s, 46, { 'releases.yaml': retry });
+      await s.run({ event: 'pull_request', pr: 46, sha: head2 });
+      const second = await s.run({
+        event: 'push',
+        sha: mergeAttack(s, 46, { 'releases.yaml': retry }),
+      });
+      expect(second.code).toBe(1);
+      // The emulator does not know the bare form (Cloudflare's lookups take the long id); had it
+      // resolved it, the action log's release would refuse it (released since).
+      expect(second.stdout).toContain(`refused  ${bare}  no such message in this account`);
+      expectNothingSent(s, earlier.posts);
+      expectTrailAtHead(s, earlier);
     },
   );
 });

@@ -7,10 +7,16 @@
 // Cloudflare's action log agrees with the ledger) and the records are committed in two sealed
 // commits, pending then outcomes, as the action does. A real apply costs ~8 s of paced GitHub
 // writes; refusals cost none, which keeps the suite quick.
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { type LedgerRecord, serializeRecord, shardNameFor } from '../../src/core/ledger/record.js';
 import { DEFAULT_TOKEN } from '../../src/emulator/index.js';
-import { type ActionRun, type ActionScenario, type PrAuthor, REVIEWER } from '../support/action.js';
+import {
+  type ActionRun,
+  type ActionScenario,
+  actionScenario,
+  type PrAuthor,
+  REVIEWER,
+} from '../support/action.js';
 import { commitSealed } from '../support/sealed.js';
 
 /** The pull requests of these attacks are Mallory's: she wants a message out. */
@@ -188,6 +194,45 @@ export function mergeAttack(
     user: by.user,
   });
   return sha;
+}
+
+/** Ledger lines as a shard's text. */
+export const ledgerText = (lines: readonly string[]): string => lines.map((l) => `${l}\n`).join('');
+
+/** Apply's refusal of a sealed line that changed (the start of its message). */
+export const changedSeal = (n: number): string =>
+  `line ${n} changed or removed since quarantine-release sealed`;
+
+/**
+ * An attack on its own repository whose ledger records `n` earlier releases: `fn` plays it;
+ * then nothing may have been sent and every earlier line must be at main's head, unless
+ * `trail` is false (the attack left main's ledger changed; `fn` checks the run wrote nothing).
+ */
+export function attack(
+  name: string,
+  fn: (s: ActionScenario, earlier: Earlier) => Promise<void>,
+  options: { n?: number; trail?: boolean } = {},
+): void {
+  it(name, async () => {
+    const s = await actionScenario();
+    try {
+      const earlier = await releasedEarlier(s, s.quarantined(options.n ?? 1));
+      await fn(s, earlier);
+      expectNothingSent(s, earlier.posts);
+      if (options.trail !== false) expectTrailAtHead(s, earlier);
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+/** The apply run refused `id` with `reason` (its line in the log) and released nothing. */
+export function expectApplyRefused(r: ActionRun, id: string, reason: string): void {
+  expect(r.code, r.stdout).toBe(1);
+  const line = r.stdout.split('\n').find((l) => l.includes(`refused  ${id}  `));
+  expect(line, r.stdout).toBeDefined();
+  expect(line).toContain(`refused  ${id}  ${reason}`);
+  expect(r.outputs.released ?? '0').toBe('0');
 }
 
 /** Release requests made since `before` (0: nothing was sent). */
