@@ -169,7 +169,12 @@ describe.concurrent('no reviewed plan: nothing new is released', () => {
       const r = await s.run({ event: 'push', sha: old });
       expect(r.outputs.released ?? '0').toBe('0');
       expect(r.outputs.later).toBe('1');
-      expect(r.stdout).toContain(wanted);
+      expect(r.stdout).toContain(
+        `left for a later run ${wanted} (account ${s.account}): added after the pushed commit; the run of its own push releases it`,
+      );
+      // And the run of its own push (a direct push) sends nothing new either.
+      const own = await s.run({ event: 'push' });
+      expectApplyRefused(own, wanted, 'not reviewed: the push has no merged pull request');
     },
   );
 });
