@@ -83,6 +83,34 @@ async function plannedThenGrown(
   return { earlier, held, added, yaml };
 }
 
+/**
+ * An attack that succeeds today, kept as it.fails: `setup` plays everything up to the step the
+ * control should stop and must run cleanly (if it throws, the test passes, which it.fails
+ * reports as a failure: a broken set-up is never taken for the bug); `check` holds the control
+ * to what it should do and fails while the bug is there.
+ */
+function knownGap<T>(
+  name: string,
+  setup: (s: ActionScenario) => Promise<T>,
+  check: (s: ActionScenario, ctx: T) => Promise<void>,
+): void {
+  it.fails(name, async () => {
+    const s = await actionScenario();
+    try {
+      let ctx: T;
+      try {
+        ctx = await setup(s);
+      } catch (error) {
+        console.error(`set-up of "${name}" failed, not the attack:`, error);
+        return;
+      }
+      await check(s, ctx);
+    } finally {
+      await s.close();
+    }
+  });
+}
+
 const attack = (name: string, fn: (s: ActionScenario) => Promise<Earlier>) =>
   it(name, async () => {
     const s = await actionScenario();
@@ -211,22 +239,20 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
   // GitHub then records the bot as its editor, and the marker is trusted. The entry still
   // passes every other check (approval on the final head, Cloudflare's), but its plan was never
   // shown. Not fixable in test code; the attack is kept and expected to succeed until it is.
-  it.fails("the bot's comment edited with the bot's own token to add the entry's digest", async () => {
-    const s = await actionScenario();
-    try {
+  knownGap(
+    "the bot's comment edited with the bot's own token to add the entry's digest",
+    async (s) => {
       const x = await plannedThenGrown(s, 77);
       const c = s.gh.comments(77)[0];
       s.gh.editComment(c?.id ?? 0, withDigest(c?.body ?? '', digestOf(s, x.added)), BOT);
-      const r = await s.run({
-        event: 'push',
-        sha: mergeAttack(s, 77, { 'releases.yaml': x.yaml }),
-      });
+      return { x, merged: mergeAttack(s, 77, { 'releases.yaml': x.yaml }) };
+    },
+    async (s, { x, merged }) => {
+      const r = await s.run({ event: 'push', sha: merged });
       expectNothingSent(s, x.earlier.posts);
       expectApplyRefused(r, x.added, 'not reviewed');
-    } finally {
-      await s.close();
-    }
-  });
+    },
+  );
 });
 
 // KNOWN GAP (see the suite's report): a plan reviewed by its fingerprint only (a plan of more
@@ -237,9 +263,9 @@ describe.concurrent('forged markers and edited comments are not a review', () =>
 // the bot and edited by nobody else, and takes it for the review: the entry nobody reviewed
 // before the merge is released without any new approval.
 describe('a refused run rewrites the plan comment', () => {
-  it.fails('a re-run after a refusal for a different plan releases the unreviewed entry', async () => {
-    const s = await actionScenario();
-    try {
+  knownGap(
+    'a re-run after a refusal for a different plan releases the unreviewed entry',
+    async (s) => {
       const earlier = await releasedEarlier(s, s.quarantined(1));
       const [planned, added] = s.quarantined(3).slice(1) as [string, string];
       const head = openAttack(s, 79, {
@@ -260,14 +286,15 @@ describe('a refused run rewrites the plan comment', () => {
       expect(first.code).toBe(1);
       expect(first.stdout).toContain('differs from the one reviewed on PR #79');
       expectNothingSent(s, earlier.posts);
+      return { earlier, merged };
+    },
+    async (s, { earlier, merged }) => {
       // Nobody reviews or approves anything more; the job is re-run.
       const rerun = await s.run({ event: 'push', sha: merged });
       expect(rerun.outputs.released ?? '0', 'released by the re-run').toBe('0');
       expectNothingSent(s, earlier.posts);
-    } finally {
-      await s.close();
-    }
-  });
+    },
+  );
 });
 
 describe('what needs attention is never hidden', () => {

@@ -8,7 +8,6 @@ import { serializeRecord } from '../../src/core/ledger/record.js';
 import { type ActionScenario, actionScenario } from '../support/action.js';
 import {
   changedSeal,
-  currentShard,
   type Earlier,
   expectAnnotated,
   expectNothingSent,
@@ -20,9 +19,9 @@ import {
   mergeAttack,
   openAttack,
   releasedEarlier,
+  SHARD,
 } from './support.js';
 
-const SHARD = currentShard();
 const OTHER_SHARD = 'releases.ledger/2026-01.jsonl';
 
 /** A ledger line for message `id` of the scenario's account. */

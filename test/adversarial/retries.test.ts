@@ -12,13 +12,13 @@ import { type ActionScenario, actionScenario } from '../support/action.js';
 import { type Scenario, scenario } from '../support/scenario.js';
 import { commitSealed } from '../support/sealed.js';
 import {
-  currentShard,
   expectNothingSent,
   expectPlanRefused,
   expectTrailAtHead,
   mergeAttack,
   openAttack,
   releasedEarlier,
+  SHARD,
 } from './support.js';
 
 /** The emulator's message that was released before the start (issue 11's example). */
@@ -271,7 +271,7 @@ describe.concurrent('the action', () => {
     'retry: 3 after a failed attempt 1 (skipping attempt 2) is refused on the PR and on merge',
     async (s) => {
       const [id] = s.quarantined(1) as [string];
-      const path = currentShard();
+      const path = SHARD;
       commitSealed(s.gh, { [path]: text(failedAttempt(s.account, id)) });
       const trail = s.gh.readFile(path) ?? '';
       const yaml = s.releasesYaml([id], { [id]: 'retry: 3' });
@@ -296,7 +296,7 @@ describe.concurrent('the action', () => {
     'retry: 2 of a failed message released by hand since is refused on merge',
     async (s) => {
       const [id] = s.quarantined(1) as [string];
-      const path = currentShard();
+      const path = SHARD;
       commitSealed(s.gh, { [path]: text(failedAttempt(s.account, id)) });
       const yaml = s.releasesYaml([id], { [id]: 'retry: 2' });
       const head = openAttack(s, 44, { 'releases.yaml': yaml });

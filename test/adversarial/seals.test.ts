@@ -10,7 +10,6 @@ import { BOT_AUTHOR } from '../support/sealed.js';
 import {
   attack,
   changedSeal,
-  currentShard,
   type Earlier,
   expectAnnotated,
   expectRefusedWithoutWriting,
@@ -18,9 +17,9 @@ import {
   MALLORY,
   mergeAttack,
   openAttack,
+  SHARD,
 } from './support.js';
 
-const SHARD = currentShard();
 /** The attack leaves main's ledger changed: the check is that the run wrote nothing. */
 const TAMPERED = { n: 2, trail: false };
 

@@ -39,10 +39,11 @@ export interface Earlier {
   posts: number;
 }
 
-/** A ledger shard name of the current month (where the action writes now). */
-export function currentShard(): string {
-  return `${LEDGER_DIR}/${shardNameFor(new Date().toISOString())}`;
-}
+/**
+ * The shard the earlier releases are recorded in: the month the suite started (taken once, so
+ * a run across the end of a month does not look for them in the next month's shard).
+ */
+export const SHARD = `${LEDGER_DIR}/${shardNameFor(new Date().toISOString())}`;
 
 /**
  * `ids` were requested by pull request #pr (merged, approved by REVIEWER) and released by
@@ -61,7 +62,7 @@ export async function releasedEarlier(
     `Merge pull request #${pr}`,
   );
   const at = new Date().toISOString();
-  const path = currentShard();
+  const path = SHARD;
   const common = {
     v: 1 as const,
     account_id: s.account,
