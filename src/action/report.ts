@@ -81,7 +81,8 @@ export async function updateComments(
   for (const account of thePlan.accounts) {
     if (only && !only.has(account.account_id)) continue;
     const existing = findStickyComment(comments, account.account_id, settings.commentAuthor);
-    // A plan with nothing for an account that never had a comment: stay quiet.
+    // A plan with nothing for an account that never had a comment: stay quiet. Refused
+    // entries are not nothing: a plan that refuses every entry is shown like any other.
     const empty =
       account.to_release.length +
         account.to_verify.length +
