@@ -161,9 +161,11 @@ export async function applyOnBranch(
           redact,
           ...(url ? { runUrl: url } : {}),
           ...(settings.requireReviewedPlan ? {} : { unreviewed: true }),
+          reviewedBeforeMerge: gate.expected ?? new Map(),
         };
-        // A refused run shows why and the plan as it is now (its fingerprint with it): a new
-        // run, once someone has looked at it, releases that plan.
+        // A refused run shows why and the plan as it is now; its marker keeps what was
+        // reviewed before the merge, so a re-run is held to the same review. Releasing the
+        // plan as it is now takes a new pull request, reviewed and approved.
         const status = result.blocked
           ? { kind: 'refused' as const, reason: result.blocked }
           : { kind: 'applied' as const, report: result };

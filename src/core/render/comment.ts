@@ -163,6 +163,12 @@ export interface CommentContext {
   redact?: boolean;
   /** `require-reviewed-plan` is off: merging releases the file as it stands, reviewed or not. */
   unreviewed?: boolean;
+  /**
+   * Set after the merge (apply): per account, the plan reviewed before it. The marker then
+   * carries that plan, never the plan shown: a comment rewritten after the merge is nobody's
+   * review, and a re-run must not take it for one.
+   */
+  reviewedBeforeMerge?: ReadonlyMap<string, ReviewedPlan>;
 }
 
 const HEADLINE: Record<CommentStatus['kind'], string> = {
@@ -182,12 +188,9 @@ export function accountComment(
   status: CommentStatus,
   ctx: CommentContext,
 ): string {
-  // The fingerprint of what this comment shows: apply on merge holds the run to it.
-  const basis = basisOf(account);
-  const entries = planEntryDigests(account, basis);
   const marker = markerLine({
     account: account.account_id,
-    plan: { fingerprint: planFingerprint(account, basis), basis, ...(entries ? { entries } : {}) },
+    ...markedPlan(account, ctx.reviewedBeforeMerge),
   });
   // What needs attention is counted above everything else, whatever the plan below can show.
   const attention = attentionLine(account);
@@ -229,6 +232,33 @@ export function accountComment(
   // Only reachable if the parts above misjudged their sizes: the marker, the headline and a
   // pointer, all bounded.
   return `${title}${TOO_LONG('This report')}\n${footer}`;
+}
+
+/**
+ * Before the merge, the fingerprint of what this comment shows: apply on merge holds the run to
+ * it. After, the plan reviewed before the merge, or none.
+ */
+function markedPlan(
+  account: AccountPlan,
+  reviewed: ReadonlyMap<string, ReviewedPlan> | undefined,
+): Pick<CommentMarker, 'plan'> {
+  if (reviewed) {
+    const before = reviewed.get(account.account_id);
+    if (!before?.basis) return {};
+    const entries = before.entries ? [...before.entries] : undefined;
+    return {
+      plan: {
+        fingerprint: before.fingerprint,
+        basis: before.basis,
+        ...(entries ? { entries } : {}),
+      },
+    };
+  }
+  const basis = basisOf(account);
+  const entries = planEntryDigests(account, basis);
+  return {
+    plan: { fingerprint: planFingerprint(account, basis), basis, ...(entries ? { entries } : {}) },
+  };
 }
 
 const TOO_LONG = (what: string) =>

@@ -27,7 +27,10 @@ export function runGuard(plan: Plan, limits: RunLimits): string | undefined {
       const reviewed = gate.reviewedOn
         ? `the one reviewed ${gate.reviewedOn}`
         : 'the plan whose fingerprint was given';
-      return `the plan for account ${account.account_id} differs from ${reviewed} (fingerprint ${actual.slice(0, 12)} instead of ${expected.fingerprint.slice(0, 12)}): nothing was released. Review the new plan, then run again`;
+      const next = gate.reviewedOn
+        ? 'Open a pull request so that the plan as it is now is reviewed and approved: its merge releases it'
+        : 'Review the new plan, then run again with its fingerprint';
+      return `the plan for account ${account.account_id} differs from ${reviewed} (fingerprint ${actual.slice(0, 12)} instead of ${expected.fingerprint.slice(0, 12)}): nothing was released. ${next}`;
     }
   }
   return undefined;
