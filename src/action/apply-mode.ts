@@ -1,8 +1,9 @@
 // On a push to the default branch (or workflow_dispatch): release what the plan says, at
 // most once, committing the ledger to the branch before and after, and report on the merged
 // pull request.
-import { CloudflareClient, DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
-import { Pacer } from '../adapters/cloudflare/rate-limit.js';
+
+import { DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
+import { openCloudflareClient } from '../adapters/cloudflare/open.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
 import type { MergedPullRequest } from '../adapters/github/pull-request.js';
@@ -73,13 +74,7 @@ export async function applyOnBranch(
       'require-reviewed-plan is off: entries are released as the file says, whether or not a plan reviewed them.',
     );
   const comments = merged?.comments ?? [];
-  const pacer = new Pacer({
-    now: () => Date.now(),
-    sleep: (ms, signal) => systemClock.sleep(ms, signal),
-  });
-  const client = new CloudflareClient({
-    settings: settings.cloudflare,
-    pacer,
+  const client = await openCloudflareClient(settings.cloudflare, {
     connections: settings.concurrency + 1,
     log,
   });
@@ -122,6 +117,8 @@ export async function applyOnBranch(
         review: { ...settings.review, gate },
       },
     );
+    // What the run did is shown outside any group.
+    log.endPhase();
     if (result.kind === 'invalid') {
       annotate(toolkit, result.errors);
       await toolkit.summary(
@@ -198,6 +195,7 @@ export async function applyOnBranch(
       toolkit.setFailed(failureSummary(result));
     }
   } finally {
+    log.endPhase();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await client.close();

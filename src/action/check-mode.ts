@@ -2,8 +2,9 @@
 // back in quarantine fail the job, and so do entries merged but never applied once they have
 // waited `unapplied-after-hours`; unresolved sends are read back and their outcome committed
 // to the ledger. Nothing is released.
-import { CloudflareClient, DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
-import { Pacer } from '../adapters/cloudflare/rate-limit.js';
+
+import { DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
+import { openCloudflareClient } from '../adapters/cloudflare/open.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { GitHubEntryTimes } from '../adapters/github/blame.js';
 import { GitHubCheckState } from '../adapters/github/check-state.js';
@@ -42,13 +43,7 @@ export async function checkBranch(
     commitMessage: (_kind, records) =>
       `quarantine-release: drift check resolved ${new Set(records.map((r) => `${r.account_id}/${r.id}`)).size} message(s) [skip ci]\n\n${url ? `Run: ${url}\n` : ''}`,
   });
-  const client = new CloudflareClient({
-    settings: settings.cloudflare,
-    pacer: new Pacer({
-      now: () => Date.now(),
-      sleep: (ms, signal) => systemClock.sleep(ms, signal),
-    }),
-  });
+  const client = await openCloudflareClient(settings.cloudflare);
   try {
     const result = await check(
       {
@@ -84,6 +79,8 @@ export async function checkBranch(
         unappliedAfterHours: settings.unappliedAfterHours,
       },
     );
+    // What the check found is shown outside any group.
+    log.endPhase();
     if (result.kind === 'invalid') {
       annotate(toolkit, result.errors);
       await toolkit.summary(
@@ -118,6 +115,7 @@ export async function checkBranch(
       );
     if (failures.length > 0) toolkit.setFailed(`${failures.join('; ')}; see the job summary`);
   } finally {
+    log.endPhase();
     await client.close();
   }
 }

@@ -1,8 +1,8 @@
 // On a pull request: validate, plan, and show the plan (summary, annotations, one comment per
 // account). Never needs Cloudflare write credentials; a fork's read-only token is fine.
+
 import { join } from 'node:path';
-import { CloudflareClient } from '../adapters/cloudflare/client.js';
-import { Pacer } from '../adapters/cloudflare/rate-limit.js';
+import { openCloudflareClient } from '../adapters/cloudflare/open.js';
 import { readTextFile } from '../adapters/files/read-input.js';
 import { upsertComment } from '../adapters/github/comments.js';
 import { ledgerSnapshots, shardsOf } from '../adapters/github/ledger-store.js';
@@ -22,7 +22,6 @@ import { renderPlanText } from '../core/render/plan-text.js';
 import { planSummaryMarkdown } from '../core/render/summary.js';
 import { refusalText } from '../core/safety/review.js';
 import { loadInputs } from '../engine/inputs.js';
-import { systemClock } from '../engine/ports.js';
 import { reviewedPlan } from '../engine/review.js';
 import { awaitEarly, type Early } from './early.js';
 import {
@@ -44,6 +43,7 @@ export async function planOnPullRequest(
   redact: boolean,
 ): Promise<void> {
   const { toolkit } = deps;
+  const log = toolkitLogger(toolkit);
   const { workspace } = settings.runner;
   const base = d.base;
   // The base branch's ledger, read through the API (from the checkout when identical).
@@ -61,11 +61,14 @@ export async function planOnPullRequest(
         },
       }
     : undefined;
+  log.phase?.('Load');
   const inputs = await loadInputs(
     () => readTextFile(join(workspace, settings.releasesFile)),
     settings.releasesFile,
     new PullRequestLedger(join(workspace, settings.ledgerPath), settings.ledgerPath, baseLedger),
   );
+  // What the run found is shown outside any group.
+  log.endPhase();
   const url = runUrl(settings.runner);
   const ctx = {
     file: settings.releasesFile,
@@ -108,15 +111,7 @@ export async function planOnPullRequest(
 
   // With a Cloudflare token the plan shows each message and refuses what may not go;
   // without one (forks, or by choice) apply checks every message on merge.
-  const client = settings.cloudflare
-    ? new CloudflareClient({
-        settings: settings.cloudflare,
-        pacer: new Pacer({
-          now: () => Date.now(),
-          sleep: (ms, signal) => systemClock.sleep(ms, signal),
-        }),
-      })
-    : undefined;
+  const client = settings.cloudflare ? await openCloudflareClient(settings.cloudflare) : undefined;
   let thePlan: Plan;
   try {
     thePlan = await reviewedPlan(
@@ -126,10 +121,11 @@ export async function planOnPullRequest(
         lookupBudget: settings.review.lookupBudget,
         guarded: settings.review.guarded,
         now: Date.now(),
-        log: toolkitLogger(toolkit),
+        log,
       },
     );
   } finally {
+    log.endPhase();
     await client?.close();
   }
   toolkit.info(renderPlanText(thePlan, { file: settings.releasesFile, redact }));

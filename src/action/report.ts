@@ -21,11 +21,23 @@ export function repoOf(settings: ActionSettings): Repo {
   return { owner: settings.runner.owner, repo: settings.runner.repo };
 }
 
-export function toolkitLogger(toolkit: Toolkit): Logger {
+/** The run's log, one group per phase of the pipeline; endPhase() closes the last one. */
+export function toolkitLogger(toolkit: Toolkit): Logger & { endPhase(): void } {
+  let open = false;
+  const endPhase = () => {
+    if (open) toolkit.endGroup();
+    open = false;
+  };
   return {
     info: (m) => toolkit.info(m),
     warn: (m) => toolkit.warning(m),
     error: (m) => toolkit.error(m),
+    phase: (name) => {
+      endPhase();
+      toolkit.startGroup(name);
+      open = true;
+    },
+    endPhase,
   };
 }
 

@@ -16,6 +16,9 @@ export interface Toolkit {
   setOutput(name: string, value: string | number): void;
   setFailed(message: string): void;
   setSecret(secret: string): void;
+  /** Log lines until endGroup() fold under `name` in the run's log. */
+  startGroup(name: string): void;
+  endGroup(): void;
   /** Appends markdown to the job summary. */
   summary(markdown: string): Promise<void>;
 }

@@ -1,8 +1,5 @@
 // Cloudflare settings from the environment, for the commands that talk to the API.
-import type { ClientOptions, CloudflareClient } from '../adapters/cloudflare/client.js';
-import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import { type ApiSettings, apiSettings } from '../adapters/cloudflare/settings.js';
-import { systemClock } from '../engine/ports.js';
 
 /**
  * The API settings, or undefined when no credential variable is set and `required` is false
@@ -30,26 +27,4 @@ export function cloudflareFromEnv(
       baseUrl: 'CLOUDFLARE_API_BASE_URL',
     },
   });
-}
-
-/**
- * The Cloudflare client class, imported when a command is about to talk to the API: with it
- * comes undici, the largest part of the bundle, which validate, --help and plan without
- * credentials never use.
- */
-async function loadCloudflareClient(): Promise<typeof CloudflareClient> {
-  return (await import('../adapters/cloudflare/client.js')).CloudflareClient;
-}
-
-/** A client for these settings, paced on the system clock (a pacing wait ends on abort). */
-export async function openCloudflareClient(
-  settings: ApiSettings,
-  options: Omit<ClientOptions, 'settings' | 'pacer'> = {},
-): Promise<CloudflareClient> {
-  const Client = await loadCloudflareClient();
-  const pacer = new Pacer({
-    now: () => Date.now(),
-    sleep: (ms, signal) => systemClock.sleep(ms, signal),
-  });
-  return new Client({ settings, pacer, ...options });
 }

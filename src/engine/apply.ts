@@ -43,7 +43,7 @@ export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<A
   const meter: ReadBackMeter = { limit: settings.readBackBudget, used: 0, reserved: 0 };
   let scope: Set<string> | undefined;
   for (let round = 1; ; round++) {
-    // load
+    deps.log.phase?.(round === 1 ? 'Load' : `Load again (round ${round})`);
     const inputs = await loadInputs(deps.releases, deps.releasesPath, deps.store);
     if (!inputs.ok) return { kind: 'invalid', stage: inputs.stage, errors: inputs.errors };
     // The pushed commit never changes: read once, whatever the re-plans.
@@ -72,6 +72,7 @@ async function runPlan(
 ): Promise<void> {
   run.plan = thePlan;
   // resolve: what was sent before with no known outcome is read back first.
+  run.log.phase?.('Read back earlier sends');
   const resent = await resolveEarlierSends(run, thePlan);
   // Nothing was written for the rest yet: they are simply planned again next run.
   if (run.shouldStop()) return;
@@ -110,6 +111,7 @@ async function runPlan(
       );
   }
   // check
+  run.log.phase?.('Check with Cloudflare');
   const checked = await checkBeforeSend(run, candidate);
   run.plan = checked;
   if (run.shouldStop()) return;
@@ -117,6 +119,7 @@ async function runPlan(
   const blocked = runGuard(checked, run.settings.review);
   if (blocked !== undefined) return run.block(blocked);
   // send
+  run.log.phase?.(run.settings.dryRun ? 'Send (dry run: nothing is sent)' : 'Send');
   const batches = batchesOf(checked, run.settings.batchSize);
   if (run.settings.dryRun) {
     for (const b of batches)

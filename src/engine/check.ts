@@ -98,6 +98,7 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
     },
   });
   if (resolved.kind === 'invalid') return resolved;
+  deps.log.phase?.('Entries merged but never applied');
   const unapplied = await unappliedOf(deps, settings, resolved);
 
   // The ledger as it is now, with the resolutions: every message whose state is released.
@@ -118,6 +119,7 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
     if (records.size > 0) byAccount.set(account, records);
   }
 
+  deps.log.phase?.('Released messages back in quarantine');
   // Accounts checked longest ago first, so a budget too small for all of them rotates.
   const order = [...byAccount.keys()].sort((a, b) => {
     const ta = saved.cursors.get(a)?.at ?? '';

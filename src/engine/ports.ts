@@ -131,6 +131,8 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** A step of the pipeline begins (the action shows each as a collapsible log group). */
+  phase?(name: string): void;
 }
 
 export const systemClock: Clock = {

@@ -20,6 +20,7 @@ export async function reviewedPlan(
   settings: PlanReviewSettings,
 ): Promise<Plan> {
   if (!api) return plan;
+  settings.log?.phase?.('Check with Cloudflare');
   const wanted = plan.accounts.flatMap((a) =>
     a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
   );

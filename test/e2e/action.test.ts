@@ -40,6 +40,12 @@ describe('the action on a pull request (plan)', () => {
     const r = await s.run({ event: 'pull_request', pr: 7, sha });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.outputs).toMatchObject({ mode: 'plan', 'to-release': '3' });
+    expect(r.stdout.split('\n').filter((l) => /^::(end)?group::/.test(l))).toEqual([
+      '::group::Load',
+      '::endgroup::',
+      '::group::Check with Cloudflare',
+      '::endgroup::',
+    ]);
     const comments = s.gh.comments(7);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.user.login).toBe('github-actions[bot]');
@@ -205,6 +211,18 @@ describe('the action on merge (apply)', () => {
     const originalHead = s.gh.headSha('main');
     const r = await s.run({ event: 'push', sha: merge });
     expect(r.code, r.stderr + r.stdout).toBe(0);
+    // The log reads like the pipeline: one group per phase, each closed, the results outside.
+    const groups = r.stdout.split('\n').filter((l) => /^::(end)?group::/.test(l));
+    expect(groups).toEqual([
+      '::group::Load',
+      '::endgroup::',
+      '::group::Read back earlier sends',
+      '::endgroup::',
+      '::group::Check with Cloudflare',
+      '::endgroup::',
+      '::group::Send',
+      '::endgroup::',
+    ]);
     // The pending commit was on the branch before the release request left.
     const refUpdates = r.github.filter((q) => q.method === 'PATCH' && isMainRef(q.path));
     expect(refUpdates.map((q) => q.status)).toEqual([200, 200]);

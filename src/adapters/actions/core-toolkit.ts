@@ -23,6 +23,8 @@ export const coreToolkit: Toolkit = {
   setOutput: (name, value) => core.setOutput(name, String(value)),
   setFailed: (m) => core.setFailed(m),
   setSecret: (s) => core.setSecret(s),
+  startGroup: (name) => core.startGroup(name),
+  endGroup: () => core.endGroup(),
   summary: async (markdown) => {
     if (!process.env.GITHUB_STEP_SUMMARY) return;
     const text =

@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import { openCloudflareClient } from '../../adapters/cloudflare/open.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import {
@@ -28,7 +29,7 @@ import {
   refusalExit,
   stringOption,
 } from '../command.js';
-import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv } from '../credentials.js';
 import { ledgerFolderExists } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';

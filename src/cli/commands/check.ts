@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { openCloudflareClient } from '../../adapters/cloudflare/open.js';
 import {
   type ApiSettings,
   DEFAULT_SEARCH_PAGE_SIZE,
@@ -24,7 +25,7 @@ import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import { check } from '../../engine/check.js';
 import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
-import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv } from '../credentials.js';
 import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openCloudflareClient } from '../../adapters/cloudflare/open.js';
 import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
@@ -27,7 +28,7 @@ import {
 import { loadInputs } from '../../engine/inputs.js';
 import { reviewedPlan } from '../../engine/review.js';
 import { type CliIO, type Command, EXIT } from '../command.js';
-import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv } from '../credentials.js';
 import { runCommand } from '../dispatch.js';
 import { applyCommand } from './apply.js';
 import { planCommand } from './plan.js';

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { openCloudflareClient } from '../../adapters/cloudflare/open.js';
 import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
@@ -19,7 +20,7 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
+import { cloudflareFromEnv } from '../credentials.js';
 import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
