@@ -43,7 +43,7 @@ import {
   DEFAULT_MAX_PER_SECOND,
   DEFAULT_RESERVE_SHARE,
 } from '../src/adapters/cloudflare/rate-limit.js';
-import { DEFAULT_LOOKUP_BUDGET } from '../src/cli/review-options.js';
+import { DEFAULT_LOOKUP_BUDGET } from '../src/cli/safety-options.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_TOKEN,

@@ -114,7 +114,7 @@ export async function applyOnBranch(
         },
         signal: controller.signal,
         deadline: Date.now() + 5 * 60 * 60_000,
-        review: { ...settings.review, gate },
+        safety: { ...settings.safety, gate },
       },
     );
     // What the run did is shown outside any group.

@@ -75,7 +75,7 @@ export async function checkBranch(
           ...(settings.runner.actor ? { actor: settings.runner.actor } : {}),
           ...(url ? { run: url } : {}),
         },
-        lookupBudget: settings.review.lookupBudget,
+        lookupBudget: settings.safety.lookupBudget,
         unappliedAfterHours: settings.unappliedAfterHours,
       },
     );

@@ -8,6 +8,7 @@ import { upsertComment } from '../adapters/github/comments.js';
 import { ledgerSnapshots, shardsOf } from '../adapters/github/ledger-store.js';
 import { PullRequestLedger } from '../adapters/github/pull-request-ledger.js';
 import { type Plan, plan, planTotals } from '../core/plan/plan.js';
+import { refusalText } from '../core/plan/refusals.js';
 import {
   findFileComment,
   fixedComment,
@@ -20,9 +21,8 @@ import { planJsonValue } from '../core/render/plan-json.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { renderPlanText } from '../core/render/plan-text.js';
 import { planSummaryMarkdown } from '../core/render/summary.js';
-import { refusalText } from '../core/safety/review.js';
 import { loadInputs } from '../engine/inputs.js';
-import { reviewedPlan } from '../engine/review.js';
+import { screenWithCloudflare } from '../engine/screen.js';
 import { awaitEarly, type Early } from './early.js';
 import {
   annotate,
@@ -114,12 +114,12 @@ export async function planOnPullRequest(
   const client = settings.cloudflare ? await openCloudflareClient(settings.cloudflare) : undefined;
   let thePlan: Plan;
   try {
-    thePlan = await reviewedPlan(
+    thePlan = await screenWithCloudflare(
       plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts }),
       client,
       {
-        lookupBudget: settings.review.lookupBudget,
-        guarded: settings.review.guarded,
+        lookupBudget: settings.safety.lookupBudget,
+        guarded: settings.safety.guarded,
         now: Date.now(),
         log,
       },

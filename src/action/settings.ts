@@ -15,7 +15,7 @@ import {
 import { isAccountId } from '../core/ids.js';
 import { keyProblem } from '../core/ledger/seal.js';
 import { DEFAULT_SETTLE_MS } from '../core/release/in-flight.js';
-import { DEFAULT_GUARDED_DISPOSITIONS, guardedListProblem } from '../core/safety/review.js';
+import { DEFAULT_GUARDED_DISPOSITIONS, guardedListProblem } from '../core/safety/screen.js';
 
 export type Mode = 'auto' | 'plan' | 'apply' | 'check' | 'audit';
 
@@ -38,7 +38,7 @@ export interface ActionSettings {
   redact: 'auto' | boolean;
   /** mode audit: the period reported, relative to the run's time. */
   auditPeriod: RelativePeriod;
-  review: {
+  safety: {
     lookupBudget: number;
     guarded: string[];
     maxReleases: number;
@@ -164,7 +164,7 @@ export function readSettings(env: Env): ActionSettings {
         ? 'auto'
         : bool(env, 'redact', true),
     auditPeriod: auditPeriodInput(env),
-    review: {
+    safety: {
       lookupBudget: int(env, 'lookup-budget', 300, 1, 100_000),
       guarded: guardedInput(env),
       maxReleases: int(env, 'max-releases', 1000, 1, 1_000_000),

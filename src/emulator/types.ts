@@ -1,7 +1,7 @@
 // Public types of the embedded Cloudflare Email Security emulator, and the API shapes it
 // serves (a subset of `email-security_*` in the OpenAPI contract).
 
-import { DISPOSITIONS } from '../core/safety/review.js';
+import { DISPOSITIONS } from '../core/safety/screen.js';
 
 // The final dispositions Cloudflare reports: one list for the client and the emulator.
 export { DISPOSITIONS };

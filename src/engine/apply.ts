@@ -6,7 +6,7 @@
 //   resolve    earlier sends with no known outcome, read back (readback.ts)
 //   scope      only the entries of the pushed commit; later ones wait for their own run
 //   check      every message with Cloudflare, then held to what people reviewed
-//              (check-before-send.ts)
+//              (screen-before-send.ts)
 //   guard      the run as a whole: not too many, the plan reviewed (core/safety/guards)
 //   send       pending first, one POST per batch, each outcome recorded (send.ts)
 //
@@ -16,7 +16,6 @@ import { scopeOf, withinScope } from '../core/plan/scope.js';
 import { batchesOf } from '../core/release/batches.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { runGuard } from '../core/safety/guards.js';
-import { checkBeforeSend } from './check-before-send.js';
 import { loadInputs, loadReleasesFrom, type ReleasesSource } from './inputs.js';
 import { LedgerConflictError, type Logger } from './ports.js';
 import { resolveEarlierSends } from './readback.js';
@@ -27,6 +26,7 @@ import {
   type ReadBackMeter,
   RunState,
 } from './run.js';
+import { screenBeforeSend } from './screen-before-send.js';
 import { send } from './send.js';
 
 export type {
@@ -34,7 +34,7 @@ export type {
   ApplyResult,
   ApplySettings,
   Deferred,
-  ReviewSettings,
+  SafetySettings,
 } from './run.js';
 
 export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<ApplyResult> {
@@ -111,12 +111,12 @@ async function runPlan(
       );
   }
   // check
-  run.log.phase?.('Check with Cloudflare');
-  const checked = await checkBeforeSend(run, candidate);
+  run.log.phase?.('Screen with Cloudflare');
+  const checked = await screenBeforeSend(run, candidate);
   run.plan = checked;
   if (run.shouldStop()) return;
   // guard
-  const blocked = runGuard(checked, run.settings.review);
+  const blocked = runGuard(checked, run.settings.safety);
   if (blocked !== undefined) return run.block(blocked);
   // send
   run.log.phase?.(run.settings.dryRun ? 'Send (dry run: nothing is sent)' : 'Send');

@@ -67,7 +67,7 @@ export type CheckResult =
     };
 
 export interface CheckSettings
-  extends Omit<ApplySettings, 'verifyOnly' | 'dryRun' | 'review' | 'batchSize' | 'readBackBudget'> {
+  extends Omit<ApplySettings, 'verifyOnly' | 'dryRun' | 'safety' | 'batchSize' | 'readBackBudget'> {
   /** Most Cloudflare requests of the whole run: read-backs and drift lookups together. */
   lookupBudget: number;
   /** An entry never applied fails the check once it has waited this many hours (default 24). */
@@ -88,7 +88,7 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
     dryRun: false,
     verifyOnly: true,
     readBackBudget: settings.lookupBudget,
-    review: {
+    safety: {
       lookupBudget: 0,
       guarded: ['MALICIOUS', 'MALICIOUS-BEC'],
       maxReleases: 0,

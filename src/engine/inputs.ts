@@ -3,7 +3,7 @@ import { type Diagnostic, sortDiagnostics } from '../core/diagnostics.js';
 import { queueIdOf } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { emptyLedger, foldShard, type KeepRecord, type Ledger } from '../core/ledger/state.js';
-import { loadReleases, type ReleasesFile } from '../core/releases/load.js';
+import { loadReleases, type ReleasesFile } from '../core/requests/load.js';
 import type { LedgerStore } from './ports.js';
 
 export type ReleasesSource = () => Promise<

@@ -11,7 +11,7 @@
 import { messageKey } from '../core/ids.js';
 import type { MessageView } from '../core/release/readback.js';
 import { escapeLogText } from '../core/render/escape.js';
-import type { Inspection } from '../core/safety/review.js';
+import type { Inspection } from '../core/safety/screen.js';
 import { idTime, isoSecond, timeWindows } from '../core/windows.js';
 import { pool } from './pool.js';
 import type { CloudflareApi, Logger } from './ports.js';

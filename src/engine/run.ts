@@ -1,6 +1,6 @@
 // One run of apply: what every phase shares (the settings, the adapters, what the run found
 // and did so far, and how it stops), and the shapes of its settings and result. The phases
-// are in apply.ts (the order), readback.ts, check-before-send.ts and send.ts.
+// are in apply.ts (the order), readback.ts, screen-before-send.ts and send.ts.
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { LedgerRecord, LedgerState, RecordError } from '../core/ledger/record.js';
 import type { LedgerIndex } from '../core/ledger/state.js';
@@ -78,11 +78,11 @@ export interface ApplySettings {
    * its action log); sends beyond it are left unresolved for a later run. Unlimited if absent.
    */
   readBackBudget?: number;
-  review: ReviewSettings;
+  safety: SafetySettings;
 }
 
 /** The checks every message passes right before it is released. */
-export interface ReviewSettings {
+export interface SafetySettings {
   /** Most lookup requests in this run (dispositions, existence, quarantine). */
   lookupBudget: number;
   /** Dispositions released only with a matching `acknowledge`. */

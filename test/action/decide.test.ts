@@ -20,7 +20,7 @@ describe('decide: the drift check', () => {
   it('reads `mode: check` and the lookup budget from the inputs', () => {
     const s = settingsFor('workflow_dispatch', { mode: 'check', 'lookup-budget': '40' });
     expect(s.mode).toBe('check');
-    expect(s.review.lookupBudget).toBe(40);
+    expect(s.safety.lookupBudget).toBe(40);
   });
 
   it.each(['workflow_dispatch', 'push', 'schedule', 'repository_dispatch'])(

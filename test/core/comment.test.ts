@@ -2,7 +2,7 @@
 // set it, and its size, which GitHub caps at 65,536 characters whatever the plan holds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AccountPlan, ToRelease } from '../../src/core/plan/plan.js';
+import type { AccountPlan, RefusalReason, ToRelease } from '../../src/core/plan/plan.js';
 import type { RunResult } from '../../src/core/release/result.js';
 import {
   accountComment,
@@ -23,7 +23,6 @@ import {
   MAX_ENTRY_DIGESTS,
   planEntryDigests,
   planFingerprint,
-  type RefusalReason,
 } from '../../src/core/safety/review.js';
 import { ACCOUNT, messageId, request } from '../support/factories.js';
 

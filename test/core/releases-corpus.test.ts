@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Diagnostic, formatDiagnostic } from '../../src/core/diagnostics.js';
-import { type LoadResult, loadReleases } from '../../src/core/releases/load.js';
+import { type LoadResult, loadReleases } from '../../src/core/requests/load.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/releases/', import.meta.url));
 const MAX_MESSAGE = 600;

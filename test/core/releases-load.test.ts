@@ -24,8 +24,8 @@ import {
   loadReleases,
   type ReleaseRequest,
   type ReleasesFile,
-} from '../../src/core/releases/load.js';
-import { parseYaml } from '../../src/core/releases/yaml-source.js';
+} from '../../src/core/requests/load.js';
+import { parseYaml } from '../../src/core/requests/yaml-source.js';
 import { ACCOUNT, messageId, OTHER_ACCOUNT } from '../support/factories.js';
 
 const REPO = join(import.meta.dirname, '..', '..');

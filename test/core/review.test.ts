@@ -4,24 +4,26 @@ import { describe, expect, it } from 'vitest';
 import { messageKey } from '../../src/core/ids.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
+import { refusalText } from '../../src/core/plan/refusals.js';
 import type { MessageView } from '../../src/core/release/readback.js';
-import { loadReleases } from '../../src/core/releases/load.js';
+import { loadReleases } from '../../src/core/requests/load.js';
 import { renderAccountMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
 import {
-  ACKNOWLEDGEABLE_DISPOSITIONS,
-  DEFAULT_GUARDED_DISPOSITIONS,
   entryDigest,
-  guardedListProblem,
   holdToReview,
-  type Inspection,
   MAX_ENTRY_DIGESTS,
   matchesFingerprint,
   planEntryDigests,
   planFingerprint,
-  refusalText,
-  reviewPlan,
 } from '../../src/core/safety/review.js';
+import {
+  ACKNOWLEDGEABLE_DISPOSITIONS,
+  DEFAULT_GUARDED_DISPOSITIONS,
+  guardedListProblem,
+  type Inspection,
+  screenPlan,
+} from '../../src/core/safety/screen.js';
 import { REPO } from '../support/cli.js';
 import { ACCOUNT, messageId, record, releasesFile, request, stored } from '../support/factories.js';
 
@@ -57,7 +59,7 @@ function reviewed(
 ) {
   const file = releasesFile(entries.map((e) => request(e)));
   const map = new Map(inspections.map(([id, i]) => [messageKey(ACCOUNT, id), i]));
-  return reviewPlan(plan(file, ledger), map, guarded).accounts[0];
+  return screenPlan(plan(file, ledger), map, guarded).accounts[0];
 }
 
 describe('reviewing a plan against Cloudflare', () => {

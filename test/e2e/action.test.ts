@@ -43,7 +43,7 @@ describe('the action on a pull request (plan)', () => {
     expect(r.stdout.split('\n').filter((l) => /^::(end)?group::/.test(l))).toEqual([
       '::group::Load',
       '::endgroup::',
-      '::group::Check with Cloudflare',
+      '::group::Screen with Cloudflare',
       '::endgroup::',
     ]);
     const comments = s.gh.comments(7);
@@ -218,7 +218,7 @@ describe('the action on merge (apply)', () => {
       '::endgroup::',
       '::group::Read back earlier sends',
       '::endgroup::',
-      '::group::Check with Cloudflare',
+      '::group::Screen with Cloudflare',
       '::endgroup::',
       '::group::Send',
       '::endgroup::',

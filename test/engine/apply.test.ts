@@ -47,7 +47,7 @@ function setup(
     inFlightMs: 60_000,
     accounts: [],
     provenance: { actor: 'tester', run: 'test-run' },
-    review: {
+    safety: {
       lookupBudget: 1000,
       guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
       maxReleases: 1000,
@@ -442,7 +442,7 @@ const baseSettings: ApplySettings = {
   inFlightMs: 60_000,
   accounts: [],
   provenance: { actor: 'tester', run: 'test-run' },
-  review: {
+  safety: {
     lookupBudget: 1000,
     guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
     maxReleases: 1000,
@@ -484,7 +484,7 @@ describe('apply: held to the plan a person reviewed', () => {
     entries.add(digest(list[2] as string, 'SPAM'));
     const r = done(
       await run({
-        review: {
+        safety: {
           lookupBudget: 1000,
           guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
           maxReleases: 1000,
@@ -532,7 +532,7 @@ describe('apply: held to the plan a person reviewed', () => {
     // Held to the ids basis, an ids fingerprint is refused: that is not what it is.
     const held = done(
       await run({
-        review: {
+        safety: {
           ...base,
           gate: {
             requirePlan: true,
@@ -546,7 +546,7 @@ describe('apply: held to the plan a person reviewed', () => {
 
     const r = done(
       await run({
-        review: {
+        safety: {
           ...base,
           gate: { requirePlan: true, expected: new Map([['*', { fingerprint: idsFingerprint }]]) },
         },

@@ -78,7 +78,7 @@ function applySettings(over: Partial<ApplySettings> = {}): ApplySettings {
     settleMs: 0,
     accounts: [],
     provenance: { actor: 'tester', run: 'fidelity-run' },
-    review: {
+    safety: {
       lookupBudget: 300,
       guarded: ['MALICIOUS', 'MALICIOUS-BEC', 'SPOOF'],
       maxReleases: 1000,

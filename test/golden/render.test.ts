@@ -7,7 +7,7 @@ import { messageKey } from '../../src/core/ids.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import type { RunResult } from '../../src/core/release/result.js';
-import { loadReleases } from '../../src/core/releases/load.js';
+import { loadReleases } from '../../src/core/requests/load.js';
 import { accountComment, fixedComment, invalidComment } from '../../src/core/render/comment.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
 import { type RunReport, renderRunText } from '../../src/core/render/results.js';
@@ -15,8 +15,8 @@ import { applySummaryMarkdown, planSummaryMarkdown } from '../../src/core/render
 import {
   DEFAULT_GUARDED_DISPOSITIONS,
   type Inspection,
-  reviewPlan,
-} from '../../src/core/safety/review.js';
+  screenPlan,
+} from '../../src/core/safety/screen.js';
 import { ACCOUNT, record, stored } from '../support/factories.js';
 
 const FILE = 'releases.yaml';
@@ -116,7 +116,7 @@ function fixture() {
       },
     ],
   ]);
-  const checked = reviewPlan(planned, inspections, { guarded: DEFAULT_GUARDED_DISPOSITIONS });
+  const checked = screenPlan(planned, inspections, { guarded: DEFAULT_GUARDED_DISPOSITIONS });
   return { planned, checked };
 }
 

@@ -1,7 +1,7 @@
 // Small builders for tests: valid values by default, override what the test is about.
 import type { LedgerRecord, StoredRecord } from '../../src/core/ledger/record.js';
 import { serializeRecord } from '../../src/core/ledger/record.js';
-import type { ReleaseRequest, ReleasesFile } from '../../src/core/releases/load.js';
+import type { ReleaseRequest, ReleasesFile } from '../../src/core/requests/load.js';
 
 export const ACCOUNT = '023e105f4ecef8ad9ca31a8372d0c353';
 export const OTHER_ACCOUNT = 'aaaabbbbccccddddeeeeffff00001111';

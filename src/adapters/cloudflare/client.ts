@@ -15,7 +15,7 @@ import type {
   MessageView,
 } from '../../core/release/readback.js';
 import { escapeLogText } from '../../core/render/escape.js';
-import { DISPOSITIONS } from '../../core/safety/review.js';
+import { DISPOSITIONS } from '../../core/safety/screen.js';
 import type { CloudflareApi, Logger, PacingView, SearchPage } from '../../engine/ports.js';
 import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
 import {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { type LedgerRecord, scanShardLines, tornTail } from '../../core/ledger/record.js';
 import { type ShardText, shardNameProblem } from '../../core/ledger/state.js';
-import { DEFAULT_YAML_LIMITS } from '../../core/releases/yaml-source.js';
+import { DEFAULT_YAML_LIMITS } from '../../core/requests/yaml-source.js';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; error: Diagnostic };
 type BytesResult = { ok: true; bytes: Buffer } | { ok: false; error: Diagnostic };

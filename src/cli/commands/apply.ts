@@ -38,10 +38,10 @@ import {
   fingerprintOption,
   guardedOption,
   lookupBudgetOption,
-  reviewOptionSpecs,
-  reviewOptionsHelp,
+  safetyOptionSpecs,
+  safetyOptionsHelp,
   searchPageSizeOption,
-} from '../review-options.js';
+} from '../safety-options.js';
 import { accountsOption } from './plan.js';
 
 /**
@@ -70,7 +70,7 @@ export const applyCommand: Command = {
     force: { type: 'boolean' },
     fingerprint: { type: 'string', multiple: true },
     unreviewed: { type: 'boolean' },
-    ...reviewOptionSpecs,
+    ...safetyOptionSpecs,
   },
   help: `Usage: quarantine-release apply [--releases FILE] [--ledger DIR] [--batch-size N] [--dry-run] [--format text|json]
 
@@ -115,7 +115,7 @@ Options:
                           released, unless --unreviewed
   --unreviewed            release what the file says without a reviewed plan (explicit
                           opt-out: the output says so)
-${reviewOptionsHelp}
+${safetyOptionsHelp}
   -h, --help              show this help
 
 Exit codes: 0 every message released, 1 invalid input, a refused message or a refused run,
@@ -136,7 +136,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
     const accounts = accountsOption(values);
     const log = stderrLogger(io);
 
-    const review = {
+    const safety = {
       lookupBudget: lookupBudgetOption(values),
       guarded: guardedOption(values),
       maxReleases: integerOption(values, 'max-releases', DEFAULT_MAX_RELEASES, 1, 1_000_000),
@@ -194,7 +194,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
           settleMs,
           accounts,
           provenance: provenance(io),
-          review: { ...review, gate: cliGate(fingerprints, values.unreviewed === true) },
+          safety: { ...safety, gate: cliGate(fingerprints, values.unreviewed === true) },
           ...(io.signal ? { signal: io.signal } : {}),
           deadline: Date.now() + deadlineMinutes * 60_000,
         },

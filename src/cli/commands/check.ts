@@ -29,7 +29,7 @@ import { cloudflareFromEnv } from '../credentials.js';
 import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
-import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../review-options.js';
+import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../safety-options.js';
 import { provenance, sealLedger } from './apply.js';
 import { accountsOption } from './plan.js';
 

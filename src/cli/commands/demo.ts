@@ -14,11 +14,8 @@ import { plan } from '../../core/plan/plan.js';
 import type { RunResult } from '../../core/release/result.js';
 import { accountComment } from '../../core/render/comment.js';
 import { markdownPage, markdownText } from '../../core/render/markdown-view.js';
-import {
-  basisOf,
-  DEFAULT_GUARDED_DISPOSITIONS,
-  planFingerprint,
-} from '../../core/safety/review.js';
+import { basisOf, planFingerprint } from '../../core/safety/review.js';
+import { DEFAULT_GUARDED_DISPOSITIONS } from '../../core/safety/screen.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_TOKEN,
@@ -26,7 +23,7 @@ import {
   startEmulator,
 } from '../../emulator/index.js';
 import { loadInputs } from '../../engine/inputs.js';
-import { reviewedPlan } from '../../engine/review.js';
+import { screenWithCloudflare } from '../../engine/screen.js';
 import { type CliIO, type Command, EXIT } from '../command.js';
 import { cloudflareFromEnv } from '../credentials.js';
 import { runCommand } from '../dispatch.js';
@@ -162,7 +159,7 @@ ${simulation}`;
   if (!before.ok) return EXIT.invalid;
   // The plan as the pull request showed it: every message looked up, as `plan` just did.
   const client = await openCloudflareClient(cloudflareFromEnv(env, true) as ApiSettings);
-  const thePlan = await reviewedPlan(plan(before.file, before.ledger.index), client, {
+  const thePlan = await screenWithCloudflare(plan(before.file, before.ledger.index), client, {
     lookupBudget: 50,
     guarded: DEFAULT_GUARDED_DISPOSITIONS,
     now: Date.now(),

@@ -10,7 +10,7 @@ import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
 import { basisOf, planFingerprint } from '../../core/safety/review.js';
 import { loadInputs } from '../../engine/inputs.js';
-import { reviewedPlan } from '../../engine/review.js';
+import { screenWithCloudflare } from '../../engine/screen.js';
 import {
   type Command,
   choiceOption,
@@ -27,10 +27,10 @@ import { stderrLogger } from '../logger.js';
 import {
   guardedOption,
   lookupBudgetOption,
-  reviewOptionSpecs,
-  reviewOptionsHelp,
+  safetyOptionSpecs,
+  safetyOptionsHelp,
   searchPageSizeOption,
-} from '../review-options.js';
+} from '../safety-options.js';
 
 export function accountsOption(values: OptionValues): string[] {
   const raw = values.account as unknown;
@@ -51,7 +51,7 @@ export const planCommand: Command = {
     ledger: { type: 'string' },
     format: { type: 'string' },
     account: { type: 'string', multiple: true },
-    ...reviewOptionSpecs,
+    ...safetyOptionSpecs,
   },
   help: `Usage: quarantine-release plan [--releases FILE] [--ledger DIR] [--format text|markdown|json] [--account ID]...
 
@@ -73,7 +73,7 @@ Options:
   --ledger DIR            the ledger directory (default: releases.ledger)
   --format FORMAT         text (default), markdown (as in the pull-request comment) or json
   --account ID            plan only this account (repeatable)
-${reviewOptionsHelp}
+${safetyOptionsHelp}
   -h, --help              show this help
 
 Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a refused message,
@@ -85,7 +85,7 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
     const format = choiceOption(values, 'format', ['text', 'markdown', 'json'] as const, 'text');
     const accounts = accountsOption(values);
     const redact = values.redact === true;
-    const review = { lookupBudget: lookupBudgetOption(values), guarded: guardedOption(values) };
+    const screen = { lookupBudget: lookupBudgetOption(values), guarded: guardedOption(values) };
     let settings: ApiSettings | undefined;
     try {
       settings = cloudflareFromEnv(io.env, false, searchPageSizeOption(values));
@@ -113,12 +113,16 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
     const client = settings ? await openCloudflareClient(settings, { log }) : undefined;
     let result: Plan;
     try {
-      result = await reviewedPlan(plan(inputs.file, inputs.ledger.index, { accounts }), client, {
-        ...review,
-        now: Date.now(),
-        log,
-        ...(io.signal ? { halt: io.signal } : {}),
-      });
+      result = await screenWithCloudflare(
+        plan(inputs.file, inputs.ledger.index, { accounts }),
+        client,
+        {
+          ...screen,
+          now: Date.now(),
+          log,
+          ...(io.signal ? { halt: io.signal } : {}),
+        },
+      );
     } finally {
       await client?.close();
     }

@@ -5,7 +5,7 @@
 // fails once one has waited longer than a threshold. Pure: the plan and what is known of when
 // each entry got into the file in, the report out.
 import type { Plan } from '../plan/plan.js';
-import type { ReleaseRequest } from '../releases/load.js';
+import type { ReleaseRequest } from '../requests/load.js';
 
 /** An entry whose attempt has no record in the ledger. */
 export interface NotApplied {

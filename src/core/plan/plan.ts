@@ -5,7 +5,7 @@ import { messageKey, queueIdOf } from '../ids.js';
 import type { LedgerRecord, LedgerState } from '../ledger/record.js';
 import type { LedgerIndex, MessageHistory } from '../ledger/state.js';
 import type { MessageView } from '../release/readback.js';
-import type { ReleaseRequest, ReleasesFile } from '../releases/load.js';
+import type { ReleaseRequest, ReleasesFile } from '../requests/load.js';
 import { retryProblem } from './retries.js';
 
 /** Why an entry is not released: found by the planner, the check with Cloudflare, or the review. */

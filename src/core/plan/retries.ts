@@ -5,7 +5,7 @@
 // is N-1 and ended partial or failed (or is still being resolved: pending or unknown, which
 // apply reads back first). Then Cloudflare's action log must agree (core/safety/review).
 import type { MessageHistory } from '../ledger/state.js';
-import type { ReleaseRequest } from '../releases/load.js';
+import type { ReleaseRequest } from '../requests/load.js';
 
 /**
  * Why the ledger does not allow this entry's `retry`, or undefined when it does (or the entry

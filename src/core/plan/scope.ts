@@ -2,7 +2,7 @@
 // revert of an entry is honoured), but a person reviewed the pull request of the pushed
 // commit: entries that reached the branch after that commit belong to the run of their own
 // push. Pure.
-import type { ReleaseRequest, ReleasesFile } from '../releases/load.js';
+import type { ReleaseRequest, ReleasesFile } from '../requests/load.js';
 import type { AccountPlan, Plan, ToRelease } from './plan.js';
 
 /**

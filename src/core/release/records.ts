@@ -4,7 +4,7 @@ import { messageKey } from '../ids.js';
 import type { LedgerRecord, LedgerState, Provenance } from '../ledger/record.js';
 import { type LedgerIndex, nextSeq } from '../ledger/state.js';
 import type { ToRelease } from '../plan/plan.js';
-import type { ReleaseRequest } from '../releases/load.js';
+import type { ReleaseRequest } from '../requests/load.js';
 import type { IdOutcome } from './classify.js';
 import type { RunResult } from './result.js';
 

@@ -2,8 +2,9 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type Plan, planTotals } from '../plan/plan.js';
-import type { ReleaseRequest } from '../releases/load.js';
-import { basisOf, planFingerprint, refusalText } from '../safety/review.js';
+import { refusalText } from '../plan/refusals.js';
+import type { ReleaseRequest } from '../requests/load.js';
+import { basisOf, planFingerprint } from '../safety/review.js';
 import { jsonChunks, MappedList, writeJson } from './json-stream.js';
 
 export function validationJson(errors: readonly Diagnostic[]): string {

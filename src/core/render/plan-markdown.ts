@@ -3,9 +3,9 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
+import { refusalText } from '../plan/refusals.js';
 import type { MessageView } from '../release/readback.js';
-import type { ReleaseRequest } from '../releases/load.js';
-import { refusalText } from '../safety/review.js';
+import type { ReleaseRequest } from '../requests/load.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
 import { dispositionLabel, messageCellMarkdown } from './message.js';
 

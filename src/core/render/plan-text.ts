@@ -2,8 +2,8 @@
 import { type Diagnostic, formatDiagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
-import type { ReleaseRequest } from '../releases/load.js';
-import { refusalText } from '../safety/review.js';
+import { refusalText } from '../plan/refusals.js';
+import type { ReleaseRequest } from '../requests/load.js';
 import { escapeLogText } from './escape.js';
 import { messageLineText } from './message.js';
 

@@ -1,8 +1,8 @@
 // What an apply run did, for a terminal, for scripts, and for markdown. Pure.
 import type { LedgerState, RecordError } from '../ledger/record.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan, Refused } from '../plan/plan.js';
+import { refusalText } from '../plan/refusals.js';
 import type { RunResult } from '../release/result.js';
-import { type Refused, refusalText } from '../safety/review.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
 
 export interface RunReport {

@@ -1,12 +1,13 @@
-// Options shared by plan and apply about reviewing messages against Cloudflare.
+// Options shared by plan and apply about screening messages against Cloudflare and the run's
+// guards (lookups, guarded dispositions, the reviewed fingerprint).
 import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_SEARCH_PAGE_SIZE, MAX_SEARCH_PAGE_SIZE } from '../adapters/cloudflare/settings.js';
+import type { ReviewedPlan } from '../core/safety/review.js';
 import {
   ACKNOWLEDGEABLE_DISPOSITIONS,
   DEFAULT_GUARDED_DISPOSITIONS,
   guardedListProblem,
-  type ReviewedPlan,
-} from '../core/safety/review.js';
+} from '../core/safety/screen.js';
 import { integerOption, type OptionValues, UsageError } from './command.js';
 
 export const DEFAULT_LOOKUP_BUDGET = 300;
@@ -29,14 +30,14 @@ export function searchPageSizeOption(values: OptionValues): number {
   );
 }
 
-export const reviewOptionSpecs: NonNullable<ParseArgsConfig['options']> = {
+export const safetyOptionSpecs: NonNullable<ParseArgsConfig['options']> = {
   ...searchPageSizeSpec,
   'lookup-budget': { type: 'string' },
   'require-ack': { type: 'string' },
   redact: { type: 'boolean' },
 };
 
-export const reviewOptionsHelp = `${searchPageSizeHelp}
+export const safetyOptionsHelp = `${searchPageSizeHelp}
   --lookup-budget N       at most N lookup requests for message details (default: ${DEFAULT_LOOKUP_BUDGET});
                           a message that could not be checked is refused, never released
   --require-ack LIST      dispositions released only with a matching \`acknowledge\`

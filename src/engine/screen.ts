@@ -1,11 +1,12 @@
-// The plan as a reviewer should see it: each message to release looked up once (when
-// Cloudflare credentials are available), refused ones set apart and explained.
+// Screening at plan time, so the plan is what a reviewer should see: each message to release
+// looked up once (when Cloudflare credentials are available), refused ones set apart and
+// explained. Apply screens again right before sending (screen-before-send.ts).
 import type { Plan } from '../core/plan/plan.js';
-import { retriesOf, reviewPlan } from '../core/safety/review.js';
+import { retriesOf, screenPlan } from '../core/safety/screen.js';
 import { inspect } from './inspect.js';
 import type { CloudflareApi, Logger } from './ports.js';
 
-export interface PlanReviewSettings {
+export interface ScreenSettings {
   lookupBudget: number;
   guarded: readonly string[];
   now: number;
@@ -13,14 +14,14 @@ export interface PlanReviewSettings {
   halt?: AbortSignal;
 }
 
-/** Without an API the plan is returned unreviewed: dispositions are then checked by apply. */
-export async function reviewedPlan(
+/** Without an API the plan is returned unscreened: apply screens every message on merge. */
+export async function screenWithCloudflare(
   plan: Plan,
   api: CloudflareApi | undefined,
-  settings: PlanReviewSettings,
+  settings: ScreenSettings,
 ): Promise<Plan> {
   if (!api) return plan;
-  settings.log?.phase?.('Check with Cloudflare');
+  settings.log?.phase?.('Screen with Cloudflare');
   const wanted = plan.accounts.flatMap((a) =>
     a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
   );
@@ -34,5 +35,5 @@ export async function reviewedPlan(
   settings.log?.info(
     `Looked up ${wanted.length} message(s) with ${stats.searches} search page(s) and ${stats.gets} lookup(s)`,
   );
-  return reviewPlan(plan, inspections, { guarded: settings.guarded });
+  return screenPlan(plan, inspections, { guarded: settings.guarded });
 }

@@ -3,19 +3,15 @@
 // quarantined, an acknowledged disposition, a retry Cloudflare agrees with), then held to
 // what people reviewed. Every refusal is said.
 import type { Plan } from '../core/plan/plan.js';
+import { refusalText } from '../core/plan/refusals.js';
 import { escapeLogText } from '../core/render/escape.js';
-import {
-  holdToReview,
-  type Inspection,
-  refusalText,
-  retriesOf,
-  reviewPlan,
-} from '../core/safety/review.js';
+import { holdToReview } from '../core/safety/review.js';
+import { type Inspection, retriesOf, screenPlan } from '../core/safety/screen.js';
 import { inspect } from './inspect.js';
 import type { RunState } from './run.js';
 
-export async function checkBeforeSend(run: RunState, candidate: Plan): Promise<Plan> {
-  const { review } = run.settings;
+export async function screenBeforeSend(run: RunState, candidate: Plan): Promise<Plan> {
+  const { safety } = run.settings;
   const wanted = candidate.accounts.flatMap((a) =>
     a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
   );
@@ -26,7 +22,7 @@ export async function checkBeforeSend(run: RunState, candidate: Plan): Promise<P
       run.deps.api,
       wanted,
       {
-        budget: review.lookupBudget,
+        budget: safety.lookupBudget,
         now: run.deps.clock.now().getTime(),
         concurrency: run.settings.concurrency,
         halt: run.halt.signal,
@@ -42,11 +38,11 @@ export async function checkBeforeSend(run: RunState, candidate: Plan): Promise<P
       `Checked with ${searches} search page(s), ${gets} lookup(s) and ${logs} action log(s)`,
     );
   }
-  const checked = reviewPlan(candidate, inspections, { guarded: review.guarded });
+  const checked = screenPlan(candidate, inspections, { guarded: safety.guarded });
   // Entry by entry: what was not reviewed (added by another pull request, its disposition or
   // attempt changed since, or no plan was reviewed at all) is refused, the rest goes on.
   const held: Plan = {
-    accounts: checked.accounts.map((account) => holdToReview(account, review.gate)),
+    accounts: checked.accounts.map((account) => holdToReview(account, safety.gate)),
   };
   // Every refusal is said, the planner's (a retry the ledger does not allow) included.
   const refused = held.accounts.flatMap((a) =>
