@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
-import { loadReleases } from '../../src/core/requests/load.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
+import { loadReleases } from '../../src/core/requests/load.js';
 import { basisOf } from '../../src/core/safety/review.js';
 import { ACCOUNT, messageId, record, stored } from '../support/factories.js';
 

@@ -6,9 +6,9 @@ import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import { refusalText } from '../../src/core/plan/refusals.js';
 import type { MessageView } from '../../src/core/release/readback.js';
-import { loadReleases } from '../../src/core/requests/load.js';
 import { renderAccountMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
+import { loadReleases } from '../../src/core/requests/load.js';
 import {
   entryDigest,
   holdToReview,

@@ -7,11 +7,11 @@ import { messageKey } from '../../src/core/ids.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import type { RunResult } from '../../src/core/release/result.js';
-import { loadReleases } from '../../src/core/requests/load.js';
 import { accountComment, fixedComment, invalidComment } from '../../src/core/render/comment.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
 import { type RunReport, renderRunText } from '../../src/core/render/results.js';
 import { applySummaryMarkdown, planSummaryMarkdown } from '../../src/core/render/summary.js';
+import { loadReleases } from '../../src/core/requests/load.js';
 import {
   DEFAULT_GUARDED_DISPOSITIONS,
   type Inspection,

@@ -3,7 +3,6 @@
 // review.ts). Pure. A message is released only when it is known to exist, to still be in
 // quarantine, and its disposition is not one that needs an acknowledgement, or the entry
 // acknowledges exactly that disposition. Anything that cannot be established is refused.
-import { createHash } from 'node:crypto';
 import { messageKey } from '../ids.js';
 import type { AccountPlan, Plan, RefusalReason, Refused, ToRelease } from '../plan/plan.js';
 import { refusalRank } from '../plan/refusals.js';
