@@ -5,7 +5,7 @@
 import { DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { openCloudflareClient } from '../adapters/cloudflare/open.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
-import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
+import { GitHubBranchStore } from '../adapters/github/branch-store.js';
 import type { MergedPullRequest } from '../adapters/github/pull-request.js';
 import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
@@ -42,7 +42,7 @@ export async function applyOnBranch(
   const gh = deps.github();
   const repo = repoOf(settings);
   const url = runUrl(settings.runner);
-  const store = new GitHubLedgerStore(gh, {
+  const store = new GitHubBranchStore(gh, {
     ...repo,
     branch,
     ledgerDir: settings.ledgerPath,

@@ -7,8 +7,8 @@ import { DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { openCloudflareClient } from '../adapters/cloudflare/open.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { GitHubEntryTimes } from '../adapters/github/blame.js';
+import { GitHubBranchStore } from '../adapters/github/branch-store.js';
 import { GitHubCheckState } from '../adapters/github/check-state.js';
-import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
 import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import { CURSOR_FILE } from '../core/check/cursor.js';
 import { checkJsonValue, renderCheckMarkdown, renderCheckText } from '../core/render/check.js';
@@ -31,7 +31,7 @@ export async function checkBranch(
   const gh = deps.github();
   const repo = repoOf(settings);
   const cursorPath = `${settings.ledgerPath}/${CURSOR_FILE}`;
-  const store = new GitHubLedgerStore(gh, {
+  const store = new GitHubBranchStore(gh, {
     ...repo,
     branch,
     ledgerDir: settings.ledgerPath,

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { openCloudflareClient } from '../adapters/cloudflare/open.js';
 import { readTextFile } from '../adapters/files/read-input.js';
+import { ledgerSnapshots, shardsOf } from '../adapters/github/branch-store.js';
 import { upsertComment } from '../adapters/github/comments.js';
-import { ledgerSnapshots, shardsOf } from '../adapters/github/ledger-store.js';
 import { PullRequestLedger } from '../adapters/github/pull-request-ledger.js';
 import { type Plan, plan, planTotals } from '../core/plan/plan.js';
 import { refusalText } from '../core/plan/refusals.js';

@@ -2,8 +2,8 @@
 // kept, and a branch that moves under the commit is re-read and merged, not overwritten.
 import { Octokit as Core } from '@octokit/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GitHubBranchStore } from '../../src/adapters/github/branch-store.js';
 import { GitHubCheckState } from '../../src/adapters/github/check-state.js';
-import { GitHubLedgerStore } from '../../src/adapters/github/ledger-store.js';
 import type { GitHubClient } from '../../src/adapters/github/octokit.js';
 import { type CheckCursor, serializeCursor } from '../../src/core/check/cursor.js';
 import { ACCOUNT, OTHER_ACCOUNT } from '../support/factories.js';
@@ -32,7 +32,7 @@ async function setup(files: Record<string, string>) {
   fake = await startFakeGitHub({ files: { 'README.md': '# releases\n', ...files } });
   // No throttling plugin: its pacing of writes would only slow the test down.
   const gh = new Core({ auth: 'ghs_fake_token', baseUrl: fake.url }) as unknown as GitHubClient;
-  const store = new GitHubLedgerStore(gh, {
+  const store = new GitHubBranchStore(gh, {
     owner: 'octo-org',
     repo: 'mail-releases',
     branch: 'main',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkedOutCommit, packedRef } from '../../src/adapters/files/git-checkout.js';
-import { GitHubLedgerStore } from '../../src/adapters/github/ledger-store.js';
+import { GitHubBranchStore } from '../../src/adapters/github/branch-store.js';
 import { githubClient } from '../../src/adapters/github/octokit.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github/index.js';
 import { LEDGER_KEY } from '../support/sealed.js';
@@ -25,8 +25,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function store(workspace?: string): GitHubLedgerStore {
-  return new GitHubLedgerStore(githubClient('ghs_fake_token', { baseUrl: gh.url, log }), {
+function store(workspace?: string): GitHubBranchStore {
+  return new GitHubBranchStore(githubClient('ghs_fake_token', { baseUrl: gh.url, log }), {
     owner: 'octo-org',
     repo: 'mail-releases',
     branch: 'main',
@@ -45,7 +45,7 @@ const calls = (since: number) =>
     .slice(since)
     .map((q) => `${q.method} ${decodeURIComponent(q.path).split('?')[0]}`);
 
-describe('GitHubLedgerStore.readReleasesAt', () => {
+describe('GitHubBranchStore.readReleasesAt', () => {
   it('the head it read costs nothing; an older commit costs one contents request', async () => {
     const pushed = gh.commitFiles('main', { 'releases.yaml': 'version: 1 # pushed\n' }, 'one');
     const head = gh.commitFiles('main', { 'releases.yaml': 'version: 1 # head\n' }, 'two');

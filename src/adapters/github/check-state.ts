@@ -7,11 +7,11 @@ import {
   mergeCursorFile,
 } from '../../core/check/cursor.js';
 import type { CheckStateRead, CheckStateStore } from '../../engine/ports.js';
-import type { GitHubLedgerStore } from './ledger-store.js';
+import type { GitHubBranchStore } from './branch-store.js';
 
 export class GitHubCheckState implements CheckStateStore {
   constructor(
-    private readonly store: GitHubLedgerStore,
+    private readonly store: GitHubBranchStore,
     /** Repository path; must be one of the store's `extraFiles`. */
     readonly path: string,
     private readonly commitMessage: string,

@@ -1,5 +1,6 @@
-// The ledger on a branch, read and written through the Git Data API: no checkout
-// credentials, no `git push`, and commits made with the Actions token are signed.
+// The default branch as the action sees it: one snapshot of its head holding releases.yaml,
+// the ledger and the drift check's cursor, read and written through the Git Data API (no
+// checkout credentials, no `git push`; commits made with the Actions token are signed).
 //
 // Every commit it makes carries the ledger's seal (core/ledger/seal.ts), and every read holds
 // the ledger at the head to the newest valid seal on the branch's first-parent history: a
@@ -70,7 +71,7 @@ interface Head extends Snapshot {
   anchor?: AnchorState;
 }
 
-export class GitHubLedgerStore implements LedgerStore {
+export class GitHubBranchStore implements LedgerStore {
   private head: Head | undefined;
   private buffer: LedgerRecord[] = [];
   private readonly snapshots: RepoSnapshots;
