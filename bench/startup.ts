@@ -86,6 +86,8 @@ const baseEnv = {
   'INPUT_GITHUB-TOKEN': 'ghs_benchmark',
   'INPUT_API-TOKEN': 'benchmark-token',
   'INPUT_API-BASE-URL': `${apiUrl}/client/v4`,
+  // Apply refuses to start without the key that seals the ledger.
+  'INPUT_LEDGER-KEY': 'benchmark-ledger-key-0123456789abcdef0123456789',
 };
 const scenarios = {
   'pull request (plan)': {
