@@ -8,6 +8,7 @@ import { upsertComment } from '../adapters/github/comments.js';
 import { ledgerSnapshots, shardsOf } from '../adapters/github/ledger-store.js';
 import { PullRequestLedger } from '../adapters/github/pull-request-ledger.js';
 import { type Plan, plan, planTotals } from '../core/plan/plan.js';
+import { searchProblems, searchStatusText, withSearches } from '../core/plan/selectors.js';
 import {
   findFileComment,
   fixedComment,
@@ -24,6 +25,7 @@ import { refusalText } from '../core/safety/review.js';
 import { loadInputs } from '../engine/inputs.js';
 import { systemClock } from '../engine/ports.js';
 import { reviewedPlan } from '../engine/review.js';
+import { resolveSearches } from '../engine/searches.js';
 import { awaitEarly, type Early } from './early.js';
 import {
   annotate,
@@ -61,10 +63,12 @@ export async function planOnPullRequest(
         },
       }
     : undefined;
+  const now = Date.now();
   const inputs = await loadInputs(
     () => readTextFile(join(workspace, settings.releasesFile)),
     settings.releasesFile,
     new PullRequestLedger(join(workspace, settings.ledgerPath), settings.ledgerPath, baseLedger),
+    now,
   );
   const url = runUrl(settings.runner);
   const ctx = {
@@ -119,16 +123,18 @@ export async function planOnPullRequest(
     : undefined;
   let thePlan: Plan;
   try {
-    thePlan = await reviewedPlan(
-      plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts }),
-      client,
-      {
-        lookupBudget: settings.review.lookupBudget,
-        guarded: settings.review.guarded,
-        now: Date.now(),
-        log: toolkitLogger(toolkit),
-      },
-    );
+    const log = toolkitLogger(toolkit);
+    const { accounts } = settings;
+    // Each search is resolved to the messages it finds now: the plan lists and pins them.
+    const searched = await resolveSearches(inputs.file, client, { accounts, log });
+    const planned = plan(searched.file, inputs.ledger.index, { accounts });
+    thePlan = await reviewedPlan(withSearches(planned, searched.outcomes, accounts), client, {
+      lookupBudget: settings.review.lookupBudget,
+      guarded: settings.review.guarded,
+      now,
+      log,
+      known: searched.views,
+    });
   } finally {
     await client?.close();
   }
@@ -147,6 +153,14 @@ export async function planOnPullRequest(
         column: r.item.request.column,
         title: 'quarantine-release',
       });
+  const searchRefusals = searchProblems(thePlan);
+  for (const { outcome } of searchRefusals)
+    toolkit.error(escapeLogText(`search: ${searchStatusText(outcome.status)}`, 500), {
+      file: settings.releasesFile,
+      line: outcome.request.line,
+      column: outcome.request.column,
+      title: 'quarantine-release',
+    });
   if (!settings.requireReviewedPlan)
     toolkit.warning(
       'require-reviewed-plan is off: on merge, apply releases what the file says, whether or not this plan reviewed it.',
@@ -173,6 +187,10 @@ export async function planOnPullRequest(
   if (totals.refused > 0) {
     toolkit.setFailed(
       `${totals.refused} message(s) refused (see the plan): they will not be released as the file stands`,
+    );
+  } else if (searchRefusals.length > 0) {
+    toolkit.setFailed(
+      `${searchRefusals.length} search(es) refused or not resolved (see the plan): nothing they find will be released as the file stands`,
     );
   }
 }

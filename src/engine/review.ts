@@ -1,6 +1,7 @@
 // The plan as a reviewer should see it: each message to release looked up once (when
 // Cloudflare credentials are available), refused ones set apart and explained.
 import type { Plan } from '../core/plan/plan.js';
+import type { MessageView } from '../core/release/readback.js';
 import { retriesOf, reviewPlan } from '../core/safety/review.js';
 import { inspect } from './inspect.js';
 import type { CloudflareApi, Logger } from './ports.js';
@@ -11,6 +12,8 @@ export interface PlanReviewSettings {
   now: number;
   log?: Logger;
   halt?: AbortSignal;
+  /** Details already read (by the searches), by messageKey: not looked up again. */
+  known?: ReadonlyMap<string, MessageView>;
 }
 
 /** Without an API the plan is returned unreviewed: dispositions are then checked by apply. */
@@ -23,13 +26,18 @@ export async function reviewedPlan(
   const wanted = plan.accounts.flatMap((a) =>
     a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
   );
-  const { inspections, stats } = await inspect(api, wanted, {
-    budget: settings.lookupBudget,
-    now: settings.now,
-    actionLogs: retriesOf(plan),
-    ...(settings.halt ? { halt: settings.halt } : {}),
-    ...(settings.log ? { log: settings.log } : {}),
-  });
+  const { inspections, stats } = await inspect(
+    api,
+    wanted,
+    {
+      budget: settings.lookupBudget,
+      now: settings.now,
+      actionLogs: retriesOf(plan),
+      ...(settings.halt ? { halt: settings.halt } : {}),
+      ...(settings.log ? { log: settings.log } : {}),
+    },
+    settings.known,
+  );
   settings.log?.info(
     `Looked up ${wanted.length} message(s) with ${stats.searches} search page(s) and ${stats.gets} lookup(s)`,
   );
