@@ -130,7 +130,8 @@ const CONCURRENCY = whole('concurrency', values.concurrency, 1);
 const ALSO = list('also-concurrency', values['also-concurrency']).filter((c) => c !== CONCURRENCY);
 const CHEAP_MS = whole('cheap-s', values['cheap-s'] ?? preset.cheap, 0) * 1000;
 if (values.cli !== 'src' && values.cli !== 'dist') throw new Error('--cli must be src or dist');
-if (SEARCH && N > 10_000) throw new Error('--search: at most 10000 ids (a search limit is at most 10,000)');
+if (SEARCH && N > 10_000)
+  throw new Error('--search: at most 10000 ids (a search limit is at most 10,000)');
 /** Fewest search pages that can answer for N ids: each page holds at most SEARCH_PER_PAGE. */
 const MIN_SEARCHES = Math.ceil(N / SEARCH_PER_PAGE);
 // The CLI's own budget unless the ids need more pages (a part-filled page per extra cursor).
