@@ -10,6 +10,7 @@ import {
   expandSearches,
   type SearchAnswer,
   searchProblems,
+  searchStatusText,
   withSearches,
 } from '../../src/core/plan/selectors.js';
 import type { MessageView } from '../../src/core/release/readback.js';
@@ -21,7 +22,13 @@ import {
   searchText,
   windowProblem,
 } from '../../src/core/releases/search.js';
-import { holdToReview, planEntryDigests, reviewPlan } from '../../src/core/safety/review.js';
+import { markerLine, parseMarker } from '../../src/core/render/comment.js';
+import {
+  holdToReview,
+  planEntryDigests,
+  planSearchCounts,
+  reviewPlan,
+} from '../../src/core/safety/review.js';
 import { ACCOUNT, messageId, record, stored } from '../support/factories.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -388,5 +395,70 @@ describe('search entries: ledger, plan, scope and review', () => {
     expect(later.refused?.map((r) => [r.item.request.id, r.reason.kind])).toEqual([
       [messageId(4), 'not-reviewed'],
     ]);
+  });
+});
+
+describe('search entries: the comment marker', () => {
+  it('carries how many messages each search would release; counts that do not read whole are ignored', () => {
+    const searches = new Map([
+      ['AbCd_-12', 3],
+      ['zzzzzzzz', 0],
+    ]);
+    const line = markerLine({
+      account: ACCOUNT,
+      plan: { fingerprint: 'a'.repeat(32), basis: 'dispositions', entries: ['12345678'], searches },
+    });
+    expect(line).toBe(
+      `<!-- quarantine-release account=${ACCOUNT} plan=${'a'.repeat(32)} basis=dispositions entries=12345678 searches=AbCd_-12.3,zzzzzzzz.0 -->`,
+    );
+    expect(parseMarker(line)?.plan?.searches).toEqual(searches);
+    const broken = line.replace('.3,', '.x,');
+    expect(parseMarker(broken)?.plan?.searches).toBeUndefined();
+    expect(parseMarker(broken)?.plan?.entries).toEqual(['12345678']);
+  });
+
+  it('apply says how many reviewed messages of a search it did not find again', () => {
+    const f = load(yaml(['sender: a@b.example', ...WINDOW, 'limit: 3']));
+    const checked = (ids: number[]) => {
+      const answers = new Map([
+        [1, { kind: 'found', messages: ids.map((n) => view(messageId(n))) } as const],
+      ]);
+      const { file: expanded, outcomes } = expandSearches(f, answers);
+      const p = withSearches(plan(expanded, foldRecords([])), outcomes);
+      const inspections = new Map(
+        [1, ...ids].map((n) => [
+          `${ACCOUNT}/${messageId(n)}`,
+          { kind: 'found' as const, message: view(messageId(n)) },
+        ]),
+      );
+      return reviewPlan(p, inspections, { guarded: ['MALICIOUS', 'MALICIOUS-BEC'] })
+        .accounts[0] as never;
+    };
+    const reviewed = checked([2, 3]);
+    const counts = planSearchCounts(reviewed);
+    expect([...(counts?.values() ?? [])]).toEqual([2]);
+    const held = holdToReview(checked([3]), {
+      requirePlan: true,
+      expected: new Map([
+        [
+          ACCOUNT,
+          {
+            fingerprint: 'x',
+            basis: 'dispositions',
+            entries: new Set(planEntryDigests(reviewed, 'dispositions')),
+            searches: counts,
+          },
+        ],
+      ]),
+    });
+    expect(held.searches?.[0]?.status).toMatchObject({
+      kind: 'resolved',
+      found: 1,
+      reviewed: 2,
+      missing: 1,
+    });
+    expect(searchStatusText(held.searches?.[0]?.status as never)).toBe(
+      '1 message(s) in quarantine; 1 of the 2 the reviewed plan listed were not found again (they left quarantine, or were moved or deleted, since): nothing is sent for them',
+    );
   });
 });

@@ -3,7 +3,7 @@
 // merge searches again and releases only those. A message that matches only after the review
 // is refused as not reviewed, and every release records the search that caused it.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SeedMessage } from '../../src/emulator/index.js';
+import { DEFAULT_TOKEN, type SeedMessage } from '../../src/emulator/index.js';
 import {
   type ActionScenario,
   actionScenario,
@@ -84,7 +84,7 @@ describe('release by search (action, fake GitHub, emulator)', () => {
     for (const id of REVIEWED) expect(body).toContain(id.split('-')[0]);
     expect(body).not.toContain('ActLate01');
     expect(body).toMatch(
-      /<!-- quarantine-release account=[0-9a-f]{32} plan=[0-9a-f]{32} basis=dispositions entries=\S{16} -->/,
+      /<!-- quarantine-release account=[0-9a-f]{32} plan=[0-9a-f]{32} basis=dispositions entries=\S{16} searches=[A-Za-z0-9_-]{8}\.2 -->/,
     );
 
     // After the review, a third message starts to match.
@@ -103,6 +103,34 @@ describe('release by search (action, fake GitHub, emulator)', () => {
       );
       expect(r).toMatchObject({ ticket: 'SEC-77', approved_by: [REVIEWER] });
     }
+  });
+
+  it('a reviewed message that left quarantine before the merge is reported, not sent', async () => {
+    s = await actionScenario({ emulator: { messages: MAILBOX } });
+    const text = yaml(s.account);
+    await s.run({ event: 'pull_request', pr: 3, sha: openPr(s, 3, text) });
+    expect(s.gh.comments(3)[0]?.body ?? '').toMatch(/ searches=[A-Za-z0-9_-]{8}\.2 -->/);
+    // Released from the dashboard between the review and the merge.
+    const gone = REVIEWED[0] as string;
+    const answer = await fetch(
+      `${s.emulator.url}/accounts/${s.account}/email-security/investigate/release`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEFAULT_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: [gone] }),
+      },
+    );
+    expect(answer.status).toBe(200);
+    const posts = s.releasePosts();
+    const merged = await s.run({ event: 'push', sha: mergePr(s, 3, text) });
+    expect(merged.code, merged.stdout).toBe(0);
+    expect(merged.stdout).toContain(
+      '1 message(s) in quarantine; 1 of the 2 the reviewed plan listed were not found again',
+    );
+    expect(s.releasePosts() - posts).toBe(1);
+    expect(s.deliveries().get(gone)).toBe(1);
+    expect(s.deliveries().get(REVIEWED[1] as string)).toBe(1);
+    expect(s.gh.comments(3)[0]?.body ?? '').toContain('were not found again');
   });
 
   it('a search over its limit fails the plan and releases nothing on merge', async () => {

@@ -90,7 +90,18 @@ export type SearchStatus =
    * `found` messages in quarantine; `planned` of them are this entry's requests, the rest are
    * asked for by an `id` entry or an earlier search (`duplicates`).
    */
-  | { kind: 'resolved'; found: number; planned: number; duplicates: number }
+  | {
+      kind: 'resolved';
+      found: number;
+      planned: number;
+      duplicates: number;
+      /**
+       * Set by apply when the reviewed plan said how many of this search's messages it would
+       * release: that number, and how many of them this run's search did not find again.
+       */
+      reviewed?: number;
+      missing?: number;
+    }
   /** More matches than its `limit` (at least `found`): the whole search is refused. */
   | { kind: 'over-limit'; found: number }
   | { kind: 'failed'; why: string };

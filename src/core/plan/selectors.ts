@@ -140,7 +140,11 @@ export function searchStatusText(status: SearchStatus): string {
         status.duplicates > 0
           ? ` (${status.duplicates} of them also asked for by another entry, listed there)`
           : '';
-      return `${status.found} message(s) in quarantine${dup}`;
+      const missing =
+        status.missing !== undefined && status.missing > 0
+          ? `; ${status.missing} of the ${status.reviewed} the reviewed plan listed were not found again (they left quarantine, or were moved or deleted, since): nothing is sent for them`
+          : '';
+      return `${status.found} message(s) in quarantine${dup}${missing}`;
     }
     case 'over-limit':
       return `refused: matches more than its limit (at least ${status.found}); nothing of this search is released. Narrow the search, or raise \`limit\` and have the new plan reviewed`;

@@ -228,6 +228,13 @@ export function renderRunMarkdown(
       '',
     );
   }
+  for (const o of searchesOf(report)) {
+    if (o.status.kind !== 'resolved' || !o.status.missing) continue;
+    out.push(
+      `> [!NOTE]\n> Search at line ${o.request.line}: ${escapeMarkdown(searchStatusText(o.status), 400)}`,
+      '',
+    );
+  }
   for (const o of refusedSearchesOf(report).slice(0, 5))
     out.push(
       `> [!WARNING]\n> Search at line ${o.request.line} (${escapeMarkdown(o.request.text, 400)}): ${escapeMarkdown(searchStatusText(o.status), 400)}`,

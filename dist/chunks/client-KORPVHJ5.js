@@ -1,0 +1,2 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+import{a,b,c}from"./chunk-JSELGM5P.js";import"./chunk-SLCH4HCI.js";import"./chunk-T4R53OPC.js";import"./chunk-S2CX2YBF.js";import"./chunk-ZP7OHONV.js";import"./chunk-LIQU27LZ.js";export{b as CloudflareClient,a as DEFAULT_TIMEOUTS,c as pathSegment};
