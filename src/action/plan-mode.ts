@@ -9,6 +9,7 @@ import { upsertComment } from '../adapters/github/comments.js';
 import { PullRequestLedger } from '../adapters/github/pull-request-ledger.js';
 import { type Plan, plan, planTotals } from '../core/plan/plan.js';
 import { refusalText } from '../core/plan/refusals.js';
+import { searchProblems, searchStatusText, withSearches } from '../core/plan/selectors.js';
 import {
   findFileComment,
   fixedComment,
@@ -23,6 +24,7 @@ import { renderPlanText } from '../core/render/plan-text.js';
 import { planSummaryMarkdown } from '../core/render/summary.js';
 import { loadInputs } from '../engine/inputs.js';
 import { screenWithCloudflare } from '../engine/screen.js';
+import { resolveSearches } from '../engine/searches.js';
 import { awaitEarly, type Early } from './early.js';
 import {
   annotate,
@@ -62,10 +64,12 @@ export async function planOnPullRequest(
       }
     : undefined;
   log.phase?.('Load');
+  const now = Date.now();
   const inputs = await loadInputs(
     () => readTextFile(join(workspace, settings.releasesFile)),
     settings.releasesFile,
     new PullRequestLedger(join(workspace, settings.ledgerPath), settings.ledgerPath, baseLedger),
+    now,
   );
   // What the run found is shown outside any group.
   log.endPhase();
@@ -114,14 +118,20 @@ export async function planOnPullRequest(
   const client = settings.cloudflare ? await openCloudflareClient(settings.cloudflare) : undefined;
   let thePlan: Plan;
   try {
+    const { accounts } = settings;
+    // Each search is resolved to the messages it finds now: the plan lists and pins them.
+    if (inputs.file.searches && client) log.phase?.('Search');
+    const searched = await resolveSearches(inputs.file, client, { accounts, log });
+    const planned = plan(searched.file, inputs.ledger.index, { accounts });
     thePlan = await screenWithCloudflare(
-      plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts }),
+      withSearches(planned, searched.outcomes, accounts),
       client,
       {
         lookupBudget: settings.safety.lookupBudget,
         guarded: settings.safety.guarded,
-        now: Date.now(),
+        now,
         log,
+        known: searched.views,
       },
     );
   } finally {
@@ -143,6 +153,14 @@ export async function planOnPullRequest(
         column: r.item.request.column,
         title: 'quarantine-release',
       });
+  const searchRefusals = searchProblems(thePlan);
+  for (const { outcome } of searchRefusals)
+    toolkit.error(escapeLogText(`search: ${searchStatusText(outcome.status)}`, 500), {
+      file: settings.releasesFile,
+      line: outcome.request.line,
+      column: outcome.request.column,
+      title: 'quarantine-release',
+    });
   if (!settings.requireReviewedPlan)
     toolkit.warning(
       'require-reviewed-plan is off: on merge, apply releases what the file says, whether or not this plan reviewed it.',
@@ -169,6 +187,10 @@ export async function planOnPullRequest(
   if (totals.refused > 0) {
     toolkit.setFailed(
       `${totals.refused} message(s) refused (see the plan): they will not be released as the file stands`,
+    );
+  } else if (searchRefusals.length > 0) {
+    toolkit.setFailed(
+      `${searchRefusals.length} search(es) refused or not resolved (see the plan): nothing they find will be released as the file stands`,
     );
   }
 }

@@ -94,12 +94,14 @@ export async function updateComments(
     if (only && !only.has(account.account_id)) continue;
     const existing = findStickyComment(comments, account.account_id, settings.commentAuthor);
     // A plan with nothing for an account that never had a comment: stay quiet. Refused
-    // entries are not nothing: a plan that refuses every entry is shown like any other.
+    // entries are not nothing: a plan that refuses every entry is shown like any other; nor
+    // is a search, whatever it found (a reviewer must see that it found nothing, or too much).
     const empty =
       account.to_release.length +
         account.to_verify.length +
         account.held.length +
-        (account.refused?.length ?? 0) ===
+        (account.refused?.length ?? 0) +
+        (account.searches?.length ?? 0) ===
       0;
     if (!existing && empty && status.kind === 'planned') continue;
     await reportWrite(

@@ -2,10 +2,11 @@
 // pipeline, top to bottom (runPlan):
 //
 //   load       releases.yaml and the ledger (held to its seal), or why they cannot be used
+//   search     each `search:` entry resolved to the messages it finds now (searches.ts)
 //   plan       what the file asks for, minus what the ledger says already happened
 //   resolve    earlier sends with no known outcome, read back (readback.ts)
 //   scope      only the entries of the pushed commit; later ones wait for their own run
-//   check      every message with Cloudflare, then held to what people reviewed
+//   screen     every message with Cloudflare, then held to what people reviewed
 //              (screen-before-send.ts)
 //   guard      the run as a whole: not too many, the plan reviewed (core/safety/guards)
 //   send       pending first, one POST per batch, each outcome recorded (send.ts)
@@ -13,6 +14,7 @@
 // A conflict on the ledger (another run wrote the branch) starts over from `load`.
 import { type Plan, plan } from '../core/plan/plan.js';
 import { scopeOf, withinScope } from '../core/plan/scope.js';
+import { withSearches } from '../core/plan/selectors.js';
 import { batchesOf } from '../core/release/batches.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { runGuard } from '../core/safety/guards.js';
@@ -27,6 +29,7 @@ import {
   RunState,
 } from './run.js';
 import { screenBeforeSend } from './screen-before-send.js';
+import { resolveSearches } from './searches.js';
 import { send } from './send.js';
 
 export type {
@@ -44,16 +47,33 @@ export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<A
   let scope: Set<string> | undefined;
   for (let round = 1; ; round++) {
     deps.log.phase?.(round === 1 ? 'Load' : `Load again (round ${round})`);
-    const inputs = await loadInputs(deps.releases, deps.releasesPath, deps.store);
+    const now = deps.clock.now().getTime();
+    const inputs = await loadInputs(deps.releases, deps.releasesPath, deps.store, now);
     if (!inputs.ok) return { kind: 'invalid', stage: inputs.stage, errors: inputs.errors };
     // The pushed commit never changes: read once, whatever the re-plans.
     if (deps.pushedReleases && scope === undefined)
       scope = await pushedScope(deps.pushedReleases, deps.releasesPath, deps.log);
-    // plan
-    const thePlan = plan(inputs.file, inputs.ledger.index, { accounts: settings.accounts });
     const run = new RunState(deps, settings, inputs.ledger.index, meter);
     try {
-      await interruptible(run, () => runPlan(run, thePlan, scope));
+      await interruptible(run, async () => {
+        // search: what the searches find now; only what the reviewed plan listed may go (the
+        // check holds each message to the review). The drift check releases nothing: no search.
+        const { accounts } = settings;
+        if (inputs.file.searches && !settings.verifyOnly) deps.log.phase?.('Search');
+        const searched = settings.verifyOnly
+          ? await resolveSearches(inputs.file, undefined)
+          : await resolveSearches(inputs.file, deps.api, {
+              accounts,
+              log: deps.log,
+              halt: run.halt.signal,
+            });
+        for (const [key, view] of searched.views) run.views.set(key, view);
+        const planned = plan(searched.file, inputs.ledger.index, { accounts });
+        const shown = settings.verifyOnly
+          ? planned
+          : withSearches(planned, searched.outcomes, accounts);
+        await runPlan(run, shown, scope);
+      });
       await deps.store.flush();
       return run.result();
     } catch (error) {

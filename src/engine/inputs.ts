@@ -17,11 +17,13 @@ export type Inputs =
 export async function loadReleasesFrom(
   source: ReleasesSource,
   path: string,
+  /** Now, epoch ms: search windows must have ended (see LoadOptions). */
+  now?: number,
 ): Promise<{ ok: true; file: ReleasesFile } | { ok: false; errors: Diagnostic[] }> {
   const read = await source();
   // Errors name the file as the user wrote it, not as it was resolved.
   if (!read.ok) return { ok: false, errors: [{ ...read.error, file: path }] };
-  const loaded = loadReleases(read.text, path);
+  const loaded = loadReleases(read.text, path, now === undefined ? {} : { now });
   return loaded.ok ? { ok: true, file: loaded.value } : { ok: false, errors: loaded.errors };
 }
 
@@ -47,12 +49,15 @@ export async function loadLedgerFrom(
  * message is kept as its state, attempt and time only.
  */
 export function recordsToKeep(file: ReleasesFile): KeepRecord {
+  // A search's messages are known only once it is resolved: its accounts are kept whole.
+  const searched = new Set((file.searches ?? []).map((s) => s.account_id));
   const asked = new Map<string, Set<string>>();
   for (const { account_id, id } of file.releases) {
     const queues = asked.get(account_id) ?? new Set<string>();
     asked.set(account_id, queues.add(queueIdOf(id)));
   }
   return (record: LedgerRecord) =>
+    searched.has(record.account_id) ||
     record.state === 'pending' ||
     record.state === 'unknown' ||
     asked.get(record.account_id)?.has(queueIdOf(record.id)) === true;
@@ -66,8 +71,9 @@ export async function loadInputs(
   source: ReleasesSource,
   path: string,
   store: LedgerStore,
+  now?: number,
 ): Promise<Inputs> {
-  const releases = await loadReleasesFrom(source, path);
+  const releases = await loadReleasesFrom(source, path, now);
   if (!releases.ok) return { ok: false, stage: 'releases', errors: releases.errors };
   const ledger = await loadLedgerFrom(store, recordsToKeep(releases.file));
   if (!ledger.ok) return { ok: false, stage: 'ledger', errors: ledger.errors };

@@ -2,6 +2,7 @@
 // looked up once (when Cloudflare credentials are available), refused ones set apart and
 // explained. Apply screens again right before sending (screen-before-send.ts).
 import type { Plan } from '../core/plan/plan.js';
+import type { MessageView } from '../core/release/readback.js';
 import { retriesOf, screenPlan } from '../core/safety/screen.js';
 import { inspect } from './inspect.js';
 import type { CloudflareApi, Logger } from './ports.js';
@@ -12,6 +13,8 @@ export interface ScreenSettings {
   now: number;
   log?: Logger;
   halt?: AbortSignal;
+  /** Details already read (by the searches), by messageKey: not looked up again. */
+  known?: ReadonlyMap<string, MessageView>;
 }
 
 /** Without an API the plan is returned unscreened: apply screens every message on merge. */
@@ -25,13 +28,18 @@ export async function screenWithCloudflare(
   const wanted = plan.accounts.flatMap((a) =>
     a.to_release.map((i) => ({ account_id: a.account_id, id: i.request.id })),
   );
-  const { inspections, stats } = await inspect(api, wanted, {
-    budget: settings.lookupBudget,
-    now: settings.now,
-    actionLogs: retriesOf(plan),
-    ...(settings.halt ? { halt: settings.halt } : {}),
-    ...(settings.log ? { log: settings.log } : {}),
-  });
+  const { inspections, stats } = await inspect(
+    api,
+    wanted,
+    {
+      budget: settings.lookupBudget,
+      now: settings.now,
+      actionLogs: retriesOf(plan),
+      ...(settings.halt ? { halt: settings.halt } : {}),
+      ...(settings.log ? { log: settings.log } : {}),
+    },
+    settings.known,
+  );
   settings.log?.info(
     `Looked up ${wanted.length} message(s) with ${stats.searches} search page(s) and ${stats.gets} lookup(s)`,
   );

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { messageKey } from '../../src/core/ids.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
+import { expandSearches, withSearches } from '../../src/core/plan/selectors.js';
 import type { RunResult } from '../../src/core/release/result.js';
 import { accountComment, fixedComment, invalidComment } from '../../src/core/render/comment.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
@@ -166,6 +167,54 @@ function runReport(): RunReport & { plan: ReturnType<typeof fixture>['checked'] 
   };
 }
 
+// Release by search: two searches, one resolved (a message also asked for by id, one
+// acknowledged as SPOOF), one over its limit; its subject is hostile text.
+const SEARCHES = `version: 1
+account_id: ${ACCOUNT}
+releases:
+  - id: ${ID.invoice}
+    reason: Vendor invoice from a known supplier, false positive
+  - search:
+      domain: supplier.example
+      start: "2026-11-01T00:00:00Z"
+      end: "2026-11-03T00:00:00Z"
+      limit: 20
+    reason: Supplier mail held by the new rule on November 1
+    acknowledge: SPOOF
+    ticket: SEC-1300
+  - search:
+      subject: "Payslip | <img src=x> @payroll-team"
+      start: "2026-11-01T00:00:00Z"
+      end: "2026-11-30T00:00:00Z"
+      limit: 5
+    reason: Payslips held by mistake
+`;
+
+function searchFixture() {
+  const loaded = loadReleases(SEARCHES, FILE, { now: Date.parse('2026-12-01T00:00:00Z') });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const found = [
+    message(ID.invoice, 'SPAM', 'Invoice 2026-118'),
+    message(ID.payroll, 'SPAM', 'Statement for November'),
+    message(ID.phish, 'SPOOF', 'Payment details changed'),
+  ];
+  const offline = expandSearches(loaded.value, undefined);
+  const unchecked = withSearches(plan(offline.file, foldRecords([])), offline.outcomes);
+  const resolved = expandSearches(
+    loaded.value,
+    new Map([
+      [1, { kind: 'found', messages: found }],
+      [2, { kind: 'over-limit', found: 6 }],
+    ]),
+  );
+  const planned = withSearches(plan(resolved.file, foldRecords([])), resolved.outcomes);
+  const inspections = new Map<string, Inspection>(
+    found.map((m) => [messageKey(ACCOUNT, m.id), { kind: 'found', message: m }]),
+  );
+  const checked = screenPlan(planned, inspections, { guarded: DEFAULT_GUARDED_DISPOSITIONS });
+  return { unchecked, checked };
+}
+
 const golden = (name: string) => `./${name}`;
 
 describe('what people read', () => {
@@ -224,5 +273,20 @@ describe('what people read', () => {
       golden('plan-checked.txt'),
     );
     await expect(renderRunText(runReport())).toMatchFileSnapshot(golden('run.txt'));
+  });
+
+  it('release by search: the plan comment, and the terminal without and with credentials', async () => {
+    const { unchecked, checked: searched } = searchFixture();
+    const one = searched.accounts[0];
+    if (!one) throw new Error('no account in the search fixture');
+    await expect(accountComment(one, { kind: 'planned' }, ctx)).toMatchFileSnapshot(
+      golden('plan-comment-search.md'),
+    );
+    await expect(renderPlanText(unchecked, { file: FILE })).toMatchFileSnapshot(
+      golden('plan-search-unchecked.txt'),
+    );
+    await expect(renderPlanText(searched, { file: FILE })).toMatchFileSnapshot(
+      golden('plan-search-checked.txt'),
+    );
   });
 });

@@ -8,6 +8,7 @@ import {
   LedgerLock,
   LedgerLockedError,
 } from '../../adapters/ledger/file-store.js';
+import { searchProblems } from '../../core/plan/selectors.js';
 import { DEFAULT_SETTLE_MS } from '../../core/release/in-flight.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
@@ -213,7 +214,10 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
         return EXIT.incomplete;
       // Refused messages or a refused run: never mistaken for a clean run.
       if (result.blocked !== undefined) return EXIT.invalid;
-      const refused = refusalExit(refusedOf(result).map((r) => r.refused.reason));
+      const refused = refusalExit([
+        ...refusedOf(result).map((r) => r.refused.reason),
+        ...(result.plan ? searchProblems(result.plan) : []),
+      ]);
       if (refused !== undefined) return refused;
       if (result.dryRun) return EXIT.ok;
       return runSucceeded(result) ? EXIT.ok : EXIT.incomplete;

@@ -5,12 +5,14 @@ import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { isAccountId } from '../../core/ids.js';
 import { type Plan, plan } from '../../core/plan/plan.js';
+import { searchProblems, withSearches } from '../../core/plan/selectors.js';
 import { writePlanJson } from '../../core/render/plan-json.js';
 import { renderPlanMarkdown } from '../../core/render/plan-markdown.js';
 import { renderDiagnosticsText, renderPlanText } from '../../core/render/plan-text.js';
 import { basisOf, planFingerprint } from '../../core/safety/review.js';
 import { loadInputs } from '../../engine/inputs.js';
 import { screenWithCloudflare } from '../../engine/screen.js';
+import { resolveSearches } from '../../engine/searches.js';
 import {
   type Command,
   choiceOption,
@@ -97,7 +99,8 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
     const log = stderrLogger(io);
     const ledgerDir = resolve(io.cwd, dir);
     const store = new FileLedgerStore(ledgerDir, log, await ledgerHistory(io, ledgerDir, dir, log));
-    const inputs = await loadInputs(() => readTextFile(resolve(io.cwd, file)), file, store);
+    const now = Date.now();
+    const inputs = await loadInputs(() => readTextFile(resolve(io.cwd, file)), file, store, now);
     if (!inputs.ok) {
       io.stderr(renderDiagnosticsText(inputs.errors));
       if (inputs.stage === 'ledger')
@@ -113,14 +116,18 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
     const client = settings ? await openCloudflareClient(settings, { log }) : undefined;
     let result: Plan;
     try {
+      const halt = io.signal ? { halt: io.signal } : {};
+      const searched = await resolveSearches(inputs.file, client, { accounts, log, ...halt });
+      const planned = plan(searched.file, inputs.ledger.index, { accounts });
       result = await screenWithCloudflare(
-        plan(inputs.file, inputs.ledger.index, { accounts }),
+        withSearches(planned, searched.outcomes, accounts),
         client,
         {
           ...screen,
-          now: Date.now(),
+          now,
           log,
-          ...(io.signal ? { halt: io.signal } : {}),
+          known: searched.views,
+          ...halt,
         },
       );
     } finally {
@@ -133,13 +140,19 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
       for (const a of result.accounts) {
         if (a.to_release.length === 0) continue;
         const basis = basisOf(a);
+        const unresolved = (a.searches ?? []).some((s) => s.status.kind === 'unresolved')
+          ? '; search entries are not covered until a plan with credentials resolves them'
+          : '';
         io.stdout(
-          `Fingerprint of ${a.account_id}: ${planFingerprint(a, basis)}${basis === 'ids' ? ' (ids only: nothing was looked up)' : ''}\n`,
+          `Fingerprint of ${a.account_id}: ${planFingerprint(a, basis)}${basis === 'ids' ? ` (ids only: nothing was looked up${unresolved})` : ''}\n`,
         );
       }
     }
     return (
-      refusalExit(result.accounts.flatMap((a) => (a.refused ?? []).map((r) => r.reason))) ?? EXIT.ok
+      refusalExit([
+        ...result.accounts.flatMap((a) => (a.refused ?? []).map((r) => r.reason)),
+        ...searchProblems(result),
+      ]) ?? EXIT.ok
     );
   },
 };

@@ -27,14 +27,25 @@ Exit codes: 0 valid, 1 invalid, 2 usage error.
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
     const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
-    const loaded = await loadReleasesFrom(() => readTextFile(resolve(io.cwd, file)), file);
+    // A search window must have ended: checked against now, as plan and apply do.
+    const loaded = await loadReleasesFrom(
+      () => readTextFile(resolve(io.cwd, file)),
+      file,
+      Date.now(),
+    );
     const errors = loaded.ok ? [] : loaded.errors;
     if (format === 'json') io.stdout(validationJson(errors));
     else if (loaded.ok) {
-      const entries = loaded.file.releases.length;
-      const accounts = new Set(loaded.file.releases.map((r) => r.account_id)).size;
+      const searches = loaded.file.searches ?? [];
+      const entries = loaded.file.releases.length + searches.length;
+      const accounts = new Set([...loaded.file.releases, ...searches].map((r) => r.account_id))
+        .size;
+      const bySearch =
+        searches.length > 0
+          ? `, ${searches.length} of them by search, resolved at plan time with credentials`
+          : '';
       io.stdout(
-        `${file}: valid (${entries} ${entries === 1 ? 'entry' : 'entries'}, ${accounts} account${accounts === 1 ? '' : 's'})\n`,
+        `${file}: valid (${entries} ${entries === 1 ? 'entry' : 'entries'}${bySearch}, ${accounts} account${accounts === 1 ? '' : 's'})\n`,
       );
     } else io.stderr(renderDiagnosticsText(errors));
     return loaded.ok ? EXIT.ok : EXIT.invalid;

@@ -37,14 +37,813 @@ var require_ucs2length = __commonJS({
 
 // <stdin>
 var validateReleases = validate20;
-var schema32 = { "description": "One message to release.", "markdownDescription": "One message to release: its `id` and why it is safe (`reason`); optionally a `ticket`, who asked (`requested_by`), its own `account_id`, a `retry` attempt number, or the disposition it `acknowledge`s.", "examples": [{ "id": "4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678", "reason": "Vendor invoice from a known supplier, false positive", "ticket": "SEC-1234" }], "defaultSnippets": [{ "label": "release entry", "description": "a message to release and why", "body": { "id": "${1:investigate id}", "reason": "${2:why the message is safe to release}" } }, { "label": "release entry, acknowledged disposition", "description": "a message whose disposition is guarded (e.g. MALICIOUS), knowingly released", "body": { "id": "${1:investigate id}", "reason": "${2:why the message is safe to release, at least 20 characters}", "acknowledge": "${3|MALICIOUS,MALICIOUS-BEC,SPOOF,SUSPICIOUS|}" } }], "type": "object", "additionalProperties": false, "required": ["id", "reason"], "properties": { "id": { "description": "Investigate id of the message (e.g. 4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678) or its bare Postfix queue id (4Njp3P0STMz2c02Q). Quote it if it is all digits.", "markdownDescription": "Investigate id of the message, as shown in the Email Security dashboard or API: `<queue id>-<YYYY-MM-DDTHH:MM:SS>-<number>`, or the bare Postfix queue id. **Quote it** if it is all digits.", "examples": ["4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678", "4Njp3P0STMz2c02Q"], "type": "string", "maxLength": 80, "pattern": "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$" }, "reason": { "description": "Why this message is safe to release. Shown to reviewers and kept in the ledger.", "markdownDescription": "Why this message is safe to release: shown to reviewers and kept in the ledger. 1 to 500 characters, plain text; at least 20 when `acknowledge` is set.", "examples": ["Vendor invoice from a known supplier, false positive"], "type": "string", "maxLength": 500, "allOf": [{ "maxLength": 500, "pattern": "^\\s*\\S" }, { "maxLength": 500, "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }] }, "ticket": { "description": "Optional tracking reference, e.g. SEC-1234 or a ticket URL.", "markdownDescription": "Optional tracking reference: letters, digits and `. _ : / # -` (e.g. `SEC-1234`, or a URL without a query).", "examples": ["SEC-1234"], "type": "string", "maxLength": 128, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$" }, "requested_by": { "description": "Optional: who asked for the release (a name, handle or address).", "markdownDescription": "Optional: who asked for the release (a name, handle or address).", "examples": ["alice@example.com"], "type": "string", "maxLength": 100, "allOf": [{ "maxLength": 100, "pattern": "^\\s*\\S" }, { "maxLength": 100, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }] }, "account_id": { "description": "Cloudflare account id of this message, when it differs from the file's default.", "markdownDescription": "Cloudflare account id of this message (32 lowercase hex characters), when it differs from the file's default.", "examples": ["9a7806061c88ada191ed06f989cc3dac"], "type": "string", "maxLength": 32, "pattern": "^[0-9a-f]{32}$" }, "retry": { "description": "Ask for release attempt number N (2 or more) of a message whose last attempt ended partial or failed. Sent once: when the ledger already records attempt N, nothing is sent again.", "markdownDescription": "The release **attempt number** to make (2 to 20) for a message whose last attempt ended `partial` or `failed`. Sent once: when the ledger records attempt N, nothing is sent again.", "examples": [2], "type": "integer", "minimum": 2, "maximum": 20 }, "acknowledge": { "description": "Explicit acknowledgement that the message's final disposition is the one named here. Required to release a message whose disposition is guarded (by default MALICIOUS, MALICIOUS-BEC and SPOOF); the reason must then say why it is safe (at least 20 characters).", "markdownDescription": "The final disposition you knowingly accept for this message. Required to release a message whose disposition is guarded (by default `MALICIOUS`, `MALICIOUS-BEC` and `SPOOF`); the `reason` must then say why it is safe (at least 20 characters).", "examples": ["MALICIOUS"], "type": "string", "maxLength": 20, "enum": ["MALICIOUS", "MALICIOUS-BEC", "SPOOF", "SUSPICIOUS"] } } };
 var func1 = require_ucs2length().default;
 var pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
+var schema32 = { "description": "One message to release (`id`), or the messages a search finds (`search`).", "markdownDescription": "One message to release: its `id` and why it is safe (`reason`); or, instead of an `id`, a `search` whose messages are listed in the plan and released as reviewed. Optionally a `ticket`, who asked (`requested_by`), its own `account_id`, a `retry` attempt number (not with `search`), or the disposition it `acknowledge`s.", "examples": [{ "id": "4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678", "reason": "Vendor invoice from a known supplier, false positive", "ticket": "SEC-1234" }], "defaultSnippets": [{ "label": "release entry", "description": "a message to release and why", "body": { "id": "${1:investigate id}", "reason": "${2:why the message is safe to release}" } }, { "label": "release entry, acknowledged disposition", "description": "a message whose disposition is guarded (e.g. MALICIOUS), knowingly released", "body": { "id": "${1:investigate id}", "reason": "${2:why the message is safe to release, at least 20 characters}", "acknowledge": "${3|MALICIOUS,MALICIOUS-BEC,SPOOF,SUSPICIOUS|}" } }, { "label": "release entry, by search", "description": "the messages a search finds in a closed time window, each listed in the plan", "body": { "search": { "sender": "${1:sender address}", "start": "${2:2026-10-01T00:00:00Z}", "end": "${3:2026-10-02T00:00:00Z}", "limit": 100 }, "reason": "${4:why these messages are safe to release}" } }], "type": "object", "additionalProperties": false, "required": ["reason"], "properties": { "id": { "description": "Investigate id of the message (e.g. 4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678) or its bare Postfix queue id (4Njp3P0STMz2c02Q). Quote it if it is all digits.", "markdownDescription": "Investigate id of the message, as shown in the Email Security dashboard or API: `<queue id>-<YYYY-MM-DDTHH:MM:SS>-<number>`, or the bare Postfix queue id. **Quote it** if it is all digits.", "examples": ["4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678", "4Njp3P0STMz2c02Q"], "type": "string", "maxLength": 80, "pattern": "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$" }, "search": { "description": "Instead of `id`: the messages a search finds (sender or domain, subject, a closed window of at most 30 days, a limit), each listed in the plan; apply releases only those the reviewed plan listed.", "markdownDescription": "Instead of an `id`: the messages a **search** finds, each listed in the plan and pinned by it; apply releases only those the reviewed plan listed (a message that matches later is not released). Not with `id` or `retry`.\n\n[Release by search](https://github.com/quarantine-release/quarantine-release#release-by-search)", "examples": [{ "domain": "vendor.example", "subject": "invoice", "start": "2026-10-01T00:00:00Z", "end": "2026-10-08T00:00:00Z", "disposition": "SPAM", "limit": 50 }], "$ref": "#/$defs/search" }, "reason": { "description": "Why this message is safe to release. Shown to reviewers and kept in the ledger.", "markdownDescription": "Why this message is safe to release: shown to reviewers and kept in the ledger. 1 to 500 characters, plain text; at least 20 when `acknowledge` is set.", "examples": ["Vendor invoice from a known supplier, false positive"], "type": "string", "maxLength": 500, "allOf": [{ "maxLength": 500, "pattern": "^\\s*\\S" }, { "maxLength": 500, "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }] }, "ticket": { "description": "Optional tracking reference, e.g. SEC-1234 or a ticket URL.", "markdownDescription": "Optional tracking reference: letters, digits and `. _ : / # -` (e.g. `SEC-1234`, or a URL without a query).", "examples": ["SEC-1234"], "type": "string", "maxLength": 128, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$" }, "requested_by": { "description": "Optional: who asked for the release (a name, handle or address).", "markdownDescription": "Optional: who asked for the release (a name, handle or address).", "examples": ["alice@example.com"], "type": "string", "maxLength": 100, "allOf": [{ "maxLength": 100, "pattern": "^\\s*\\S" }, { "maxLength": 100, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }] }, "account_id": { "description": "Cloudflare account id of this message, when it differs from the file's default.", "markdownDescription": "Cloudflare account id of this message (32 lowercase hex characters), when it differs from the file's default.", "examples": ["9a7806061c88ada191ed06f989cc3dac"], "type": "string", "maxLength": 32, "pattern": "^[0-9a-f]{32}$" }, "retry": { "description": "Ask for release attempt number N (2 or more) of a message whose last attempt ended partial or failed. Sent once: when the ledger already records attempt N, nothing is sent again.", "markdownDescription": "The release **attempt number** to make (2 to 20) for a message whose last attempt ended `partial` or `failed`. Sent once: when the ledger records attempt N, nothing is sent again.", "examples": [2], "type": "integer", "minimum": 2, "maximum": 20 }, "acknowledge": { "description": "Explicit acknowledgement that the message's final disposition is the one named here. Required to release a message whose disposition is guarded (by default MALICIOUS, MALICIOUS-BEC and SPOOF); the reason must then say why it is safe (at least 20 characters).", "markdownDescription": "The final disposition you knowingly accept for this message. Required to release a message whose disposition is guarded (by default `MALICIOUS`, `MALICIOUS-BEC` and `SPOOF`); the `reason` must then say why it is safe (at least 20 characters).", "examples": ["MALICIOUS"], "type": "string", "maxLength": 20, "enum": ["MALICIOUS", "MALICIOUS-BEC", "SPOOF", "SUSPICIOUS"] } }, "anyOf": [{ "properties": { "id": true }, "required": ["id"] }, { "properties": { "search": true }, "required": ["search"] }], "dependentSchemas": { "search": { "properties": { "id": false, "retry": false } } } };
+var schema33 = { "description": "Release the messages a search of Cloudflare Email Security finds, instead of one `id`: at least one of sender, domain or subject, a closed time window (start and end, at most 30 days) and a limit. The plan lists every message it finds; apply releases only those the reviewed plan listed.", "markdownDescription": "Release the messages a **search** finds, instead of one `id`: `sender` or `domain`, and/or `subject`; a closed time window (`start`, `end`: at most 30 days); optionally a `disposition`; and a `limit`. With Cloudflare credentials, the plan lists every message it finds, and apply on merge releases only the messages the reviewed plan listed (one that matches later is not released). Cannot carry `retry`.\n\n[Release by search](https://github.com/quarantine-release/quarantine-release#release-by-search)", "examples": [{ "sender": "payroll@vendor.example", "start": "2026-10-01T00:00:00Z", "end": "2026-10-02T00:00:00Z", "limit": 500 }], "type": "object", "additionalProperties": false, "required": ["start", "end", "limit"], "anyOf": [{ "properties": { "sender": true }, "required": ["sender"] }, { "properties": { "domain": true }, "required": ["domain"] }, { "properties": { "subject": true }, "required": ["subject"] }], "dependentSchemas": { "sender": { "properties": { "domain": false } } }, "properties": { "sender": { "description": "Sender address, matched exactly (case-insensitive), as the search API matches `sender`.", "markdownDescription": "The **sender address**, matched exactly (case is ignored), as Cloudflare's search matches `sender`. Not with `domain`.", "examples": ["payroll@vendor.example"], "type": "string", "maxLength": 254, "pattern": "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$" }, "domain": { "description": "Sender domain, as the search API matches `domain`: every sender address at this domain.", "markdownDescription": "The **sender domain**: every sender address at it, as Cloudflare's search matches `domain`. Not with `sender`.", "examples": ["vendor.example"], "type": "string", "maxLength": 253, "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$" }, "subject": { "description": "Text the subject contains, as the search API matches `subject` (case-insensitive; plain text, not a pattern).", "markdownDescription": "Text the **subject** contains, as Cloudflare's search matches `subject`: case is ignored, and it is plain text, not a pattern (`.*` means a dot and a star).", "examples": ["Your payslip"], "type": "string", "maxLength": 200, "allOf": [{ "maxLength": 200, "pattern": "^\\s*\\S" }, { "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }] }, "start": { "description": "Start of the time window (scan time), RFC 3339, e.g. 2026-10-01T00:00:00Z. Required: windows are closed.", "markdownDescription": "Start of the time window (when Cloudflare scanned the message), RFC 3339 with a zone: `2026-10-01T00:00:00Z` or `2026-10-01T02:00:00+02:00`. Required: a search covers a closed window of at most 30 days.", "examples": ["2026-10-01T00:00:00Z"], "type": "string", "maxLength": 25, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$" }, "end": { "description": "End of the time window (scan time), RFC 3339; after start, at most 30 days later, and already past when the plan is made.", "markdownDescription": "End of the time window, RFC 3339 with a zone; after `start` and at most 30 days later. It must have passed when the plan is made: messages could still arrive in an open window.", "examples": ["2026-10-02T00:00:00Z"], "type": "string", "maxLength": 25, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$" }, "disposition": { "description": "Only messages with this final disposition (one of the dispositions the search filters by).", "markdownDescription": "Only messages whose final disposition is this one: `MALICIOUS`, `SUSPICIOUS`, `SPOOF`, `SPAM`, `BULK` or `NONE` (the dispositions the search filters by). Guarded dispositions still need `acknowledge`.", "examples": ["SPAM"], "type": "string", "maxLength": 20, "enum": ["MALICIOUS", "SUSPICIOUS", "SPOOF", "SPAM", "BULK", "NONE"] }, "limit": { "description": "Most messages the search may match (1 to 10,000). The plan lists every one of them; more matches refuse the whole search, never a part of it.", "markdownDescription": "The **most messages** the search may match, 1 to 10,000: the plan lists every message so a reviewer sees the exact set, and more matches than this refuse the whole search (nothing is cut silently).", "examples": [500], "type": "integer", "minimum": 1, "maximum": 1e4 } } };
 var pattern5 = new RegExp("^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$", "u");
-var pattern6 = new RegExp("^\\s*\\S", "u");
-var pattern7 = new RegExp("^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$", "u");
-var pattern8 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$", "u");
-var pattern10 = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$", "u");
+var pattern6 = new RegExp("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$", "u");
+var pattern7 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$", "u");
+var pattern8 = new RegExp("^\\s*\\S", "u");
+var pattern9 = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$", "u");
+var pattern10 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+var pattern13 = new RegExp("^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$", "u");
+var pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$", "u");
+function validate21(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate21.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = void 0;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = void 0;
+  }
+  const _errs1 = errors;
+  let valid0 = false;
+  const _errs2 = errors;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.id === void 0) {
+      const err0 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'" };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+  }
+  var _valid0 = _errs2 === errors;
+  valid0 = valid0 || _valid0;
+  if (_valid0) {
+    var props0 = {};
+    props0.id = true;
+  }
+  const _errs3 = errors;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.search === void 0) {
+      const err1 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "search" }, message: "must have required property 'search'" };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+  }
+  var _valid0 = _errs3 === errors;
+  valid0 = valid0 || _valid0;
+  if (_valid0) {
+    if (props0 !== true) {
+      props0 = props0 || {};
+      props0.search = true;
+    }
+  }
+  if (!valid0) {
+    const err2 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf" };
+    if (vErrors === null) {
+      vErrors = [err2];
+    } else {
+      vErrors.push(err2);
+    }
+    errors++;
+  } else {
+    errors = _errs1;
+    if (vErrors !== null) {
+      if (_errs1) {
+        vErrors.length = _errs1;
+      } else {
+        vErrors = null;
+      }
+    }
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.reason === void 0) {
+      const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'" };
+      if (vErrors === null) {
+        vErrors = [err3];
+      } else {
+        vErrors.push(err3);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!(key0 === "id" || key0 === "search" || key0 === "reason" || key0 === "ticket" || key0 === "requested_by" || key0 === "account_id" || key0 === "retry" || key0 === "acknowledge")) {
+        const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.id !== void 0) {
+      let data0 = data.id;
+      if (typeof data0 === "string") {
+        if (func1(data0) > 80) {
+          const err5 = { instancePath: instancePath + "/id", schemaPath: "#/properties/id/maxLength", keyword: "maxLength", params: { limit: 80 }, message: "must NOT have more than 80 characters" };
+          if (vErrors === null) {
+            vErrors = [err5];
+          } else {
+            vErrors.push(err5);
+          }
+          errors++;
+        }
+        if (!pattern5.test(data0)) {
+          const err6 = { instancePath: instancePath + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$" }, message: 'must match pattern "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$"' };
+          if (vErrors === null) {
+            vErrors = [err6];
+          } else {
+            vErrors.push(err6);
+          }
+          errors++;
+        }
+      } else {
+        const err7 = { instancePath: instancePath + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (vErrors === null) {
+          vErrors = [err7];
+        } else {
+          vErrors.push(err7);
+        }
+        errors++;
+      }
+    }
+    if (data.search !== void 0) {
+      let data1 = data.search;
+      const _errs10 = errors;
+      let valid3 = false;
+      const _errs11 = errors;
+      if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
+        if (data1.sender === void 0) {
+          const err8 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/anyOf/0/required", keyword: "required", params: { missingProperty: "sender" }, message: "must have required property 'sender'" };
+          if (vErrors === null) {
+            vErrors = [err8];
+          } else {
+            vErrors.push(err8);
+          }
+          errors++;
+        }
+      }
+      var _valid1 = _errs11 === errors;
+      valid3 = valid3 || _valid1;
+      if (_valid1) {
+        var props1 = {};
+        props1.sender = true;
+      }
+      const _errs12 = errors;
+      if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
+        if (data1.domain === void 0) {
+          const err9 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/anyOf/1/required", keyword: "required", params: { missingProperty: "domain" }, message: "must have required property 'domain'" };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
+        }
+      }
+      var _valid1 = _errs12 === errors;
+      valid3 = valid3 || _valid1;
+      if (_valid1) {
+        if (props1 !== true) {
+          props1 = props1 || {};
+          props1.domain = true;
+        }
+      }
+      const _errs13 = errors;
+      if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
+        if (data1.subject === void 0) {
+          const err10 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/anyOf/2/required", keyword: "required", params: { missingProperty: "subject" }, message: "must have required property 'subject'" };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+      }
+      var _valid1 = _errs13 === errors;
+      valid3 = valid3 || _valid1;
+      if (_valid1) {
+        if (props1 !== true) {
+          props1 = props1 || {};
+          props1.subject = true;
+        }
+      }
+      if (!valid3) {
+        const err11 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf" };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      } else {
+        errors = _errs10;
+        if (vErrors !== null) {
+          if (_errs10) {
+            vErrors.length = _errs10;
+          } else {
+            vErrors = null;
+          }
+        }
+      }
+      if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
+        if (data1.start === void 0) {
+          const err12 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/required", keyword: "required", params: { missingProperty: "start" }, message: "must have required property 'start'" };
+          if (vErrors === null) {
+            vErrors = [err12];
+          } else {
+            vErrors.push(err12);
+          }
+          errors++;
+        }
+        if (data1.end === void 0) {
+          const err13 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/required", keyword: "required", params: { missingProperty: "end" }, message: "must have required property 'end'" };
+          if (vErrors === null) {
+            vErrors = [err13];
+          } else {
+            vErrors.push(err13);
+          }
+          errors++;
+        }
+        if (data1.limit === void 0) {
+          const err14 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/required", keyword: "required", params: { missingProperty: "limit" }, message: "must have required property 'limit'" };
+          if (vErrors === null) {
+            vErrors = [err14];
+          } else {
+            vErrors.push(err14);
+          }
+          errors++;
+        }
+        for (const key1 in data1) {
+          if (!(key1 === "sender" || key1 === "domain" || key1 === "subject" || key1 === "start" || key1 === "end" || key1 === "disposition" || key1 === "limit")) {
+            const err15 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+              vErrors = [err15];
+            } else {
+              vErrors.push(err15);
+            }
+            errors++;
+          }
+        }
+        if (data1.sender !== void 0) {
+          let data2 = data1.sender;
+          if (typeof data2 === "string") {
+            if (func1(data2) > 254) {
+              const err16 = { instancePath: instancePath + "/search/sender", schemaPath: "#/$defs/search/properties/sender/maxLength", keyword: "maxLength", params: { limit: 254 }, message: "must NOT have more than 254 characters" };
+              if (vErrors === null) {
+                vErrors = [err16];
+              } else {
+                vErrors.push(err16);
+              }
+              errors++;
+            }
+            if (!pattern6.test(data2)) {
+              const err17 = { instancePath: instancePath + "/search/sender", schemaPath: "#/$defs/search/properties/sender/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$" }, message: 'must match pattern "^[A-Za-z0-9!#$%&\'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"' };
+              if (vErrors === null) {
+                vErrors = [err17];
+              } else {
+                vErrors.push(err17);
+              }
+              errors++;
+            }
+          } else {
+            const err18 = { instancePath: instancePath + "/search/sender", schemaPath: "#/$defs/search/properties/sender/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err18];
+            } else {
+              vErrors.push(err18);
+            }
+            errors++;
+          }
+        }
+        if (data1.domain !== void 0) {
+          let data3 = data1.domain;
+          if (typeof data3 === "string") {
+            if (func1(data3) > 253) {
+              const err19 = { instancePath: instancePath + "/search/domain", schemaPath: "#/$defs/search/properties/domain/maxLength", keyword: "maxLength", params: { limit: 253 }, message: "must NOT have more than 253 characters" };
+              if (vErrors === null) {
+                vErrors = [err19];
+              } else {
+                vErrors.push(err19);
+              }
+              errors++;
+            }
+            if (!pattern7.test(data3)) {
+              const err20 = { instancePath: instancePath + "/search/domain", schemaPath: "#/$defs/search/properties/domain/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$" }, message: 'must match pattern "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"' };
+              if (vErrors === null) {
+                vErrors = [err20];
+              } else {
+                vErrors.push(err20);
+              }
+              errors++;
+            }
+          } else {
+            const err21 = { instancePath: instancePath + "/search/domain", schemaPath: "#/$defs/search/properties/domain/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err21];
+            } else {
+              vErrors.push(err21);
+            }
+            errors++;
+          }
+        }
+        if (data1.subject !== void 0) {
+          let data4 = data1.subject;
+          if (typeof data4 === "string") {
+            if (func1(data4) > 200) {
+              const err22 = { instancePath: instancePath + "/search/subject", schemaPath: "#/$defs/search/properties/subject/allOf/0/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters" };
+              if (vErrors === null) {
+                vErrors = [err22];
+              } else {
+                vErrors.push(err22);
+              }
+              errors++;
+            }
+            if (!pattern8.test(data4)) {
+              const err23 = { instancePath: instancePath + "/search/subject", schemaPath: "#/$defs/search/properties/subject/allOf/0/pattern", keyword: "pattern", params: { pattern: "^\\s*\\S" }, message: 'must match pattern "^\\s*\\S"' };
+              if (vErrors === null) {
+                vErrors = [err23];
+              } else {
+                vErrors.push(err23);
+              }
+              errors++;
+            }
+          }
+          if (typeof data4 === "string") {
+            if (func1(data4) > 200) {
+              const err24 = { instancePath: instancePath + "/search/subject", schemaPath: "#/$defs/search/properties/subject/allOf/1/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters" };
+              if (vErrors === null) {
+                vErrors = [err24];
+              } else {
+                vErrors.push(err24);
+              }
+              errors++;
+            }
+            if (!pattern9.test(data4)) {
+              const err25 = { instancePath: instancePath + "/search/subject", schemaPath: "#/$defs/search/properties/subject/allOf/1/pattern", keyword: "pattern", params: { pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }, message: 'must match pattern "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$"' };
+              if (vErrors === null) {
+                vErrors = [err25];
+              } else {
+                vErrors.push(err25);
+              }
+              errors++;
+            }
+          }
+          if (typeof data4 === "string") {
+            if (func1(data4) > 200) {
+              const err26 = { instancePath: instancePath + "/search/subject", schemaPath: "#/$defs/search/properties/subject/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters" };
+              if (vErrors === null) {
+                vErrors = [err26];
+              } else {
+                vErrors.push(err26);
+              }
+              errors++;
+            }
+          } else {
+            const err27 = { instancePath: instancePath + "/search/subject", schemaPath: "#/$defs/search/properties/subject/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err27];
+            } else {
+              vErrors.push(err27);
+            }
+            errors++;
+          }
+        }
+        if (data1.start !== void 0) {
+          let data5 = data1.start;
+          if (typeof data5 === "string") {
+            if (func1(data5) > 25) {
+              const err28 = { instancePath: instancePath + "/search/start", schemaPath: "#/$defs/search/properties/start/maxLength", keyword: "maxLength", params: { limit: 25 }, message: "must NOT have more than 25 characters" };
+              if (vErrors === null) {
+                vErrors = [err28];
+              } else {
+                vErrors.push(err28);
+              }
+              errors++;
+            }
+            if (!pattern10.test(data5)) {
+              const err29 = { instancePath: instancePath + "/search/start", schemaPath: "#/$defs/search/properties/start/pattern", keyword: "pattern", params: { pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$" }, message: 'must match pattern "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$"' };
+              if (vErrors === null) {
+                vErrors = [err29];
+              } else {
+                vErrors.push(err29);
+              }
+              errors++;
+            }
+          } else {
+            const err30 = { instancePath: instancePath + "/search/start", schemaPath: "#/$defs/search/properties/start/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err30];
+            } else {
+              vErrors.push(err30);
+            }
+            errors++;
+          }
+        }
+        if (data1.end !== void 0) {
+          let data6 = data1.end;
+          if (typeof data6 === "string") {
+            if (func1(data6) > 25) {
+              const err31 = { instancePath: instancePath + "/search/end", schemaPath: "#/$defs/search/properties/end/maxLength", keyword: "maxLength", params: { limit: 25 }, message: "must NOT have more than 25 characters" };
+              if (vErrors === null) {
+                vErrors = [err31];
+              } else {
+                vErrors.push(err31);
+              }
+              errors++;
+            }
+            if (!pattern10.test(data6)) {
+              const err32 = { instancePath: instancePath + "/search/end", schemaPath: "#/$defs/search/properties/end/pattern", keyword: "pattern", params: { pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$" }, message: 'must match pattern "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$"' };
+              if (vErrors === null) {
+                vErrors = [err32];
+              } else {
+                vErrors.push(err32);
+              }
+              errors++;
+            }
+          } else {
+            const err33 = { instancePath: instancePath + "/search/end", schemaPath: "#/$defs/search/properties/end/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err33];
+            } else {
+              vErrors.push(err33);
+            }
+            errors++;
+          }
+        }
+        if (data1.disposition !== void 0) {
+          let data7 = data1.disposition;
+          if (!(data7 === "MALICIOUS" || data7 === "SUSPICIOUS" || data7 === "SPOOF" || data7 === "SPAM" || data7 === "BULK" || data7 === "NONE")) {
+            const err34 = { instancePath: instancePath + "/search/disposition", schemaPath: "#/$defs/search/properties/disposition/enum", keyword: "enum", params: { allowedValues: schema33.properties.disposition.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+              vErrors = [err34];
+            } else {
+              vErrors.push(err34);
+            }
+            errors++;
+          }
+          if (typeof data7 === "string") {
+            if (func1(data7) > 20) {
+              const err35 = { instancePath: instancePath + "/search/disposition", schemaPath: "#/$defs/search/properties/disposition/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
+              if (vErrors === null) {
+                vErrors = [err35];
+              } else {
+                vErrors.push(err35);
+              }
+              errors++;
+            }
+          } else {
+            const err36 = { instancePath: instancePath + "/search/disposition", schemaPath: "#/$defs/search/properties/disposition/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err36];
+            } else {
+              vErrors.push(err36);
+            }
+            errors++;
+          }
+        }
+        if (data1.limit !== void 0) {
+          let data8 = data1.limit;
+          if (!(typeof data8 == "number" && (!(data8 % 1) && !isNaN(data8)) && isFinite(data8))) {
+            const err37 = { instancePath: instancePath + "/search/limit", schemaPath: "#/$defs/search/properties/limit/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (vErrors === null) {
+              vErrors = [err37];
+            } else {
+              vErrors.push(err37);
+            }
+            errors++;
+          }
+          if (typeof data8 == "number" && isFinite(data8)) {
+            if (data8 > 1e4 || isNaN(data8)) {
+              const err38 = { instancePath: instancePath + "/search/limit", schemaPath: "#/$defs/search/properties/limit/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1e4 }, message: "must be <= 10000" };
+              if (vErrors === null) {
+                vErrors = [err38];
+              } else {
+                vErrors.push(err38);
+              }
+              errors++;
+            }
+            if (data8 < 1 || isNaN(data8)) {
+              const err39 = { instancePath: instancePath + "/search/limit", schemaPath: "#/$defs/search/properties/limit/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err39];
+              } else {
+                vErrors.push(err39);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data1.sender !== void 0) {
+          if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
+            if (data1.domain !== void 0) {
+              const err40 = { instancePath: instancePath + "/search/domain", schemaPath: "#/$defs/search/dependentSchemas/sender/properties/domain/false schema", keyword: "false schema", params: {}, message: "boolean schema is false" };
+              if (vErrors === null) {
+                vErrors = [err40];
+              } else {
+                vErrors.push(err40);
+              }
+              errors++;
+            }
+          }
+        }
+      } else {
+        const err41 = { instancePath: instancePath + "/search", schemaPath: "#/$defs/search/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        if (vErrors === null) {
+          vErrors = [err41];
+        } else {
+          vErrors.push(err41);
+        }
+        errors++;
+      }
+    }
+    if (data.reason !== void 0) {
+      let data10 = data.reason;
+      if (typeof data10 === "string") {
+        if (func1(data10) > 500) {
+          const err42 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/allOf/0/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters" };
+          if (vErrors === null) {
+            vErrors = [err42];
+          } else {
+            vErrors.push(err42);
+          }
+          errors++;
+        }
+        if (!pattern8.test(data10)) {
+          const err43 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/allOf/0/pattern", keyword: "pattern", params: { pattern: "^\\s*\\S" }, message: 'must match pattern "^\\s*\\S"' };
+          if (vErrors === null) {
+            vErrors = [err43];
+          } else {
+            vErrors.push(err43);
+          }
+          errors++;
+        }
+      }
+      if (typeof data10 === "string") {
+        if (func1(data10) > 500) {
+          const err44 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/allOf/1/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters" };
+          if (vErrors === null) {
+            vErrors = [err44];
+          } else {
+            vErrors.push(err44);
+          }
+          errors++;
+        }
+        if (!pattern13.test(data10)) {
+          const err45 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/allOf/1/pattern", keyword: "pattern", params: { pattern: "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }, message: 'must match pattern "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$"' };
+          if (vErrors === null) {
+            vErrors = [err45];
+          } else {
+            vErrors.push(err45);
+          }
+          errors++;
+        }
+      }
+      if (typeof data10 === "string") {
+        if (func1(data10) > 500) {
+          const err46 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters" };
+          if (vErrors === null) {
+            vErrors = [err46];
+          } else {
+            vErrors.push(err46);
+          }
+          errors++;
+        }
+      } else {
+        const err47 = { instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (vErrors === null) {
+          vErrors = [err47];
+        } else {
+          vErrors.push(err47);
+        }
+        errors++;
+      }
+    }
+    if (data.ticket !== void 0) {
+      let data11 = data.ticket;
+      if (typeof data11 === "string") {
+        if (func1(data11) > 128) {
+          const err48 = { instancePath: instancePath + "/ticket", schemaPath: "#/properties/ticket/maxLength", keyword: "maxLength", params: { limit: 128 }, message: "must NOT have more than 128 characters" };
+          if (vErrors === null) {
+            vErrors = [err48];
+          } else {
+            vErrors.push(err48);
+          }
+          errors++;
+        }
+        if (!pattern14.test(data11)) {
+          const err49 = { instancePath: instancePath + "/ticket", schemaPath: "#/properties/ticket/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$"' };
+          if (vErrors === null) {
+            vErrors = [err49];
+          } else {
+            vErrors.push(err49);
+          }
+          errors++;
+        }
+      } else {
+        const err50 = { instancePath: instancePath + "/ticket", schemaPath: "#/properties/ticket/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (vErrors === null) {
+          vErrors = [err50];
+        } else {
+          vErrors.push(err50);
+        }
+        errors++;
+      }
+    }
+    if (data.requested_by !== void 0) {
+      let data12 = data.requested_by;
+      if (typeof data12 === "string") {
+        if (func1(data12) > 100) {
+          const err51 = { instancePath: instancePath + "/requested_by", schemaPath: "#/properties/requested_by/allOf/0/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+          if (vErrors === null) {
+            vErrors = [err51];
+          } else {
+            vErrors.push(err51);
+          }
+          errors++;
+        }
+        if (!pattern8.test(data12)) {
+          const err52 = { instancePath: instancePath + "/requested_by", schemaPath: "#/properties/requested_by/allOf/0/pattern", keyword: "pattern", params: { pattern: "^\\s*\\S" }, message: 'must match pattern "^\\s*\\S"' };
+          if (vErrors === null) {
+            vErrors = [err52];
+          } else {
+            vErrors.push(err52);
+          }
+          errors++;
+        }
+      }
+      if (typeof data12 === "string") {
+        if (func1(data12) > 100) {
+          const err53 = { instancePath: instancePath + "/requested_by", schemaPath: "#/properties/requested_by/allOf/1/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+          if (vErrors === null) {
+            vErrors = [err53];
+          } else {
+            vErrors.push(err53);
+          }
+          errors++;
+        }
+        if (!pattern9.test(data12)) {
+          const err54 = { instancePath: instancePath + "/requested_by", schemaPath: "#/properties/requested_by/allOf/1/pattern", keyword: "pattern", params: { pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }, message: 'must match pattern "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$"' };
+          if (vErrors === null) {
+            vErrors = [err54];
+          } else {
+            vErrors.push(err54);
+          }
+          errors++;
+        }
+      }
+      if (typeof data12 === "string") {
+        if (func1(data12) > 100) {
+          const err55 = { instancePath: instancePath + "/requested_by", schemaPath: "#/properties/requested_by/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+          if (vErrors === null) {
+            vErrors = [err55];
+          } else {
+            vErrors.push(err55);
+          }
+          errors++;
+        }
+      } else {
+        const err56 = { instancePath: instancePath + "/requested_by", schemaPath: "#/properties/requested_by/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (vErrors === null) {
+          vErrors = [err56];
+        } else {
+          vErrors.push(err56);
+        }
+        errors++;
+      }
+    }
+    if (data.account_id !== void 0) {
+      let data13 = data.account_id;
+      if (typeof data13 === "string") {
+        if (func1(data13) > 32) {
+          const err57 = { instancePath: instancePath + "/account_id", schemaPath: "#/properties/account_id/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters" };
+          if (vErrors === null) {
+            vErrors = [err57];
+          } else {
+            vErrors.push(err57);
+          }
+          errors++;
+        }
+        if (!pattern4.test(data13)) {
+          const err58 = { instancePath: instancePath + "/account_id", schemaPath: "#/properties/account_id/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{32}$" }, message: 'must match pattern "^[0-9a-f]{32}$"' };
+          if (vErrors === null) {
+            vErrors = [err58];
+          } else {
+            vErrors.push(err58);
+          }
+          errors++;
+        }
+      } else {
+        const err59 = { instancePath: instancePath + "/account_id", schemaPath: "#/properties/account_id/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (vErrors === null) {
+          vErrors = [err59];
+        } else {
+          vErrors.push(err59);
+        }
+        errors++;
+      }
+    }
+    if (data.retry !== void 0) {
+      let data14 = data.retry;
+      if (!(typeof data14 == "number" && (!(data14 % 1) && !isNaN(data14)) && isFinite(data14))) {
+        const err60 = { instancePath: instancePath + "/retry", schemaPath: "#/properties/retry/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+        if (vErrors === null) {
+          vErrors = [err60];
+        } else {
+          vErrors.push(err60);
+        }
+        errors++;
+      }
+      if (typeof data14 == "number" && isFinite(data14)) {
+        if (data14 > 20 || isNaN(data14)) {
+          const err61 = { instancePath: instancePath + "/retry", schemaPath: "#/properties/retry/maximum", keyword: "maximum", params: { comparison: "<=", limit: 20 }, message: "must be <= 20" };
+          if (vErrors === null) {
+            vErrors = [err61];
+          } else {
+            vErrors.push(err61);
+          }
+          errors++;
+        }
+        if (data14 < 2 || isNaN(data14)) {
+          const err62 = { instancePath: instancePath + "/retry", schemaPath: "#/properties/retry/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2" };
+          if (vErrors === null) {
+            vErrors = [err62];
+          } else {
+            vErrors.push(err62);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.acknowledge !== void 0) {
+      let data15 = data.acknowledge;
+      if (!(data15 === "MALICIOUS" || data15 === "MALICIOUS-BEC" || data15 === "SPOOF" || data15 === "SUSPICIOUS")) {
+        const err63 = { instancePath: instancePath + "/acknowledge", schemaPath: "#/properties/acknowledge/enum", keyword: "enum", params: { allowedValues: schema32.properties.acknowledge.enum }, message: "must be equal to one of the allowed values" };
+        if (vErrors === null) {
+          vErrors = [err63];
+        } else {
+          vErrors.push(err63);
+        }
+        errors++;
+      }
+      if (typeof data15 === "string") {
+        if (func1(data15) > 20) {
+          const err64 = { instancePath: instancePath + "/acknowledge", schemaPath: "#/properties/acknowledge/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
+          if (vErrors === null) {
+            vErrors = [err64];
+          } else {
+            vErrors.push(err64);
+          }
+          errors++;
+        }
+      } else {
+        const err65 = { instancePath: instancePath + "/acknowledge", schemaPath: "#/properties/acknowledge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (vErrors === null) {
+          vErrors = [err65];
+        } else {
+          vErrors.push(err65);
+        }
+        errors++;
+      }
+    }
+    if (data.search !== void 0) {
+      if (data && typeof data == "object" && !Array.isArray(data)) {
+        if (data.id !== void 0) {
+          const err66 = { instancePath: instancePath + "/id", schemaPath: "#/dependentSchemas/search/properties/id/false schema", keyword: "false schema", params: {}, message: "boolean schema is false" };
+          if (vErrors === null) {
+            vErrors = [err66];
+          } else {
+            vErrors.push(err66);
+          }
+          errors++;
+        }
+        if (data.retry !== void 0) {
+          const err67 = { instancePath: instancePath + "/retry", schemaPath: "#/dependentSchemas/search/properties/retry/false schema", keyword: "false schema", params: {}, message: "boolean schema is false" };
+          if (vErrors === null) {
+            vErrors = [err67];
+          } else {
+            vErrors.push(err67);
+          }
+          errors++;
+        }
+      }
+    }
+  } else {
+    const err68 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+      vErrors = [err68];
+    } else {
+      vErrors.push(err68);
+    }
+    errors++;
+  }
+  validate21.errors = vErrors;
+  return errors === 0;
+}
+validate21.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   ;
   let vErrors = null;
@@ -142,343 +941,27 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         }
         const len0 = data2.length;
         for (let i0 = 0; i0 < len0; i0++) {
-          let data3 = data2[i0];
-          if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
-            if (data3.id === void 0) {
-              const err8 = { instancePath: instancePath + "/releases/" + i0, schemaPath: "#/$defs/release/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'" };
-              if (vErrors === null) {
-                vErrors = [err8];
-              } else {
-                vErrors.push(err8);
-              }
-              errors++;
-            }
-            if (data3.reason === void 0) {
-              const err9 = { instancePath: instancePath + "/releases/" + i0, schemaPath: "#/$defs/release/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'" };
-              if (vErrors === null) {
-                vErrors = [err9];
-              } else {
-                vErrors.push(err9);
-              }
-              errors++;
-            }
-            for (const key1 in data3) {
-              if (!(key1 === "id" || key1 === "reason" || key1 === "ticket" || key1 === "requested_by" || key1 === "account_id" || key1 === "retry" || key1 === "acknowledge")) {
-                const err10 = { instancePath: instancePath + "/releases/" + i0, schemaPath: "#/$defs/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
-                if (vErrors === null) {
-                  vErrors = [err10];
-                } else {
-                  vErrors.push(err10);
-                }
-                errors++;
-              }
-            }
-            if (data3.id !== void 0) {
-              let data4 = data3.id;
-              if (typeof data4 === "string") {
-                if (func1(data4) > 80) {
-                  const err11 = { instancePath: instancePath + "/releases/" + i0 + "/id", schemaPath: "#/$defs/release/properties/id/maxLength", keyword: "maxLength", params: { limit: 80 }, message: "must NOT have more than 80 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err11];
-                  } else {
-                    vErrors.push(err11);
-                  }
-                  errors++;
-                }
-                if (!pattern5.test(data4)) {
-                  const err12 = { instancePath: instancePath + "/releases/" + i0 + "/id", schemaPath: "#/$defs/release/properties/id/pattern", keyword: "pattern", params: { pattern: "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$" }, message: 'must match pattern "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$"' };
-                  if (vErrors === null) {
-                    vErrors = [err12];
-                  } else {
-                    vErrors.push(err12);
-                  }
-                  errors++;
-                }
-              } else {
-                const err13 = { instancePath: instancePath + "/releases/" + i0 + "/id", schemaPath: "#/$defs/release/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err13];
-                } else {
-                  vErrors.push(err13);
-                }
-                errors++;
-              }
-            }
-            if (data3.reason !== void 0) {
-              let data5 = data3.reason;
-              if (typeof data5 === "string") {
-                if (func1(data5) > 500) {
-                  const err14 = { instancePath: instancePath + "/releases/" + i0 + "/reason", schemaPath: "#/$defs/release/properties/reason/allOf/0/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err14];
-                  } else {
-                    vErrors.push(err14);
-                  }
-                  errors++;
-                }
-                if (!pattern6.test(data5)) {
-                  const err15 = { instancePath: instancePath + "/releases/" + i0 + "/reason", schemaPath: "#/$defs/release/properties/reason/allOf/0/pattern", keyword: "pattern", params: { pattern: "^\\s*\\S" }, message: 'must match pattern "^\\s*\\S"' };
-                  if (vErrors === null) {
-                    vErrors = [err15];
-                  } else {
-                    vErrors.push(err15);
-                  }
-                  errors++;
-                }
-              }
-              if (typeof data5 === "string") {
-                if (func1(data5) > 500) {
-                  const err16 = { instancePath: instancePath + "/releases/" + i0 + "/reason", schemaPath: "#/$defs/release/properties/reason/allOf/1/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err16];
-                  } else {
-                    vErrors.push(err16);
-                  }
-                  errors++;
-                }
-                if (!pattern7.test(data5)) {
-                  const err17 = { instancePath: instancePath + "/releases/" + i0 + "/reason", schemaPath: "#/$defs/release/properties/reason/allOf/1/pattern", keyword: "pattern", params: { pattern: "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }, message: 'must match pattern "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$"' };
-                  if (vErrors === null) {
-                    vErrors = [err17];
-                  } else {
-                    vErrors.push(err17);
-                  }
-                  errors++;
-                }
-              }
-              if (typeof data5 === "string") {
-                if (func1(data5) > 500) {
-                  const err18 = { instancePath: instancePath + "/releases/" + i0 + "/reason", schemaPath: "#/$defs/release/properties/reason/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err18];
-                  } else {
-                    vErrors.push(err18);
-                  }
-                  errors++;
-                }
-              } else {
-                const err19 = { instancePath: instancePath + "/releases/" + i0 + "/reason", schemaPath: "#/$defs/release/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err19];
-                } else {
-                  vErrors.push(err19);
-                }
-                errors++;
-              }
-            }
-            if (data3.ticket !== void 0) {
-              let data6 = data3.ticket;
-              if (typeof data6 === "string") {
-                if (func1(data6) > 128) {
-                  const err20 = { instancePath: instancePath + "/releases/" + i0 + "/ticket", schemaPath: "#/$defs/release/properties/ticket/maxLength", keyword: "maxLength", params: { limit: 128 }, message: "must NOT have more than 128 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err20];
-                  } else {
-                    vErrors.push(err20);
-                  }
-                  errors++;
-                }
-                if (!pattern8.test(data6)) {
-                  const err21 = { instancePath: instancePath + "/releases/" + i0 + "/ticket", schemaPath: "#/$defs/release/properties/ticket/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$"' };
-                  if (vErrors === null) {
-                    vErrors = [err21];
-                  } else {
-                    vErrors.push(err21);
-                  }
-                  errors++;
-                }
-              } else {
-                const err22 = { instancePath: instancePath + "/releases/" + i0 + "/ticket", schemaPath: "#/$defs/release/properties/ticket/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err22];
-                } else {
-                  vErrors.push(err22);
-                }
-                errors++;
-              }
-            }
-            if (data3.requested_by !== void 0) {
-              let data7 = data3.requested_by;
-              if (typeof data7 === "string") {
-                if (func1(data7) > 100) {
-                  const err23 = { instancePath: instancePath + "/releases/" + i0 + "/requested_by", schemaPath: "#/$defs/release/properties/requested_by/allOf/0/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err23];
-                  } else {
-                    vErrors.push(err23);
-                  }
-                  errors++;
-                }
-                if (!pattern6.test(data7)) {
-                  const err24 = { instancePath: instancePath + "/releases/" + i0 + "/requested_by", schemaPath: "#/$defs/release/properties/requested_by/allOf/0/pattern", keyword: "pattern", params: { pattern: "^\\s*\\S" }, message: 'must match pattern "^\\s*\\S"' };
-                  if (vErrors === null) {
-                    vErrors = [err24];
-                  } else {
-                    vErrors.push(err24);
-                  }
-                  errors++;
-                }
-              }
-              if (typeof data7 === "string") {
-                if (func1(data7) > 100) {
-                  const err25 = { instancePath: instancePath + "/releases/" + i0 + "/requested_by", schemaPath: "#/$defs/release/properties/requested_by/allOf/1/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err25];
-                  } else {
-                    vErrors.push(err25);
-                  }
-                  errors++;
-                }
-                if (!pattern10.test(data7)) {
-                  const err26 = { instancePath: instancePath + "/releases/" + i0 + "/requested_by", schemaPath: "#/$defs/release/properties/requested_by/allOf/1/pattern", keyword: "pattern", params: { pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$" }, message: 'must match pattern "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2069\\ufeff]*$"' };
-                  if (vErrors === null) {
-                    vErrors = [err26];
-                  } else {
-                    vErrors.push(err26);
-                  }
-                  errors++;
-                }
-              }
-              if (typeof data7 === "string") {
-                if (func1(data7) > 100) {
-                  const err27 = { instancePath: instancePath + "/releases/" + i0 + "/requested_by", schemaPath: "#/$defs/release/properties/requested_by/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err27];
-                  } else {
-                    vErrors.push(err27);
-                  }
-                  errors++;
-                }
-              } else {
-                const err28 = { instancePath: instancePath + "/releases/" + i0 + "/requested_by", schemaPath: "#/$defs/release/properties/requested_by/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err28];
-                } else {
-                  vErrors.push(err28);
-                }
-                errors++;
-              }
-            }
-            if (data3.account_id !== void 0) {
-              let data8 = data3.account_id;
-              if (typeof data8 === "string") {
-                if (func1(data8) > 32) {
-                  const err29 = { instancePath: instancePath + "/releases/" + i0 + "/account_id", schemaPath: "#/$defs/release/properties/account_id/maxLength", keyword: "maxLength", params: { limit: 32 }, message: "must NOT have more than 32 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err29];
-                  } else {
-                    vErrors.push(err29);
-                  }
-                  errors++;
-                }
-                if (!pattern4.test(data8)) {
-                  const err30 = { instancePath: instancePath + "/releases/" + i0 + "/account_id", schemaPath: "#/$defs/release/properties/account_id/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{32}$" }, message: 'must match pattern "^[0-9a-f]{32}$"' };
-                  if (vErrors === null) {
-                    vErrors = [err30];
-                  } else {
-                    vErrors.push(err30);
-                  }
-                  errors++;
-                }
-              } else {
-                const err31 = { instancePath: instancePath + "/releases/" + i0 + "/account_id", schemaPath: "#/$defs/release/properties/account_id/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err31];
-                } else {
-                  vErrors.push(err31);
-                }
-                errors++;
-              }
-            }
-            if (data3.retry !== void 0) {
-              let data9 = data3.retry;
-              if (!(typeof data9 == "number" && (!(data9 % 1) && !isNaN(data9)) && isFinite(data9))) {
-                const err32 = { instancePath: instancePath + "/releases/" + i0 + "/retry", schemaPath: "#/$defs/release/properties/retry/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-                if (vErrors === null) {
-                  vErrors = [err32];
-                } else {
-                  vErrors.push(err32);
-                }
-                errors++;
-              }
-              if (typeof data9 == "number" && isFinite(data9)) {
-                if (data9 > 20 || isNaN(data9)) {
-                  const err33 = { instancePath: instancePath + "/releases/" + i0 + "/retry", schemaPath: "#/$defs/release/properties/retry/maximum", keyword: "maximum", params: { comparison: "<=", limit: 20 }, message: "must be <= 20" };
-                  if (vErrors === null) {
-                    vErrors = [err33];
-                  } else {
-                    vErrors.push(err33);
-                  }
-                  errors++;
-                }
-                if (data9 < 2 || isNaN(data9)) {
-                  const err34 = { instancePath: instancePath + "/releases/" + i0 + "/retry", schemaPath: "#/$defs/release/properties/retry/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2" };
-                  if (vErrors === null) {
-                    vErrors = [err34];
-                  } else {
-                    vErrors.push(err34);
-                  }
-                  errors++;
-                }
-              }
-            }
-            if (data3.acknowledge !== void 0) {
-              let data10 = data3.acknowledge;
-              if (!(data10 === "MALICIOUS" || data10 === "MALICIOUS-BEC" || data10 === "SPOOF" || data10 === "SUSPICIOUS")) {
-                const err35 = { instancePath: instancePath + "/releases/" + i0 + "/acknowledge", schemaPath: "#/$defs/release/properties/acknowledge/enum", keyword: "enum", params: { allowedValues: schema32.properties.acknowledge.enum }, message: "must be equal to one of the allowed values" };
-                if (vErrors === null) {
-                  vErrors = [err35];
-                } else {
-                  vErrors.push(err35);
-                }
-                errors++;
-              }
-              if (typeof data10 === "string") {
-                if (func1(data10) > 20) {
-                  const err36 = { instancePath: instancePath + "/releases/" + i0 + "/acknowledge", schemaPath: "#/$defs/release/properties/acknowledge/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err36];
-                  } else {
-                    vErrors.push(err36);
-                  }
-                  errors++;
-                }
-              } else {
-                const err37 = { instancePath: instancePath + "/releases/" + i0 + "/acknowledge", schemaPath: "#/$defs/release/properties/acknowledge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err37];
-                } else {
-                  vErrors.push(err37);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err38 = { instancePath: instancePath + "/releases/" + i0, schemaPath: "#/$defs/release/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err38];
-            } else {
-              vErrors.push(err38);
-            }
-            errors++;
+          if (!validate21(data2[i0], { instancePath: instancePath + "/releases/" + i0, parentData: data2, parentDataProperty: i0, rootData, dynamicAnchors })) {
+            vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+            errors = vErrors.length;
           }
         }
       } else {
-        const err39 = { instancePath: instancePath + "/releases", schemaPath: "#/properties/releases/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        const err8 = { instancePath: instancePath + "/releases", schemaPath: "#/properties/releases/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
-          vErrors = [err39];
+          vErrors = [err8];
         } else {
-          vErrors.push(err39);
+          vErrors.push(err8);
         }
         errors++;
       }
     }
   } else {
-    const err40 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err9 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err40];
+      vErrors = [err9];
     } else {
-      vErrors.push(err40);
+      vErrors.push(err9);
     }
     errors++;
   }
@@ -486,18 +969,18 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-var validateLedgerRecord = validate21;
-var schema33 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://raw.githubusercontent.com/quarantine-release/quarantine-release/v1/schema/ledger.schema.json", "title": "quarantine-release: one ledger record", "description": "One line of a ledger shard (releases.ledger/YYYY-MM.jsonl): one state change of one message. Records are only ever appended; the record with the highest `seq` for an (account_id, id) is that message's state.", "type": "object", "additionalProperties": false, "required": ["v", "account_id", "id", "seq", "attempt", "state", "at"], "properties": { "v": { "description": "Record format version.", "const": 1 }, "account_id": { "type": "string", "maxLength": 32, "pattern": "^[0-9a-f]{32}$" }, "id": { "type": "string", "maxLength": 80, "pattern": "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$" }, "seq": { "description": "Position of this record in the message's history: 1 for its first record, then +1 for each later one.", "type": "integer", "minimum": 1, "maximum": 1e6 }, "attempt": { "description": "Release attempt this record belongs to: 1, or the `retry` number of the entry that asked for it.", "type": "integer", "minimum": 1, "maximum": 20 }, "state": { "description": "pending: about to be sent (or sent with no answer recorded yet); released: every recipient delivered; partial: some recipients failed or were not delivered; failed: refused by the API, nothing done; unknown: sent, but the outcome could not be known.", "enum": ["pending", "released", "partial", "failed", "unknown"] }, "at": { "description": "When this record was written, UTC, ISO 8601.", "type": "string", "maxLength": 30, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, "sent": { "description": "Only on pending records: false when the request was provably never acted on (rate limited, or the run stopped before this batch), so it may be sent without a read-back.", "const": false }, "in_flight_until": { "description": "Only on pending records: the latest time at which the writer may still start or wait for a request in this record's name. A read-back before then (plus a settling time for Cloudflare to finish what it received) proves nothing.", "type": "string", "maxLength": 30, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, "via": { "description": "How the state was learned: from the release answer, or by reading the message back.", "enum": ["release", "readback"] }, "delivered": { "$ref": "#/$defs/recipients" }, "failed": { "$ref": "#/$defs/recipients" }, "undelivered": { "$ref": "#/$defs/recipients" }, "error": { "description": "What went wrong, for failed and unknown records.", "type": "object", "additionalProperties": false, "required": ["message"], "properties": { "status": { "type": "integer", "minimum": 0, "maximum": 999 }, "code": { "type": "integer", "minimum": 0, "maximum": 99999999 }, "message": { "type": "string", "maxLength": 500 } } }, "disposition": { "description": "The message's final disposition when it was sent (pending records).", "type": "string", "maxLength": 20, "pattern": "^[A-Z][A-Z-]{0,19}$" }, "acknowledge": { "description": "The disposition the entry acknowledged, when it did.", "type": "string", "maxLength": 20, "pattern": "^[A-Z][A-Z-]{0,19}$" }, "reason": { "type": "string", "maxLength": 500 }, "requested_by": { "type": "string", "maxLength": 100 }, "ticket": { "type": "string", "maxLength": 128 }, "actor": { "description": "Who ran the release (the GitHub actor, or the local user).", "type": "string", "maxLength": 100 }, "commit": { "description": "Commit of releases.yaml that asked for it.", "type": "string", "maxLength": 64, "pattern": "^[0-9a-f]{7,64}$" }, "run": { "description": "The run that wrote this record (a URL or an id).", "type": "string", "maxLength": 300 }, "pull_request": { "type": "integer", "minimum": 1, "maximum": 1e8 }, "approved_by": { "description": "Who approved the pull request on its final head commit (GitHub logins), as read by the run that wrote the record.", "type": "array", "maxItems": 50, "items": { "type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$" } } }, "$defs": { "recipients": { "type": "array", "maxItems": 1e4, "items": { "type": "string", "maxLength": 320 } } } };
-var func12 = Object.prototype.hasOwnProperty;
-var pattern14 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$", "u");
-var pattern16 = new RegExp("^[A-Z][A-Z-]{0,19}$", "u");
-var pattern18 = new RegExp("^[0-9a-f]{7,64}$", "u");
-var pattern19 = new RegExp("^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$", "u");
-function validate21(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+var validateLedgerRecord = validate23;
+var schema34 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://raw.githubusercontent.com/quarantine-release/quarantine-release/v1/schema/ledger.schema.json", "title": "quarantine-release: one ledger record", "description": "One line of a ledger shard (releases.ledger/YYYY-MM.jsonl): one state change of one message. Records are only ever appended; the record with the highest `seq` for an (account_id, id) is that message's state.", "type": "object", "additionalProperties": false, "required": ["v", "account_id", "id", "seq", "attempt", "state", "at"], "properties": { "v": { "description": "Record format version.", "const": 1 }, "account_id": { "type": "string", "maxLength": 32, "pattern": "^[0-9a-f]{32}$" }, "id": { "type": "string", "maxLength": 80, "pattern": "^[0-9A-Za-z]{5,32}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$" }, "seq": { "description": "Position of this record in the message's history: 1 for its first record, then +1 for each later one.", "type": "integer", "minimum": 1, "maximum": 1e6 }, "attempt": { "description": "Release attempt this record belongs to: 1, or the `retry` number of the entry that asked for it.", "type": "integer", "minimum": 1, "maximum": 20 }, "state": { "description": "pending: about to be sent (or sent with no answer recorded yet); released: every recipient delivered; partial: some recipients failed or were not delivered; failed: refused by the API, nothing done; unknown: sent, but the outcome could not be known.", "enum": ["pending", "released", "partial", "failed", "unknown"] }, "at": { "description": "When this record was written, UTC, ISO 8601.", "type": "string", "maxLength": 30, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, "sent": { "description": "Only on pending records: false when the request was provably never acted on (rate limited, or the run stopped before this batch), so it may be sent without a read-back.", "const": false }, "in_flight_until": { "description": "Only on pending records: the latest time at which the writer may still start or wait for a request in this record's name. A read-back before then (plus a settling time for Cloudflare to finish what it received) proves nothing.", "type": "string", "maxLength": 30, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, "via": { "description": "How the state was learned: from the release answer, or by reading the message back.", "enum": ["release", "readback"] }, "delivered": { "$ref": "#/$defs/recipients" }, "failed": { "$ref": "#/$defs/recipients" }, "undelivered": { "$ref": "#/$defs/recipients" }, "error": { "description": "What went wrong, for failed and unknown records.", "type": "object", "additionalProperties": false, "required": ["message"], "properties": { "status": { "type": "integer", "minimum": 0, "maximum": 999 }, "code": { "type": "integer", "minimum": 0, "maximum": 99999999 }, "message": { "type": "string", "maxLength": 500 } } }, "disposition": { "description": "The message's final disposition when it was sent (pending records).", "type": "string", "maxLength": 20, "pattern": "^[A-Z][A-Z-]{0,19}$" }, "acknowledge": { "description": "The disposition the entry acknowledged, when it did.", "type": "string", "maxLength": 20, "pattern": "^[A-Z][A-Z-]{0,19}$" }, "reason": { "type": "string", "maxLength": 500 }, "requested_by": { "type": "string", "maxLength": 100 }, "ticket": { "type": "string", "maxLength": 128 }, "selector": { "description": "The `search:` entry that asked for this message, as canonical text (e.g. `sender=a@b.example start=2026-10-01T00:00:00Z end=2026-10-02T00:00:00Z limit=100`). Pending records only.", "type": "string", "minLength": 1, "maxLength": 1024 }, "actor": { "description": "Who ran the release (the GitHub actor, or the local user).", "type": "string", "maxLength": 100 }, "commit": { "description": "Commit of releases.yaml that asked for it.", "type": "string", "maxLength": 64, "pattern": "^[0-9a-f]{7,64}$" }, "run": { "description": "The run that wrote this record (a URL or an id).", "type": "string", "maxLength": 300 }, "pull_request": { "type": "integer", "minimum": 1, "maximum": 1e8 }, "approved_by": { "description": "Who approved the pull request on its final head commit (GitHub logins), as read by the run that wrote the record.", "type": "array", "maxItems": 50, "items": { "type": "string", "maxLength": 100, "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$" } } }, "$defs": { "recipients": { "type": "array", "maxItems": 1e4, "items": { "type": "string", "maxLength": 320 } } } };
+var func20 = Object.prototype.hasOwnProperty;
+var pattern20 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$", "u");
+var pattern22 = new RegExp("^[A-Z][A-Z-]{0,19}$", "u");
+var pattern24 = new RegExp("^[0-9a-f]{7,64}$", "u");
+var pattern25 = new RegExp("^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$", "u");
+function validate23(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   ;
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate21.evaluated;
+  const evaluated0 = validate23.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = void 0;
   }
@@ -569,7 +1052,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!func12.call(schema33.properties, key0)) {
+      if (!func20.call(schema34.properties, key0)) {
         const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
         if (vErrors === null) {
           vErrors = [err7];
@@ -719,7 +1202,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.state !== void 0) {
       let data5 = data.state;
       if (!(data5 === "pending" || data5 === "released" || data5 === "partial" || data5 === "failed" || data5 === "unknown")) {
-        const err21 = { instancePath: instancePath + "/state", schemaPath: "#/properties/state/enum", keyword: "enum", params: { allowedValues: schema33.properties.state.enum }, message: "must be equal to one of the allowed values" };
+        const err21 = { instancePath: instancePath + "/state", schemaPath: "#/properties/state/enum", keyword: "enum", params: { allowedValues: schema34.properties.state.enum }, message: "must be equal to one of the allowed values" };
         if (vErrors === null) {
           vErrors = [err21];
         } else {
@@ -740,7 +1223,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern14.test(data6)) {
+        if (!pattern20.test(data6)) {
           const err23 = { instancePath: instancePath + "/at", schemaPath: "#/properties/at/pattern", keyword: "pattern", params: { pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, message: 'must match pattern "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$"' };
           if (vErrors === null) {
             vErrors = [err23];
@@ -782,7 +1265,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern14.test(data8)) {
+        if (!pattern20.test(data8)) {
           const err27 = { instancePath: instancePath + "/in_flight_until", schemaPath: "#/properties/in_flight_until/pattern", keyword: "pattern", params: { pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, message: 'must match pattern "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$"' };
           if (vErrors === null) {
             vErrors = [err27];
@@ -804,7 +1287,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.via !== void 0) {
       let data9 = data.via;
       if (!(data9 === "release" || data9 === "readback")) {
-        const err29 = { instancePath: instancePath + "/via", schemaPath: "#/properties/via/enum", keyword: "enum", params: { allowedValues: schema33.properties.via.enum }, message: "must be equal to one of the allowed values" };
+        const err29 = { instancePath: instancePath + "/via", schemaPath: "#/properties/via/enum", keyword: "enum", params: { allowedValues: schema34.properties.via.enum }, message: "must be equal to one of the allowed values" };
         if (vErrors === null) {
           vErrors = [err29];
         } else {
@@ -1079,7 +1562,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern16.test(data20)) {
+        if (!pattern22.test(data20)) {
           const err54 = { instancePath: instancePath + "/disposition", schemaPath: "#/properties/disposition/pattern", keyword: "pattern", params: { pattern: "^[A-Z][A-Z-]{0,19}$" }, message: 'must match pattern "^[A-Z][A-Z-]{0,19}$"' };
           if (vErrors === null) {
             vErrors = [err54];
@@ -1110,7 +1593,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern16.test(data21)) {
+        if (!pattern22.test(data21)) {
           const err57 = { instancePath: instancePath + "/acknowledge", schemaPath: "#/properties/acknowledge/pattern", keyword: "pattern", params: { pattern: "^[A-Z][A-Z-]{0,19}$" }, message: 'must match pattern "^[A-Z][A-Z-]{0,19}$"' };
           if (vErrors === null) {
             vErrors = [err57];
@@ -1195,11 +1678,11 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.actor !== void 0) {
-      let data25 = data.actor;
+    if (data.selector !== void 0) {
+      let data25 = data.selector;
       if (typeof data25 === "string") {
-        if (func1(data25) > 100) {
-          const err65 = { instancePath: instancePath + "/actor", schemaPath: "#/properties/actor/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+        if (func1(data25) > 1024) {
+          const err65 = { instancePath: instancePath + "/selector", schemaPath: "#/properties/selector/maxLength", keyword: "maxLength", params: { limit: 1024 }, message: "must NOT have more than 1024 characters" };
           if (vErrors === null) {
             vErrors = [err65];
           } else {
@@ -1207,30 +1690,30 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
+        if (func1(data25) < 1) {
+          const err66 = { instancePath: instancePath + "/selector", schemaPath: "#/properties/selector/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+          if (vErrors === null) {
+            vErrors = [err66];
+          } else {
+            vErrors.push(err66);
+          }
+          errors++;
+        }
       } else {
-        const err66 = { instancePath: instancePath + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        const err67 = { instancePath: instancePath + "/selector", schemaPath: "#/properties/selector/type", keyword: "type", params: { type: "string" }, message: "must be string" };
         if (vErrors === null) {
-          vErrors = [err66];
+          vErrors = [err67];
         } else {
-          vErrors.push(err66);
+          vErrors.push(err67);
         }
         errors++;
       }
     }
-    if (data.commit !== void 0) {
-      let data26 = data.commit;
+    if (data.actor !== void 0) {
+      let data26 = data.actor;
       if (typeof data26 === "string") {
-        if (func1(data26) > 64) {
-          const err67 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/maxLength", keyword: "maxLength", params: { limit: 64 }, message: "must NOT have more than 64 characters" };
-          if (vErrors === null) {
-            vErrors = [err67];
-          } else {
-            vErrors.push(err67);
-          }
-          errors++;
-        }
-        if (!pattern18.test(data26)) {
-          const err68 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,64}$" }, message: 'must match pattern "^[0-9a-f]{7,64}$"' };
+        if (func1(data26) > 100) {
+          const err68 = { instancePath: instancePath + "/actor", schemaPath: "#/properties/actor/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
           if (vErrors === null) {
             vErrors = [err68];
           } else {
@@ -1239,7 +1722,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           errors++;
         }
       } else {
-        const err69 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        const err69 = { instancePath: instancePath + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "string" }, message: "must be string" };
         if (vErrors === null) {
           vErrors = [err69];
         } else {
@@ -1248,11 +1731,11 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.run !== void 0) {
-      let data27 = data.run;
+    if (data.commit !== void 0) {
+      let data27 = data.commit;
       if (typeof data27 === "string") {
-        if (func1(data27) > 300) {
-          const err70 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/maxLength", keyword: "maxLength", params: { limit: 300 }, message: "must NOT have more than 300 characters" };
+        if (func1(data27) > 64) {
+          const err70 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/maxLength", keyword: "maxLength", params: { limit: 64 }, message: "must NOT have more than 64 characters" };
           if (vErrors === null) {
             vErrors = [err70];
           } else {
@@ -1260,20 +1743,17 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-      } else {
-        const err71 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-        if (vErrors === null) {
-          vErrors = [err71];
-        } else {
-          vErrors.push(err71);
+        if (!pattern24.test(data27)) {
+          const err71 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,64}$" }, message: 'must match pattern "^[0-9a-f]{7,64}$"' };
+          if (vErrors === null) {
+            vErrors = [err71];
+          } else {
+            vErrors.push(err71);
+          }
+          errors++;
         }
-        errors++;
-      }
-    }
-    if (data.pull_request !== void 0) {
-      let data28 = data.pull_request;
-      if (!(typeof data28 == "number" && (!(data28 % 1) && !isNaN(data28)) && isFinite(data28))) {
-        const err72 = { instancePath: instancePath + "/pull_request", schemaPath: "#/properties/pull_request/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+      } else {
+        const err72 = { instancePath: instancePath + "/commit", schemaPath: "#/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
         if (vErrors === null) {
           vErrors = [err72];
         } else {
@@ -1281,9 +1761,12 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (typeof data28 == "number" && isFinite(data28)) {
-        if (data28 > 1e8 || isNaN(data28)) {
-          const err73 = { instancePath: instancePath + "/pull_request", schemaPath: "#/properties/pull_request/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1e8 }, message: "must be <= 100000000" };
+    }
+    if (data.run !== void 0) {
+      let data28 = data.run;
+      if (typeof data28 === "string") {
+        if (func1(data28) > 300) {
+          const err73 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/maxLength", keyword: "maxLength", params: { limit: 300 }, message: "must NOT have more than 300 characters" };
           if (vErrors === null) {
             vErrors = [err73];
           } else {
@@ -1291,90 +1774,121 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (data28 < 1 || isNaN(data28)) {
-          const err74 = { instancePath: instancePath + "/pull_request", schemaPath: "#/properties/pull_request/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+      } else {
+        const err74 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (vErrors === null) {
+          vErrors = [err74];
+        } else {
+          vErrors.push(err74);
+        }
+        errors++;
+      }
+    }
+    if (data.pull_request !== void 0) {
+      let data29 = data.pull_request;
+      if (!(typeof data29 == "number" && (!(data29 % 1) && !isNaN(data29)) && isFinite(data29))) {
+        const err75 = { instancePath: instancePath + "/pull_request", schemaPath: "#/properties/pull_request/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+        if (vErrors === null) {
+          vErrors = [err75];
+        } else {
+          vErrors.push(err75);
+        }
+        errors++;
+      }
+      if (typeof data29 == "number" && isFinite(data29)) {
+        if (data29 > 1e8 || isNaN(data29)) {
+          const err76 = { instancePath: instancePath + "/pull_request", schemaPath: "#/properties/pull_request/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1e8 }, message: "must be <= 100000000" };
           if (vErrors === null) {
-            vErrors = [err74];
+            vErrors = [err76];
           } else {
-            vErrors.push(err74);
+            vErrors.push(err76);
+          }
+          errors++;
+        }
+        if (data29 < 1 || isNaN(data29)) {
+          const err77 = { instancePath: instancePath + "/pull_request", schemaPath: "#/properties/pull_request/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+          if (vErrors === null) {
+            vErrors = [err77];
+          } else {
+            vErrors.push(err77);
           }
           errors++;
         }
       }
     }
     if (data.approved_by !== void 0) {
-      let data29 = data.approved_by;
-      if (Array.isArray(data29)) {
-        if (data29.length > 50) {
-          const err75 = { instancePath: instancePath + "/approved_by", schemaPath: "#/properties/approved_by/maxItems", keyword: "maxItems", params: { limit: 50 }, message: "must NOT have more than 50 items" };
+      let data30 = data.approved_by;
+      if (Array.isArray(data30)) {
+        if (data30.length > 50) {
+          const err78 = { instancePath: instancePath + "/approved_by", schemaPath: "#/properties/approved_by/maxItems", keyword: "maxItems", params: { limit: 50 }, message: "must NOT have more than 50 items" };
           if (vErrors === null) {
-            vErrors = [err75];
+            vErrors = [err78];
           } else {
-            vErrors.push(err75);
+            vErrors.push(err78);
           }
           errors++;
         }
-        const len3 = data29.length;
+        const len3 = data30.length;
         for (let i3 = 0; i3 < len3; i3++) {
-          let data30 = data29[i3];
-          if (typeof data30 === "string") {
-            if (func1(data30) > 100) {
-              const err76 = { instancePath: instancePath + "/approved_by/" + i3, schemaPath: "#/properties/approved_by/items/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+          let data31 = data30[i3];
+          if (typeof data31 === "string") {
+            if (func1(data31) > 100) {
+              const err79 = { instancePath: instancePath + "/approved_by/" + i3, schemaPath: "#/properties/approved_by/items/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
               if (vErrors === null) {
-                vErrors = [err76];
+                vErrors = [err79];
               } else {
-                vErrors.push(err76);
+                vErrors.push(err79);
               }
               errors++;
             }
-            if (!pattern19.test(data30)) {
-              const err77 = { instancePath: instancePath + "/approved_by/" + i3, schemaPath: "#/properties/approved_by/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$"' };
+            if (!pattern25.test(data31)) {
+              const err80 = { instancePath: instancePath + "/approved_by/" + i3, schemaPath: "#/properties/approved_by/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\\[bot\\])?$"' };
               if (vErrors === null) {
-                vErrors = [err77];
+                vErrors = [err80];
               } else {
-                vErrors.push(err77);
+                vErrors.push(err80);
               }
               errors++;
             }
           } else {
-            const err78 = { instancePath: instancePath + "/approved_by/" + i3, schemaPath: "#/properties/approved_by/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err81 = { instancePath: instancePath + "/approved_by/" + i3, schemaPath: "#/properties/approved_by/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
-              vErrors = [err78];
+              vErrors = [err81];
             } else {
-              vErrors.push(err78);
+              vErrors.push(err81);
             }
             errors++;
           }
         }
       } else {
-        const err79 = { instancePath: instancePath + "/approved_by", schemaPath: "#/properties/approved_by/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        const err82 = { instancePath: instancePath + "/approved_by", schemaPath: "#/properties/approved_by/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
-          vErrors = [err79];
+          vErrors = [err82];
         } else {
-          vErrors.push(err79);
+          vErrors.push(err82);
         }
         errors++;
       }
     }
   } else {
-    const err80 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err83 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err80];
+      vErrors = [err83];
     } else {
-      vErrors.push(err80);
+      vErrors.push(err83);
     }
     errors++;
   }
-  validate21.errors = vErrors;
+  validate23.errors = vErrors;
   return errors === 0;
 }
-validate21.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-var validateCheckCursor = validate22;
-function validate22(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate23.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+var validateCheckCursor = validate24;
+function validate24(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   ;
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate22.evaluated;
+  const evaluated0 = validate24.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = void 0;
   }
@@ -1514,7 +2028,7 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern14.test(data3)) {
+        if (!pattern20.test(data3)) {
           const err13 = { instancePath: instancePath + "/pass_started", schemaPath: "#/properties/pass_started/pattern", keyword: "pattern", params: { pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, message: 'must match pattern "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$"' };
           if (vErrors === null) {
             vErrors = [err13];
@@ -1545,7 +2059,7 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
           }
           errors++;
         }
-        if (!pattern14.test(data4)) {
+        if (!pattern20.test(data4)) {
           const err16 = { instancePath: instancePath + "/at", schemaPath: "#/properties/at/pattern", keyword: "pattern", params: { pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$" }, message: 'must match pattern "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,6})?Z$"' };
           if (vErrors === null) {
             vErrors = [err16];
@@ -1595,10 +2109,10 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate22.errors = vErrors;
+  validate24.errors = vErrors;
   return errors === 0;
 }
-validate22.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate24.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 export {
   validateCheckCursor,
   validateLedgerRecord,

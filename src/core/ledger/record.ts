@@ -43,6 +43,11 @@ export interface LedgerRecord extends Provenance {
   error?: RecordError;
   disposition?: string;
   acknowledge?: string;
+  /**
+   * Pending records of a message a `search:` entry asked for: the search's canonical text
+   * (core/requests/search searchText), so the ledger says which selector released it.
+   */
+  selector?: string;
 }
 
 /** A record with the text it was read from, which breaks ties in the fold deterministically. */
@@ -83,6 +88,7 @@ const KEY_ORDER: (keyof LedgerRecord)[] = [
   'reason',
   'requested_by',
   'ticket',
+  'selector',
   'actor',
   'commit',
   'run',

@@ -39,6 +39,8 @@ export class MessageHistory {
    * action log must show at least this many releases; one more means a later send acted.
    */
   acts = 0;
+  /** The searches (`selector`) whose entries asked for this message, when any did. */
+  selectors: Set<string> | undefined;
   private record: LedgerRecord | undefined;
 
   constructor(record: LedgerRecord, keep: boolean) {
@@ -72,6 +74,9 @@ export class MessageHistory {
 
   private count(record: LedgerRecord): void {
     if (record.state === 'released' || record.state === 'partial') this.acts++;
+    if (record.selector === undefined) return;
+    this.selectors ??= new Set();
+    this.selectors.add(record.selector);
   }
 }
 

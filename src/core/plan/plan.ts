@@ -5,7 +5,7 @@ import { messageKey, queueIdOf } from '../ids.js';
 import type { LedgerRecord, LedgerState } from '../ledger/record.js';
 import type { LedgerIndex, MessageHistory } from '../ledger/state.js';
 import type { MessageView } from '../release/readback.js';
-import type { ReleaseRequest, ReleasesFile } from '../requests/load.js';
+import type { ReleaseRequest, ReleasesFile, SearchRequest } from '../requests/load.js';
 import { retryProblem } from './retries.js';
 
 /** Why an entry is not released: found by the planner, the check with Cloudflare, or the review. */
@@ -82,6 +82,35 @@ export interface Orphan {
   at: string;
 }
 
+/** What became of one `search:` entry in a plan (core/plan/selectors). */
+export type SearchStatus =
+  /** No credentials: the search is resolved when a plan is made with them. */
+  | { kind: 'unresolved' }
+  /**
+   * `found` messages in quarantine; `planned` of them are this entry's requests, the rest are
+   * asked for by an `id` entry or an earlier search (`duplicates`).
+   */
+  | {
+      kind: 'resolved';
+      found: number;
+      planned: number;
+      duplicates: number;
+      /**
+       * Set by apply when the reviewed plan said how many of this search's messages it would
+       * release: that number, and how many of them this run's search did not find again.
+       */
+      reviewed?: number;
+      missing?: number;
+    }
+  /** More matches than its `limit` (at least `found`): the whole search is refused. */
+  | { kind: 'over-limit'; found: number }
+  | { kind: 'failed'; why: string };
+
+export interface SearchOutcome {
+  request: SearchRequest;
+  status: SearchStatus;
+}
+
 export interface AccountPlan {
   account_id: string;
   to_release: ToRelease[];
@@ -96,6 +125,8 @@ export interface AccountPlan {
   refused?: Refused[];
   /** Set once the plan has been reviewed against Cloudflare (each message looked up). */
   checked?: true;
+  /** The account's `search:` entries and what became of them (core/plan/selectors). */
+  searches?: SearchOutcome[];
 }
 
 export interface Plan {
@@ -270,13 +301,35 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     }
   }
 
+  // A message a search entry of the file released is still asked for by that entry, though
+  // the search no longer finds it (it left quarantine) or was not resolved (no credentials).
+  const searched = new Set((file.searches ?? []).map((s) => `${s.account_id}\t${s.text}`));
+  const bySearch = (account: string, history: MessageHistory) =>
+    history.selectors !== undefined &&
+    [...history.selectors].some((text) => searched.has(`${account}\t${text}`));
+
   // What the ledger knows and the file no longer asks for, by account then id.
   for (const account of [...ledger.accountIds()].sort(cmp)) {
     if (!wanted(account)) continue;
     const asked = inFile.get(account);
     const orphans: { id: string; history: MessageHistory }[] = [];
     for (const [id, history] of ledger.account(account) ?? []) {
-      if (!asked?.has(id)) orphans.push({ id, history });
+      if (asked?.has(id)) continue;
+      if (bySearch(account, history)) {
+        // Not an orphan, but an unresolved send is still read back.
+        const { state } = history;
+        const record = state === 'pending' || state === 'unknown' ? history.latest : undefined;
+        if (record && !(state === 'pending' && record.sent === false))
+          accountPlan(account).to_verify.push({
+            account_id: account,
+            id,
+            record,
+            why: state as 'pending' | 'unknown',
+            priorActs: history.acts,
+          });
+        continue;
+      }
+      orphans.push({ id, history });
     }
     if (orphans.length === 0) continue;
     orphans.sort((a, b) => cmp(a.id, b.id));

@@ -10,12 +10,22 @@ import type { AccountPlan, Plan, ToRelease } from './plan.js';
  * pushed commit makes it a later entry too.
  */
 export function scopeKey(r: ReleaseRequest): string {
+  // A message a search found is in scope when the same search (and acknowledgement) was in
+  // the pushed commit: widening or re-aiming it afterwards makes it a later entry.
+  if (r.selector !== undefined) return searchScopeKey(r.account_id, r.selector, r.acknowledge);
   return [r.account_id, r.id, r.retry ?? '', r.acknowledge ?? ''].join('\t');
+}
+
+function searchScopeKey(account: string, text: string, acknowledge: string | undefined): string {
+  return [account, 'search', text, acknowledge ?? ''].join('\t');
 }
 
 /** The entries of the file at the pushed commit; undefined file: none (unreadable there). */
 export function scopeOf(file: ReleasesFile | undefined): Set<string> {
-  return new Set((file?.releases ?? []).map(scopeKey));
+  const keys = new Set((file?.releases ?? []).map(scopeKey));
+  for (const s of file?.searches ?? [])
+    keys.add(searchScopeKey(s.account_id, s.text, s.acknowledge));
+  return keys;
 }
 
 export interface LaterEntry {

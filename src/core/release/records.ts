@@ -79,6 +79,7 @@ function requestProvenance(r: ReleaseRequest): Partial<LedgerRecord> {
   const p: Partial<LedgerRecord> = { reason: r.reason };
   if (r.ticket !== undefined) p.ticket = r.ticket;
   if (r.requested_by !== undefined) p.requested_by = r.requested_by;
+  if (r.selector !== undefined) p.selector = r.selector;
   return p;
 }
 

@@ -8,8 +8,10 @@ import {
   ENTRY_DIGEST_CHARS,
   type FingerprintBasis,
   MAX_ENTRY_DIGESTS,
+  MAX_SEARCH_COUNTS,
   planEntryDigests,
   planFingerprint,
+  planSearchCounts,
   type ReviewedPlan,
 } from '../safety/review.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
@@ -22,7 +24,7 @@ import {
 import { type RunReport, renderRunMarkdown } from './results.js';
 
 const MARKER =
-  /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{32}) basis=(ids|dispositions)(?: entries=([A-Za-z0-9_-]*))?)? -->/;
+  /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{32}) basis=(ids|dispositions)(?: entries=([A-Za-z0-9_-]*))?(?: searches=([A-Za-z0-9_.,-]*))?)? -->/;
 /** Marks the one comment about a file that could not be read (no account is known then). */
 export const FILE_MARKER = '<!-- quarantine-release file -->';
 /** The same comment once the file reads again: a marker, so no wording change can break it. */
@@ -34,12 +36,23 @@ export interface CommentMarker {
    * The fingerprint of the plan shown, what it covers, and (plans of up to MAX_ENTRY_DIGESTS
    * entries) the digest of each entry, so apply can hold each entry to the review.
    */
-  plan?: { fingerprint: string; basis: FingerprintBasis; entries?: readonly string[] };
+  plan?: {
+    fingerprint: string;
+    basis: FingerprintBasis;
+    entries?: readonly string[];
+    /** Per search (searchDigest), how many of its messages the plan shown would release. */
+    searches?: ReadonlyMap<string, number>;
+  };
 }
 
 export function markerLine(m: CommentMarker): string {
   const entries = m.plan?.entries ? ` entries=${m.plan.entries.join('')}` : '';
-  const plan = m.plan ? ` plan=${m.plan.fingerprint} basis=${m.plan.basis}${entries}` : '';
+  const searches = m.plan?.searches
+    ? ` searches=${[...m.plan.searches].map(([d, n]) => `${d}.${n}`).join(',')}`
+    : '';
+  const plan = m.plan
+    ? ` plan=${m.plan.fingerprint} basis=${m.plan.basis}${entries}${searches}`
+    : '';
   return `<!-- quarantine-release account=${m.account}${plan} -->`;
 }
 
@@ -61,6 +74,12 @@ export function parseMarker(body: string): CommentMarker | undefined {
   ) {
     plan.entries = list.match(new RegExp(`.{${ENTRY_DIGEST_CHARS}}`, 'g')) ?? [];
   }
+  // Counts that do not read whole are ignored: they only feed a report.
+  const counts = (match[5] ?? '')
+    .split(',')
+    .map((c) => /^([A-Za-z0-9_-]{8})\.([0-9]{1,6})$/.exec(c));
+  if (match[5] && counts.length <= MAX_SEARCH_COUNTS && counts.every((c) => c !== null))
+    plan.searches = new Map(counts.map((c) => [c?.[1] as string, Number(c?.[2])]));
   return { account, plan };
 }
 
@@ -106,6 +125,7 @@ export function reviewedPlans(comments: readonly IssueComment[], author: string)
       fingerprint: plan.fingerprint,
       basis: plan.basis,
       ...(plan.entries ? { entries: new Set(plan.entries) } : {}),
+      ...(plan.searches ? { searches: plan.searches } : {}),
     });
   }
   return out;
@@ -251,13 +271,20 @@ function markedPlan(
         fingerprint: before.fingerprint,
         basis: before.basis,
         ...(entries ? { entries } : {}),
+        ...(before.searches ? { searches: before.searches } : {}),
       },
     };
   }
   const basis = basisOf(account);
   const entries = planEntryDigests(account, basis);
+  const searches = planSearchCounts(account);
   return {
-    plan: { fingerprint: planFingerprint(account, basis), basis, ...(entries ? { entries } : {}) },
+    plan: {
+      fingerprint: planFingerprint(account, basis),
+      basis,
+      ...(entries ? { entries } : {}),
+      ...(searches ? { searches } : {}),
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type Plan, planTotals } from '../plan/plan.js';
 import { refusalText } from '../plan/refusals.js';
+import { searchStatusText } from '../plan/selectors.js';
 import type { ReleaseRequest } from '../requests/load.js';
 import { basisOf, planFingerprint } from '../safety/review.js';
 import { jsonChunks, MappedList, writeJson } from './json-stream.js';
@@ -27,6 +28,7 @@ function entry(r: ReleaseRequest) {
     reason: r.reason,
     ticket: r.ticket ?? null,
     requested_by: r.requested_by ?? null,
+    selector: r.selector ?? null,
     line: r.line,
     column: r.column,
   };
@@ -79,6 +81,16 @@ function planJson(plan: Plan, list: ListOf) {
         reason: r.reason,
         explanation: refusalText(r.reason),
         message: r.message ?? null,
+      })),
+      searches: (a.searches ?? []).map((o) => ({
+        selector: o.request.text,
+        search: o.request.search,
+        reason: o.request.reason,
+        acknowledge: o.request.acknowledge ?? null,
+        line: o.request.line,
+        column: o.request.column,
+        status: o.status,
+        explanation: searchStatusText(o.status),
       })),
       reviewed: a.checked === true,
       fingerprint: { basis: basisOf(a), value: planFingerprint(a, basisOf(a)) },

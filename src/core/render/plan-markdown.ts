@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
 import { refusalText } from '../plan/refusals.js';
+import { isSearchProblem, searchStatusText } from '../plan/selectors.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest } from '../requests/load.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
@@ -94,7 +95,24 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
         line(i.request),
       ]),
     );
+  // Searches first: what each one found is the set a reviewer approves.
+  const searchRows = (account.searches ?? []).map((o) =>
+    row([
+      escapeMarkdown(o.request.text, 600),
+      `${isSearchProblem(o.status) ? '⛔ ' : ''}${escapeMarkdown(searchStatusText(o.status), 400)}`,
+      o.request.acknowledge ? `⚠️ ${escapeMarkdown(o.request.acknowledge)}` : '',
+      escapeMarkdown(o.request.reason, 300),
+      codeSpan(`${ctx.file}:${o.request.line}`),
+    ]),
+  );
   const sections: Section[] = [
+    {
+      title: '🔎 Searches: each message found is listed below, and only those are released',
+      header: ['Search', 'Found', 'Acknowledges', 'Reason', 'Line'],
+      rows: searchRows,
+      collapsed: false,
+      priority: 7,
+    },
     {
       title: '⛔ Refused: not released',
       header: ['Message', 'Why', 'Disposition', 'Details', 'Line'],
@@ -242,6 +260,8 @@ export function renderDiagnosticsMarkdown(
 export function attentionLine(a: AccountPlan): string | undefined {
   const parts: string[] = [];
   if (a.refused?.length) parts.push(`⛔ ${a.refused.length} refused`);
+  const searchRefused = (a.searches ?? []).filter((o) => isSearchProblem(o.status)).length;
+  if (searchRefused > 0) parts.push(`⛔ ${searchRefused} search(es) refused or not resolved`);
   const acknowledged = acknowledgedOf(a);
   if (acknowledged.length > 0) {
     const by = new Map<string, number>();

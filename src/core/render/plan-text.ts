@@ -3,6 +3,7 @@ import { type Diagnostic, formatDiagnostic } from '../diagnostics.js';
 import type { LedgerRecord } from '../ledger/record.js';
 import { type AccountPlan, type Plan, planTotals } from '../plan/plan.js';
 import { refusalText } from '../plan/refusals.js';
+import { isSearchProblem, searchStatusText } from '../plan/selectors.js';
 import type { ReleaseRequest } from '../requests/load.js';
 import { escapeLogText } from './escape.js';
 import { messageLineText } from './message.js';
@@ -39,8 +40,16 @@ export function renderPlanText(plan: Plan, ctx: TextContext): string {
 function accountLines(account: AccountPlan, ctx: TextContext, out: string[]): void {
   const first = out.length;
   out.push(`Account ${account.account_id}`);
-  const where = (r: ReleaseRequest) => `${ctx.file}:${r.line}:${r.column}`;
+  const where = (r: { line: number; column: number }) => `${ctx.file}:${r.line}:${r.column}`;
   const opts = { redact: ctx.redact ?? false };
+  for (const o of account.searches ?? []) {
+    const r = o.request;
+    const head = isSearchProblem(o.status) ? 'x SEARCH REFUSED' : 's search  ';
+    const ack = r.acknowledge ? `  ! ACKNOWLEDGES ${r.acknowledge}` : '';
+    out.push(
+      `  ${head} ${escapeLogText(r.text, 600)}: ${escapeLogText(searchStatusText(o.status), 300)}${ack}  ${where(r)}`,
+    );
+  }
   for (const r of account.refused ?? []) {
     out.push(
       `  x REFUSED  ${r.item.request.id}  ${escapeLogText(refusalText(r.reason), 300)}  ${where(r.item.request)}`,

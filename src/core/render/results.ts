@@ -1,7 +1,8 @@
 // What an apply run did, for a terminal, for scripts, and for markdown. Pure.
 import type { LedgerState, RecordError } from '../ledger/record.js';
-import type { Plan, Refused } from '../plan/plan.js';
+import type { Plan, Refused, SearchOutcome } from '../plan/plan.js';
 import { refusalText } from '../plan/refusals.js';
+import { isSearchProblem, searchStatusText } from '../plan/selectors.js';
 import type { RunResult } from '../release/result.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
 
@@ -30,6 +31,16 @@ export function refusedOf(report: RunReport): { account_id: string; refused: Ref
   );
 }
 
+/** The searches of the run, with their account (none when the file has no `search:`). */
+function searchesOf(report: RunReport): SearchOutcome[] {
+  return (report.plan?.accounts ?? []).flatMap((a) => a.searches ?? []);
+}
+
+/** Searches refused as a whole (over their limit) or not resolved. */
+export function refusedSearchesOf(report: RunReport): SearchOutcome[] {
+  return searchesOf(report).filter((o) => isSearchProblem(o.status));
+}
+
 export type StateCounts = Record<LedgerState, number>;
 
 export function countStates(rows: readonly RunResult[]): StateCounts {
@@ -51,6 +62,7 @@ export function runSucceeded(report: RunReport): boolean {
     report.stopped === undefined &&
     report.blocked === undefined &&
     refusedOf(report).length === 0 &&
+    refusedSearchesOf(report).length === 0 &&
     report.notStarted.length === 0 &&
     (report.deferred?.length ?? 0) === 0 &&
     (report.unverified?.length ?? 0) === 0 &&
@@ -83,6 +95,10 @@ export function renderRunText(report: RunReport): string {
   const lines: string[] = [];
   if (report.blocked)
     lines.push(`REFUSED, nothing released: ${escapeLogText(report.blocked, 600)}`);
+  for (const o of searchesOf(report))
+    lines.push(
+      `  ${isSearchProblem(o.status) ? 'search refused' : 'search'}  ${escapeLogText(o.request.text, 600)} (line ${o.request.line}): ${escapeLogText(searchStatusText(o.status), 300)}`,
+    );
   for (const { refused } of refusedOf(report)) {
     lines.push(
       `  refused  ${refused.item.request.id}  ${escapeLogText(refusalText(refused.reason), 300)}`,
@@ -155,6 +171,13 @@ export function runJsonValue(report: RunReport) {
       explanation: refusalText(refused.reason),
       disposition: refused.message?.disposition ?? null,
     })),
+    searches: searchesOf(report).map((o) => ({
+      account_id: o.request.account_id,
+      selector: o.request.text,
+      line: o.request.line,
+      status: o.status,
+      explanation: searchStatusText(o.status),
+    })),
     blocked: report.blocked ?? null,
     stopped: report.stopped ?? null,
     dry_run: report.dryRun,
@@ -205,6 +228,18 @@ export function renderRunMarkdown(
       '',
     );
   }
+  for (const o of searchesOf(report)) {
+    if (o.status.kind !== 'resolved' || !o.status.missing) continue;
+    out.push(
+      `> [!NOTE]\n> Search at line ${o.request.line}: ${escapeMarkdown(searchStatusText(o.status), 400)}`,
+      '',
+    );
+  }
+  for (const o of refusedSearchesOf(report).slice(0, 5))
+    out.push(
+      `> [!WARNING]\n> Search at line ${o.request.line} (${escapeMarkdown(o.request.text, 400)}): ${escapeMarkdown(searchStatusText(o.status), 400)}`,
+      '',
+    );
   if (refused.length > 0) {
     const shown = refused.slice(0, 5).map((r) => codeSpan(r.refused.item.request.id));
     out.push(

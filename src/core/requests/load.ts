@@ -12,12 +12,22 @@ import { type Validator, validateReleases } from '../generated/validators.js';
 import { queueIdOf } from '../ids.js';
 import { closest } from '../suggest.js';
 import {
+  parseWindowTime,
+  type SearchRequest,
+  type SearchSelector,
+  searchText,
+  utcSecond,
+  windowProblem,
+} from './search.js';
+import {
   DEFAULT_YAML_LIMITS,
   type Locator,
   type Path,
   parseYaml,
   type YamlLimits,
 } from './yaml-source.js';
+
+export type { SearchRequest, SearchSelector } from './search.js';
 
 /** One validated request to release one message. */
 export interface ReleaseRequest {
@@ -35,19 +45,37 @@ export interface ReleaseRequest {
   /** Where the entry's id is written, for annotations on the exact line. */
   line: number;
   column: number;
+  /**
+   * Set when a `search:` entry asked for this message (core/plan/selectors): the search's
+   * canonical text. `index`, `line` and `column` are then the search entry's.
+   */
+  selector?: string;
 }
 
 export interface ReleasesFile {
   file: string;
   version: 1;
   account_id?: string;
+  /** The `id` entries (and, once searches are resolved, one request per message they found). */
   releases: ReleaseRequest[];
+  /** The `search:` entries, when there are any. */
+  searches?: SearchRequest[];
 }
 
 export type LoadResult = { ok: true; value: ReleasesFile } | { ok: false; errors: Diagnostic[] };
 
+interface RawSearch {
+  sender?: string;
+  domain?: string;
+  subject?: string;
+  start: string;
+  end: string;
+  disposition?: string;
+  limit: number;
+}
 interface RawEntry {
-  id: string;
+  id?: string;
+  search?: RawSearch;
   reason: string;
   ticket?: string;
   requested_by?: string;
@@ -63,12 +91,27 @@ interface RawFile {
 
 const ENTRY_KEYS = Object.keys(releasesSchema.$defs.release.properties);
 const TOP_KEYS = Object.keys(releasesSchema.properties);
+const SEARCH_KEYS = Object.keys(releasesSchema.$defs.search.properties);
+
+/** The keys allowed in the map at `path`: the file, an entry, or an entry's search. */
+function keysAt(path: Path): string[] {
+  if (path.length === 0) return TOP_KEYS;
+  return path[path.length - 1] === 'search' ? SEARCH_KEYS : ENTRY_KEYS;
+}
+
+/** Keys of which a map needs one (anyOf): an entry's id or search; a search's criteria. */
+const ANY_OF_KEYS = new Set(['id', 'search', 'sender', 'domain', 'subject']);
 
 // ajv's code for schema/releases.schema.json, generated at build time (scripts/validators.mjs).
 const validateFile = validateReleases as Validator<RawFile>;
 
 export interface LoadOptions {
   limits?: YamlLimits;
+  /**
+   * Now, epoch ms: a search whose window ends after it is refused (messages could still
+   * arrive in it). Without it, only the window's own shape is checked.
+   */
+  now?: number;
 }
 
 export function loadReleases(text: string, file: string, options: LoadOptions = {}): LoadResult {
@@ -108,18 +151,34 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
       const missing = (error.params as { missingProperty?: string }).missingProperty;
       if (error.keyword === 'required' && meant.get(error.instancePath)?.has(String(missing)))
         continue;
+      // "One of these keys" (an id or a search; a sender, domain or subject): the anyOf error
+      // says it once, its branches' `required` errors only restate it.
+      if (error.keyword === 'required' && error.schemaPath.includes('/anyOf/')) continue;
+      if (
+        error.keyword === 'anyOf' &&
+        [...(meant.get(error.instancePath) ?? [])].some((k) => ANY_OF_KEYS.has(k))
+      )
+        continue;
       errors.push(schemaDiagnostic(error, value, locate, diag));
     }
   }
-  // Where each entry's id is written: needed for every entry, so found in one pass.
+  // Where each entry's id is written: needed for every entry, so found in one pass. A search
+  // entry is located at its `search:` key (searches are few: found one by one).
   const ids = locate.valuesInList(['releases'], 'id');
-  const idAt = (index: number) => ids?.[index] ?? locate.valueAt(['releases', index, 'id']);
+  const releases = isObject(value) && Array.isArray(value.releases) ? value.releases : [];
+  const idAt = (index: number) => {
+    const entry: unknown = releases[index];
+    if (isObject(entry) && 'search' in entry && !('id' in entry))
+      return locate.keyAt(['releases', index], 'search');
+    return ids?.[index] ?? locate.valueAt(['releases', index, 'id']);
+  };
   // An account written with a typo (at the top or in the entry) is reported as the typo.
   const accountMisspelled = (index: number) =>
     meant.get('')?.has('account_id') === true ||
     meant.get(`/releases/${index}`)?.has('account_id') === true;
   // One by one: a file of many duplicates has more errors than a call may have arguments.
-  for (const error of semanticErrors(value, idAt, diag, accountMisspelled)) errors.push(error);
+  for (const error of semanticErrors(value, idAt, diag, accountMisspelled, options.now))
+    errors.push(error);
   if (errors.length > 0)
     return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
   return { ok: true, value: requestsOf(value as RawFile, file, idAt) };
@@ -131,29 +190,75 @@ function requestsOf(
   file: string,
   idAt: (index: number) => { line: number; column: number },
 ): ReleasesFile {
-  const releases: ReleaseRequest[] = raw.releases.map((entry, index) => {
+  const releases: ReleaseRequest[] = [];
+  const searches: SearchRequest[] = [];
+  raw.releases.forEach((entry, index) => {
     const where = idAt(index);
+    // semanticErrors() guarantees an account for every entry.
+    const account_id = (entry.account_id ?? raw.account_id) as string;
+    const common = { reason: entry.reason };
+    const extra: { ticket?: string; requested_by?: string; acknowledge?: string } = {};
+    if (entry.ticket !== undefined) extra.ticket = entry.ticket;
+    if (entry.requested_by !== undefined) extra.requested_by = entry.requested_by;
+    if (entry.acknowledge !== undefined) extra.acknowledge = entry.acknowledge;
+    if (entry.search !== undefined) {
+      const search = selectorOf(entry.search);
+      searches.push({
+        account_id,
+        search,
+        text: searchText(search),
+        ...common,
+        ...extra,
+        index,
+        line: where.line,
+        column: where.column,
+      });
+      return;
+    }
     const request: ReleaseRequest = {
-      // semanticErrors() guarantees an account for every entry.
-      account_id: (entry.account_id ?? raw.account_id) as string,
-      id: entry.id,
-      reason: entry.reason,
+      account_id,
+      id: entry.id as string,
+      ...common,
       index,
       line: where.line,
       column: where.column,
     };
-    if (entry.ticket !== undefined) request.ticket = entry.ticket;
-    if (entry.requested_by !== undefined) request.requested_by = entry.requested_by;
+    if (extra.ticket !== undefined) request.ticket = extra.ticket;
+    if (extra.requested_by !== undefined) request.requested_by = extra.requested_by;
     if (entry.retry !== undefined) request.retry = entry.retry;
-    if (entry.acknowledge !== undefined) request.acknowledge = entry.acknowledge;
-    return request;
+    if (extra.acknowledge !== undefined) request.acknowledge = extra.acknowledge;
+    releases.push(request);
   });
   const result: ReleasesFile = { file, version: 1, releases };
   if (raw.account_id !== undefined) result.account_id = raw.account_id;
+  if (searches.length > 0) result.searches = searches;
   return result;
 }
 
+/** A search as validated: times in UTC (semanticErrors() checked that they parse). */
+function selectorOf(raw: RawSearch): SearchSelector {
+  const s: SearchSelector = {
+    start: utcSecond(parseWindowTime(raw.start) as number),
+    end: utcSecond(parseWindowTime(raw.end) as number),
+    limit: raw.limit,
+  };
+  if (raw.sender !== undefined) s.sender = raw.sender;
+  if (raw.domain !== undefined) s.domain = raw.domain;
+  if (raw.subject !== undefined) s.subject = raw.subject;
+  if (raw.disposition !== undefined) s.disposition = raw.disposition;
+  return s;
+}
+
 const ACK_REASON_MIN = 20;
+export const MAX_SEARCH_LIMIT = releasesSchema.$defs.search.properties.limit.maximum;
+
+/** What a search needs each of its required keys for. */
+const SEARCH_REQUIRED: Record<string, string> = {
+  start:
+    'a search covers a closed time window: give its `start` and `end` (RFC 3339, at most 30 days apart)',
+  end: 'a search covers a closed time window: give its `start` and `end` (RFC 3339, at most 30 days apart); an open end would let messages that arrive later match',
+  limit: `the most messages it may match (1 to ${MAX_SEARCH_LIMIT.toLocaleString('en-US')}): the plan lists every one of them, and more matches refuse the whole search`,
+};
 
 /** Checks the schema cannot express: every entry has an account, no message twice. */
 function semanticErrors(
@@ -161,11 +266,13 @@ function semanticErrors(
   idAt: (index: number) => { line: number; column: number },
   diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
   accountMisspelled: (index: number) => boolean = () => false,
+  now?: number,
 ): Diagnostic[] {
   if (!isObject(value) || !Array.isArray(value.releases)) return [];
   const fileAccount = typeof value.account_id === 'string' ? value.account_id : undefined;
   const errors: Diagnostic[] = [];
   const seen = new Map<string, { index: number; line: number; column: number; id: string }>();
+  const searches = new Map<string, { index: number; line: number; column: number }>();
   value.releases.forEach((entry: unknown, index: number) => {
     if (!isObject(entry)) return;
     const account = typeof entry.account_id === 'string' ? entry.account_id : fileAccount;
@@ -191,6 +298,24 @@ function semanticErrors(
           `releases[${index}] acknowledges ${entry.acknowledge}: its \`reason\` must say why the message is safe (at least ${ACK_REASON_MIN} characters)`,
         ),
       );
+    }
+    if (isObject(entry.search)) {
+      const text = searchErrors(entry.search, index, diag, errors, now);
+      if (text === undefined || account === undefined || 'id' in entry) return;
+      // The same search twice would list every message twice: one entry per search.
+      const key = `${account}\t${text}`;
+      const here = idAt(index);
+      const first = searches.get(key);
+      if (first === undefined) searches.set(key, { index, ...here });
+      else
+        errors.push(
+          diag(
+            ['releases', index, 'search'],
+            `duplicate: releases[${index}] is the same search as releases[${first.index}] at line ${first.line}:${first.column}; keep one entry`,
+            here,
+          ),
+        );
+      return;
     }
     if (typeof entry.id !== 'string' || account === undefined) return;
     // The bare queue id and the long id name the same message: one entry per message.
@@ -218,6 +343,67 @@ function semanticErrors(
     );
   });
   return errors;
+}
+
+const TIME_SHAPE = new RegExp(releasesSchema.$defs.search.properties.start.pattern);
+
+/**
+ * The checks of a search the schema cannot make: real times, a window forward in time and at
+ * most MAX_WINDOW_DAYS long. Returns the search's canonical text when it can be told.
+ */
+function searchErrors(
+  search: Record<string, unknown>,
+  index: number,
+  diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
+  errors: Diagnostic[],
+  now: number | undefined,
+): string | undefined {
+  const times: Partial<Record<'start' | 'end', number>> = {};
+  for (const key of ['start', 'end'] as const) {
+    const text = search[key];
+    // A value of the wrong shape is the schema's to report.
+    if (typeof text !== 'string' || !TIME_SHAPE.test(text)) continue;
+    const ms = parseWindowTime(text);
+    if (ms === undefined)
+      errors.push(
+        diag(
+          ['releases', index, 'search', key],
+          `\`releases[${index}].search.${key}\` ${quoteValue(text)} is not a real date and time`,
+        ),
+      );
+    else times[key] = ms;
+  }
+  if (times.start === undefined || times.end === undefined) return undefined;
+  const problem = windowProblem(times.start, times.end);
+  if (problem) {
+    errors.push(
+      diag(['releases', index, 'search', 'end'], `\`releases[${index}].search.end\` ${problem}`),
+    );
+    return undefined;
+  }
+  if (now !== undefined && times.end > now) {
+    errors.push(
+      diag(
+        ['releases', index, 'search', 'end'],
+        `\`releases[${index}].search.end\` ${utcSecond(times.end)} is in the future (now ${utcSecond(now)}): the window must be closed, or messages that arrive later would match; wait until it ends, or end it earlier`,
+      ),
+    );
+    return undefined;
+  }
+  const limit = search.limit;
+  if (typeof limit !== 'number' || !Number.isInteger(limit)) return undefined;
+  const text = (key: string) =>
+    typeof search[key] === 'string' ? (search[key] as string) : undefined;
+  const selector: SearchSelector = {
+    start: utcSecond(times.start),
+    end: utcSecond(times.end),
+    limit,
+  };
+  for (const key of ['sender', 'domain', 'subject', 'disposition'] as const) {
+    const v = text(key);
+    if (v !== undefined) selector[key] = v;
+  }
+  return searchText(selector);
 }
 
 /** Drops errors that only restate another one (ajv reports each failed branch of allOf too). */
@@ -257,7 +443,7 @@ function schemaDiagnostic(
   switch (error.keyword) {
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
-      const allowed = path.length === 0 ? TOP_KEYS : ENTRY_KEYS;
+      const allowed = keysAt(path);
       const where = locate.keyAt(path, extra);
       const typo = typoOf(error, root);
       const hint =
@@ -272,7 +458,42 @@ function schemaDiagnostic(
     case 'required': {
       const missing = String(params.missingProperty);
       const owner = path.length === 0 ? 'the file' : name;
-      return diag(path, `${owner} is missing required key \`${missing}\``);
+      const hint = key === 'search' ? SEARCH_REQUIRED[missing] : undefined;
+      return diag(
+        path,
+        `${owner} is missing required key \`${missing}\`${hint ? `: ${hint}` : ''}`,
+      );
+    }
+    case 'anyOf':
+      return diag(
+        path,
+        key === 'search'
+          ? `\`${name}\` needs a \`sender\`, a \`domain\` or a \`subject\`: a time window alone would match every message in it`
+          : `${name} needs an \`id\` (one message) or a \`search\` (the messages a search finds)`,
+      );
+    case 'false schema': {
+      // Keys that may not be used together (dependentSchemas): said at the key that must go.
+      const owner = describePath(path.slice(0, -1));
+      const where = key !== undefined ? locate.keyAt(path.slice(0, -1), key) : undefined;
+      if (key === 'retry')
+        return diag(
+          path,
+          `\`${name}\` cannot be used with \`search\`: retry the messages one by one, each as an \`id\` entry with \`retry\``,
+          where,
+        );
+      if (key === 'id')
+        return diag(
+          path,
+          `${owner} has both \`id\` and \`search\`: an entry is one message (\`id\`) or the messages a search finds (\`search\`), not both`,
+          where,
+        );
+      if (key === 'domain')
+        return diag(
+          path,
+          `\`${owner}\` has both \`sender\` and \`domain\`: use \`sender\` for one address, or \`domain\` for every address at a domain`,
+          where,
+        );
+      return diag(path, `\`${name}\` is not allowed here`, where);
     }
     case 'type': {
       const expected = String(params.type);
@@ -366,6 +587,12 @@ function schemaDiagnostic(
           `\`${name}\` is the attempt number to make: between 2 and 20 (found ${quoteValue(data)})`,
         );
       }
+      if (key === 'limit') {
+        return diag(
+          path,
+          `\`${name}\` must be between 1 and ${MAX_SEARCH_LIMIT.toLocaleString('en-US')} (found ${quoteValue(data)}): the plan lists every message a search matches, so it must stay small enough to review`,
+        );
+      }
       return diag(path, `\`${name}\` is out of range (${error.message ?? ''})`);
     default:
       return diag(path, `\`${name}\` ${error.message ?? 'is invalid'}`);
@@ -381,7 +608,7 @@ function typoOf(error: ErrorObject, root: unknown): string | undefined {
   const map = valueAt(root, path);
   if (!isObject(map)) return undefined;
   const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
-  const allowed = path.length === 0 ? TOP_KEYS : ENTRY_KEYS;
+  const allowed = keysAt(path);
   return closest(
     extra,
     allowed.filter((key) => !Object.hasOwn(map, key)),
@@ -405,6 +632,17 @@ function patternMessage(key: string | undefined, name: string, data: unknown): s
         : `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
     case 'ticket':
       return `\`${name}\` ${shown} is not a ticket reference: use letters, digits and . _ : / # - (e.g. SEC-1234 or a URL without a query)`;
+    case 'sender':
+      return `\`${name}\` ${shown} is not an email address: expected one address such as payroll@vendor.example (no name, no angle brackets, no spaces)`;
+    case 'domain':
+      return `\`${name}\` ${shown} is not a domain name: expected e.g. vendor.example (no @, no scheme, no path)`;
+    case 'subject':
+      return typeof data === 'string' && /^\s*$/.test(data)
+        ? `\`${name}\` is blank: give the text the subject contains`
+        : `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
+    case 'start':
+    case 'end':
+      return `\`${name}\` ${shown} is not a date and time: expected RFC 3339 with a zone, e.g. 2026-10-01T00:00:00Z or 2026-10-01T02:00:00+02:00 (quote it if your editor changes it)`;
     default:
       return `\`${name}\` ${shown} has an invalid format`;
   }

@@ -69,6 +69,35 @@ export interface ReviewedPlan {
   basis?: FingerprintBasis;
   /** Digests of each reviewed entry (see entryDigest), when the plan was small enough. */
   entries?: ReadonlySet<string>;
+  /**
+   * How many messages of each search (searchDigest) the reviewed plan would release: apply
+   * says how many of them its own search no longer finds.
+   */
+  searches?: ReadonlyMap<string, number>;
+}
+
+/** Plans with more searches carry no per-search counts (the marker must stay small). */
+export const MAX_SEARCH_COUNTS = 100;
+
+/** A short hash naming one search of an account (its canonical text), as entryDigest does. */
+export function searchDigest(account_id: string, text: string): string {
+  return createHash('sha256')
+    .update(`s1\n${account_id}\n${text}`)
+    .digest()
+    .subarray(0, 6)
+    .toString('base64url');
+}
+
+/** How many messages each resolved search of the plan would release, by searchDigest. */
+export function planSearchCounts(account: AccountPlan): Map<string, number> | undefined {
+  const resolved = (account.searches ?? []).filter((o) => o.status.kind === 'resolved');
+  if (resolved.length === 0 || resolved.length > MAX_SEARCH_COUNTS) return undefined;
+  const counts = new Map(resolved.map((o) => [o.request.text, 0]));
+  for (const item of account.to_release) {
+    const text = item.request.selector;
+    if (text !== undefined && counts.has(text)) counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return new Map([...counts].map(([text, n]) => [searchDigest(account.account_id, text), n]));
 }
 
 /** True when the account's plan is exactly the reviewed one (under its basis, or either). */
@@ -131,5 +160,15 @@ export function holdToReview(account: AccountPlan, gate: ReviewGate): AccountPla
   refused.sort(
     (a, b) => refusalRank(a) - refusalRank(b) || a.item.request.index - b.item.request.index,
   );
-  return { ...account, to_release: allowed, refused };
+  const held: AccountPlan = { ...account, to_release: allowed, refused };
+  if (expected?.searches && account.searches)
+    held.searches = account.searches.map((o) => {
+      if (o.status.kind !== 'resolved') return o;
+      const reviewed = expected.searches?.get(searchDigest(account.account_id, o.request.text));
+      if (reviewed === undefined) return o;
+      // The reviewed messages this run's search found again (and may release).
+      const again = allowed.filter((i) => i.request.selector === o.request.text).length;
+      return { ...o, status: { ...o.status, reviewed, missing: Math.max(0, reviewed - again) } };
+    });
+  return held;
 }
