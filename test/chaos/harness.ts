@@ -1,6 +1,6 @@
 // Many seeded chaos runs, a few at a time, and the report: runs, faults injected by kind,
-// kills by crash point, violations with the seeds that reproduce them, convergence rounds,
-// wall time.
+// kills by crash point, what the hostile actor did and what came of it, violations with the
+// seeds that reproduce them, convergence rounds, wall time.
 import { DIST_CLI } from '../support/cli.js';
 import type { Violation } from './invariants.js';
 import { PLANTS, plantedBundle } from './plants.js';
@@ -16,7 +16,7 @@ export interface ChaosOptions {
   actionShare: number;
   /** Force every run to this mode (to reproduce a seed whatever the share). */
   mode?: 'cli' | 'action';
-  /** Run a patched CLI bundle with this bug planted (CLI runs only). */
+  /** Run patched bundles with this bug planted (CLI runs, or action runs for the action's). */
   plant?: string;
   /** Stop scheduling runs after the first violation. */
   stopOnViolation?: boolean;
@@ -37,6 +37,8 @@ export interface ChaosReport {
   errors: { seed: number; message: string }[];
   faults: Record<string, number>;
   kills: Record<string, number>;
+  /** The hostile actor's acts and their outcomes (hostile.ts), summed over the runs. */
+  hostile: Record<string, number>;
   rounds: Record<number, number>;
   wallMs: number;
   /** Per mode: total run time, to show where the time goes. */
@@ -46,7 +48,9 @@ export interface ChaosReport {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const bundle = options.plant ? await plantedBundle(options.plant) : DIST_CLI;
-  const actionShare = options.plant ? 0 : options.actionShare;
+  // A planted bug runs where it can be found: the CLI, or the action for the action's controls.
+  const planted = options.plant ? PLANTS[options.plant] : undefined;
+  const actionShare = planted ? (planted.action ? 1 : 0) : options.actionShare;
   const report: ChaosReport = {
     options,
     runs: 0,
@@ -57,6 +61,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     errors: [],
     faults: {},
     kills: {},
+    hostile: {},
     rounds: {},
     wallMs: 0,
     ms: { cli: 0, action: 0 },
@@ -89,6 +94,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         report.faults[k] = (report.faults[k] ?? 0) + n;
       for (const [k, n] of Object.entries(outcome.kills))
         report.kills[k] = (report.kills[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(outcome.hostile))
+        report.hostile[k] = (report.hostile[k] ?? 0) + n;
       report.rounds[outcome.rounds] = (report.rounds[outcome.rounds] ?? 0) + 1;
       for (const violation of outcome.violations) report.violations.push({ seed, mode, violation });
       if (outcome.violations.length > 0) {
@@ -123,6 +130,16 @@ export function formatReport(r: ChaosReport): string {
   );
   out.push('faults injected (that hit a request), by kind:', ...table(r.faults));
   out.push('kills and signals, by crash point:', ...table(r.kills));
+  out.push('hostile actor (retries flipped, ledger edited, reviews bypassed), by outcome:');
+  out.push(...table(r.hostile));
+  const h = (k: string) => r.hostile[k] ?? 0;
+  out.push(
+    `hostile edits refused: ${h('ledger edits refused')}; repairs: ${h('repairs')}; review bypasses refused: ${h('review bypasses refused')}; retry flips: ${Object.entries(
+      r.hostile,
+    )
+      .filter(([k]) => k.startsWith('retry flips ('))
+      .reduce((a, [, n]) => a + n, 0)}`,
+  );
   out.push(
     `convergence: clean runs until one changed nothing: ${Object.entries(r.rounds)
       .map(([k, n]) => `${k}: ${n} run(s)`)

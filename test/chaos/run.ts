@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
 import {
   DEFAULT_ACCOUNT,
@@ -16,10 +16,23 @@ import {
 import { createRandom, deriveSeed, type Random } from '../../src/emulator/random.js';
 import { actionScenario } from '../support/action.js';
 import type { LoggedRequest } from '../support/fake-github/index.js';
-import { commitSealed } from '../support/sealed.js';
+import { commitSealed, LEDGER_KEY } from '../support/sealed.js';
 import {
+  actionInterlude,
+  countFlips,
+  freshIds,
+  type HostileLog,
+  ledgerView,
+  MALLORY,
+  newHostileLog,
+  noteRefusals,
+  pickRetryFlip,
+} from './hostile.js';
+import {
+  checkHostile,
   checkInvariants,
   checkLedgerCopies,
+  checkSealedHistory,
   type FinalMessage,
   type Snapshot,
   type Violation,
@@ -35,6 +48,8 @@ export interface RunOutcome {
   faults: Record<string, number>;
   /** Kills (and signals) by crash point. */
   kills: Record<string, number>;
+  /** What the hostile actor did and what came of it (hostile.ts). */
+  hostile: Record<string, number>;
   /** Clean runs until one changed nothing (the last, unchanged one included). */
   rounds: number;
   converged: boolean;
@@ -46,13 +61,16 @@ export interface RunOutcome {
 export interface RunSettings {
   seed: number;
   mode: 'cli' | 'action';
-  /** The CLI bundle to run (dist/cli.js or a planted copy). */
+  /** The CLI bundle to run (dist/cli.js or a planted copy); the action's is beside it. */
   cliBundle: string;
   /** Keep the work folder (printed) instead of removing it. */
   keep?: boolean;
 }
 
 const MAX_CLEAN_RUNS = 5;
+/** Chance of a hostile act at each boundary between runs (before a step, before the clean runs). */
+const HOSTILE_CLI = 0.35;
+const HOSTILE_ACTION = 0.45;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const bump = (m: Record<string, number>, k: string, n = 1) => {
   m[k] = (m[k] ?? 0) + n;
@@ -68,6 +86,9 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
   const accounts = rng.chance(0.2) ? [DEFAULT_ACCOUNT, SECOND_ACCOUNT] : [DEFAULT_ACCOUNT];
   const ctx: Ctx = {
     rng,
+    // The hostile actor's own stream: a seed plays the same faults and kills with it or without.
+    hrng: createRandom(deriveSeed(settings.seed, 'hostile')),
+    hostile: newHostileLog(),
     seed: settings.seed,
     faults: {},
     kills: {},
@@ -77,7 +98,8 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
   };
   const run = settings.mode === 'cli' ? cliRun : actionRun;
   const r = await run(ctx, accounts, settings);
-  const violations = [...ctx.violations, ...r.violations];
+  countFlips(ctx.hostile);
+  const violations = [...ctx.violations, ...ctx.hostile.violations, ...r.violations];
   const summary = `seed ${settings.seed} ${settings.mode}: ${r.entries} ids, ${ctx.notes.join('; ')}; ${r.rounds} clean run(s)${r.converged ? '' : ' (no convergence)'}; ${violations.length === 0 ? 'ok' : `${violations.length} VIOLATION(S): ${[...new Set(violations.map((x) => x.kind))].join(', ')}`}`;
   return {
     seed: settings.seed,
@@ -85,6 +107,7 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
     violations,
     faults: ctx.faults,
     kills: ctx.kills,
+    hostile: ctx.hostile.counts,
     rounds: r.rounds,
     converged: r.converged,
     ms: Date.now() - started,
@@ -94,6 +117,8 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
 
 interface Ctx {
   rng: Random;
+  hrng: Random;
+  hostile: HostileLog;
   seed: number;
   faults: Record<string, number>;
   kills: Record<string, number>;
@@ -276,12 +301,24 @@ export function actionPlan(rng: Random): KillPlan {
   }
 }
 
+/**
+ * The harness broke its own promise (a held POST reached the server more than SETTLE_SECONDS
+ * after its sender died, as a loaded machine can make it): said in the run's line and counted,
+ * so that a double release in that run is read for what it is.
+ */
+function late(ctx: Ctx, ms: number): void {
+  bump(ctx.faults, 'HARNESS LATE: a held POST reached the server after its promised time');
+  ctx.notes.push(`HARNESS LATE: a held POST went out ${ms} ms after its sender died`);
+}
+
 /** Arms the proxy for a plan; `kill` ends the process(es) of the step. */
 function armProxy(
   proxy: InterceptProxy,
   plan: KillPlan,
   kill: (signal: NodeJS.Signals, point: string) => void,
   onAnswer?: (call: ProxiedCall) => void,
+  /** A held POST went to the server later than promised (a loaded machine): the time held. */
+  onLate?: (ms: number) => void,
 ): void {
   const base = proxy.counts.release;
   const baseGets = proxy.counts.message + proxy.counts.action_log;
@@ -306,8 +343,11 @@ function armProxy(
         // The POST reached the server, the sender died, and the server acts only later,
         // while the next run may already be reading the message back.
         kill('SIGKILL', 'during the POST: sender killed, server acts later');
+        const from = Date.now();
         if (plan.holdMs > 0) await sleep(plan.holdMs);
         else await proxy.nextRelease(call.ids ?? [], SERVER_LINGER_MS);
+        const held = Date.now() - from;
+        if (held > Math.max(plan.holdMs, SERVER_LINGER_MS) + 250) onLate?.(held);
         return 'forward';
       }
       if (plan.kind === 'sigint' && isNth(call, plan.nth))
@@ -441,12 +481,46 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
     });
     ctx.notes.push(`${world.history.length} in history`);
 
+    // The hostile actor, between two runs: a `retry` the ledger cannot justify, in the file.
+    const used = new Set<string>();
+    const account = accounts[0] as string;
+    const hostileFlip = async () => {
+      if (!ctx.hrng.chance(HOSTILE_CLI)) return;
+      const path = join(dir, 'releases.yaml');
+      const picked = pickRetryFlip(
+        ctx.hrng,
+        world,
+        ledgerView(world, await readShardsDir(ledgerDir)),
+        await readFile(path, 'utf8'),
+        () => {
+          const id = freshIds(emulator, world, account, used)[0];
+          if (id) used.add(`${account}/${id}`);
+          return id;
+        },
+      );
+      if (!picked) return;
+      await writeFile(path, picked.yaml);
+      ctx.hostile.flips.push({ ...picked.flip, afterPost: proxy.counts.release });
+      ctx.notes.push(`hostile retry: ${picked.flip.n} (${picked.flip.kind})`);
+    };
     const steps = 1 + (rng.chance(0.4) ? 1 : 0) + (rng.chance(0.15) ? 1 : 0);
     for (let step = 1; step <= steps; step++) {
       const plan = cliPlan(rng);
+      if (step > 1) await hostileFlip();
       ctx.notes.push(describePlan(plan));
-      await cliStep(ctx, settings.cliBundle, args, dir, env, proxy, plan, `step ${step}`);
+      const out = await cliStep(
+        ctx,
+        settings.cliBundle,
+        args,
+        dir,
+        env,
+        proxy,
+        plan,
+        `step ${step}`,
+      );
+      noteRefusals(ctx.hostile, out);
     }
+    await hostileFlip();
     countEmulatorFaults(ctx, emulator, world);
 
     // Reconcile: clean runs until one changes nothing.
@@ -468,6 +542,7 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
         await sleep(1000);
         r = await spawnCli(settings.cliBundle, args, dir, env).done;
       }
+      noteRefusals(ctx.hostile, r.stderr);
       const problem = cliExitProblem(r);
       if (problem)
         ctx.violations.push({
@@ -493,6 +568,16 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
       snapshots: ctx.snapshots,
       converged,
     });
+    violations.push(
+      ...checkHostile({
+        world,
+        releases: proxy.releases,
+        flips: ctx.hostile.flips,
+        forbidden: ctx.hostile.forbidden,
+        truth: emulator.truth(),
+        ledger: linesOf(await readShardsDir(ledgerDir)),
+      }),
+    );
     if (settings.keep) ctx.notes.push(`kept ${dir}`);
     return { violations, rounds, converged, entries: world.entries.length };
   } finally {
@@ -511,7 +596,7 @@ async function cliStep(
   proxy: InterceptProxy,
   plan: KillPlan,
   label: string,
-): Promise<void> {
+): Promise<string> {
   const ledgerDir = join(dir, 'releases.ledger');
   const before = linesOf(await readShardsDir(ledgerDir));
   const children: ChildProcess[] = [];
@@ -569,7 +654,7 @@ async function cliStep(
       kill('SIGKILL', 'after the answer (no outcome write seen)');
     })();
   };
-  armProxy(proxy, plan, kill, onAnswer);
+  armProxy(proxy, plan, kill, onAnswer, (ms) => late(ctx, ms));
 
   const first = spawnCli(bundle, args, dir, env);
   children.push(first.child);
@@ -638,6 +723,7 @@ async function cliStep(
     shards: after,
     afterKill: killed,
   });
+  return results.map((r) => r.stderr).join('\n');
 }
 
 // --- the action ----------------------------------------------------------------------------
@@ -645,10 +731,11 @@ async function cliStep(
 const isRefUpdate = (q: LoggedRequest) =>
   q.method === 'PATCH' && decodeURIComponent(q.path).includes('/git/refs/heads/main');
 
-async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): Promise<Phase> {
+async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): Promise<Phase> {
   const { rng } = ctx;
   const s = await actionScenario({
     emulator: { seed: ctx.seed, accounts, messagesPerAccount: 40 },
+    bundle: join(dirname(settings.cliBundle), 'action.js'),
   });
   const proxy = await startProxy(s.emulator.url);
   let onGitHub: ((q: LoggedRequest) => void) | undefined;
@@ -691,8 +778,30 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
     });
     ctx.notes.push(`${world.history.length} in history`);
 
+    // The hostile actor, between two runs (before a step, before the clean runs).
+    let nextPr = 100;
+    const used = new Set<string>();
+    const hostile = async () => {
+      if (!ctx.hrng.chance(HOSTILE_ACTION)) return;
+      // Hooks a step armed and never reached stay out of the actor's runs.
+      proxy.hooks = {};
+      const note = await actionInterlude({
+        rng: ctx.hrng,
+        s,
+        world,
+        proxy,
+        inputs,
+        log: ctx.hostile,
+        nextPr: () => nextPr++,
+        used,
+      });
+      ctx.notes.push(note);
+      ctx.snapshots.push({ label: `after ${note}`, shards: ghShards(), afterKill: false });
+    };
+
     const steps = 1 + rng.int(2);
     for (let step = 1; step <= steps; step++) {
+      await hostile();
       const plan = actionPlan(rng);
       const moves = rng.chance(0.3) ? (rng.chance(0.4) ? 'other-run' : 'unrelated') : undefined;
       const refFails = rng.chance(0.1);
@@ -733,6 +842,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
             e.exists &&
             e.quarantined0 &&
             e.retry === undefined &&
+            e.hostileRetry === undefined &&
             !led.has(e.key) &&
             !delivered.has(e.key),
         );
@@ -823,13 +933,19 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
             kill('SIGKILL', 'outcome commit landed, before the action heard');
         }
       };
-      armProxy(proxy, slow > 0 ? { kind: 'slow-post', holdMs: slow } : plan, kill, () => {
-        if (plan.kind === 'after-answer')
-          setTimeout(
-            () => kill('SIGKILL', 'after the answer, before the outcome commit'),
-            plan.delayMs,
-          );
-      });
+      armProxy(
+        proxy,
+        slow > 0 ? { kind: 'slow-post', holdMs: slow } : plan,
+        kill,
+        () => {
+          if (plan.kind === 'after-answer')
+            setTimeout(
+              () => kill('SIGKILL', 'after the answer, before the outcome commit'),
+              plan.delayMs,
+            );
+        },
+        (ms) => late(ctx, ms),
+      );
       const start = () =>
         s.run({
           event: 'push',
@@ -848,6 +964,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
       const results = await Promise.all(runs);
       onGitHub = undefined;
       otherRun?.();
+      for (const r of results) noteRefusals(ctx.hostile, r.stdout);
       for (const r of results)
         if (/problem\(s\) in the ledger/.test(r.stdout))
           ctx.violations.push({
@@ -866,6 +983,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
         afterKill: killed,
       });
     }
+    await hostile();
     countEmulatorFaults(ctx, s.emulator, world);
 
     s.emulator.setFaults({});
@@ -876,6 +994,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
       rounds = i;
       const head = s.gh.headSha('main');
       const r = await s.run({ event: 'push', sha: head, inputs });
+      noteRefusals(ctx.hostile, r.stdout);
       if (/problem\(s\) in the ledger/.test(r.stdout))
         ctx.violations.push({
           invariant: 3,
@@ -891,19 +1010,24 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
         (r.outputs.deferred ?? '0') === '0';
     }
     await proxy.idle();
-    // Every commit of the branch, oldest first: the ledger only ever grew along the history.
+    // Every commit of the branch, oldest first: the ledger only ever grew along the history
+    // (the hostile actor's commits aside: checkSealedHistory holds the tool to them).
     const history = s.gh.commits('main').reverse();
-    const chain: Snapshot[] = history.map((c) => {
-      const shards = new Map<string, string>();
-      for (const [p, text] of Object.entries(c.files))
-        if (p.startsWith('releases.ledger/') && p.endsWith('.jsonl'))
-          shards.set(p.slice('releases.ledger/'.length), text);
-      return {
-        label: `commit ${c.sha.slice(0, 7)} ${c.message.split('\n')[0]}`,
-        shards,
-        afterKill: false,
-      };
-    });
+    const isHostile = (c: (typeof history)[number]) =>
+      `${c.author?.name} <${c.author?.email}>` === MALLORY;
+    const chain: Snapshot[] = history
+      .filter((c) => !isHostile(c))
+      .map((c) => {
+        const shards = new Map<string, string>();
+        for (const [p, text] of Object.entries(c.files))
+          if (p.startsWith('releases.ledger/') && p.endsWith('.jsonl'))
+            shards.set(p.slice('releases.ledger/'.length), text);
+        return {
+          label: `commit ${c.sha.slice(0, 7)} ${c.message.split('\n')[0]}`,
+          shards,
+          afterKill: false,
+        };
+      });
     const violations = checkInvariants({
       world,
       truth: s.emulator.truth(),
@@ -916,6 +1040,15 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
         ...x,
         detail: `branch history: ${x.detail}`,
       })),
+      ...checkSealedHistory(history, LEDGER_KEY),
+      ...checkHostile({
+        world,
+        releases: proxy.releases,
+        flips: ctx.hostile.flips,
+        forbidden: ctx.hostile.forbidden,
+        truth: s.emulator.truth(),
+        ledger: linesOf(ghShards()),
+      }),
     );
     return { violations, rounds, converged, entries: world.entries.length };
   } finally {
