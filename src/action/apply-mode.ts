@@ -10,30 +10,23 @@ import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
-import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
+import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import {
   countStates,
   type RunReport,
   refusedOf,
-  renderRunMarkdown,
   renderRunText,
   runJsonValue,
   runSucceeded,
 } from '../core/render/results.js';
+import { applySummaryMarkdown } from '../core/render/summary.js';
 import { reviewGate } from '../core/safety/approval.js';
 import { apply } from '../engine/apply.js';
 import { systemClock } from '../engine/ports.js';
 import { awaitEarly, type Early } from './early.js';
-import type { ActionDeps } from './main.js';
-import {
-  annotate,
-  repoOf,
-  SUMMARY_PLAN_CHARS,
-  toolkitLogger,
-  updateComments,
-  writeResultsFile,
-} from './report.js';
+import { annotate, repoOf, toolkitLogger, updateComments, writeResultsFile } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
+import type { ActionDeps } from './toolkit.js';
 
 export async function applyOnBranch(
   settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },
@@ -152,16 +145,27 @@ export async function applyOnBranch(
       plan: planJsonValue(result.plan),
     });
     await toolkit.summary(
-      `## quarantine-release${result.dryRun ? ' (dry run)' : ''}\n\n${renderRunMarkdown(result, 2000)}\n${renderPlanMarkdown(result.plan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
+      applySummaryMarkdown(result, {
+        file: settings.releasesFile,
+        redact,
+        unreviewed: !settings.requireReviewedPlan,
+      }),
     );
 
     if (settings.comment && !result.dryRun) {
       if (pr === undefined)
         toolkit.info('Pushed without a pull request: results are in the job summary.');
       else {
-        const ctx = { file: settings.releasesFile, redact, ...(url ? { runUrl: url } : {}) };
-        // A refused run shows why and the plan as it is now (its fingerprint with it): a new
-        // run, once someone has looked at it, releases that plan.
+        const ctx = {
+          file: settings.releasesFile,
+          redact,
+          ...(url ? { runUrl: url } : {}),
+          ...(settings.requireReviewedPlan ? {} : { unreviewed: true }),
+          reviewedBeforeMerge: gate.expected ?? new Map(),
+        };
+        // A refused run shows why and the plan as it is now; its marker keeps what was
+        // reviewed before the merge, so a re-run is held to the same review. Releasing the
+        // plan as it is now takes a new pull request, reviewed and approved.
         const status = result.blocked
           ? { kind: 'refused' as const, reason: result.blocked }
           : { kind: 'applied' as const, report: result };

@@ -12,9 +12,9 @@ import {
 } from '../core/render/audit.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { audit } from '../engine/audit.js';
-import type { ActionDeps } from './main.js';
 import { annotate } from './report.js';
 import type { ActionSettings } from './settings.js';
+import type { ActionDeps } from './toolkit.js';
 
 /** Requesters listed in the job summary (GitHub caps it at 1 MiB); all are in the results file. */
 const SUMMARY_REQUESTERS = 100;

@@ -1,9 +1,11 @@
 // On a schedule (or mode: check): the drift check on the default branch. Released messages
-// back in quarantine fail the job; unresolved sends are read back and their outcome
-// committed to the ledger. Nothing is released.
+// back in quarantine fail the job, and so do entries merged but never applied once they have
+// waited `unapplied-after-hours`; unresolved sends are read back and their outcome committed
+// to the ledger. Nothing is released.
 import { CloudflareClient, DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { Pacer } from '../adapters/cloudflare/rate-limit.js';
 import type { ApiSettings } from '../adapters/cloudflare/settings.js';
+import { GitHubEntryTimes } from '../adapters/github/blame.js';
 import { GitHubCheckState } from '../adapters/github/check-state.js';
 import { GitHubLedgerStore } from '../adapters/github/ledger-store.js';
 import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
@@ -13,9 +15,9 @@ import { escapeLogText } from '../core/render/escape.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { check } from '../engine/check.js';
 import { systemClock } from '../engine/ports.js';
-import type { ActionDeps } from './main.js';
 import { annotate, repoOf, toolkitLogger, writeResultsFile } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
+import type { ActionDeps } from './toolkit.js';
 
 export async function checkBranch(
   settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },
@@ -57,6 +59,11 @@ export async function checkBranch(
         clock: systemClock,
         log,
         runs: new GitHubWorkflowRuns(gh, repo, settings.runner.serverUrl),
+        entryTimes: new GitHubEntryTimes(gh, repo, {
+          path: settings.releasesFile,
+          branch,
+          commit: () => store.headSha,
+        }),
         checkState: new GitHubCheckState(
           store,
           cursorPath,
@@ -74,6 +81,7 @@ export async function checkBranch(
           ...(url ? { run: url } : {}),
         },
         lookupBudget: settings.review.lookupBudget,
+        unappliedAfterHours: settings.unappliedAfterHours,
       },
     );
     if (result.kind === 'invalid') {
@@ -91,17 +99,24 @@ export async function checkBranch(
     await writeResultsFile(settings, toolkit, checkJsonValue(result));
     toolkit.setOutput('drift', result.drift.length);
     toolkit.setOutput('checked', result.checked);
-    if (result.drift.length > 0) {
-      toolkit.setFailed(
-        `${result.drift.length} message(s) recorded as released are back in quarantine; see the job summary`,
+    toolkit.setOutput('unapplied', result.unapplied.entries.length);
+    const failures: string[] = [];
+    if (result.drift.length > 0)
+      failures.push(
+        `${result.drift.length} message(s) recorded as released are back in quarantine`,
       );
-    } else if (result.released > 0 && result.checked === 0) {
+    else if (result.released > 0 && result.checked === 0)
       // A check that could check nothing (credentials refused, API down, rate limited) must
       // not pass as "no drift" day after day.
-      toolkit.setFailed(
-        `none of the ${result.released} released message(s) could be checked${result.stopped ? ` (${escapeLogText(result.stopped, 200)})` : ''}; see the warnings above`,
+      failures.push(
+        `none of the ${result.released} released message(s) could be checked${result.stopped ? ` (${escapeLogText(result.stopped, 200)})` : ''} (see the warnings)`,
       );
-    }
+    const { overdue, afterHours, basis } = result.unapplied;
+    if (overdue > 0)
+      failures.push(
+        `${overdue} entr${overdue === 1 ? 'y' : 'ies'} of ${escapeLogText(settings.releasesFile, 200)} merged but never applied (not in the ledger at all) ${overdue === 1 ? 'has' : 'have'} waited ${basis === 'unknown' ? 'for a time that cannot be told' : `${afterHours} h or more`}: re-run the apply run of their merge`,
+      );
+    if (failures.length > 0) toolkit.setFailed(`${failures.join('; ')}; see the job summary`);
   } finally {
     await client.close();
   }

@@ -3,17 +3,13 @@
 // the Cloudflare client, the engine) are imported once it has answered.
 import { readFile } from 'node:fs/promises';
 import { listComments, type Repo } from '../adapters/github/comments.js';
-import type { GitHubClient } from '../adapters/github/octokit.js';
 import { mergedPullRequest } from '../adapters/github/pull-request.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { settled } from './early.js';
 import type { ActionSettings } from './settings.js';
-import type { Toolkit } from './toolkit.js';
+import type { ActionDeps } from './toolkit.js';
 
-export interface ActionDeps {
-  toolkit: Toolkit;
-  github: () => GitHubClient;
-}
+export type { ActionDeps } from './toolkit.js';
 
 export interface EventPayload {
   pull_request?: {

@@ -13,24 +13,27 @@ import {
   fixedComment,
   type IssueComment,
   invalidComment,
+  isFixedFileComment,
 } from '../core/render/comment.js';
+import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
-import { renderDiagnosticsMarkdown, renderPlanMarkdown } from '../core/render/plan-markdown.js';
+import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { renderPlanText } from '../core/render/plan-text.js';
+import { planSummaryMarkdown } from '../core/render/summary.js';
+import { refusalText } from '../core/safety/review.js';
 import { loadInputs } from '../engine/inputs.js';
 import { systemClock } from '../engine/ports.js';
 import { reviewedPlan } from '../engine/review.js';
 import { awaitEarly, type Early } from './early.js';
-import type { ActionDeps } from './main.js';
 import {
   annotate,
   reportWrite,
-  SUMMARY_PLAN_CHARS,
   toolkitLogger,
   updateComments,
   writeResultsFile,
 } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
+import type { ActionDeps } from './toolkit.js';
 
 export async function planOnPullRequest(
   settings: ActionSettings,
@@ -64,7 +67,12 @@ export async function planOnPullRequest(
     new PullRequestLedger(join(workspace, settings.ledgerPath), settings.ledgerPath, baseLedger),
   );
   const url = runUrl(settings.runner);
-  const ctx = { file: settings.releasesFile, redact, ...(url ? { runUrl: url } : {}) };
+  const ctx = {
+    file: settings.releasesFile,
+    redact,
+    ...(url ? { runUrl: url } : {}),
+    ...(settings.requireReviewedPlan ? {} : { unreviewed: true }),
+  };
   if (d.fork)
     toolkit.info(
       'Pull request from a fork: the token is read-only, so the plan goes to the job summary only.',
@@ -125,20 +133,31 @@ export async function planOnPullRequest(
     await client?.close();
   }
   toolkit.info(renderPlanText(thePlan, { file: settings.releasesFile, redact }));
-  await toolkit.summary(
-    `## quarantine-release plan\n\n${renderPlanMarkdown(thePlan, { file: settings.releasesFile, maxChars: SUMMARY_PLAN_CHARS, overflowHint: 'the results file', redact })}`,
-  );
+  await toolkit.summary(planSummaryMarkdown(thePlan, { file: settings.releasesFile, redact }));
   await writeResultsFile(settings, toolkit, { plan: planJsonValue(thePlan) });
   const totals = planTotals(thePlan);
   toolkit.setOutput('to-release', totals.to_release);
   toolkit.setOutput('refused', totals.refused);
+  // Each refusal on its entry's line, where the pull request's diff shows it.
+  for (const account of thePlan.accounts)
+    for (const r of account.refused ?? [])
+      toolkit.error(escapeLogText(`${r.item.request.id}: refused: ${refusalText(r.reason)}`, 500), {
+        file: settings.releasesFile,
+        line: r.item.request.line,
+        column: r.item.request.column,
+        title: 'quarantine-release',
+      });
+  if (!settings.requireReviewedPlan)
+    toolkit.warning(
+      'require-reviewed-plan is off: on merge, apply releases what the file says, whether or not this plan reviewed it.',
+    );
 
   if (comments && d.pr !== undefined) {
     const gh = deps.github();
     const list = awaitEarly(comments);
     await updateComments(toolkit, gh, settings, d.pr, list, thePlan, { kind: 'planned' }, ctx);
     const stale = findFileComment(list, settings.commentAuthor);
-    if (stale && !stale.body?.includes('It reads again')) {
+    if (stale && !isFixedFileComment(stale)) {
       await reportWrite(
         toolkit,
         await upsertComment(

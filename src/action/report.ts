@@ -7,6 +7,7 @@ import { type Diagnostic, formatDiagnostic } from '../core/diagnostics.js';
 import type { Plan } from '../core/plan/plan.js';
 import {
   accountComment,
+  type CommentContext,
   type CommentStatus,
   findStickyComment,
   type IssueComment,
@@ -15,9 +16,6 @@ import { escapeLogText } from '../core/render/escape.js';
 import type { Logger } from '../engine/ports.js';
 import type { ActionSettings } from './settings.js';
 import type { Toolkit } from './toolkit.js';
-
-/** GitHub caps a step's summary at 1 MiB; plans in it stay below that. */
-export const SUMMARY_PLAN_CHARS = 900_000;
 
 export function repoOf(settings: ActionSettings): Repo {
   return { owner: settings.runner.owner, repo: settings.runner.repo };
@@ -77,14 +75,20 @@ export async function updateComments(
   comments: IssueComment[],
   thePlan: Plan,
   status: CommentStatus,
-  ctx: { file: string; runUrl?: string },
+  ctx: CommentContext,
   only?: Set<string>,
 ): Promise<void> {
   for (const account of thePlan.accounts) {
     if (only && !only.has(account.account_id)) continue;
     const existing = findStickyComment(comments, account.account_id, settings.commentAuthor);
-    // A plan with nothing for an account that never had a comment: stay quiet.
-    const empty = account.to_release.length + account.to_verify.length + account.held.length === 0;
+    // A plan with nothing for an account that never had a comment: stay quiet. Refused
+    // entries are not nothing: a plan that refuses every entry is shown like any other.
+    const empty =
+      account.to_release.length +
+        account.to_verify.length +
+        account.held.length +
+        (account.refused?.length ?? 0) ===
+      0;
     if (!existing && empty && status.kind === 'planned') continue;
     await reportWrite(
       toolkit,

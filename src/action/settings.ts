@@ -8,6 +8,10 @@ import {
   SettingsError,
 } from '../adapters/cloudflare/settings.js';
 import { parseRelativePeriod, type RelativePeriod } from '../core/audit/period.js';
+import {
+  DEFAULT_UNAPPLIED_AFTER_HOURS,
+  MAX_UNAPPLIED_AFTER_HOURS,
+} from '../core/check/unapplied.js';
 import { isAccountId } from '../core/ids.js';
 import { keyProblem } from '../core/ledger/seal.js';
 import { DEFAULT_SETTLE_MS } from '../core/release/in-flight.js';
@@ -46,6 +50,8 @@ export interface ActionSettings {
   requireReviewedPlan: boolean;
   /** Approvals needed on the merged pull request's final commit (0: none). */
   requiredApprovals: number;
+  /** The drift check fails once an entry never applied has waited this many hours. */
+  unappliedAfterHours: number;
   runner: RunnerContext;
 }
 
@@ -167,6 +173,13 @@ export function readSettings(env: Env): ActionSettings {
     ledgerKey: ledgerKeyInput(env),
     requireReviewedPlan: bool(env, 'require-reviewed-plan', true),
     requiredApprovals: int(env, 'required-approvals', 1, 0, 10),
+    unappliedAfterHours: int(
+      env,
+      'unapplied-after-hours',
+      DEFAULT_UNAPPLIED_AFTER_HOURS,
+      0,
+      MAX_UNAPPLIED_AFTER_HOURS,
+    ),
     runner: {
       eventName: env.GITHUB_EVENT_NAME ?? '',
       eventPath: env.GITHUB_EVENT_PATH,

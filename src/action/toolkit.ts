@@ -1,5 +1,7 @@
-// What the action needs from the runner, behind one small interface (implemented with
-// @actions/core). Every message passed in must already be escaped by the caller.
+// What the action needs from the runner and GitHub, behind small interfaces (implemented
+// with @actions/core and Octokit). Every message passed in must already be escaped by the
+// caller.
+import type { GitHubClient } from '../adapters/github/octokit.js';
 export interface Annotation {
   file: string;
   line: number;
@@ -16,4 +18,10 @@ export interface Toolkit {
   setSecret(secret: string): void;
   /** Appends markdown to the job summary. */
   summary(markdown: string): Promise<void>;
+}
+
+/** What every mode of the action is given: the runner's toolkit and a GitHub client. */
+export interface ActionDeps {
+  toolkit: Toolkit;
+  github: () => GitHubClient;
 }

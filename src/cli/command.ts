@@ -27,6 +27,8 @@ export interface Command {
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;
   run(values: OptionValues, io: CliIO): Promise<number>;
+  /** Commands under this one (`ledger verify`): the next argument names one. */
+  subcommands?: Command[];
 }
 
 export class UsageError extends Error {}

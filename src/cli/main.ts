@@ -7,22 +7,27 @@ import { auditCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { initCommand } from './commands/init.js';
+import { ledgerCommand } from './commands/ledger.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { runCommand } from './dispatch.js';
 import { didYouMean, usageError } from './usage.js';
+import { VERSION } from './version.js';
 
 const COMMANDS: Command[] = [
+  initCommand,
   validateCommand,
   planCommand,
   applyCommand,
   checkCommand,
   auditCommand,
+  ledgerCommand,
   emulatorCommand,
   demoCommand,
 ];
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -64,5 +69,29 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return EXIT.usage;
   }
 
+  if (command.subcommands) {
+    const [subName, ...subArgs] = rest;
+    const sub = command.subcommands.find((c) => c.name === `${command.name} ${subName}`);
+    if (!sub) {
+      if (subName === '--help' || subName === '-h') {
+        io.stdout(command.help);
+        return EXIT.ok;
+      }
+      const names = command.subcommands.map((c) => c.name.slice(command.name.length + 1));
+      const suggestion = subName === undefined ? undefined : didYouMean(subName, names);
+      io.stderr(
+        usageError(
+          `quarantine-release ${command.name}`,
+          subName === undefined
+            ? `which one? ${names.join(' or ')}`
+            : `unknown command ${JSON.stringify(subName)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+          `Usage: quarantine-release ${command.name} <${names.join('|')}> [options]`,
+          { command: `quarantine-release ${command.name} --help`, shows: 'what each does' },
+        ),
+      );
+      return EXIT.usage;
+    }
+    return runCommand(sub, subArgs, io);
+  }
   return runCommand(command, rest, io);
 }

@@ -8,6 +8,10 @@
 // whatever their schedule. Consecutive messages share search windows (a few pages answer for
 // many); a window whose search would cost more than looking its messages up one by one, or
 // more than half of what is left, is looked up one by one instead, so every run moves on.
+//
+// It also lists the entries of the requests file that the ledger does not hold at all
+// (merged, never applied), with how long they have waited (core/check/unapplied): they cost
+// no Cloudflare request, and the run fails once one has waited longer than the threshold.
 import {
   type CheckCursor,
   type CheckUnit,
@@ -17,13 +21,20 @@ import {
   parseCursorFile,
   startIndex,
 } from '../core/check/cursor.js';
+import {
+  DEFAULT_UNAPPLIED_AFTER_HOURS,
+  type EntrySince,
+  notApplied,
+  type UnappliedReport,
+  unappliedReport,
+} from '../core/check/unapplied.js';
 import { messageKey } from '../core/ids.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import { emptyLedger, foldShard } from '../core/ledger/state.js';
 import type { AccountProgress, CursorStatus } from '../core/render/check.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
-import type { CheckStateStore } from './ports.js';
+import type { CheckStateStore, EntryTimes } from './ports.js';
 
 export interface Drift {
   account_id: string;
@@ -51,16 +62,22 @@ export type CheckResult =
       requests: { readBack: number; drift: number; budget: number };
       /** Why the drift lookups stopped before the budget did (rate limited, interrupted). */
       stopped?: string;
+      /** Entries of the requests file the ledger does not hold at all: merged, never applied. */
+      unapplied: UnappliedReport;
     };
 
 export interface CheckSettings
   extends Omit<ApplySettings, 'verifyOnly' | 'dryRun' | 'review' | 'batchSize' | 'readBackBudget'> {
   /** Most Cloudflare requests of the whole run: read-backs and drift lookups together. */
   lookupBudget: number;
+  /** An entry never applied fails the check once it has waited this many hours (default 24). */
+  unappliedAfterHours?: number;
 }
 
 export interface CheckDeps extends ApplyDeps {
   checkState: CheckStateStore;
+  /** When the entries got into the file; without it, their age is unknown (and they fail). */
+  entryTimes?: EntryTimes;
 }
 
 export async function check(deps: CheckDeps, settings: CheckSettings): Promise<CheckResult> {
@@ -81,6 +98,7 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
     },
   });
   if (resolved.kind === 'invalid') return resolved;
+  const unapplied = await unappliedOf(deps, settings, resolved);
 
   // The ledger as it is now, with the resolutions: every message whose state is released.
   // Only released messages are checked: only their records are kept whole.
@@ -163,9 +181,44 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
       drift: run.spent,
       budget: settings.lookupBudget,
     },
+    unapplied,
   };
   if (run.stopped !== undefined) result.stopped = run.stopped;
   return result;
+}
+
+/** The entries the ledger does not hold at all, and how long they have waited. */
+async function unappliedOf(
+  deps: CheckDeps,
+  settings: CheckSettings,
+  resolved: Extract<ApplyResult, { kind: 'done' }>,
+): Promise<UnappliedReport> {
+  const waiting = notApplied(resolved.plan);
+  const afterHours = settings.unappliedAfterHours ?? DEFAULT_UNAPPLIED_AFTER_HOURS;
+  let since: EntrySince = { basis: 'unknown', source: 'nothing tells when entries were added' };
+  if (waiting.length > 0 && deps.entryTimes) {
+    try {
+      since = await deps.entryTimes.since(waiting.map((w) => w.request.line));
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+      since = { basis: 'unknown', source: `could not tell when they were added (${message})` };
+      deps.log.warn(
+        `could not tell when the entries not in the ledger were added to ${deps.releasesPath} (${escapeLogText(message, 300)}): they count as waiting too long`,
+      );
+    }
+  }
+  const report = unappliedReport(
+    waiting,
+    since,
+    deps.releasesPath,
+    deps.clock.now().getTime(),
+    afterHours,
+  );
+  if (report.entries.length > 0)
+    deps.log.info(
+      `${report.entries.length} entr${report.entries.length === 1 ? 'y' : 'ies'} of ${deps.releasesPath} not in the ledger (merged, never applied), ${report.overdue} waiting ${afterHours} h or more`,
+    );
+  return report;
 }
 
 /** The saved cursors; a missing or damaged file only means "from the beginning", and says so. */

@@ -1,6 +1,7 @@
 // The small interfaces the engine talks to. Each has a real adapter (files, GitHub,
 // Cloudflare, system clock) and tests swap in their own.
 import type { CheckCursor } from '../core/check/cursor.js';
+import type { EntrySince } from '../core/check/unapplied.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { LedgerRecord } from '../core/ledger/record.js';
 import type { ShardText } from '../core/ledger/state.js';
@@ -109,6 +110,16 @@ export interface CheckStateStore {
    * write (re-read then: another run's cursor is never lost). Rejects when it cannot.
    */
   write(cursors: readonly CheckCursor[]): Promise<void>;
+}
+
+/**
+ * When the entries of the requests file got onto the branch: how long an entry merged but
+ * never applied has waited (engine/check). Each adapter says how it knows: the commit of each
+ * line, or only the file's last change (core/check/unapplied).
+ */
+export interface EntryTimes {
+  /** For these lines of the requests file, as the run read it. Rejects when it cannot tell. */
+  since(lines: readonly number[]): Promise<EntrySince>;
 }
 
 export interface Clock {

@@ -19,25 +19,23 @@ export interface Plant {
 export const PLANTS: Record<string, Plant> = {
   'skip-pending': {
     what: 'no pending write-ahead before a batch is POSTed',
-    pattern:
-      /this\.settings\.pendingScope==="batch"&&!await this\.writeAhead\(this\.pendingRecords\(\w+\)\)/g,
+    pattern: /(\w+)\.pendingScope==="batch"&&!await (\w+)\.writeAhead\(\w+\(\2,\w+\)\)/g,
     replacement: '!1',
   },
   'retry-post': {
     what: 'a release POST whose answer is lost or 5xx is sent again at once',
-    pattern: /await this\.deps\.api\.release\((\w+)\.account_id,(\w+),this\.halt\.signal\)/g,
+    pattern: /await (\w+)\.api\.release\((\w+)\.account_id,(\w+),(\w+)\.halt\.signal\)/g,
     replacement:
-      'await(async()=>{let __a=await this.deps.api.release($1.account_id,$2,this.halt.signal);if(__a.kind==="no-response"||(__a.kind==="response"&&__a.status>=500))__a=await this.deps.api.release($1.account_id,$2,this.halt.signal);return __a})()',
+      'await(async()=>{let __a=await $1.api.release($2.account_id,$3,$4.halt.signal);if(__a.kind==="no-response"||(__a.kind==="response"&&__a.status>=500))__a=await $1.api.release($2.account_id,$3,$4.halt.signal);return __a})()',
   },
   'unknown-as-released': {
     what: 'an outcome that is unknown is recorded as released',
-    pattern:
-      /(outcomeRecord\((\w+),(\w+),(\w+)\)\{[\s\S]{0,400}?this\.makeRecord\(\2,\3\.id,\4,)\3\.state,/g,
+    pattern: /(outcome\((\w+),(\w+),(\w+)\)\{[\s\S]{0,400}?this\.make\(\2,\3\.id,\4,)\3\.state,/g,
     replacement: '$1$3.state==="unknown"?"released":$3.state,',
   },
   'drop-readback': {
     what: 'pending and unknown sends are not read back: assumed never released',
-    pattern: /await this\.readBack\(\w+,\w+\.id,\w+\.priorActs\)/g,
+    pattern: /await \w+\(\w+,\w+,\w+\.id,\w+\.priorActs\)/g,
     replacement: '({kind:"not-released"})',
   },
   'no-settle': {

@@ -62,6 +62,7 @@ const cli = (dir: string, args: string[], withEnv: Record<string, string> = env)
 
 /** What each test below provokes, by command: the README must document exactly these. */
 const TESTED: Record<string, number[]> = {
+  init: [0, 1],
   validate: [0, 1],
   plan: [0, 1, 3],
   apply: [0, 1, 3],
@@ -69,6 +70,20 @@ const TESTED: Record<string, number[]> = {
   emulator: [0, 1],
   demo: [0],
 };
+
+describe('init', () => {
+  it('0 set up (again: files that exist are skipped), 1 a file that cannot be written', async () => {
+    await withTempDir(async (dir) => {
+      expect((await cli(dir, ['init'])).code).toBe(0);
+      expect((await cli(dir, ['init'])).code).toBe(0);
+      await rm(join(dir, 'releases.yaml'));
+      await mkdir(join(dir, 'releases.yaml'));
+      const r = await cli(dir, ['init']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('1 file(s) could not be written');
+    });
+  });
+});
 
 describe('validate', () => {
   it('0 valid, 1 invalid', async () => {
@@ -193,6 +208,20 @@ describe('check', () => {
     });
   });
 
+  it('1 an entry not in the ledger for --unapplied-after-hours or more; under it, reported only', async () => {
+    await inFolder([fx.released, fx.spam], async (dir) => {
+      await writeFile(join(dir, 'releases.ledger', '2026-11.jsonl'), released(fx.released));
+      const waiting = await cli(dir, ['check']);
+      expect(waiting.code, waiting.stderr).toBe(0);
+      expect(waiting.stdout).toContain(
+        'NOT APPLIED: 1 entry of releases.yaml is not in the ledger',
+      );
+      const late = await cli(dir, ['check', '--unapplied-after-hours', '0']);
+      expect(late.code).toBe(1);
+      expect(late.stdout).toMatch(new RegExp(`${fx.spam} .*OVERDUE`));
+    });
+  });
+
   it('1 a missing ledger folder (invalid input), before any request', async () => {
     await inFolder(
       [fx.spam],
@@ -272,6 +301,7 @@ describe('2 a usage error, for every command: the error, the usage line, and whe
       ['demo', 'now'],
       "Unexpected argument 'now'. This command does not take positional arguments",
     ],
+    ['init', ['init', '--froce'], 'unknown option --froce (did you mean --force?)'],
   ])('%s', async (name, args, message) => {
     const r = await runCli(args, { cwd: REPO });
     expect(r.code).toBe(2);
@@ -293,7 +323,7 @@ describe('2 a usage error, for every command: the error, the usage line, and whe
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'quarantine-release: unknown command "paln" (did you mean plan?)\n' +
-        'Usage: quarantine-release <command> [options]   (commands: validate, plan, apply, check, audit, emulator, demo)\n' +
+        'Usage: quarantine-release <command> [options]   (commands: init, validate, plan, apply, check, audit, ledger, emulator, demo)\n' +
         'Run `quarantine-release --help` for what each command does.\n',
     );
   });

@@ -94,4 +94,81 @@ describe('check report', () => {
     const md = renderCheckMarkdown(r);
     expect(md).not.toMatch(/<img|@org\/team|::error::/);
   });
+
+  describe('entries merged but never applied', () => {
+    const unapplied = (file = 'releases.yaml'): CheckReport['unapplied'] => ({
+      afterHours: 24,
+      basis: 'line',
+      source: 'the commit that last changed each entry’s id line',
+      overdue: 1,
+      entries: [
+        {
+          account_id: ACCOUNT,
+          id: messageId(1),
+          attempt: 1,
+          file,
+          line: 12,
+          column: 9,
+          since: '2026-11-23T00:17:00.000Z',
+          commit: 'a'.repeat(40),
+          hours: 30,
+          overdue: true,
+        },
+        {
+          account_id: ACCOUNT,
+          id: messageId(2),
+          attempt: 2,
+          file,
+          line: 15,
+          column: 9,
+          since: '2026-11-24T04:17:00.000Z',
+          hours: 2,
+          overdue: false,
+          refused: HOSTILE,
+        },
+      ],
+    });
+
+    it('each with its line, age and since when; which are overdue; what to do', () => {
+      const text = renderCheckText(report({ unapplied: unapplied() }));
+      expect(text).toContain(
+        'NOT APPLIED: 2 entries of releases.yaml are not in the ledger at all (merged, never applied); 1 waiting 24 h or more:\n' +
+          `  releases.yaml:12:9  ${messageId(1)}  (account ${ACCOUNT}, attempt 1): 30 h, since 2026-11-23T00:17:00.000Z (commit aaaaaaaaaaaa)  OVERDUE\n` +
+          `  releases.yaml:15:9  ${messageId(2)}  (account ${ACCOUNT}, retry 2): 2 h, since 2026-11-24T04:17:00.000Z; apply refuses it: `,
+      );
+      expect(text).toContain(
+        '  Since when: the commit that last changed each entry’s id line.\n  Re-run the apply run of the merge that added them (a workflow_dispatch releases nothing new; with the CLI, run apply), or remove from the file what should not be released.\n',
+      );
+      const md = renderCheckMarkdown(report({ unapplied: unapplied() }));
+      expect(md).toContain(
+        '> [!CAUTION]\n> 2 entries of `releases.yaml` are not in the ledger at all (merged, never applied); 1 waiting 24 h or more.',
+      );
+      expect(md).toContain(
+        `| \`releases.yaml:12:9\` | \`${messageId(1)}\` | \`${ACCOUNT}\` | 1 | 30 h, since \`2026-11-23T00:17:00.000Z\` (commit \`aaaaaaaaaaaa\`) ⛔ |`,
+      );
+      expect(checkJsonValue(report({ unapplied: unapplied() })).unapplied).toMatchObject({
+        after_hours: 24,
+        basis: 'line',
+        overdue: 1,
+        entries: [
+          { id: messageId(1), line: 12, hours: 30, overdue: true, commit: 'a'.repeat(40) },
+          { id: messageId(2), attempt: 2, hours: 2, overdue: false, commit: null },
+        ],
+      });
+    });
+
+    it('none: one line saying so, nothing in the summary', () => {
+      const none = { ...unapplied(), entries: [], overdue: 0 } as CheckReport['unapplied'];
+      expect(renderCheckText(report({ unapplied: none }))).toContain(
+        'Not applied: none (every entry of the requests file is in the ledger).\n',
+      );
+      expect(renderCheckMarkdown(report({ unapplied: none }))).not.toContain('not in the ledger');
+    });
+
+    it('keeps the file name and the refusal text inert', () => {
+      const r = report({ unapplied: unapplied(HOSTILE) });
+      expect(renderCheckText(r)).not.toMatch(/^::error::/m);
+      expect(renderCheckMarkdown(r)).not.toMatch(/<img|@org\/team|::error::/);
+    });
+  });
 });

@@ -7,7 +7,11 @@ import type { RunResult } from '../../src/core/release/result.js';
 import {
   accountComment,
   type CommentStatus,
+  findFileComment,
   findStickyComment,
+  fixedComment,
+  invalidComment,
+  isFixedFileComment,
   markerLine,
   parseMarker,
   reviewedPlans,
@@ -273,5 +277,36 @@ describe('the comment stays under GitHub’s limit', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('the comment about an unreadable file', () => {
+  const CTX = { file: 'releases.yaml' };
+  const diag = (message: string) => ({
+    file: 'releases.yaml',
+    line: 1,
+    column: 1,
+    pointer: '',
+    message,
+  });
+  const invalid = invalidComment([diag('bad')], CTX);
+  const fixed = fixedComment(CTX);
+
+  it('is found again whether it says invalid or fixed, and only when it is ours', () => {
+    const ours = [{ id: 1, body: invalid, user: { login: BOT } }];
+    expect(findFileComment(ours, BOT)?.id).toBe(1);
+    expect(findFileComment([{ id: 2, body: fixed, user: { login: BOT } }], BOT)?.id).toBe(2);
+    // A requester pasting either marker into their own comment is not us.
+    expect(findFileComment([{ id: 3, body: fixed, user: { login: 'mallory' } }], BOT)).toBe(
+      undefined,
+    );
+  });
+
+  it('says fixed by its marker, not by its wording', () => {
+    expect(isFixedFileComment({ id: 1, body: fixed })).toBe(true);
+    expect(isFixedFileComment({ id: 1, body: invalid })).toBe(false);
+    // Wording alone (a diagnostic quoting "It reads again") does not count as fixed.
+    const quoting = invalidComment([diag('It reads again')], CTX);
+    expect(isFixedFileComment({ id: 1, body: quoting })).toBe(false);
   });
 });

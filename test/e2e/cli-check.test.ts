@@ -1,5 +1,5 @@
 // The drift check through the bundled CLI against the emulator.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareCheckOrder } from '../../src/core/check/cursor.js';
@@ -36,6 +36,42 @@ describe('check', () => {
     expect(requests.some((q) => q.path.includes('delivery_status=quarantined'))).toBe(true);
     expect(requests.length).toBeLessThan(ids.length);
     expect(s.releasePostsCount()).toBe(1);
+  });
+
+  it('lists entries merged but never applied, aged from the file’s last change; fails once one has waited --unapplied-after-hours (24)', async () => {
+    s = await scenario();
+    const ids = s.quarantined(3);
+    await s.writeReleases(ids.slice(0, 1));
+    expect((await s.cli(['apply', '--unreviewed'])).code).toBe(0);
+    // Two more entries merged; no apply ran for them.
+    await s.writeReleases(ids);
+    const fresh = await s.cli(['check']);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain(
+      'NOT APPLIED: 2 entries of releases.yaml are not in the ledger at all (merged, never applied); 0 waiting 24 h or more:\n',
+    );
+    expect(fresh.stdout).toContain(
+      `  releases.yaml:6:9  ${ids[1]}  (account ${s.account}, attempt 1): 0 h, since `,
+    );
+    expect(fresh.stdout).toContain(
+      '  Since when: the last change of releases.yaml (its modification time): each entry has waited at least since then.\n',
+    );
+
+    const changed = new Date(Date.now() - 30 * 3_600_000);
+    await utimes(join(s.dir, 'releases.yaml'), changed, changed);
+    const before = s.emulator.truth().requests.length;
+    const late = await s.cli(['check', '--format', 'json']);
+    expect(late.code).toBe(1);
+    const { unapplied } = JSON.parse(late.stdout);
+    expect(unapplied).toMatchObject({ after_hours: 24, basis: 'file', overdue: 2 });
+    expect(unapplied.entries.map((e: { id: string; hours: number }) => [e.id, e.hours])).toEqual([
+      [ids[1], 30],
+      [ids[2], 30],
+    ]);
+    // Only the released message was looked up; nothing was released.
+    expect(s.emulator.truth().requests.length - before).toBe(1);
+    expect(s.releasePostsCount()).toBe(1);
+    expect((await s.cli(['check', '--unapplied-after-hours', '31'])).code).toBe(0);
   });
 
   it('resolves sends with no known outcome and releases nothing', async () => {

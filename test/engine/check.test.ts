@@ -3,6 +3,7 @@
 // that may be missing, damaged or unwritable without stopping anything.
 import { describe, expect, it } from 'vitest';
 import { compareCheckOrder } from '../../src/core/check/cursor.js';
+import type { EntrySince } from '../../src/core/check/unapplied.js';
 import type { LedgerRecord } from '../../src/core/ledger/record.js';
 import type { ReleaseAnswer } from '../../src/core/release/classify.js';
 import type { ActionLogLookup, Lookup } from '../../src/core/release/readback.js';
@@ -401,5 +402,151 @@ describe('drift check: one budget with the read-backs', () => {
     expect(w.api.actionLogs).toEqual([]);
     expect(r.resolved.unverified).toHaveLength(1);
     expect(r.requests).toEqual({ readBack: 0, drift: 1, budget: 1 });
+  });
+});
+
+describe('drift check: entries merged but never applied', () => {
+  const NOW = Date.parse('2026-11-24T06:17:00.000Z');
+  const HOUR = 3_600_000;
+  const yaml = (entries: { id: string; account?: string; retry?: number }[]) =>
+    `version: 1\naccount_id: ${ACCOUNT}\nreleases:\n${entries
+      .map(
+        (e) =>
+          `  - id: ${e.id}\n    reason: false positive\n${e.account ? `    account_id: ${e.account}\n` : ''}${e.retry ? `    retry: ${e.retry}\n` : ''}`,
+      )
+      .join('')}`;
+
+  /** A check over this file and ledger; `times` answers for the entry times (or throws). */
+  async function checkWith(
+    text: string,
+    seed: LedgerRecord[],
+    options: {
+      times?: (lines: readonly number[]) => Promise<EntrySince>;
+      settings?: Partial<CheckSettings>;
+    } = {},
+  ) {
+    const store = new MemoryStore();
+    store.seed(seed);
+    const api = new DriftApi();
+    for (const r of seed) if (r.state === 'released') api.released.add(r.id);
+    const asked: number[][] = [];
+    const log = collectingLogger();
+    const result = await check(
+      {
+        releases: async () => ({ ok: true as const, text }),
+        releasesPath: 'releases.yaml',
+        store,
+        api,
+        clock: fixedClock(NOW),
+        log,
+        checkState: new MemoryCheckState(),
+        ...(options.times
+          ? {
+              entryTimes: {
+                since: (lines: readonly number[]) => {
+                  asked.push([...lines]);
+                  return (options.times as (l: readonly number[]) => Promise<EntrySince>)(lines);
+                },
+              },
+            }
+          : {}),
+      },
+      {
+        concurrency: 1,
+        pendingScope: 'batch',
+        inFlightMs: 0,
+        settleMs: 0,
+        accounts: [],
+        provenance: {},
+        lookupBudget: 50,
+        ...options.settings,
+      },
+    );
+    if (result.kind !== 'done') throw new Error(JSON.stringify(result));
+    return { result, api, asked, log };
+  }
+
+  it('lists the entries the ledger does not hold, by line, with their age; overdue from 24 h by default; no request spent on them', async () => {
+    const [done, fresh, old, retried] = [idOn(1, 0), idOn(2, 3), idOn(3, 6), idOn(4, 9)];
+    const { result, api, asked } = await checkWith(
+      yaml([{ id: done }, { id: fresh }, { id: old }, { id: retried, retry: 2 }]),
+      [
+        record({ id: done, state: 'released', at: '2026-11-20T10:00:00.000Z' }),
+        record({ id: retried, state: 'failed', at: '2026-11-20T10:00:00.000Z' }),
+      ],
+      {
+        times: async (lines) =>
+          ({
+            basis: 'line',
+            source: 'blame',
+            at: new Map(
+              lines.map((line) => [
+                line,
+                {
+                  at: new Date(NOW - (line === 6 ? 2 : 40) * HOUR).toISOString(),
+                  commit: `c${line}`,
+                },
+              ]),
+            ),
+          }) as EntrySince,
+      },
+    );
+    // Lines of the ids: fresh at 6, old at 8, the retry at 10.
+    expect(asked).toEqual([[6, 8, 10]]);
+    expect(
+      result.unapplied.entries.map((e) => [e.id, e.line, e.attempt, e.hours, e.overdue, e.commit]),
+    ).toEqual([
+      [fresh, 6, 1, 2, false, 'c6'],
+      [old, 8, 1, 40, true, 'c8'],
+      [retried, 10, 2, 40, true, 'c10'],
+    ]);
+    expect(result.unapplied).toMatchObject({ afterHours: 24, basis: 'line', overdue: 2 });
+    // The drift lookups are for the released message only.
+    expect(api.gets).toEqual([done]);
+  });
+
+  it('the threshold is a setting; only the accounts checked count', async () => {
+    const [a, b] = [idOn(1, 0), idOn(2, 3)];
+    const text = yaml([{ id: a }, { id: b, account: OTHER_ACCOUNT }]);
+    const times = async () =>
+      ({ basis: 'file', source: 'mtime', at: new Date(NOW - 3 * HOUR).toISOString() }) as const;
+    const loose = await checkWith(text, [], { times, settings: { unappliedAfterHours: 4 } });
+    expect(loose.result.unapplied.overdue).toBe(0);
+    const strict = await checkWith(text, [], {
+      times,
+      settings: { unappliedAfterHours: 3, accounts: [OTHER_ACCOUNT] },
+    });
+    expect(strict.result.unapplied.entries.map((e) => [e.id, e.overdue])).toEqual([[b, true]]);
+  });
+
+  it('an age that cannot be told (the adapter failed, or there is none) fails closed, and says why', async () => {
+    const text = yaml([{ id: idOn(1, 0) }]);
+    const failed = await checkWith(text, [], {
+      times: async () => {
+        throw new Error('GraphQL: blame timed out');
+      },
+      settings: { unappliedAfterHours: 8760 },
+    });
+    expect(failed.result.unapplied).toMatchObject({
+      basis: 'unknown',
+      source: 'could not tell when they were added (GraphQL: blame timed out)',
+      overdue: 1,
+    });
+    expect(failed.log.lines.join('\n')).toContain(
+      'could not tell when the entries not in the ledger were added to releases.yaml (GraphQL: blame timed out): they count as waiting too long',
+    );
+    const none = await checkWith(text, []);
+    expect(none.result.unapplied).toMatchObject({ basis: 'unknown', overdue: 1 });
+  });
+
+  it('nothing unapplied: the entry times are not asked for', async () => {
+    const id = idOn(1, 0);
+    const { result, asked } = await checkWith(yaml([{ id }]), [record({ id, state: 'released' })], {
+      times: async () => {
+        throw new Error('not to be called');
+      },
+    });
+    expect(asked).toEqual([]);
+    expect(result.unapplied).toMatchObject({ entries: [], overdue: 0 });
   });
 });

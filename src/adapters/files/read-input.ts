@@ -21,11 +21,15 @@ export function readFailure(path: string, message: string): { ok: false; error: 
 
 type Opened = { ok: true; handle: FileHandle; size: number } | { ok: false; error: Diagnostic };
 
-/** Opens a regular file, never following a symbolic link, refused when over `maxBytes`. */
+/**
+ * Opens a regular file, never following a symbolic link, refused when over `maxBytes`. The
+ * open never blocks (O_NONBLOCK): a named pipe committed in place of a file would otherwise
+ * wait for a writer forever, in a thread no signal reaches; it is refused as not a regular file.
+ */
 async function openPlainFile(path: string, maxBytes: number): Promise<Opened> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return readFailure(path, 'file not found');

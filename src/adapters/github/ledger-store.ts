@@ -359,6 +359,12 @@ export class GitHubLedgerStore implements LedgerStore {
       });
     } catch (error) {
       if ((error as { status?: number }).status !== 422) throw error;
+      // 422 is also how GitHub refuses a push its branch rules forbid: only a lost race is one.
+      const said = errorText(error);
+      if (!/fast.?forward/i.test(said))
+        throw new Error(
+          `GitHub refused the ledger commit on ${branch} (HTTP 422: ${said.slice(0, 300)}): the branch's rules must let this workflow's token push to it (see the README, "What remains the repository's job")`,
+        );
       this.stats.conflicts++;
       await this.sync();
       return false;
@@ -453,6 +459,13 @@ export class LedgerTamperedError extends Error {
       `the ledger was changed outside quarantine-release${first ? ` (${first.file}:${first.line}: ${first.message})` : ''}: nothing is written on it`,
     );
   }
+}
+
+/** GitHub's message in an Octokit error. */
+function errorText(error: unknown): string {
+  const e = error as { message?: unknown; response?: { data?: { message?: unknown } } };
+  const text = e.response?.data?.message ?? e.message;
+  return typeof text === 'string' ? text : 'no message';
 }
 
 function groupByShard(records: readonly LedgerRecord[]): Map<string, string[]> {

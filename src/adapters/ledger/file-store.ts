@@ -14,6 +14,7 @@ import { serializeRecord, shardNameFor, tornTail } from '../../core/ledger/recor
 import type { ShardText } from '../../core/ledger/state.js';
 import type { LedgerScan, LedgerStore, Logger } from '../../engine/ports.js';
 import { readLedgerDir, scanLedgerDir } from '../files/read-input.js';
+import type { LocalLedgerHistory } from './local-history.js';
 
 export class FileLedgerStore implements LedgerStore {
   private repaired = false;
@@ -22,14 +23,18 @@ export class FileLedgerStore implements LedgerStore {
   constructor(
     readonly dir: string,
     private readonly log?: Logger,
+    /** With a ledger key in a git clone: the ledger is held to its seals (local-history.ts). */
+    private readonly history?: LocalLedgerHistory,
   ) {}
 
   /**
    * Reads without writing: a torn last line is skipped here and removed by the next write.
-   * With `onShard`, each shard is handed over as it is read, never all at once.
+   * With `onShard`, each shard is handed over as it is read, never all at once (unless the
+   * history is checked, which compares the whole ledger).
    */
   async read(onShard?: (shard: ShardText) => void) {
     const shards: ShardText[] = [];
+    const checked: ShardText[] = [];
     const errors = await readLedgerDir(this.dir, (shard) => {
       const fragment = tornTail(shard.text);
       if (fragment !== undefined) {
@@ -38,10 +43,26 @@ export class FileLedgerStore implements LedgerStore {
           `${shard.path}: ignoring an incomplete last line (${fragment.length} characters) left by an interrupted write; nothing was sent in its name`,
         );
       }
+      if (this.history) checked.push(shard);
       if (onShard) onShard(shard);
       else shards.push(shard);
     });
+    if (this.history && errors.length === 0) errors.push(...(await this.history.check(checked)));
     return { shards, errors };
+  }
+
+  /**
+   * Seals what is in the ledger directory now in a commit of its own (with a history only;
+   * nothing when the ledger is as HEAD has it). Returns the commit.
+   */
+  async seal(message: string): Promise<string | undefined> {
+    if (!this.history) return undefined;
+    await this.flush();
+    const shards: ShardText[] = [];
+    const errors = await readLedgerDir(this.dir, (shard) => shards.push(shard));
+    if (errors.length > 0)
+      throw new Error(`cannot read the ledger to seal it: ${errors[0]?.message}`);
+    return this.history.seal(shards, message);
   }
 
   writeAhead(records: readonly LedgerRecord[]): Promise<void> {

@@ -30,6 +30,7 @@ import {
 } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { ledgerFolderExists } from '../ledger-folder.js';
+import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import {
   DEFAULT_MAX_RELEASES,
@@ -166,6 +167,8 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
         return EXIT.invalid;
       }
     }
+    const history = await ledgerHistory(io, ledgerDir, dir, log);
+    const store = new FileLedgerStore(ledgerDir, log, history);
     const client = await openCloudflareClient(settings, {
       connections: concurrency + 1,
       timeouts: { headersMs: timeoutMs, bodyMs: timeoutMs, requestMs: timeoutMs },
@@ -176,7 +179,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
         {
           releases: () => readTextFile(resolve(io.cwd, file)),
           releasesPath: file,
-          store: new FileLedgerStore(ledgerDir, log),
+          store,
           api: client,
           clock: systemClock,
           log,
@@ -198,10 +201,15 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
       if (result.kind === 'invalid') {
         io.stderr(renderDiagnosticsText(result.errors));
         if (result.stage === 'ledger')
-          io.stderr('The ledger is corrupt: nothing was sent. Repair it first.\n');
+          io.stderr(
+            'The ledger is corrupt, or was changed outside quarantine-release: nothing was sent. Repair it first.\n',
+          );
         return EXIT.invalid;
       }
       io.stdout(format === 'json' ? renderRunJson(result) : renderRunText(result));
+      // What this run wrote is sealed in a commit of its own (with a ledger key, in a git clone).
+      if (!result.dryRun && !(await sealLedger(store, io, provenance(io).run)))
+        return EXIT.incomplete;
       // Refused messages or a refused run: never mistaken for a clean run.
       if (result.blocked !== undefined) return EXIT.invalid;
       const refused = refusalExit(refusedOf(result).map((r) => r.refused.reason));
@@ -214,6 +222,26 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
     }
   },
 };
+
+/** Seals the ledger as it is now (see FileLedgerStore.seal); false when that failed. */
+export async function sealLedger(
+  store: FileLedgerStore,
+  io: CliIO,
+  run?: string,
+): Promise<boolean> {
+  try {
+    const commit = await store.seal(
+      `quarantine-release: ledger records [skip ci]\n\n${run ? `Run: ${run}\n` : ''}`,
+    );
+    if (commit) io.stderr(`Sealed the ledger in commit ${commit.slice(0, 12)}.\n`);
+    return true;
+  } catch (error) {
+    io.stderr(
+      `quarantine-release: the ledger records are written but could not be sealed in a commit (${escapeLogText((error as Error).message, 500)}); run \`quarantine-release ledger seal\` once the cause is fixed\n`,
+    );
+    return false;
+  }
+}
 
 /**
  * The CLI's review: the plan `plan` printed, given back as its fingerprint. Without one,

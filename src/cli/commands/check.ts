@@ -5,6 +5,7 @@ import {
   MAX_SEARCH_PAGE_SIZE,
   SettingsError,
 } from '../../adapters/cloudflare/settings.js';
+import { FileEntryTimes } from '../../adapters/files/entry-times.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileCheckState } from '../../adapters/ledger/check-state.js';
 import {
@@ -12,6 +13,10 @@ import {
   LedgerLock,
   LedgerLockedError,
 } from '../../adapters/ledger/file-store.js';
+import {
+  DEFAULT_UNAPPLIED_AFTER_HOURS,
+  MAX_UNAPPLIED_AFTER_HOURS,
+} from '../../core/check/unapplied.js';
 import { DEFAULT_SETTLE_MS } from '../../core/release/in-flight.js';
 import { checkJsonValue, renderCheckText } from '../../core/render/check.js';
 import { escapeLogText } from '../../core/render/escape.js';
@@ -21,9 +26,10 @@ import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
+import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../review-options.js';
-import { provenance } from './apply.js';
+import { provenance, sealLedger } from './apply.js';
 import { accountsOption } from './plan.js';
 
 export const checkCommand: Command = {
@@ -36,9 +42,10 @@ export const checkCommand: Command = {
     account: { type: 'string', multiple: true },
     'lookup-budget': { type: 'string' },
     'settle-seconds': { type: 'string' },
+    'unapplied-after-hours': { type: 'string' },
     ...searchPageSizeSpec,
   },
-  help: `Usage: quarantine-release check [--releases FILE] [--ledger DIR] [--lookup-budget N] [--format text|json]
+  help: `Usage: quarantine-release check [--releases FILE] [--ledger DIR] [--lookup-budget N] [--unapplied-after-hours N] [--format text|json]
 
 For every message the ledger records as released, checks that it is not back in quarantine
 (drift), searching by time window rather than one lookup per message; sends whose outcome is
@@ -52,6 +59,11 @@ schema/check-cursor.schema.json); the next run starts there and wraps round at t
 successive runs cover a ledger of any size. A missing or unreadable cursor file means
 "from the beginning"; it never stops the check.
 
+It also lists the entries of FILE that the ledger does not hold at all (merged, never
+applied: their apply run was cancelled or failed), with how long they have waited: at least
+since FILE last changed (its modification time). It fails once one has waited
+--unapplied-after-hours or more. They cost no request.
+
 Credentials: as for apply (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY).
 
 Options:
@@ -62,14 +74,17 @@ Options:
   --account ID          check only this account (repeatable)
   --settle-seconds N    how long Cloudflare may still act on a request after its sender
                         stopped waiting (default: ${DEFAULT_SETTLE_MS / 1000}); see apply --help
+  --unapplied-after-hours N
+                        fail when an entry not in the ledger has waited N hours or more,
+                        0-${MAX_UNAPPLIED_AFTER_HOURS} (default: ${DEFAULT_UNAPPLIED_AFTER_HOURS}; 0: any such entry fails)
   --format FORMAT       text (default) or json
   --search-page-size N  results per search page asked for, 1-${MAX_SEARCH_PAGE_SIZE} (default:
                         ${DEFAULT_SEARCH_PAGE_SIZE}); after a 400, half as many, down to 20
   -h, --help            show this help
 
-Exit codes: 0 no drift and nothing unresolved, 1 drift found or invalid input (a missing ledger
-folder too), 2 usage error, 3 some sends still unresolved or some released messages not checked
-this run.
+Exit codes: 0 no drift and nothing unresolved, 1 drift found, an entry not applied for
+--unapplied-after-hours or more, or invalid input (a missing ledger folder too), 2 usage error,
+3 some sends still unresolved or some released messages not checked this run.
 `,
   async run(values, io) {
     const file = stringOption(values, 'releases', 'releases.yaml');
@@ -79,6 +94,13 @@ this run.
     const lookupBudget = lookupBudgetOption(values);
     const settleMs =
       integerOption(values, 'settle-seconds', DEFAULT_SETTLE_MS / 1000, 0, 3600) * 1000;
+    const unappliedAfterHours = integerOption(
+      values,
+      'unapplied-after-hours',
+      DEFAULT_UNAPPLIED_AFTER_HOURS,
+      0,
+      MAX_UNAPPLIED_AFTER_HOURS,
+    );
     let settings: ApiSettings;
     try {
       settings = cloudflareFromEnv(io.env, true, searchPageSizeOption(values)) as ApiSettings;
@@ -101,17 +123,19 @@ this run.
       io.stderr(`quarantine-release check: ${escapeLogText(error.message, 500)}\n`);
       return EXIT.invalid;
     }
+    const store = new FileLedgerStore(ledgerDir, log, await ledgerHistory(io, ledgerDir, dir, log));
     const client = await openCloudflareClient(settings, { log });
     try {
       const result = await check(
         {
           releases: () => readTextFile(resolve(io.cwd, file)),
           releasesPath: file,
-          store: new FileLedgerStore(ledgerDir, log),
+          store,
           api: client,
           clock: systemClock,
           log,
           checkState: new FileCheckState(ledgerDir),
+          entryTimes: new FileEntryTimes(resolve(io.cwd, file), file),
         },
         {
           concurrency: 2,
@@ -122,6 +146,7 @@ this run.
           accounts,
           provenance: provenance(io),
           lookupBudget,
+          unappliedAfterHours,
           ...(io.signal ? { signal: io.signal } : {}),
         },
       );
@@ -132,7 +157,9 @@ this run.
       io.stdout(
         format === 'json' ? `${JSON.stringify(checkJsonValue(result))}\n` : renderCheckText(result),
       );
-      if (result.drift.length > 0) return EXIT.invalid;
+      // What the read-backs recorded is sealed in a commit of its own (ledger key, git clone).
+      if (!(await sealLedger(store, io, provenance(io).run))) return EXIT.incomplete;
+      if (result.drift.length > 0 || result.unapplied.overdue > 0) return EXIT.invalid;
       // A read-back that could not conclude leaves the send unresolved (it carries the error).
       const unresolved = result.resolved.results.some(
         (r) => (r.state === 'pending' || r.state === 'unknown') && r.error !== undefined,

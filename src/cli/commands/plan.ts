@@ -21,6 +21,7 @@ import {
 } from '../command.js';
 import { cloudflareFromEnv, openCloudflareClient } from '../credentials.js';
 import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
+import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import {
   guardedOption,
@@ -94,12 +95,14 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
     }
     const log = stderrLogger(io);
     const ledgerDir = resolve(io.cwd, dir);
-    const store = new FileLedgerStore(ledgerDir, log);
+    const store = new FileLedgerStore(ledgerDir, log, await ledgerHistory(io, ledgerDir, dir, log));
     const inputs = await loadInputs(() => readTextFile(resolve(io.cwd, file)), file, store);
     if (!inputs.ok) {
       io.stderr(renderDiagnosticsText(inputs.errors));
       if (inputs.stage === 'ledger')
-        io.stderr('The ledger is corrupt: nothing can be planned until it is repaired.\n');
+        io.stderr(
+          'The ledger is corrupt, or was changed outside quarantine-release: nothing can be planned until it is repaired.\n',
+        );
       return EXIT.invalid;
     }
     if (!(await ledgerFolderExists(ledgerDir))) {

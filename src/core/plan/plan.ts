@@ -6,8 +6,29 @@ import type { LedgerRecord, LedgerState } from '../ledger/record.js';
 import type { LedgerIndex, MessageHistory } from '../ledger/state.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile } from '../releases/load.js';
-import type { Refused } from '../safety/review.js';
 import { retryProblem } from './retries.js';
+
+/** Why an entry is not released: found by the planner, the check with Cloudflare, or the review. */
+export type RefusalReason =
+  | { kind: 'not-found' }
+  | { kind: 'not-quarantined'; releasedElsewhere: boolean }
+  | { kind: 'needs-acknowledgement'; disposition: string }
+  | { kind: 'acknowledgement-mismatch'; disposition: string; acknowledged: string }
+  | { kind: 'unchecked'; reason: string }
+  /** `retry: N` that the ledger does not allow (core/plan/retries). */
+  | { kind: 'retry-not-allowed'; why: string }
+  /** A retry, but Cloudflare's action log shows more releases than this ledger records. */
+  | { kind: 'released-since'; logged: number; recorded: number }
+  /** Not in the plan a person reviewed (`where`: e.g. "on PR #12"). */
+  | { kind: 'not-reviewed'; where: string }
+  /** Nothing new may go: no reviewed plan, or the review is not enough (`why`). */
+  | { kind: 'no-review'; why: string };
+
+export interface Refused {
+  item: ToRelease;
+  reason: RefusalReason;
+  message?: MessageView;
+}
 
 /** A message to send now. */
 export interface ToRelease {

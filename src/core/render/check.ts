@@ -1,4 +1,5 @@
 // The drift check's report: text, JSON, markdown. Pure.
+import type { UnappliedEntry, UnappliedReport } from '../check/unapplied.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from './escape.js';
 import { type RunReport, renderRunMarkdown, renderRunText, runJsonValue } from './results.js';
 
@@ -45,6 +46,8 @@ export interface CheckReport {
   cursor: CursorStatus;
   requests: { readBack: number; drift: number; budget: number };
   stopped?: string;
+  /** Entries of the requests file the ledger does not hold at all (merged, never applied). */
+  unapplied?: UnappliedReport;
 }
 
 function hasResolutions(r: CheckReport): boolean {
@@ -84,6 +87,38 @@ function cursorText(c: CursorStatus, quote: (s: string) => string): string {
   return `${read}${saved}`;
 }
 
+/** What to do about entries never applied (the same words in every format). */
+const UNAPPLIED_ADVICE =
+  'Re-run the apply run of the merge that added them (a workflow_dispatch releases nothing new; with the CLI, run apply), or remove from the file what should not be released.';
+
+/** `file` as the format shows it (escaped, or in a code span). */
+function unappliedHeadline(u: UnappliedReport, file: string): string {
+  const n = u.entries.length;
+  return `${n} entr${n === 1 ? 'y' : 'ies'} of ${file} ${n === 1 ? 'is' : 'are'} not in the ledger at all (merged, never applied); ${u.overdue} waiting ${u.afterHours} h or more`;
+}
+
+/** How long, and since when: "30 h, since 2026-11-24T06:00:00.000Z (commit abc1234)". */
+function waited(e: UnappliedEntry, code: (s: string) => string): string {
+  if (e.hours === undefined) return 'for a time that cannot be told';
+  return `${e.hours} h, since ${code(e.since ?? '')}${e.commit ? ` (commit ${code(e.commit.slice(0, 12))})` : ''}`;
+}
+
+function unappliedText(u: UnappliedReport): string[] {
+  const first = u.entries[0];
+  if (!first) return ['Not applied: none (every entry of the requests file is in the ledger).'];
+  const file = escapeLogText(first.file, 300);
+  const lines = [`NOT APPLIED: ${unappliedHeadline(u, file)}:`];
+  for (const e of u.entries.slice(0, 1000)) {
+    const what = e.attempt > 1 ? `retry ${e.attempt}` : 'attempt 1';
+    lines.push(
+      `  ${file}:${e.line}:${e.column}  ${e.id}  (account ${e.account_id}, ${what}): ${waited(e, (s) => s)}${e.overdue ? '  OVERDUE' : ''}${e.refused ? `; apply refuses it: ${escapeLogText(e.refused, 300)}` : ''}`,
+    );
+  }
+  if (u.entries.length > 1000) lines.push(`  … ${u.entries.length - 1000} more`);
+  lines.push(`  Since when: ${escapeLogText(u.source, 300)}.`, `  ${UNAPPLIED_ADVICE}`);
+  return lines;
+}
+
 export function renderCheckText(r: CheckReport): string {
   const lines: string[] = [];
   if (hasResolutions(r))
@@ -96,6 +131,7 @@ export function renderCheckText(r: CheckReport): string {
     for (const d of r.drift)
       lines.push(`  ${d.id}  (account ${d.account_id}, released ${d.released_at})`);
   }
+  if (r.unapplied) lines.push(...unappliedText(r.unapplied));
   lines.push(totalLine(r));
   for (const a of r.accounts) {
     lines.push(`  account ${a.account_id}: ${progressText(a, (s) => s)}`);
@@ -143,8 +179,51 @@ export function checkJsonValue(r: CheckReport) {
       budget: r.requests.budget,
     },
     stopped: r.stopped ?? null,
+    ...(r.unapplied
+      ? {
+          unapplied: {
+            after_hours: r.unapplied.afterHours,
+            basis: r.unapplied.basis,
+            source: r.unapplied.source,
+            overdue: r.unapplied.overdue,
+            entries: r.unapplied.entries.map((e) => ({
+              account_id: e.account_id,
+              id: e.id,
+              attempt: e.attempt,
+              file: e.file,
+              line: e.line,
+              column: e.column,
+              since: e.since ?? null,
+              commit: e.commit ?? null,
+              hours: e.hours ?? null,
+              overdue: e.overdue,
+              refused: e.refused ?? null,
+            })),
+          },
+        }
+      : {}),
     resolved: runJsonValue(r.resolved),
   };
+}
+
+function unappliedMarkdown(u: UnappliedReport): string[] {
+  const first = u.entries[0];
+  if (!first) return [];
+  const kind = u.overdue > 0 ? 'CAUTION' : 'WARNING';
+  const out = [
+    `> [!${kind}]\n> ${unappliedHeadline(u, codeSpan(first.file))}.`,
+    '',
+    '| Entry | Message | Account | Attempt | Waiting |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const e of u.entries.slice(0, 200))
+    out.push(
+      `| ${codeSpan(`${first.file}:${e.line}:${e.column}`)} | ${codeSpan(e.id)} | ${codeSpan(e.account_id)} | ${e.attempt} | ${waited(e, codeSpan)}${e.overdue ? ' ⛔' : ''}${e.refused ? `; apply refuses it: ${escapeMarkdown(e.refused, 300)}` : ''} |`,
+    );
+  if (u.entries.length > 200)
+    out.push('', `… ${u.entries.length - 200} more; see the results file.`);
+  out.push('', `Since when: ${escapeMarkdown(u.source, 300)}. ${UNAPPLIED_ADVICE}`, '');
+  return out;
 }
 
 export function renderCheckMarkdown(r: CheckReport): string {
@@ -162,6 +241,7 @@ export function renderCheckMarkdown(r: CheckReport): string {
       out.push('', `… ${r.drift.length - 1000} more; see the results file.`);
     out.push('');
   }
+  if (r.unapplied) out.push(...unappliedMarkdown(r.unapplied));
   out.push(totalLine(r), '');
   if (r.stopped) out.push(`> [!WARNING]\n> Stopped early: ${escapeMarkdown(r.stopped, 300)}`, '');
   if (r.accounts.length > 0) {

@@ -25,6 +25,8 @@ const MARKER =
   /^<!-- quarantine-release account=([0-9a-f]{32})(?: plan=([0-9a-f]{32}) basis=(ids|dispositions)(?: entries=([A-Za-z0-9_-]*))?)? -->/;
 /** Marks the one comment about a file that could not be read (no account is known then). */
 export const FILE_MARKER = '<!-- quarantine-release file -->';
+/** The same comment once the file reads again: a marker, so no wording change can break it. */
+export const FILE_FIXED_MARKER = '<!-- quarantine-release file fixed -->';
 
 export interface CommentMarker {
   account: string;
@@ -114,7 +116,18 @@ export function findFileComment<C extends IssueComment>(
   comments: readonly C[],
   author: string,
 ): C | undefined {
-  return comments.find((c) => c.user?.login === author && (c.body ?? '').startsWith(FILE_MARKER));
+  return comments.find((c) => {
+    const body = c.body ?? '';
+    return (
+      c.user?.login === author &&
+      (body.startsWith(FILE_MARKER) || body.startsWith(FILE_FIXED_MARKER))
+    );
+  });
+}
+
+/** Whether our file comment already says the file reads again (nothing left to update). */
+export function isFixedFileComment(c: IssueComment): boolean {
+  return (c.body ?? '').startsWith(FILE_FIXED_MARKER);
 }
 
 export interface IssueComment {
@@ -148,6 +161,14 @@ export interface CommentContext {
   runUrl?: string;
   /** Hide subjects and addresses (public repositories). */
   redact?: boolean;
+  /** `require-reviewed-plan` is off: merging releases the file as it stands, reviewed or not. */
+  unreviewed?: boolean;
+  /**
+   * Set after the merge (apply): per account, the plan reviewed before it. The marker then
+   * carries that plan, never the plan shown: a comment rewritten after the merge is nobody's
+   * review, and a re-run must not take it for one.
+   */
+  reviewedBeforeMerge?: ReadonlyMap<string, ReviewedPlan>;
 }
 
 const HEADLINE: Record<CommentStatus['kind'], string> = {
@@ -167,16 +188,16 @@ export function accountComment(
   status: CommentStatus,
   ctx: CommentContext,
 ): string {
-  // The fingerprint of what this comment shows: apply on merge holds the run to it.
-  const basis = basisOf(account);
-  const entries = planEntryDigests(account, basis);
   const marker = markerLine({
     account: account.account_id,
-    plan: { fingerprint: planFingerprint(account, basis), basis, ...(entries ? { entries } : {}) },
+    ...markedPlan(account, ctx.reviewedBeforeMerge),
   });
   // What needs attention is counted above everything else, whatever the plan below can show.
   const attention = attentionLine(account);
-  const title = `${marker}\n## quarantine-release · account ${codeSpan(account.account_id)}\n\n**${HEADLINE[status.kind]}**\n\n${attention ? `${attention}: listed first below.\n\n` : ''}`;
+  const off = ctx.unreviewed
+    ? '> ⚠️ `require-reviewed-plan` is off: on merge, apply releases what the file says, whether or not this plan reviewed it.\n\n'
+    : '';
+  const title = `${marker}\n## quarantine-release · account ${codeSpan(account.account_id)}\n\n**${HEADLINE[status.kind]}**\n\n${off}${attention ? `${attention}: listed first below.\n\n` : ''}`;
   const head =
     status.kind === 'refused' ? `${title}> ${escapeMarkdown(status.reason, 1000)}\n\n` : title;
   const footer = runLink(ctx.runUrl, ' · the full plan is in the job summary');
@@ -213,6 +234,33 @@ export function accountComment(
   return `${title}${TOO_LONG('This report')}\n${footer}`;
 }
 
+/**
+ * Before the merge, the fingerprint of what this comment shows: apply on merge holds the run to
+ * it. After, the plan reviewed before the merge, or none.
+ */
+function markedPlan(
+  account: AccountPlan,
+  reviewed: ReadonlyMap<string, ReviewedPlan> | undefined,
+): Pick<CommentMarker, 'plan'> {
+  if (reviewed) {
+    const before = reviewed.get(account.account_id);
+    if (!before?.basis) return {};
+    const entries = before.entries ? [...before.entries] : undefined;
+    return {
+      plan: {
+        fingerprint: before.fingerprint,
+        basis: before.basis,
+        ...(entries ? { entries } : {}),
+      },
+    };
+  }
+  const basis = basisOf(account);
+  const entries = planEntryDigests(account, basis);
+  return {
+    plan: { fingerprint: planFingerprint(account, basis), basis, ...(entries ? { entries } : {}) },
+  };
+}
+
 const TOO_LONG = (what: string) =>
   `_${what} is too long for a comment: see the job summary of the run._\n`;
 
@@ -234,7 +282,7 @@ export function invalidComment(
 
 /** The same comment once the file reads again. */
 export function fixedComment(ctx: CommentContext): string {
-  return `${FILE_MARKER}\n## quarantine-release\n\n~~releases.yaml is invalid~~ It reads again: the plan is in the comments below.${runLink(ctx.runUrl, '')}`;
+  return `${FILE_FIXED_MARKER}\n## quarantine-release\n\n~~releases.yaml is invalid~~ It reads again: the plan is in the comments below.${runLink(ctx.runUrl, '')}`;
 }
 
 function runLink(url: string | undefined, extra: string): string {

@@ -97,7 +97,7 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
   const sections: Section[] = [
     {
       title: '⛔ Refused: not released',
-      header: ['Message', 'Why', 'Disposition', 'Message', 'Line'],
+      header: ['Message', 'Why', 'Disposition', 'Details', 'Line'],
       rows: refusedRows,
       collapsed: false,
       priority: 6,

@@ -4,7 +4,7 @@
 // acknowledges exactly that disposition. Anything that cannot be established is refused.
 import { createHash } from 'node:crypto';
 import { messageKey } from '../ids.js';
-import type { AccountPlan, Plan, ToRelease } from '../plan/plan.js';
+import type { AccountPlan, Plan, RefusalReason, Refused, ToRelease } from '../plan/plan.js';
 import type { MessageView } from '../release/readback.js';
 
 /** What a lookup established about one message. */
@@ -69,26 +69,7 @@ export function guardedListProblem(list: readonly string[]): string | undefined 
   return undefined;
 }
 
-export type RefusalReason =
-  | { kind: 'not-found' }
-  | { kind: 'not-quarantined'; releasedElsewhere: boolean }
-  | { kind: 'needs-acknowledgement'; disposition: string }
-  | { kind: 'acknowledgement-mismatch'; disposition: string; acknowledged: string }
-  | { kind: 'unchecked'; reason: string }
-  /** `retry: N` that the ledger does not allow (core/plan/retries). */
-  | { kind: 'retry-not-allowed'; why: string }
-  /** A retry, but Cloudflare's action log shows more releases than this ledger records. */
-  | { kind: 'released-since'; logged: number; recorded: number }
-  /** Not in the plan a person reviewed (`where`: e.g. "on PR #12"). */
-  | { kind: 'not-reviewed'; where: string }
-  /** Nothing new may go: no reviewed plan, or the review is not enough (`why`). */
-  | { kind: 'no-review'; why: string };
-
-export interface Refused {
-  item: ToRelease;
-  reason: RefusalReason;
-  message?: MessageView;
-}
+export type { RefusalReason, Refused } from '../plan/plan.js';
 
 export interface ReviewOptions {
   guarded: readonly string[];

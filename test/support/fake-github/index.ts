@@ -63,13 +63,15 @@ export interface FakeGitHub {
   commits(branch?: string): CommitSummary[];
   /**
    * Someone else's push (null deletes a file); returns the new head sha. `author` is
-   * "Name <email>"; a missing branch starts from the default branch's head.
+   * "Name <email>"; a missing branch starts from the default branch's head. `date` (ISO)
+   * dates the commit, now by default.
    */
   commitFiles(
     branch: string,
     files: Record<string, string | null>,
     message: string,
     author?: string,
+    date?: string,
   ): string;
   /** A merged PR is also associated with its merge commit, any PR with its head commit. */
   addPullRequest(pr: PullRequestSpec): void;
@@ -171,9 +173,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
       return history;
     },
-    commitFiles(branch, files, message, author = OTHER_PUSHER) {
+    commitFiles(branch, files, message, author = OTHER_PUSHER, date) {
       if (!git.ref(branch)) git.setRef(branch, headSha());
-      return git.commitFiles(branch, files, message, identity(author));
+      const person = identity(author);
+      return git.commitFiles(branch, files, message, date ? { ...person, date } : person);
     },
     addPullRequest(pr) {
       const base = pr.base ?? defaultBranch;

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a,b,c}from"./chunk-RVIFSPEI.js";import"./chunk-CRMAXOWT.js";import"./chunk-T4R53OPC.js";import"./chunk-S2CX2YBF.js";import"./chunk-O5FXAEI7.js";import"./chunk-LIQU27LZ.js";export{b as CloudflareClient,a as DEFAULT_TIMEOUTS,c as pathSegment};

@@ -1,0 +1,126 @@
+// Entries merged but never applied: in the requests file at the branch head, with no record of
+// the attempt they ask for in the ledger at all. Their apply run was cancelled (GitHub cancels
+// a run waiting in a concurrency group when another joins it), failed before it wrote
+// anything, or never ran. The drift check reports them with how long they have waited and
+// fails once one has waited longer than a threshold. Pure: the plan and what is known of when
+// each entry got into the file in, the report out.
+import type { Plan } from '../plan/plan.js';
+import type { ReleaseRequest } from '../releases/load.js';
+
+/** An entry whose attempt has no record in the ledger. */
+export interface NotApplied {
+  request: ReleaseRequest;
+  attempt: number;
+  /** Why apply would refuse it anyway, when the plan already says (a retry the ledger does not allow). */
+  refused?: string;
+}
+
+/**
+ * When the entries got into the requests file, as far as the adapter can tell, and how it
+ * knows (`source`, said in the report): per line of the file (the commit that last changed
+ * it), for the whole file (its last change: a lower bound for every entry), or not at all.
+ */
+export type EntrySince =
+  | {
+      basis: 'line';
+      source: string;
+      /** By line number: when that line got onto the branch, and the commit that brought it. */
+      at: ReadonlyMap<number, { at: string; commit?: string }>;
+    }
+  | { basis: 'file'; source: string; at: string }
+  | { basis: 'unknown'; source: string };
+
+export interface UnappliedEntry {
+  account_id: string;
+  id: string;
+  attempt: number;
+  file: string;
+  line: number;
+  column: number;
+  /** When it got into the file; absent when that is not known. */
+  since?: string;
+  commit?: string;
+  /** Whole hours it has waited; absent when not known. */
+  hours?: number;
+  /** Waited longer than the threshold, or for a time that cannot be told (fails closed). */
+  overdue: boolean;
+  refused?: string;
+}
+
+export interface UnappliedReport {
+  entries: UnappliedEntry[];
+  /** The threshold: entries waiting this long (or longer) fail the check. */
+  afterHours: number;
+  basis: EntrySince['basis'];
+  source: string;
+  overdue: number;
+}
+
+const HOUR = 3_600_000;
+
+/** A day: an apply run waiting for its environment's reviewers longer than that is news. */
+export const DEFAULT_UNAPPLIED_AFTER_HOURS = 24;
+/** A year: the most the threshold may be. */
+export const MAX_UNAPPLIED_AFTER_HOURS = 8760;
+
+/**
+ * The plan's entries whose attempt the ledger does not hold: those it would send that are
+ * not resumed from a record (a resumed attempt is in the ledger, provably never sent), and
+ * the retries it refuses (not in the ledger either), in file order.
+ */
+export function notApplied(plan: Plan): NotApplied[] {
+  const out: NotApplied[] = [];
+  for (const account of plan.accounts) {
+    for (const item of account.to_release)
+      if (!item.resume) out.push({ request: item.request, attempt: item.attempt });
+    for (const r of account.refused ?? [])
+      if (r.reason.kind === 'retry-not-allowed')
+        out.push({ request: r.item.request, attempt: r.item.attempt, refused: r.reason.why });
+  }
+  return out.sort((a, b) => a.request.index - b.request.index);
+}
+
+/** How long each entry has waited against the threshold (`now` in epoch ms). */
+export function unappliedReport(
+  entries: readonly NotApplied[],
+  since: EntrySince,
+  file: string,
+  now: number,
+  afterHours: number,
+): UnappliedReport {
+  const out = entries.map(({ request, attempt, refused }): UnappliedEntry => {
+    const known =
+      since.basis === 'line'
+        ? since.at.get(request.line)
+        : since.basis === 'file'
+          ? { at: since.at }
+          : undefined;
+    const t = known ? Date.parse(known.at) : Number.NaN;
+    const entry: UnappliedEntry = {
+      account_id: request.account_id,
+      id: request.id,
+      attempt,
+      file,
+      line: request.line,
+      column: request.column,
+      overdue: true,
+    };
+    if (known && Number.isFinite(t)) {
+      // A date ahead of this clock (skew) counts as now.
+      const waited = Math.max(0, now - t);
+      entry.since = new Date(t).toISOString();
+      entry.hours = Math.floor(waited / HOUR);
+      entry.overdue = waited >= afterHours * HOUR;
+      if (known.commit) entry.commit = known.commit;
+    }
+    if (refused !== undefined) entry.refused = refused;
+    return entry;
+  });
+  return {
+    entries: out,
+    afterHours,
+    basis: since.basis,
+    source: since.source,
+    overdue: out.filter((e) => e.overdue).length,
+  };
+}

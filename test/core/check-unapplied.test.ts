@@ -1,0 +1,128 @@
+// Entries merged but never applied (core/check/unapplied): which entries of a plan the ledger
+// does not hold, and how long each has waited against the threshold, whatever is known of
+// when it was added. An age that cannot be told fails closed.
+import { describe, expect, it } from 'vitest';
+import { type NotApplied, notApplied, unappliedReport } from '../../src/core/check/unapplied.js';
+import { serializeRecord } from '../../src/core/ledger/record.js';
+import { emptyLedger, foldShard } from '../../src/core/ledger/state.js';
+import { plan } from '../../src/core/plan/plan.js';
+import { messageId, record, releasesFile, request } from '../support/factories.js';
+
+const NOW = Date.parse('2026-11-24T06:17:00.000Z');
+const HOUR = 3_600_000;
+const entry = (n: number, line: number, extra: Partial<NotApplied> = {}): NotApplied => ({
+  request: request({ id: messageId(n), index: n, line, column: 9 }),
+  attempt: 1,
+  ...extra,
+});
+
+describe('notApplied: the plan’s entries whose attempt the ledger does not hold', () => {
+  it('new entries and retries not yet made, in file order; not what the ledger holds, nor a resumed attempt', () => {
+    const ledger = emptyLedger();
+    const lines = [
+      record({ id: messageId(2), state: 'released' }),
+      record({ id: messageId(3), state: 'failed' }),
+      record({ id: messageId(4), state: 'pending', sent: false }),
+      record({ id: messageId(5), state: 'failed' }),
+    ];
+    foldShard(ledger, {
+      name: '2026-11.jsonl',
+      path: 'l/2026-11.jsonl',
+      text: lines.map((l) => `${serializeRecord(l)}\n`).join(''),
+    });
+    const file = releasesFile([
+      request({ id: messageId(6), index: 0, line: 4, retry: 2 }),
+      request({ id: messageId(1), index: 1, line: 7 }),
+      request({ id: messageId(2), index: 2, line: 10 }),
+      request({ id: messageId(3), index: 3, line: 13, retry: 2 }),
+      request({ id: messageId(4), index: 4, line: 16 }),
+      request({ id: messageId(5), index: 5, line: 19 }),
+    ]);
+    const found = notApplied(plan(file, ledger.index));
+    expect(found.map((e) => [e.request.id, e.attempt, e.refused !== undefined])).toEqual([
+      // retry: 2 of a message this ledger never sent: refused by the planner, in no record.
+      [messageId(6), 2, true],
+      [messageId(1), 1, false],
+      [messageId(3), 2, false],
+    ]);
+    expect(found[0]?.refused).toContain('the ledger has no earlier attempt of this message');
+  });
+});
+
+describe('unappliedReport: how long each has waited', () => {
+  it('by line: hours since the commit of its line; overdue from the threshold on, exactly', () => {
+    const at = new Map([
+      [4, { at: new Date(NOW - 30 * HOUR).toISOString(), commit: 'a'.repeat(40) }],
+      [7, { at: new Date(NOW - 24 * HOUR).toISOString() }],
+      [10, { at: new Date(NOW - 24 * HOUR + 1000).toISOString() }],
+    ]);
+    const r = unappliedReport(
+      [entry(1, 4), entry(2, 7), entry(3, 10)],
+      { basis: 'line', source: 'git blame', at },
+      'releases.yaml',
+      NOW,
+      24,
+    );
+    expect(r.entries.map((e) => [e.line, e.hours, e.overdue])).toEqual([
+      [4, 30, true],
+      [7, 24, true],
+      [10, 23, false],
+    ]);
+    expect(r.entries[0]).toMatchObject({
+      file: 'releases.yaml',
+      column: 9,
+      since: '2026-11-23T00:17:00.000Z',
+      commit: 'a'.repeat(40),
+    });
+    expect(r).toMatchObject({ afterHours: 24, basis: 'line', source: 'git blame', overdue: 2 });
+  });
+
+  it('a line the adapter did not date, or no way to tell at all: overdue (fails closed)', () => {
+    const dated = unappliedReport(
+      [entry(1, 4), entry(2, 7)],
+      {
+        basis: 'line',
+        source: 'git blame',
+        at: new Map([[4, { at: new Date(NOW).toISOString() }]]),
+      },
+      'releases.yaml',
+      NOW,
+      24,
+    );
+    expect(dated.entries.map((e) => [e.hours, e.overdue])).toEqual([
+      [0, false],
+      [undefined, true],
+    ]);
+    const unknown = unappliedReport(
+      [entry(1, 4)],
+      { basis: 'unknown', source: 'could not tell' },
+      'releases.yaml',
+      NOW,
+      8760,
+    );
+    expect(unknown.entries[0]).toMatchObject({ overdue: true });
+    expect(unknown.entries[0]?.since).toBeUndefined();
+  });
+
+  it('by file: every entry from its last change; a date ahead of the clock counts as now; 0 fails any', () => {
+    const r = unappliedReport(
+      [entry(1, 4), entry(2, 7)],
+      { basis: 'file', source: 'mtime', at: new Date(NOW + HOUR).toISOString() },
+      'releases.yaml',
+      NOW,
+      1,
+    );
+    expect(r.entries.map((e) => [e.hours, e.overdue])).toEqual([
+      [0, false],
+      [0, false],
+    ]);
+    const zero = unappliedReport(
+      [entry(1, 4)],
+      { basis: 'file', source: 'mtime', at: new Date(NOW).toISOString() },
+      'releases.yaml',
+      NOW,
+      0,
+    );
+    expect(zero.overdue).toBe(1);
+  });
+});
