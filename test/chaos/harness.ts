@@ -2,7 +2,8 @@
 // kills by crash point, what the hostile actor did and what came of it, violations with the
 // seeds that reproduce them, convergence rounds, wall time.
 import { DIST_CLI } from '../support/cli.js';
-import type { Violation } from './invariants.js';
+import { HOSTILE_KINDS } from './hostile.js';
+import type { Figures, Violation } from './invariants.js';
 import { PLANTS, plantedBundle } from './plants.js';
 import { chaosRun, modeOf, type RunOutcome } from './run.js';
 
@@ -37,8 +38,13 @@ export interface ChaosReport {
   errors: { seed: number; message: string }[];
   faults: Record<string, number>;
   kills: Record<string, number>;
-  /** The hostile actor's acts and their outcomes (hostile.ts), summed over the runs. */
+  /** The outcomes of the hostile actor's acts (hostile.ts), summed over the runs. */
   hostile: Record<string, number>;
+  /** The hostile actor's acts by kind (every one of HOSTILE_KINDS, zeros too), and by variant. */
+  acts: Record<string, number>;
+  variants: Record<string, number>;
+  /** Summed over the runs: double releases, lost records, releases no reviewed plan listed. */
+  figures: Figures;
   rounds: Record<number, number>;
   wallMs: number;
   /** Per mode: total run time, to show where the time goes. */
@@ -62,6 +68,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     faults: {},
     kills: {},
     hostile: {},
+    acts: Object.fromEntries(HOSTILE_KINDS.map((k) => [k, 0])),
+    variants: {},
+    figures: { doubleReleases: 0, lostRecords: 0, unreviewedReleases: 0 },
     rounds: {},
     wallMs: 0,
     ms: { cli: 0, action: 0 },
@@ -96,6 +105,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         report.kills[k] = (report.kills[k] ?? 0) + n;
       for (const [k, n] of Object.entries(outcome.hostile))
         report.hostile[k] = (report.hostile[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(outcome.acts)) report.acts[k] = (report.acts[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(outcome.variants))
+        report.variants[k] = (report.variants[k] ?? 0) + n;
+      report.figures.doubleReleases += outcome.figures.doubleReleases;
+      report.figures.lostRecords += outcome.figures.lostRecords;
+      report.figures.unreviewedReleases += outcome.figures.unreviewedReleases;
       report.rounds[outcome.rounds] = (report.rounds[outcome.rounds] ?? 0) + 1;
       for (const violation of outcome.violations) report.violations.push({ seed, mode, violation });
       if (outcome.violations.length > 0) {
@@ -130,8 +145,10 @@ export function formatReport(r: ChaosReport): string {
   );
   out.push('faults injected (that hit a request), by kind:', ...table(r.faults));
   out.push('kills and signals, by crash point:', ...table(r.kills));
-  out.push('hostile actor (retries flipped, ledger edited, reviews bypassed), by outcome:');
-  out.push(...table(r.hostile));
+  out.push('hostile actions, by kind (each merged, then the tool ran):');
+  out.push(...HOSTILE_KINDS.map((k) => `  ${k.padEnd(38)}  ${r.acts[k] ?? 0}`));
+  out.push('hostile actions, by variant:', ...table(r.variants));
+  out.push('what came of them:', ...table(r.hostile));
   const h = (k: string) => r.hostile[k] ?? 0;
   out.push(
     `hostile edits refused: ${h('ledger edits refused')}; repairs: ${h('repairs')}; review bypasses refused: ${h('review bypasses refused')}; retry flips: ${Object.entries(
@@ -150,6 +167,10 @@ export function formatReport(r: ChaosReport): string {
     for (const e of r.errors.slice(0, 10))
       out.push(`  seed ${e.seed}: ${e.message.split('\n').slice(0, 3).join(' | ')}`);
   }
+  const f = r.figures;
+  out.push(
+    `double releases: ${f.doubleReleases}; lost records: ${f.lostRecords}; released with no reviewed plan listing them: ${f.unreviewedReleases}`,
+  );
   if (r.violations.length === 0) out.push('violations: 0');
   else {
     out.push(

@@ -6,9 +6,10 @@
 // - Retry flips (CLI and action): `retry: N` put on an entry the ledger never sent, on one whose
 //   attempts it skips, on one already released, or on a new id. None may ever cause a send.
 // - Ledger edits (action): a commit by a person that deletes, changes, reorders, duplicates,
-//   tears or forges ledger lines or shards, alone or with a retry flip (delete the release and
-//   ask for a retry; forge a failed attempt and ask for a retry), sometimes through a pull
-//   request whose plan must fail first. The next run must refuse the whole ledger; then a
+//   tears or forges ledger lines or shards, or puts back an older state the tool sealed (its
+//   seal trailer copied into the merge commit, sometimes), alone or with a retry flip (delete
+//   the release and ask for a retry; forge a failed attempt and ask for a retry), sometimes
+//   through a pull request whose plan must fail first. The next run must refuse the whole ledger; then a
 //   maintainer puts the ledger back as the tool last sealed it, and the runs go on.
 // - Review bypasses (action, with review switched on for that merge): the plan comment's
 //   marker removed or the comment edited, a push after the approval, the author approving
@@ -17,8 +18,10 @@
 //   never be sent; a maintainer then reverts it. One control merge is reviewed properly, and
 //   its entry joins the world's requests.
 //
-// What the tool must do about each is checked in invariants.ts (checkHostile, and
-// checkSealedHistory over the branch's commits).
+// Every act is counted under one of HOSTILE_KINDS (and its exact variant); each action run
+// plays one act of the kind its seed picks (seed mod the number of kinds), so a few action
+// runs exercise them all, and more at random. What the tool must do about each is checked in
+// invariants.ts (checkHostile, and checkSealedHistory over the branch's commits).
 import { type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
 import { parseSeal, sealIsValid } from '../../src/core/ledger/seal.js';
 import { compareRecords } from '../../src/core/ledger/state.js';
@@ -58,8 +61,45 @@ export interface RetryFlip {
   said?: boolean;
 }
 
+/** The kinds of hostile act, as counted and required by the tests (each must be exercised). */
+export const HOSTILE_KINDS = [
+  'ledger lines deleted',
+  'ledger lines changed',
+  'ledger record forged',
+  'older sealed ledger replayed',
+  'retry number flipped',
+  'plan comment marker removed or edited',
+  'review bypassed',
+] as const;
+export type HostileKind = (typeof HOSTILE_KINDS)[number];
+
+/** The kind each ledger edit counts as. */
+const EDIT_KIND: Record<LedgerEditKind, HostileKind> = {
+  'delete-line': 'ledger lines deleted',
+  'delete-shard': 'ledger lines deleted',
+  'delete-release+retry': 'ledger lines deleted',
+  'change-state': 'ledger lines changed',
+  reorder: 'ledger lines changed',
+  'duplicate-line': 'ledger lines changed',
+  'torn-tail': 'ledger lines changed',
+  'forge-append': 'ledger record forged',
+  'add-shard': 'ledger record forged',
+  'forge-failed+retry': 'ledger record forged',
+  'replay-sealed': 'older sealed ledger replayed',
+};
+
+/** Counts one act: by kind, and by kind and variant. */
+export function countAct(log: HostileLog, kind: HostileKind, variant: string): void {
+  bump(log.acts, kind);
+  bump(log.variants, `${kind}: ${variant}`);
+}
+
 /** What the hostile actor did and what came of it, for one chaos run. */
 export interface HostileLog {
+  /** Acts, by kind (HOSTILE_KINDS). */
+  acts: Record<string, number>;
+  /** Acts, by kind and variant ("ledger lines changed: reorder"). */
+  variants: Record<string, number>;
   /** By what happened: "ledger edit refused (delete-line)", "repairs", ... */
   counts: Record<string, number>;
   flips: RetryFlip[];
@@ -70,7 +110,15 @@ export interface HostileLog {
 }
 
 export function newHostileLog(): HostileLog {
-  return { counts: {}, flips: [], forbidden: [], violations: [], notes: [] };
+  return {
+    acts: {},
+    variants: {},
+    counts: {},
+    flips: [],
+    forbidden: [],
+    violations: [],
+    notes: [],
+  };
 }
 
 const bump = (m: Record<string, number>, k: string, n = 1) => {
@@ -300,7 +348,8 @@ export type LedgerEditKind =
   | 'delete-shard'
   | 'add-shard'
   | 'delete-release+retry'
-  | 'forge-failed+retry';
+  | 'forge-failed+retry'
+  | 'replay-sealed';
 
 export interface LedgerEdit {
   kind: LedgerEditKind;
@@ -308,6 +357,14 @@ export interface LedgerEdit {
   files: Record<string, string | null>;
   /** The flip that goes with it (the yaml is in `files`). */
   flip?: Omit<RetryFlip, 'afterPost'>;
+  /** Seal trailer lines copied from an older commit, for the merge commit's message. */
+  trailer?: string;
+}
+
+/** A ledger the tool sealed in an earlier commit: its shards by name, and its seal trailer. */
+export interface SealedState {
+  shards: Map<string, string>;
+  trailer: string;
 }
 
 function forged(r: Partial<LedgerRecord> & Pick<LedgerRecord, 'account_id' | 'id'>): string {
@@ -330,8 +387,13 @@ export function pickLedgerEdit(
   shards: Map<string, string>,
   yaml: string,
   fresh: () => string | undefined,
+  /** Older sealed ledgers (for a replay), and the kind wanted if it can be played. */
+  options: { older?: readonly SealedState[]; want?: HostileKind } = {},
 ): LedgerEdit {
   const view = ledgerView(world, shards);
+  const same = (a: Map<string, string>) =>
+    a.size === shards.size && [...a].every(([n, t]) => shards.get(n) === t);
+  const older = (options.older ?? []).filter((o) => !same(o.shards));
   const names = [...shards.keys()].filter((n) => linesOfText(shards.get(n) ?? '').length > 0);
   const all = names.flatMap((shard) =>
     linesOfText(shards.get(shard) ?? '').map((line, index) => ({ shard, index, line })),
@@ -357,7 +419,9 @@ export function pickLedgerEdit(
   if (names.some((n) => linesOfText(shards.get(n) ?? '').length > 1)) table.push(['reorder', 1]);
   if (releasedEntries.length > 0)
     table.push(['delete-release+retry', 2], ['forge-failed+retry', 2]);
-  const kind = weighted(rng, table);
+  if (older.length > 0) table.push(['replay-sealed', 3]);
+  const wanted = table.filter(([k]) => EDIT_KIND[k] === options.want);
+  const kind = weighted(rng, wanted.length > 0 ? wanted : table);
   const path = (name: string) => `${LEDGER_DIR}/${name}`;
   const text = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
   const files: Record<string, string | null> = {};
@@ -401,6 +465,14 @@ export function pickLedgerEdit(
     case 'delete-shard':
       files[path(rng.pick(names))] = null;
       break;
+    case 'replay-sealed': {
+      // The ledger put back as the tool sealed it before (a revert of its later commits),
+      // half the time with that commit's seal trailer copied into the merge commit.
+      const o = rng.pick(older);
+      for (const name of shards.keys()) if (!o.shards.has(name)) files[path(name)] = null;
+      for (const [name, t] of o.shards) if (shards.get(name) !== t) files[path(name)] = t;
+      return { kind, files, ...(rng.chance(0.5) ? { trailer: o.trailer } : {}) };
+    }
     case 'add-shard': {
       // A shard of a month long past, "proving" a request was released already.
       const e = world.entries.find((x) => !view.has(x.key));
@@ -483,6 +555,26 @@ export function lastSealedLedger(gh: FakeGitHub): Map<string, string> {
   return new Map();
 }
 
+/** Every ledger the tool sealed along main's history, newest first (shard names, not paths). */
+export function sealedStates(gh: FakeGitHub): SealedState[] {
+  const out: SealedState[] = [];
+  for (const c of gh.commits('main')) {
+    const seal = parseSeal(c.message);
+    if (seal === undefined || seal === 'malformed') continue;
+    if (!sealIsValid(seal, LEDGER_KEY, c.parents[0])) continue;
+    const shards = new Map<string, string>();
+    for (const [p, text] of Object.entries(c.files))
+      if (p.startsWith(`${LEDGER_DIR}/`) && p.endsWith('.jsonl'))
+        shards.set(p.slice(LEDGER_DIR.length + 1), text);
+    const trailer = c.message
+      .split('\n')
+      .filter((l) => /^Ledger-(Seal|Shard): /.test(l))
+      .join('\n');
+    out.push({ shards, trailer });
+  }
+  return out;
+}
+
 /** What a maintainer commits to put the ledger back as the tool last sealed it (null: delete). */
 export function repairFiles(gh: FakeGitHub): Record<string, string | null> {
   const sealed = lastSealedLedger(gh);
@@ -519,6 +611,18 @@ type ReviewVariant =
   | 'no-plan'
   | 'direct-push'
   | 'reviewed';
+/** The kind each review variant counts as ('reviewed' is the control, not an attack). */
+const REVIEW_KIND: Record<ReviewVariant, HostileKind | undefined> = {
+  'marker-removed': 'plan comment marker removed or edited',
+  'comment-edited': 'plan comment marker removed or edited',
+  'push-after-approval': 'review bypassed',
+  'self-approval': 'review bypassed',
+  'added-after-plan': 'review bypassed',
+  'reviewed-retry': 'retry number flipped',
+  'no-plan': 'review bypassed',
+  'direct-push': 'review bypassed',
+  reviewed: undefined,
+};
 const REVIEW_VARIANTS: [ReviewVariant, number][] = [
   ['marker-removed', 2],
   ['comment-edited', 1],
@@ -548,16 +652,30 @@ function freshPicker(x: Interlude): () => string | undefined {
   };
 }
 
-/** One act of the hostile actor between two runs of the action; returns a one-line note. */
-export async function actionInterlude(x: Interlude): Promise<string> {
-  const what = weighted(x.rng, [
-    ['ledger', 5],
-    ['retry', 2],
-    ['review', 3],
-  ] as const);
-  if (what === 'ledger') return ledgerInterlude(x);
+/**
+ * One act of the hostile actor between two runs of the action, of the kind given (when it
+ * can be played; else another) or picked at random; returns a one-line note.
+ */
+export async function actionInterlude(x: Interlude, want?: HostileKind): Promise<string> {
+  const what =
+    want === undefined
+      ? weighted(x.rng, [
+          ['ledger', 5],
+          ['retry', 2],
+          ['review', 3],
+        ] as const)
+      : want === 'retry number flipped'
+        ? 'retry'
+        : want === 'review bypassed' || want === 'plan comment marker removed or edited'
+          ? 'review'
+          : 'ledger';
+  if (what === 'ledger') return ledgerInterlude(x, want);
   if (what === 'review') {
-    const note = await reviewInterlude(x, weighted(x.rng, REVIEW_VARIANTS));
+    const variants =
+      want === undefined
+        ? REVIEW_VARIANTS
+        : REVIEW_VARIANTS.filter(([v]) => REVIEW_KIND[v] === want);
+    const note = await reviewInterlude(x, weighted(x.rng, variants));
     if (note) return note;
   }
   const yaml = x.s.gh.readFile('releases.yaml') ?? '';
@@ -576,13 +694,19 @@ export async function actionInterlude(x: Interlude): Promise<string> {
     MALLORY,
   );
   x.log.flips.push({ ...picked.flip, afterPost: x.proxy.counts.release });
+  countAct(x.log, 'retry number flipped', picked.flip.kind);
   return `hostile retry flip (${picked.flip.kind})`;
 }
 
-async function ledgerInterlude(x: Interlude): Promise<string> {
+async function ledgerInterlude(x: Interlude, want?: HostileKind): Promise<string> {
   const { s, log } = x;
   const yaml = s.gh.readFile('releases.yaml') ?? '';
-  const edit = pickLedgerEdit(x.rng, x.world, headLedger(s.gh), yaml, freshPicker(x));
+  const edit = pickLedgerEdit(x.rng, x.world, headLedger(s.gh), yaml, freshPicker(x), {
+    older: sealedStates(s.gh),
+    ...(want ? { want } : {}),
+  });
+  countAct(log, EDIT_KIND[edit.kind], edit.kind);
+  if (edit.flip) countAct(log, 'retry number flipped', `${edit.flip.kind}, with ${edit.kind}`);
   const n = x.nextPr();
   const viaPr = x.rng.chance(0.35);
   if (viaPr) {
@@ -610,7 +734,7 @@ async function ledgerInterlude(x: Interlude): Promise<string> {
   const merged = s.gh.commitFiles(
     'main',
     edit.files,
-    `Merge pull request #${n} from mallory/ledger`,
+    `Merge pull request #${n} from mallory/ledger${edit.trailer ? `\n\n${edit.trailer}\n` : ''}`,
     MALLORY,
   );
   if (edit.flip) log.flips.push({ ...edit.flip, afterPost: x.proxy.counts.release });
@@ -640,7 +764,7 @@ async function ledgerInterlude(x: Interlude): Promise<string> {
     );
     bump(log.counts, 'repairs');
   }
-  return `hostile ledger edit (${edit.kind}${viaPr ? ', via a pull request' : ''}${edit.flip ? `, retry: ${edit.flip.n}` : ''})`;
+  return `hostile ledger edit (${edit.kind}${edit.trailer ? ', seal copied' : ''}${viaPr ? ', via a pull request' : ''}${edit.flip ? `, retry: ${edit.flip.n}` : ''})`;
 }
 
 /** A merge around the review, with review switched on for it. Undefined: no fresh id left. */
@@ -755,6 +879,8 @@ async function reviewInterlude(x: Interlude, variant: ReviewVariant): Promise<st
   }
   for (const id of forbidden)
     log.forbidden.push({ key: world.canon(account, id), id, why: variant });
+  const kind = REVIEW_KIND[variant];
+  if (kind) countAct(log, kind, variant);
   const posts = x.proxy.counts.release;
   const r = await s.run({ event, sha, inputs: on });
   noteRefusals(log, r.stdout);

@@ -417,6 +417,8 @@ export function checkSealedHistory(
   commits: readonly CommitSummary[],
   key: string,
   dir = 'releases.ledger',
+  /** Commits by someone else: a seal trailer they carry (copied) is theirs, not the tool's. */
+  byOthers: (c: CommitSummary) => boolean = () => false,
 ): Violation[] {
   const v: Violation[] = [];
   const say = (kind: string, c: CommitSummary, detail: string) =>
@@ -430,7 +432,7 @@ export function checkSealedHistory(
   const everSealed = new Set<string>();
   commits.forEach((c, i) => {
     const seal = parseSeal(c.message);
-    if (seal === undefined) return;
+    if (seal === undefined || byOthers(c)) return;
     if (seal === 'malformed' || !sealIsValid(seal, key, c.parents[0])) {
       say('invalid-seal', c, 'carries a seal that is not valid for its parent and key');
       return;
@@ -491,4 +493,61 @@ export function checkSealedHistory(
       );
   }
   return v;
+}
+
+// --- the headline figures ---------------------------------------------------------------------
+
+/** What users fear, counted per run from the emulator's truth and the ledger at the head. */
+export interface Figures {
+  /** Messages Cloudflare released more often than the reviewed file allows (1, or 2 with a retry). */
+  doubleReleases: number;
+  /**
+   * Releases Cloudflare performed that the final ledger does not record, plus lines of earlier
+   * copies the tool wrote (the branch's history, snapshots) missing from the final ledger.
+   */
+  lostRecords: number;
+  /** Deliveries (after the starting history) of messages no reviewed request asked for. */
+  unreviewedReleases: number;
+}
+
+export function countFigures(input: {
+  world: World;
+  truth: Truth;
+  /** Earlier copies of the ledger the tool wrote (not the hostile actor's commits). */
+  copies: readonly Snapshot[];
+  finalLines: readonly string[];
+  /** Messages merged without a review that counts (the hostile actor's). */
+  forbidden: readonly { key: string }[];
+}): Figures {
+  const { world } = input;
+  const forbidden = new Set(input.forbidden.map((f) => f.key));
+  const reviewed = new Map(
+    world.entries.filter((e) => !forbidden.has(e.key)).map((e) => [e.key, e]),
+  );
+  const deliveries = new Map<string, number>();
+  let unreviewedReleases = 0;
+  for (const [i, d] of input.truth.releases.entries()) {
+    const key = `${d.account_id}/${d.id}`;
+    deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
+    if (i >= world.baselineReleases && !reviewed.has(key)) unreviewedReleases++;
+  }
+  const acting = new Map<string, Set<number>>();
+  for (const line of input.finalLines) {
+    const r = JSON.parse(line) as LedgerRecord;
+    if (r.state !== 'released' && r.state !== 'partial') continue;
+    const key = world.canon(r.account_id, r.id);
+    const set = acting.get(key) ?? new Set<number>();
+    set.add(r.attempt);
+    acting.set(key, set);
+  }
+  let doubleReleases = 0;
+  let lostRecords = 0;
+  for (const [key, n] of deliveries) {
+    if (n > (reviewed.get(key)?.retry === undefined ? 1 : 2)) doubleReleases++;
+    lostRecords += Math.max(0, n - (acting.get(key)?.size ?? 0));
+  }
+  const final = new Set(input.finalLines);
+  const earlier = new Set(input.copies.flatMap((c) => parseSnapshot(c).lines));
+  for (const line of earlier) if (!final.has(line)) lostRecords++;
+  return { doubleReleases, lostRecords, unreviewedReleases };
 }

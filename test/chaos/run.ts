@@ -19,8 +19,11 @@ import type { LoggedRequest } from '../support/fake-github/index.js';
 import { commitSealed, LEDGER_KEY } from '../support/sealed.js';
 import {
   actionInterlude,
+  countAct,
   countFlips,
   freshIds,
+  HOSTILE_KINDS,
+  type HostileKind,
   type HostileLog,
   ledgerView,
   MALLORY,
@@ -33,7 +36,10 @@ import {
   checkInvariants,
   checkLedgerCopies,
   checkSealedHistory,
+  countFigures,
+  type Figures,
   type FinalMessage,
+  parseSnapshot,
   type Snapshot,
   type Violation,
 } from './invariants.js';
@@ -50,6 +56,11 @@ export interface RunOutcome {
   kills: Record<string, number>;
   /** What the hostile actor did and what came of it (hostile.ts). */
   hostile: Record<string, number>;
+  /** The hostile actor's acts, by kind (HOSTILE_KINDS), and by kind and variant. */
+  acts: Record<string, number>;
+  variants: Record<string, number>;
+  /** Double releases, lost records, unreviewed releases (invariants.ts countFigures). */
+  figures: Figures;
   /** Clean runs until one changed nothing (the last, unchanged one included). */
   rounds: number;
   converged: boolean;
@@ -100,6 +111,26 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
   const r = await run(ctx, accounts, settings);
   countFlips(ctx.hostile);
   const violations = [...ctx.violations, ...ctx.hostile.violations, ...r.violations];
+  // The headline figures are violations too (usually already found by a finer invariant).
+  const f = r.figures;
+  if (f.doubleReleases > 0)
+    violations.push({
+      invariant: 1,
+      kind: 'double-release',
+      detail: `${f.doubleReleases} message(s) released more often than asked`,
+    });
+  if (f.lostRecords > 0)
+    violations.push({
+      invariant: 2,
+      kind: 'lost-record',
+      detail: `${f.lostRecords} release(s) or ledger line(s) missing from the final ledger`,
+    });
+  if (f.unreviewedReleases > 0)
+    violations.push({
+      invariant: 4,
+      kind: 'unreviewed-release',
+      detail: `${f.unreviewedReleases} delivery(ies) of messages no reviewed request asked for`,
+    });
   const summary = `seed ${settings.seed} ${settings.mode}: ${r.entries} ids, ${ctx.notes.join('; ')}; ${r.rounds} clean run(s)${r.converged ? '' : ' (no convergence)'}; ${violations.length === 0 ? 'ok' : `${violations.length} VIOLATION(S): ${[...new Set(violations.map((x) => x.kind))].join(', ')}`}`;
   return {
     seed: settings.seed,
@@ -108,6 +139,9 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
     faults: ctx.faults,
     kills: ctx.kills,
     hostile: ctx.hostile.counts,
+    acts: ctx.hostile.acts,
+    variants: ctx.hostile.variants,
+    figures: r.figures,
     rounds: r.rounds,
     converged: r.converged,
     ms: Date.now() - started,
@@ -132,7 +166,12 @@ interface Phase {
   rounds: number;
   converged: boolean;
   entries: number;
+  figures: Figures;
 }
+
+/** The final ledger's complete lines (a torn tail, if any, left out: invariant 3 says so). */
+const finalLinesOf = (shards: Map<string, string>) =>
+  parseSnapshot({ label: 'final', shards, afterKill: true }).lines;
 
 function finalState(emulator: Emulator, world: World): Map<string, FinalMessage> {
   const out = new Map<string, FinalMessage>();
@@ -501,6 +540,7 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
       if (!picked) return;
       await writeFile(path, picked.yaml);
       ctx.hostile.flips.push({ ...picked.flip, afterPost: proxy.counts.release });
+      countAct(ctx.hostile, 'retry number flipped', picked.flip.kind);
       ctx.notes.push(`hostile retry: ${picked.flip.n} (${picked.flip.kind})`);
     };
     const steps = 1 + (rng.chance(0.4) ? 1 : 0) + (rng.chance(0.15) ? 1 : 0);
@@ -578,8 +618,15 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
         ledger: linesOf(await readShardsDir(ledgerDir)),
       }),
     );
+    const figures = countFigures({
+      world,
+      truth: emulator.truth(),
+      copies: ctx.snapshots,
+      finalLines: finalLinesOf(await readShardsDir(ledgerDir)),
+      forbidden: ctx.hostile.forbidden,
+    });
     if (settings.keep) ctx.notes.push(`kept ${dir}`);
-    return { violations, rounds, converged, entries: world.entries.length };
+    return { violations, rounds, converged, entries: world.entries.length, figures };
   } finally {
     await proxy.close();
     await emulator.close();
@@ -781,11 +828,13 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
     // The hostile actor, between two runs (before a step, before the clean runs).
     let nextPr = 100;
     const used = new Set<string>();
-    const hostile = async () => {
-      if (!ctx.hrng.chance(HOSTILE_ACTION)) return;
+    // At the last boundary, one act of the kind the seed picks, whatever the chances: a few
+    // action runs exercise every kind.
+    const hostile = async (scheduled?: HostileKind) => {
+      if (!scheduled && !ctx.hrng.chance(HOSTILE_ACTION)) return;
       // Hooks a step armed and never reached stay out of the actor's runs.
       proxy.hooks = {};
-      const note = await actionInterlude({
+      const interlude = {
         rng: ctx.hrng,
         s,
         world,
@@ -794,7 +843,8 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
         log: ctx.hostile,
         nextPr: () => nextPr++,
         used,
-      });
+      };
+      const note = await actionInterlude(interlude, scheduled);
       ctx.notes.push(note);
       ctx.snapshots.push({ label: `after ${note}`, shards: ghShards(), afterKill: false });
     };
@@ -983,7 +1033,7 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
         afterKill: killed,
       });
     }
-    await hostile();
+    await hostile(HOSTILE_KINDS[ctx.seed % HOSTILE_KINDS.length]);
     countEmulatorFaults(ctx, s.emulator, world);
 
     s.emulator.setFaults({});
@@ -1040,7 +1090,7 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
         ...x,
         detail: `branch history: ${x.detail}`,
       })),
-      ...checkSealedHistory(history, LEDGER_KEY),
+      ...checkSealedHistory(history, LEDGER_KEY, 'releases.ledger', isHostile),
       ...checkHostile({
         world,
         releases: proxy.releases,
@@ -1050,7 +1100,14 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
         ledger: linesOf(ghShards()),
       }),
     );
-    return { violations, rounds, converged, entries: world.entries.length };
+    const figures = countFigures({
+      world,
+      truth: s.emulator.truth(),
+      copies: [...chain, ...ctx.snapshots],
+      finalLines: finalLinesOf(ghShards()),
+      forbidden: ctx.hostile.forbidden,
+    });
+    return { violations, rounds, converged, entries: world.entries.length, figures };
   } finally {
     onGitHub = undefined;
     await proxy.close();
