@@ -21,9 +21,10 @@ const HELP = `Usage: npm run bench:chaos -- [options]
 
 Seeded chaos runs of the bundled apply (CLI and action) through Cloudflare faults, kills at
 every crash point, a moving branch, two runs at once and a hostile actor between runs
-(retries flipped; for the action, ledger edits and review bypasses); then clean runs until
-nothing changes, and the invariants checked against the emulator's record and the tool's
-sealed commits.
+(retries flipped; for the action, ledger edits and replays, the plan comment's marker
+removed, review bypasses); then clean runs until nothing changes, and the invariants checked
+against the emulator's record and the tool's sealed commits. The report counts the hostile
+acts by kind, double releases, lost records and releases no reviewed plan listed.
 
 Options:
   --seed N            first seed (default 1); run i uses seed + i

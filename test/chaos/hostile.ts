@@ -728,7 +728,7 @@ async function ledgerInterlude(x: Interlude, want?: HostileKind): Promise<string
       });
     else if (/by this pull request/.test(plan.stdout))
       bump(log.counts, 'ledger edits refused at plan (pull request)');
-    else bump(log.counts, 'ledger edits: plan failed for another reason');
+    else bump(log.counts, 'ledger edits via a pull request: plan stopped on something else first');
   }
   // Merged anyway (no branch protection), or pushed straight to main.
   const merged = s.gh.commitFiles(
@@ -907,7 +907,7 @@ async function reviewInterlude(x: Interlude, variant: ReviewVariant): Promise<st
       log.counts,
       sent.has(world.canon(account, g))
         ? 'reviewed requests sent (control)'
-        : 'reviewed requests not sent at once (control; a fault)',
+        : 'reviewed requests not sent at once (control; a Cloudflare fault got in the way)',
     );
   else if (forbidden.some((id) => sent.has(world.canon(account, id)))) {
     // Reported by checkHostile at the end, with the request.

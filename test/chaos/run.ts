@@ -346,8 +346,8 @@ export function actionPlan(rng: Random): KillPlan {
  * so that a double release in that run is read for what it is.
  */
 function late(ctx: Ctx, ms: number): void {
-  bump(ctx.faults, 'HARNESS LATE: a held POST reached the server after its promised time');
-  ctx.notes.push(`HARNESS LATE: a held POST went out ${ms} ms after its sender died`);
+  bump(ctx.faults, 'harness held a POST past its promised time (a loaded machine)');
+  ctx.notes.push(`harness late: a held POST went out ${ms} ms after its sender died`);
 }
 
 /** Arms the proxy for a plan; `kill` ends the process(es) of the step. */
