@@ -603,6 +603,7 @@ export interface Interlude {
 
 type ReviewVariant =
   | 'marker-removed'
+  | 'marker-edited'
   | 'comment-edited'
   | 'push-after-approval'
   | 'self-approval'
@@ -614,6 +615,7 @@ type ReviewVariant =
 /** The kind each review variant counts as ('reviewed' is the control, not an attack). */
 const REVIEW_KIND: Record<ReviewVariant, HostileKind | undefined> = {
   'marker-removed': 'plan comment marker removed or edited',
+  'marker-edited': 'plan comment marker removed or edited',
   'comment-edited': 'plan comment marker removed or edited',
   'push-after-approval': 'review bypassed',
   'self-approval': 'review bypassed',
@@ -625,6 +627,7 @@ const REVIEW_KIND: Record<ReviewVariant, HostileKind | undefined> = {
 };
 const REVIEW_VARIANTS: [ReviewVariant, number][] = [
   ['marker-removed', 2],
+  ['marker-edited', 1],
   ['comment-edited', 1],
   ['push-after-approval', 2],
   ['self-approval', 1],
@@ -799,6 +802,7 @@ async function reviewInterlude(x: Interlude, variant: ReviewVariant): Promise<st
   let after = before;
   switch (variant) {
     case 'marker-removed':
+    case 'marker-edited':
     case 'comment-edited': {
       const yaml = add(before, f);
       await plan(openPr(s, n, yaml, mallory));
@@ -807,14 +811,20 @@ async function reviewInterlude(x: Interlude, variant: ReviewVariant): Promise<st
         .find(
           (c) => c.user.login === BOT_LOGIN && c.body.includes('<!-- quarantine-release account='),
         );
-      if (c)
-        s.gh.editComment(
-          c.id,
+      const marker = /<!-- quarantine-release account=[^>]*-->\n?/;
+      if (c) {
+        const body =
           variant === 'marker-removed'
-            ? c.body.replace(/<!-- quarantine-release account=[^>]*-->\n?/, '')
-            : `${c.body}\n\nLooks good to me.`,
-          MALLORY_LOGIN,
-        );
+            ? c.body.replace(marker, '')
+            : variant === 'marker-edited'
+              ? // The plan digest replaced by another (as if the plan had listed other entries).
+                c.body.replace(
+                  / plan=([0-9a-f]{32})/,
+                  (_, d: string) => ` plan=${[...d].reverse().join('')}`,
+                )
+              : `${c.body}\n\nLooks good to me.`;
+        s.gh.editComment(c.id, body, MALLORY_LOGIN);
+      } else variant = 'no-plan'; // nothing to edit: the plan left no comment
       sha = mergePr(s, n, yaml, mallory);
       break;
     }

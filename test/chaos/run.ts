@@ -898,24 +898,28 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
         );
         if (target) {
           const releasesBefore = s.emulator.truth().releases.length;
-          const res = await fetch(
-            `${s.emulator.url}/accounts/${target.account}/email-security/investigate/release`,
-            {
-              method: 'POST',
-              headers: {
-                authorization: `Bearer ${DEFAULT_TOKEN}`,
-                'content-type': 'application/json',
+          try {
+            const res = await fetch(
+              `${s.emulator.url}/accounts/${target.account}/email-security/investigate/release`,
+              {
+                method: 'POST',
+                headers: {
+                  authorization: `Bearer ${DEFAULT_TOKEN}`,
+                  'content-type': 'application/json',
+                },
+                body: JSON.stringify({ ids: [target.id] }),
               },
-              body: JSON.stringify({ ids: [target.id] }),
-            },
-          );
-          const item = (
-            (await res.json()) as {
-              result?: { delivered?: string[]; failed?: string[]; undelivered?: string[] }[];
-            }
-          ).result?.[0];
-          // The fault script may have made it a partial delivery: record what it was, as a
-          // real run would.
+            );
+            await res.arrayBuffer();
+          } catch {
+            // The chaos fault script may have hit this POST too (a reset): the truth says.
+          }
+          // What the emulator did, whatever its answer said (a fault may have made the answer
+          // malformed, or the delivery partial): recorded as a real run would have.
+          const item = s.emulator
+            .truth()
+            .releases.slice(releasesBefore)
+            .find((r) => `${r.account_id}/${r.id}` === target.key);
           const partial = (item?.failed?.length ?? 0) + (item?.undelivered?.length ?? 0) > 0;
           const line = serializeRecord({
             v: 1,
@@ -932,12 +936,8 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
             run: 'another-run',
           });
           const path = 'releases.ledger/2025-01.jsonl';
-          // The chaos fault script may have hit this POST too: only a real delivery is recorded.
-          const acted = s.emulator
-            .truth()
-            .releases.slice(releasesBefore)
-            .some((r) => `${r.account_id}/${r.id}` === target.key);
-          if (acted)
+          // Only a real delivery is recorded.
+          if (item)
             otherRun = () => {
               otherRun = undefined;
               // Another run of the tool: its commit is sealed like ours.
