@@ -1,8 +1,10 @@
 // Chaos harness for the at-most-once release: seeded, reproducible runs of the real bundled
 // apply (the CLI as a subprocess, the action against a fake GitHub API) through Cloudflare
-// faults, kills at every crash point, a branch moving under the action and two runs at once;
-// then clean runs until nothing changes, and the invariants checked against the emulator's
-// own record of what it delivered.
+// faults, kills at every crash point, a branch moving under the action, two runs at once and
+// a hostile actor between runs (retries flipped; for the action, the ledger edited and
+// reviews bypassed: test/chaos/hostile.ts); then clean runs until nothing changes, and the
+// invariants checked against the emulator's own record of what it delivered and the tool's
+// own (sealed) commits.
 //
 //   npm run bench:chaos -- --runs 1000                 # the full proof (see --jobs)
 //   npm run bench:chaos -- --seed 4242 --runs 1 --verbose --mode cli   # reproduce one seed
@@ -18,8 +20,11 @@ import { PLANTS } from '../test/chaos/plants.js';
 const HELP = `Usage: npm run bench:chaos -- [options]
 
 Seeded chaos runs of the bundled apply (CLI and action) through Cloudflare faults, kills at
-every crash point, a moving branch and two runs at once; then clean runs until nothing
-changes, and the invariants checked against the emulator's record.
+every crash point, a moving branch, two runs at once and a hostile actor between runs
+(retries flipped; for the action, ledger edits and replays, the plan comment's marker
+removed, review bypasses); then clean runs until nothing changes, and the invariants checked
+against the emulator's record and the tool's sealed commits. The report counts the hostile
+acts by kind, double releases, lost records and releases no reviewed plan listed.
 
 Options:
   --seed N            first seed (default 1); run i uses seed + i
@@ -27,8 +32,11 @@ Options:
   --jobs N            runs at once (default 2)
   --action-share X    share of runs driving the action, 0-1 (default 0.08)
   --mode cli|action   every run in this mode (to reproduce a seed)
-  --plant NAME        run a CLI with a planted bug (${Object.keys(PLANTS).join(', ')});
-                      stops at the first violation unless --all
+  --plant NAME        run with a planted bug (${Object.keys(PLANTS).join(', ')});
+                      CLI runs, or action runs for a bug of the action's controls
+                      (${Object.keys(PLANTS)
+                        .filter((k) => PLANTS[k]?.action)
+                        .join(', ')}); stops at the first violation unless --all
   --all               with --plant: run every seed anyway
   --verbose           one line per run, and every violation
   -h, --help          this help

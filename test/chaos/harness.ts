@@ -1,8 +1,9 @@
 // Many seeded chaos runs, a few at a time, and the report: runs, faults injected by kind,
-// kills by crash point, violations with the seeds that reproduce them, convergence rounds,
-// wall time.
+// kills by crash point, what the hostile actor did and what came of it, violations with the
+// seeds that reproduce them, convergence rounds, wall time.
 import { DIST_CLI } from '../support/cli.js';
-import type { Violation } from './invariants.js';
+import { HOSTILE_KINDS } from './hostile.js';
+import type { Figures, Violation } from './invariants.js';
 import { PLANTS, plantedBundle } from './plants.js';
 import { chaosRun, modeOf, type RunOutcome } from './run.js';
 
@@ -16,7 +17,7 @@ export interface ChaosOptions {
   actionShare: number;
   /** Force every run to this mode (to reproduce a seed whatever the share). */
   mode?: 'cli' | 'action';
-  /** Run a patched CLI bundle with this bug planted (CLI runs only). */
+  /** Run patched bundles with this bug planted (CLI runs, or action runs for the action's). */
   plant?: string;
   /** Stop scheduling runs after the first violation. */
   stopOnViolation?: boolean;
@@ -37,6 +38,13 @@ export interface ChaosReport {
   errors: { seed: number; message: string }[];
   faults: Record<string, number>;
   kills: Record<string, number>;
+  /** The outcomes of the hostile actor's acts (hostile.ts), summed over the runs. */
+  hostile: Record<string, number>;
+  /** The hostile actor's acts by kind (every one of HOSTILE_KINDS, zeros too), and by variant. */
+  acts: Record<string, number>;
+  variants: Record<string, number>;
+  /** Summed over the runs: double releases, lost records, releases no reviewed plan listed. */
+  figures: Figures;
   rounds: Record<number, number>;
   wallMs: number;
   /** Per mode: total run time, to show where the time goes. */
@@ -46,7 +54,9 @@ export interface ChaosReport {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const bundle = options.plant ? await plantedBundle(options.plant) : DIST_CLI;
-  const actionShare = options.plant ? 0 : options.actionShare;
+  // A planted bug runs where it can be found: the CLI, or the action for the action's controls.
+  const planted = options.plant ? PLANTS[options.plant] : undefined;
+  const actionShare = planted ? (planted.action ? 1 : 0) : options.actionShare;
   const report: ChaosReport = {
     options,
     runs: 0,
@@ -57,6 +67,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     errors: [],
     faults: {},
     kills: {},
+    hostile: {},
+    acts: Object.fromEntries(HOSTILE_KINDS.map((k) => [k, 0])),
+    variants: {},
+    figures: { doubleReleases: 0, lostRecords: 0, unreviewedReleases: 0 },
     rounds: {},
     wallMs: 0,
     ms: { cli: 0, action: 0 },
@@ -89,6 +103,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         report.faults[k] = (report.faults[k] ?? 0) + n;
       for (const [k, n] of Object.entries(outcome.kills))
         report.kills[k] = (report.kills[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(outcome.hostile))
+        report.hostile[k] = (report.hostile[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(outcome.acts)) report.acts[k] = (report.acts[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(outcome.variants))
+        report.variants[k] = (report.variants[k] ?? 0) + n;
+      report.figures.doubleReleases += outcome.figures.doubleReleases;
+      report.figures.lostRecords += outcome.figures.lostRecords;
+      report.figures.unreviewedReleases += outcome.figures.unreviewedReleases;
       report.rounds[outcome.rounds] = (report.rounds[outcome.rounds] ?? 0) + 1;
       for (const violation of outcome.violations) report.violations.push({ seed, mode, violation });
       if (outcome.violations.length > 0) {
@@ -123,6 +145,18 @@ export function formatReport(r: ChaosReport): string {
   );
   out.push('faults injected (that hit a request), by kind:', ...table(r.faults));
   out.push('kills and signals, by crash point:', ...table(r.kills));
+  out.push('hostile actions, by kind (each merged, then the tool ran):');
+  out.push(...HOSTILE_KINDS.map((k) => `  ${k.padEnd(38)}  ${r.acts[k] ?? 0}`));
+  out.push('hostile actions, by variant:', ...table(r.variants));
+  out.push('what came of them:', ...table(r.hostile));
+  const h = (k: string) => r.hostile[k] ?? 0;
+  out.push(
+    `hostile edits refused: ${h('ledger edits refused')}; repairs: ${h('repairs')}; review bypasses refused: ${h('review bypasses refused')}; retry flips: ${Object.entries(
+      r.hostile,
+    )
+      .filter(([k]) => k.startsWith('retry flips ('))
+      .reduce((a, [, n]) => a + n, 0)}`,
+  );
   out.push(
     `convergence: clean runs until one changed nothing: ${Object.entries(r.rounds)
       .map(([k, n]) => `${k}: ${n} run(s)`)
@@ -133,6 +167,10 @@ export function formatReport(r: ChaosReport): string {
     for (const e of r.errors.slice(0, 10))
       out.push(`  seed ${e.seed}: ${e.message.split('\n').slice(0, 3).join(' | ')}`);
   }
+  const f = r.figures;
+  out.push(
+    `double releases: ${f.doubleReleases}; lost records: ${f.lostRecords}; released with no reviewed plan listing them: ${f.unreviewedReleases}`,
+  );
   if (r.violations.length === 0) out.push('violations: 0');
   else {
     out.push(

@@ -6,7 +6,11 @@
 //      no pending for a requested id, and the ledger knows of exactly the deliveries made);
 //   3. the ledger always parses, only grows, and any earlier copy merged with the final one
 //      folds to the final states (and the fold does not depend on line order);
-//   4. nothing was sent or delivered that the file did not ask for.
+//   4. nothing was sent or delivered that the file did not ask for;
+//   6. against the hostile actor (hostile.ts): no retry it flipped is sent, nothing it got
+//      merged without a review that counts is sent, and the tool's own commits (those with a
+//      Ledger-Seal trailer) never seal a ledger someone else changed, and none of their lines
+//      is missing at the end (checkHostile, checkSealedHistory).
 import {
   type LedgerRecord,
   parseShard,
@@ -14,9 +18,11 @@ import {
   type StoredRecord,
   tornTail,
 } from '../../src/core/ledger/record.js';
+import { manifestOf, parseSeal, sealIsValid } from '../../src/core/ledger/seal.js';
 import { compareRecords, foldRecords } from '../../src/core/ledger/state.js';
 import type { Truth } from '../../src/emulator/index.js';
 import { createRandom } from '../../src/emulator/random.js';
+import type { CommitSummary } from '../support/fake-github/index.js';
 import type { World } from './world.js';
 
 export interface Snapshot {
@@ -27,7 +33,7 @@ export interface Snapshot {
 }
 
 export interface Violation {
-  invariant: 1 | 2 | 3 | 4 | 5;
+  invariant: 1 | 2 | 3 | 4 | 5 | 6;
   kind: string;
   key?: string;
   detail: string;
@@ -275,7 +281,11 @@ export function checkInvariants(input: CheckInput): Violation[] {
     // What the safety review refuses before anything is written (an id that exists nowhere,
     // a message no longer in quarantine) may end with no record, or closed as never sent.
     const refusable =
-      entry !== undefined && (!entry.exists || !entry.quarantined0 || entry.retryRefused === true);
+      entry !== undefined &&
+      (!entry.exists ||
+        !entry.quarantined0 ||
+        entry.retryRefused === true ||
+        entry.hostileRetry !== undefined);
     if (!latest) {
       if (entry && input.converged && !refusable)
         say('never-attempted', 'requested, releasable, but never recorded');
@@ -317,4 +327,227 @@ export function checkInvariants(input: CheckInput): Violation[] {
   if (!input.converged)
     v.push({ invariant: 5, kind: 'no-convergence', detail: 'still changing after 5 clean runs' });
   return v;
+}
+
+// --- 6: the hostile actor ---------------------------------------------------------------------
+
+export interface HostileCheckInput {
+  world: World;
+  /** Every release POST the tool made (through the harness's proxy), in arrival order. */
+  releases: readonly { nth: number; account: string; ids: readonly string[] }[];
+  /**
+   * Retries flipped by the hostile actor: no POST after `afterPost` may name the message, or,
+   * when the ledger then held an unresolved attempt (`resumes`), no later attempt may be recorded.
+   */
+  flips: readonly { key: string; kind: string; n: number; afterPost: number; resumes?: number }[];
+  /** Messages merged without a review that counts: never to be sent or delivered. */
+  forbidden: readonly { key: string; why: string }[];
+  truth: Truth;
+  /** The final ledger's lines. */
+  ledger: readonly string[];
+}
+
+export function checkHostile(input: HostileCheckInput): Violation[] {
+  const { world } = input;
+  const v: Violation[] = [];
+  const named = (p: HostileCheckInput['releases'][number], key: string) =>
+    p.ids.some((id) => world.canon(p.account, id) === key);
+  const records = input.ledger.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as LedgerRecord];
+    } catch {
+      return [];
+    }
+  });
+  for (const f of input.flips) {
+    if (f.resumes !== undefined) {
+      const later = records.filter(
+        (r) => world.canon(r.account_id, r.id) === f.key && r.attempt > (f.resumes as number),
+      );
+      if (later.length > 0)
+        v.push({
+          invariant: 1,
+          kind: 'hostile-retry-sent',
+          key: f.key,
+          detail: `attempt ${later[0]?.attempt} recorded (${later[0]?.state}) after a hostile \`retry: ${f.n}\` (${f.kind}) the ledger cannot justify; only attempt ${f.resumes}, unresolved then, may go on`,
+        });
+      continue;
+    }
+    const sent = input.releases.filter((p) => p.nth > f.afterPost && named(p, f.key));
+    if (sent.length > 0)
+      v.push({
+        invariant: 1,
+        kind: 'hostile-retry-sent',
+        key: f.key,
+        detail: `release POST #${sent.map((p) => p.nth).join(', #')} named it after a hostile \`retry: ${f.n}\` (${f.kind}) the ledger cannot justify`,
+      });
+  }
+  for (const f of input.forbidden) {
+    const sent = input.releases.filter((p) => named(p, f.key));
+    const delivered = input.truth.releases.filter((d) => `${d.account_id}/${d.id}` === f.key);
+    if (sent.length > 0 || delivered.length > 0)
+      v.push({
+        invariant: 4,
+        kind: 'unreviewed-sent',
+        key: f.key,
+        detail: `merged without a review that counts (${f.why}), yet ${sent.length} release POST(s) named it and it was delivered ${delivered.length} time(s)`,
+      });
+  }
+  return v;
+}
+
+function ledgerShards(c: CommitSummary, dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [p, text] of Object.entries(c.files))
+    if (p.startsWith(`${dir}/`) && p.endsWith('.jsonl')) out.set(p.slice(dir.length + 1), text);
+  return out;
+}
+
+const lineSet = (shards: Map<string, string>) =>
+  new Set([...shards.values()].flatMap((t) => t.split('\n').filter((l) => l !== '')));
+
+/**
+ * The tool's own commits along a branch's first-parent history (oldest first): each seal is
+ * valid and describes its commit's ledger; each was written on exactly the ledger the previous
+ * seal describes (so a hostile edit never ends up sealed: no line an earlier seal had goes
+ * missing, no line no seal had is taken over, nothing is reordered or duplicated) and only
+ * appends to it; and every line any seal had is in the final ledger, which holds nothing else.
+ */
+export function checkSealedHistory(
+  commits: readonly CommitSummary[],
+  key: string,
+  dir = 'releases.ledger',
+  /** Commits by someone else: a seal trailer they carry (copied) is theirs, not the tool's. */
+  byOthers: (c: CommitSummary) => boolean = () => false,
+): Violation[] {
+  const v: Violation[] = [];
+  const say = (kind: string, c: CommitSummary, detail: string) =>
+    v.push({
+      invariant: 6,
+      kind,
+      detail: `commit ${c.sha.slice(0, 7)} (${c.message.split('\n')[0]}): ${detail}`,
+    });
+  let sealed = new Map<string, string>();
+  let sealedAt = 'the start (no ledger)';
+  const everSealed = new Set<string>();
+  commits.forEach((c, i) => {
+    const seal = parseSeal(c.message);
+    if (seal === undefined || byOthers(c)) return;
+    if (seal === 'malformed' || !sealIsValid(seal, key, c.parents[0])) {
+      say('invalid-seal', c, 'carries a seal that is not valid for its parent and key');
+      return;
+    }
+    const shards = ledgerShards(c, dir);
+    const manifest = manifestOf([...shards].map(([name, text]) => ({ name, text })));
+    if (JSON.stringify(manifest) !== JSON.stringify(seal.shards))
+      say('seal-mismatch', c, 'its seal does not describe the ledger it commits');
+    const parent = commits[i - 1];
+    const base = parent ? ledgerShards(parent, dir) : new Map<string, string>();
+    const lines = lineSet(shards);
+    const inherited = lineSet(base);
+    const lost = [...everSealed].filter((l) => !lines.has(l));
+    const foreign = [...inherited].filter((l) => lines.has(l) && !everSealed.has(l));
+    if (lost.length > 0)
+      say(
+        'sealed-without-line',
+        c,
+        `seals a ledger without ${lost.length} line(s) an earlier seal had, e.g. ${lost[0]}`,
+      );
+    if (foreign.length > 0)
+      say(
+        'sealed-foreign-line',
+        c,
+        `seals ${foreign.length} line(s) no commit of the tool wrote, e.g. ${foreign[0]}`,
+      );
+    const same =
+      base.size === sealed.size && [...sealed].every(([name, text]) => base.get(name) === text);
+    if (lost.length === 0 && foreign.length === 0 && !same)
+      say(
+        'sealed-over-edit',
+        c,
+        `written on a ledger that differs from the one sealed at ${sealedAt} (lines reordered, repeated or cut)`,
+      );
+    for (const [name, text] of base)
+      if (!(shards.get(name) ?? '').startsWith(text))
+        say('tool-rewrote', c, `${dir}/${name} is not its parent's text with lines appended`);
+    for (const l of lines) everSealed.add(l);
+    sealed = shards;
+    sealedAt = `commit ${c.sha.slice(0, 7)}`;
+  });
+  const last = commits.at(-1);
+  if (last) {
+    const final = lineSet(ledgerShards(last, dir));
+    const lost = [...everSealed].filter((l) => !final.has(l));
+    const unsealed = [...final].filter((l) => !everSealed.has(l));
+    if (lost.length > 0)
+      say(
+        'record-lost',
+        last,
+        `${lost.length} line(s) the tool committed are missing at the end, e.g. ${lost[0]}`,
+      );
+    if (unsealed.length > 0)
+      say(
+        'unsealed-line',
+        last,
+        `${unsealed.length} line(s) at the end were never sealed by the tool, e.g. ${unsealed[0]}`,
+      );
+  }
+  return v;
+}
+
+// --- the headline figures ---------------------------------------------------------------------
+
+/** What users fear, counted per run from the emulator's truth and the ledger at the head. */
+export interface Figures {
+  /** Messages Cloudflare released more often than the reviewed file allows (1, or 2 with a retry). */
+  doubleReleases: number;
+  /**
+   * Releases Cloudflare performed that the final ledger does not record, plus lines of earlier
+   * copies the tool wrote (the branch's history, snapshots) missing from the final ledger.
+   */
+  lostRecords: number;
+  /** Deliveries (after the starting history) of messages no reviewed request asked for. */
+  unreviewedReleases: number;
+}
+
+export function countFigures(input: {
+  world: World;
+  truth: Truth;
+  /** Earlier copies of the ledger the tool wrote (not the hostile actor's commits). */
+  copies: readonly Snapshot[];
+  finalLines: readonly string[];
+  /** Messages merged without a review that counts (the hostile actor's). */
+  forbidden: readonly { key: string }[];
+}): Figures {
+  const { world } = input;
+  const forbidden = new Set(input.forbidden.map((f) => f.key));
+  const reviewed = new Map(
+    world.entries.filter((e) => !forbidden.has(e.key)).map((e) => [e.key, e]),
+  );
+  const deliveries = new Map<string, number>();
+  let unreviewedReleases = 0;
+  for (const [i, d] of input.truth.releases.entries()) {
+    const key = `${d.account_id}/${d.id}`;
+    deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
+    if (i >= world.baselineReleases && !reviewed.has(key)) unreviewedReleases++;
+  }
+  const acting = new Map<string, Set<number>>();
+  for (const line of input.finalLines) {
+    const r = JSON.parse(line) as LedgerRecord;
+    if (r.state !== 'released' && r.state !== 'partial') continue;
+    const key = world.canon(r.account_id, r.id);
+    const set = acting.get(key) ?? new Set<number>();
+    set.add(r.attempt);
+    acting.set(key, set);
+  }
+  let doubleReleases = 0;
+  let lostRecords = 0;
+  for (const [key, n] of deliveries) {
+    if (n > (reviewed.get(key)?.retry === undefined ? 1 : 2)) doubleReleases++;
+    lostRecords += Math.max(0, n - (acting.get(key)?.size ?? 0));
+  }
+  const final = new Set(input.finalLines);
+  const earlier = new Set(input.copies.flatMap((c) => parseSnapshot(c).lines));
+  for (const line of earlier) if (!final.has(line)) lostRecords++;
+  return { doubleReleases, lostRecords, unreviewedReleases };
 }

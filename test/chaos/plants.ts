@@ -12,6 +12,8 @@ export interface Plant {
   what: string;
   pattern: RegExp;
   replacement: string;
+  /** Found only by the action runs (the bug is in what only the action does): run those. */
+  action?: boolean;
 }
 
 export const PLANTS: Record<string, Plant> = {
@@ -40,6 +42,26 @@ export const PLANTS: Record<string, Plant> = {
     what: 'a send that may still be in flight is read back at once (its in_flight_until ignored)',
     pattern: /(\w+)\.push\(\{\.\.\.(\w+),from:\w+\}\)\}return \1\}/g,
     replacement: '$1.push({...$2,from:-1/0})}return $1}',
+  },
+  // The hostile actor's controls (hostile.ts): each off, the harness must see it.
+  'retry-unchecked': {
+    what: 'a `retry: N` is never held to the ledger (a retry of a message it never sent goes)',
+    pattern: /function (\w+)\((\w+),(\w+)\)\{let (\w+)=\2\.retry;if\(\4===void 0\)return;/g,
+    replacement: 'function $1($2,$3){return;let $4=$2.retry;',
+  },
+  'seal-unchecked': {
+    what: 'the ledger is not held to its seal: edits by anyone are read, and sealed over',
+    pattern:
+      /function (\w+)\((\w+),(\w+),(\w+)\)\{let (\w+)=\[\],(\w+)=\[\],(\w+)=(\w+)=>`\$\{\4\.dir\}/g,
+    replacement:
+      'function $1($2,$3,$4){return{errors:[],changed:[]};let $5=[],$6=[],$7=$8=>`$${$4.dir}',
+    action: true,
+  },
+  'review-open': {
+    what: 'apply does not hold entries to the reviewed plan and approvals (the gate is ignored)',
+    pattern: /function (\w+)\((\w+),(\w+)\)\{let (\w+)=\3\.expected\?\.get\(\2\.account_id\)/g,
+    replacement: 'function $1($2,$3){return $2;let $4=$3.expected?.get($2.account_id)',
+    action: true,
   },
   'no-lock': {
     what: 'the ledger lock is never taken: two runs at once both apply',

@@ -40,6 +40,8 @@ export interface InterceptProxy {
   hooks: ProxyHooks;
   /** Calls seen so far, per route. */
   counts: Record<ProxyRoute, number>;
+  /** Every release POST that arrived, in order (`nth` as in counts.release), dropped ones too. */
+  releases: { nth: number; account: string; ids: string[] }[];
   /**
    * Resolves once another release POST naming one of `ids` has arrived after this call, or
    * after `capMs`: lets a held request act at the worst moment, when a second send follows.
@@ -77,21 +79,26 @@ export async function startProxy(upstreamApiUrl: string): Promise<InterceptProxy
   /** Release POSTs that arrived, by id: how many so far. */
   const posts = new Map<string, number>();
   const counts: Record<ProxyRoute, number> = { release: 0, message: 0, action_log: 0, other: 0 };
+  const releases: InterceptProxy['releases'] = [];
 
   const proxy: InterceptProxy = {
     url: '',
     hooks: {},
     counts,
+    releases,
+    // Bounded by the clock, not by a count of sleeps: on a loaded machine a 5 ms sleep takes
+    // far longer, and a held request would then act after the settle time the tool is told.
     nextRelease: async (ids, capMs) => {
       const seen = ids.map((id) => posts.get(id) ?? 0);
-      for (let waited = 0; waited < capMs; waited += 5) {
+      const until = Date.now() + capMs;
+      while (Date.now() < until) {
         if (ids.some((id, i) => (posts.get(id) ?? 0) > (seen[i] ?? 0))) return;
         await new Promise((r) => setTimeout(r, 5));
       }
     },
     idle: async (ms = 10_000) => {
-      for (let waited = 0; active > 0 && waited < ms; waited += 10)
-        await new Promise((r) => setTimeout(r, 10));
+      const until = Date.now() + ms;
+      while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     },
     close: async () => {
       for (const s of sockets) s.destroy();
@@ -114,6 +121,8 @@ export async function startProxy(upstreamApiUrl: string): Promise<InterceptProxy
       } catch {
         // not JSON: the emulator answers 400
       }
+      const account = /\/accounts\/([^/]+)\//.exec(path)?.[1] ?? '';
+      releases.push({ nth: call.nth, account, ids: call.ids ?? [] });
     }
     if ((await proxy.hooks.beforeForward?.(call)) === 'drop') {
       req.socket.destroy();

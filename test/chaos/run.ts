@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
 import {
   DEFAULT_ACCOUNT,
@@ -16,11 +16,30 @@ import {
 import { createRandom, deriveSeed, type Random } from '../../src/emulator/random.js';
 import { actionScenario } from '../support/action.js';
 import type { LoggedRequest } from '../support/fake-github/index.js';
-import { commitSealed } from '../support/sealed.js';
+import { commitSealed, LEDGER_KEY } from '../support/sealed.js';
 import {
+  actionInterlude,
+  countAct,
+  countFlips,
+  freshIds,
+  HOSTILE_KINDS,
+  type HostileKind,
+  type HostileLog,
+  ledgerView,
+  MALLORY,
+  newHostileLog,
+  noteRefusals,
+  pickRetryFlip,
+} from './hostile.js';
+import {
+  checkHostile,
   checkInvariants,
   checkLedgerCopies,
+  checkSealedHistory,
+  countFigures,
+  type Figures,
   type FinalMessage,
+  parseSnapshot,
   type Snapshot,
   type Violation,
 } from './invariants.js';
@@ -35,6 +54,13 @@ export interface RunOutcome {
   faults: Record<string, number>;
   /** Kills (and signals) by crash point. */
   kills: Record<string, number>;
+  /** What the hostile actor did and what came of it (hostile.ts). */
+  hostile: Record<string, number>;
+  /** The hostile actor's acts, by kind (HOSTILE_KINDS), and by kind and variant. */
+  acts: Record<string, number>;
+  variants: Record<string, number>;
+  /** Double releases, lost records, unreviewed releases (invariants.ts countFigures). */
+  figures: Figures;
   /** Clean runs until one changed nothing (the last, unchanged one included). */
   rounds: number;
   converged: boolean;
@@ -46,13 +72,16 @@ export interface RunOutcome {
 export interface RunSettings {
   seed: number;
   mode: 'cli' | 'action';
-  /** The CLI bundle to run (dist/cli.js or a planted copy). */
+  /** The CLI bundle to run (dist/cli.js or a planted copy); the action's is beside it. */
   cliBundle: string;
   /** Keep the work folder (printed) instead of removing it. */
   keep?: boolean;
 }
 
 const MAX_CLEAN_RUNS = 5;
+/** Chance of a hostile act at each boundary between runs (before a step, before the clean runs). */
+const HOSTILE_CLI = 0.35;
+const HOSTILE_ACTION = 0.45;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const bump = (m: Record<string, number>, k: string, n = 1) => {
   m[k] = (m[k] ?? 0) + n;
@@ -68,6 +97,9 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
   const accounts = rng.chance(0.2) ? [DEFAULT_ACCOUNT, SECOND_ACCOUNT] : [DEFAULT_ACCOUNT];
   const ctx: Ctx = {
     rng,
+    // The hostile actor's own stream: a seed plays the same faults and kills with it or without.
+    hrng: createRandom(deriveSeed(settings.seed, 'hostile')),
+    hostile: newHostileLog(),
     seed: settings.seed,
     faults: {},
     kills: {},
@@ -77,7 +109,28 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
   };
   const run = settings.mode === 'cli' ? cliRun : actionRun;
   const r = await run(ctx, accounts, settings);
-  const violations = [...ctx.violations, ...r.violations];
+  countFlips(ctx.hostile);
+  const violations = [...ctx.violations, ...ctx.hostile.violations, ...r.violations];
+  // The headline figures are violations too (usually already found by a finer invariant).
+  const f = r.figures;
+  if (f.doubleReleases > 0)
+    violations.push({
+      invariant: 1,
+      kind: 'double-release',
+      detail: `${f.doubleReleases} message(s) released more often than asked`,
+    });
+  if (f.lostRecords > 0)
+    violations.push({
+      invariant: 2,
+      kind: 'lost-record',
+      detail: `${f.lostRecords} release(s) or ledger line(s) missing from the final ledger`,
+    });
+  if (f.unreviewedReleases > 0)
+    violations.push({
+      invariant: 4,
+      kind: 'unreviewed-release',
+      detail: `${f.unreviewedReleases} delivery(ies) of messages no reviewed request asked for`,
+    });
   const summary = `seed ${settings.seed} ${settings.mode}: ${r.entries} ids, ${ctx.notes.join('; ')}; ${r.rounds} clean run(s)${r.converged ? '' : ' (no convergence)'}; ${violations.length === 0 ? 'ok' : `${violations.length} VIOLATION(S): ${[...new Set(violations.map((x) => x.kind))].join(', ')}`}`;
   return {
     seed: settings.seed,
@@ -85,6 +138,10 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
     violations,
     faults: ctx.faults,
     kills: ctx.kills,
+    hostile: ctx.hostile.counts,
+    acts: ctx.hostile.acts,
+    variants: ctx.hostile.variants,
+    figures: r.figures,
     rounds: r.rounds,
     converged: r.converged,
     ms: Date.now() - started,
@@ -94,6 +151,8 @@ export async function chaosRun(settings: RunSettings): Promise<RunOutcome> {
 
 interface Ctx {
   rng: Random;
+  hrng: Random;
+  hostile: HostileLog;
   seed: number;
   faults: Record<string, number>;
   kills: Record<string, number>;
@@ -107,7 +166,12 @@ interface Phase {
   rounds: number;
   converged: boolean;
   entries: number;
+  figures: Figures;
 }
+
+/** The final ledger's complete lines (a torn tail, if any, left out: invariant 3 says so). */
+const finalLinesOf = (shards: Map<string, string>) =>
+  parseSnapshot({ label: 'final', shards, afterKill: true }).lines;
 
 function finalState(emulator: Emulator, world: World): Map<string, FinalMessage> {
   const out = new Map<string, FinalMessage>();
@@ -276,12 +340,24 @@ export function actionPlan(rng: Random): KillPlan {
   }
 }
 
+/**
+ * The harness broke its own promise (a held POST reached the server more than SETTLE_SECONDS
+ * after its sender died, as a loaded machine can make it): said in the run's line and counted,
+ * so that a double release in that run is read for what it is.
+ */
+function late(ctx: Ctx, ms: number): void {
+  bump(ctx.faults, 'harness held a POST past its promised time (a loaded machine)');
+  ctx.notes.push(`harness late: a held POST went out ${ms} ms after its sender died`);
+}
+
 /** Arms the proxy for a plan; `kill` ends the process(es) of the step. */
 function armProxy(
   proxy: InterceptProxy,
   plan: KillPlan,
   kill: (signal: NodeJS.Signals, point: string) => void,
   onAnswer?: (call: ProxiedCall) => void,
+  /** A held POST went to the server later than promised (a loaded machine): the time held. */
+  onLate?: (ms: number) => void,
 ): void {
   const base = proxy.counts.release;
   const baseGets = proxy.counts.message + proxy.counts.action_log;
@@ -306,8 +382,11 @@ function armProxy(
         // The POST reached the server, the sender died, and the server acts only later,
         // while the next run may already be reading the message back.
         kill('SIGKILL', 'during the POST: sender killed, server acts later');
+        const from = Date.now();
         if (plan.holdMs > 0) await sleep(plan.holdMs);
         else await proxy.nextRelease(call.ids ?? [], SERVER_LINGER_MS);
+        const held = Date.now() - from;
+        if (held > Math.max(plan.holdMs, SERVER_LINGER_MS) + 250) onLate?.(held);
         return 'forward';
       }
       if (plan.kind === 'sigint' && isNth(call, plan.nth))
@@ -441,12 +520,47 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
     });
     ctx.notes.push(`${world.history.length} in history`);
 
+    // The hostile actor, between two runs: a `retry` the ledger cannot justify, in the file.
+    const used = new Set<string>();
+    const account = accounts[0] as string;
+    const hostileFlip = async () => {
+      if (!ctx.hrng.chance(HOSTILE_CLI)) return;
+      const path = join(dir, 'releases.yaml');
+      const picked = pickRetryFlip(
+        ctx.hrng,
+        world,
+        ledgerView(world, await readShardsDir(ledgerDir)),
+        await readFile(path, 'utf8'),
+        () => {
+          const id = freshIds(emulator, world, account, used)[0];
+          if (id) used.add(`${account}/${id}`);
+          return id;
+        },
+      );
+      if (!picked) return;
+      await writeFile(path, picked.yaml);
+      ctx.hostile.flips.push({ ...picked.flip, afterPost: proxy.counts.release });
+      countAct(ctx.hostile, 'retry number flipped', picked.flip.kind);
+      ctx.notes.push(`hostile retry: ${picked.flip.n} (${picked.flip.kind})`);
+    };
     const steps = 1 + (rng.chance(0.4) ? 1 : 0) + (rng.chance(0.15) ? 1 : 0);
     for (let step = 1; step <= steps; step++) {
       const plan = cliPlan(rng);
+      if (step > 1) await hostileFlip();
       ctx.notes.push(describePlan(plan));
-      await cliStep(ctx, settings.cliBundle, args, dir, env, proxy, plan, `step ${step}`);
+      const out = await cliStep(
+        ctx,
+        settings.cliBundle,
+        args,
+        dir,
+        env,
+        proxy,
+        plan,
+        `step ${step}`,
+      );
+      noteRefusals(ctx.hostile, out);
     }
+    await hostileFlip();
     countEmulatorFaults(ctx, emulator, world);
 
     // Reconcile: clean runs until one changes nothing.
@@ -468,6 +582,7 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
         await sleep(1000);
         r = await spawnCli(settings.cliBundle, args, dir, env).done;
       }
+      noteRefusals(ctx.hostile, r.stderr);
       const problem = cliExitProblem(r);
       if (problem)
         ctx.violations.push({
@@ -493,8 +608,25 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
       snapshots: ctx.snapshots,
       converged,
     });
+    violations.push(
+      ...checkHostile({
+        world,
+        releases: proxy.releases,
+        flips: ctx.hostile.flips,
+        forbidden: ctx.hostile.forbidden,
+        truth: emulator.truth(),
+        ledger: linesOf(await readShardsDir(ledgerDir)),
+      }),
+    );
+    const figures = countFigures({
+      world,
+      truth: emulator.truth(),
+      copies: ctx.snapshots,
+      finalLines: finalLinesOf(await readShardsDir(ledgerDir)),
+      forbidden: ctx.hostile.forbidden,
+    });
     if (settings.keep) ctx.notes.push(`kept ${dir}`);
-    return { violations, rounds, converged, entries: world.entries.length };
+    return { violations, rounds, converged, entries: world.entries.length, figures };
   } finally {
     await proxy.close();
     await emulator.close();
@@ -511,7 +643,7 @@ async function cliStep(
   proxy: InterceptProxy,
   plan: KillPlan,
   label: string,
-): Promise<void> {
+): Promise<string> {
   const ledgerDir = join(dir, 'releases.ledger');
   const before = linesOf(await readShardsDir(ledgerDir));
   const children: ChildProcess[] = [];
@@ -569,7 +701,7 @@ async function cliStep(
       kill('SIGKILL', 'after the answer (no outcome write seen)');
     })();
   };
-  armProxy(proxy, plan, kill, onAnswer);
+  armProxy(proxy, plan, kill, onAnswer, (ms) => late(ctx, ms));
 
   const first = spawnCli(bundle, args, dir, env);
   children.push(first.child);
@@ -638,6 +770,7 @@ async function cliStep(
     shards: after,
     afterKill: killed,
   });
+  return results.map((r) => r.stderr).join('\n');
 }
 
 // --- the action ----------------------------------------------------------------------------
@@ -645,10 +778,11 @@ async function cliStep(
 const isRefUpdate = (q: LoggedRequest) =>
   q.method === 'PATCH' && decodeURIComponent(q.path).includes('/git/refs/heads/main');
 
-async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): Promise<Phase> {
+async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): Promise<Phase> {
   const { rng } = ctx;
   const s = await actionScenario({
     emulator: { seed: ctx.seed, accounts, messagesPerAccount: 40 },
+    bundle: join(dirname(settings.cliBundle), 'action.js'),
   });
   const proxy = await startProxy(s.emulator.url);
   let onGitHub: ((q: LoggedRequest) => void) | undefined;
@@ -691,8 +825,33 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
     });
     ctx.notes.push(`${world.history.length} in history`);
 
+    // The hostile actor, between two runs (before a step, before the clean runs).
+    let nextPr = 100;
+    const used = new Set<string>();
+    // At the last boundary, one act of the kind the seed picks, whatever the chances: a few
+    // action runs exercise every kind.
+    const hostile = async (scheduled?: HostileKind) => {
+      if (!scheduled && !ctx.hrng.chance(HOSTILE_ACTION)) return;
+      // Hooks a step armed and never reached stay out of the actor's runs.
+      proxy.hooks = {};
+      const interlude = {
+        rng: ctx.hrng,
+        s,
+        world,
+        proxy,
+        inputs,
+        log: ctx.hostile,
+        nextPr: () => nextPr++,
+        used,
+      };
+      const note = await actionInterlude(interlude, scheduled);
+      ctx.notes.push(note);
+      ctx.snapshots.push({ label: `after ${note}`, shards: ghShards(), afterKill: false });
+    };
+
     const steps = 1 + rng.int(2);
     for (let step = 1; step <= steps; step++) {
+      await hostile();
       const plan = actionPlan(rng);
       const moves = rng.chance(0.3) ? (rng.chance(0.4) ? 'other-run' : 'unrelated') : undefined;
       const refFails = rng.chance(0.1);
@@ -733,29 +892,34 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
             e.exists &&
             e.quarantined0 &&
             e.retry === undefined &&
+            e.hostileRetry === undefined &&
             !led.has(e.key) &&
             !delivered.has(e.key),
         );
         if (target) {
           const releasesBefore = s.emulator.truth().releases.length;
-          const res = await fetch(
-            `${s.emulator.url}/accounts/${target.account}/email-security/investigate/release`,
-            {
-              method: 'POST',
-              headers: {
-                authorization: `Bearer ${DEFAULT_TOKEN}`,
-                'content-type': 'application/json',
+          try {
+            const res = await fetch(
+              `${s.emulator.url}/accounts/${target.account}/email-security/investigate/release`,
+              {
+                method: 'POST',
+                headers: {
+                  authorization: `Bearer ${DEFAULT_TOKEN}`,
+                  'content-type': 'application/json',
+                },
+                body: JSON.stringify({ ids: [target.id] }),
               },
-              body: JSON.stringify({ ids: [target.id] }),
-            },
-          );
-          const item = (
-            (await res.json()) as {
-              result?: { delivered?: string[]; failed?: string[]; undelivered?: string[] }[];
-            }
-          ).result?.[0];
-          // The fault script may have made it a partial delivery: record what it was, as a
-          // real run would.
+            );
+            await res.arrayBuffer();
+          } catch {
+            // The chaos fault script may have hit this POST too (a reset): the truth says.
+          }
+          // What the emulator did, whatever its answer said (a fault may have made the answer
+          // malformed, or the delivery partial): recorded as a real run would have.
+          const item = s.emulator
+            .truth()
+            .releases.slice(releasesBefore)
+            .find((r) => `${r.account_id}/${r.id}` === target.key);
           const partial = (item?.failed?.length ?? 0) + (item?.undelivered?.length ?? 0) > 0;
           const line = serializeRecord({
             v: 1,
@@ -772,12 +936,8 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
             run: 'another-run',
           });
           const path = 'releases.ledger/2025-01.jsonl';
-          // The chaos fault script may have hit this POST too: only a real delivery is recorded.
-          const acted = s.emulator
-            .truth()
-            .releases.slice(releasesBefore)
-            .some((r) => `${r.account_id}/${r.id}` === target.key);
-          if (acted)
+          // Only a real delivery is recorded.
+          if (item)
             otherRun = () => {
               otherRun = undefined;
               // Another run of the tool: its commit is sealed like ours.
@@ -823,13 +983,19 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
             kill('SIGKILL', 'outcome commit landed, before the action heard');
         }
       };
-      armProxy(proxy, slow > 0 ? { kind: 'slow-post', holdMs: slow } : plan, kill, () => {
-        if (plan.kind === 'after-answer')
-          setTimeout(
-            () => kill('SIGKILL', 'after the answer, before the outcome commit'),
-            plan.delayMs,
-          );
-      });
+      armProxy(
+        proxy,
+        slow > 0 ? { kind: 'slow-post', holdMs: slow } : plan,
+        kill,
+        () => {
+          if (plan.kind === 'after-answer')
+            setTimeout(
+              () => kill('SIGKILL', 'after the answer, before the outcome commit'),
+              plan.delayMs,
+            );
+        },
+        (ms) => late(ctx, ms),
+      );
       const start = () =>
         s.run({
           event: 'push',
@@ -848,6 +1014,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
       const results = await Promise.all(runs);
       onGitHub = undefined;
       otherRun?.();
+      for (const r of results) noteRefusals(ctx.hostile, r.stdout);
       for (const r of results)
         if (/problem\(s\) in the ledger/.test(r.stdout))
           ctx.violations.push({
@@ -866,6 +1033,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
         afterKill: killed,
       });
     }
+    await hostile(HOSTILE_KINDS[ctx.seed % HOSTILE_KINDS.length]);
     countEmulatorFaults(ctx, s.emulator, world);
 
     s.emulator.setFaults({});
@@ -876,6 +1044,7 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
       rounds = i;
       const head = s.gh.headSha('main');
       const r = await s.run({ event: 'push', sha: head, inputs });
+      noteRefusals(ctx.hostile, r.stdout);
       if (/problem\(s\) in the ledger/.test(r.stdout))
         ctx.violations.push({
           invariant: 3,
@@ -891,19 +1060,24 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
         (r.outputs.deferred ?? '0') === '0';
     }
     await proxy.idle();
-    // Every commit of the branch, oldest first: the ledger only ever grew along the history.
+    // Every commit of the branch, oldest first: the ledger only ever grew along the history
+    // (the hostile actor's commits aside: checkSealedHistory holds the tool to them).
     const history = s.gh.commits('main').reverse();
-    const chain: Snapshot[] = history.map((c) => {
-      const shards = new Map<string, string>();
-      for (const [p, text] of Object.entries(c.files))
-        if (p.startsWith('releases.ledger/') && p.endsWith('.jsonl'))
-          shards.set(p.slice('releases.ledger/'.length), text);
-      return {
-        label: `commit ${c.sha.slice(0, 7)} ${c.message.split('\n')[0]}`,
-        shards,
-        afterKill: false,
-      };
-    });
+    const isHostile = (c: (typeof history)[number]) =>
+      `${c.author?.name} <${c.author?.email}>` === MALLORY;
+    const chain: Snapshot[] = history
+      .filter((c) => !isHostile(c))
+      .map((c) => {
+        const shards = new Map<string, string>();
+        for (const [p, text] of Object.entries(c.files))
+          if (p.startsWith('releases.ledger/') && p.endsWith('.jsonl'))
+            shards.set(p.slice('releases.ledger/'.length), text);
+        return {
+          label: `commit ${c.sha.slice(0, 7)} ${c.message.split('\n')[0]}`,
+          shards,
+          afterKill: false,
+        };
+      });
     const violations = checkInvariants({
       world,
       truth: s.emulator.truth(),
@@ -916,8 +1090,24 @@ async function actionRun(ctx: Ctx, accounts: string[], _settings: RunSettings): 
         ...x,
         detail: `branch history: ${x.detail}`,
       })),
+      ...checkSealedHistory(history, LEDGER_KEY, 'releases.ledger', isHostile),
+      ...checkHostile({
+        world,
+        releases: proxy.releases,
+        flips: ctx.hostile.flips,
+        forbidden: ctx.hostile.forbidden,
+        truth: s.emulator.truth(),
+        ledger: linesOf(ghShards()),
+      }),
     );
-    return { violations, rounds, converged, entries: world.entries.length };
+    const figures = countFigures({
+      world,
+      truth: s.emulator.truth(),
+      copies: [...chain, ...ctx.snapshots],
+      finalLines: finalLinesOf(ghShards()),
+      forbidden: ctx.hostile.forbidden,
+    });
+    return { violations, rounds, converged, entries: world.entries.length, figures };
   } finally {
     onGitHub = undefined;
     await proxy.close();

@@ -29,6 +29,8 @@ export interface Entry {
   retry?: number;
   /** Its `retry` is not allowed by the starting ledger (core/plan/retries): always refused. */
   retryRefused?: boolean;
+  /** The hostile actor set `retry: N` on it (hostile.ts): refused, or nothing to send. */
+  hostileRetry?: number;
 }
 
 export type HistoryKind =

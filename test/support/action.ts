@@ -149,7 +149,12 @@ export async function planAndMerge(
 }
 
 export async function actionScenario(
-  options: { github?: FakeGitHubOptions; emulator?: EmulatorOptions } = {},
+  options: {
+    github?: FakeGitHubOptions;
+    emulator?: EmulatorOptions;
+    /** The action bundle to run: dist/action.js, or a copy with a bug planted (test/chaos). */
+    bundle?: string;
+  } = {},
 ): Promise<ActionScenario> {
   const emulator = await startEmulator({ messagesPerAccount: 80, ...options.emulator });
   const gh = await startFakeGitHub({
@@ -300,7 +305,7 @@ export async function actionScenario(
         stdout: string;
         stderr: string;
       }>((resolve, reject) => {
-        const child = spawn(o.node ?? process.execPath, [DIST_ACTION], {
+        const child = spawn(o.node ?? process.execPath, [options.bundle ?? DIST_ACTION], {
           cwd: workspace,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
