@@ -59,6 +59,9 @@ export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<A
         // search: what the searches find now; only what the reviewed plan listed may go (the
         // check holds each message to the review). The drift check releases nothing: no search.
         const { accounts } = settings;
+        run.searches = (inputs.file.searches ?? []).filter(
+          (s) => accounts.length === 0 || accounts.includes(s.account_id),
+        );
         if (inputs.file.searches && !settings.verifyOnly) deps.log.phase?.('Search');
         const searched = settings.verifyOnly
           ? await resolveSearches(inputs.file, undefined)

@@ -10,7 +10,7 @@
 // more than half of what is left, is looked up one by one instead, so every run moves on.
 //
 // It also lists the entries of the requests file that the ledger does not hold at all
-// (merged, never applied), with how long they have waited (core/check/unapplied): they cost
+// (merged, never applied; a search with no record of its selector), with how long they have waited (core/check/unapplied): they cost
 // no Cloudflare request, and the run fails once one has waited longer than the threshold.
 import {
   type CheckCursor,
@@ -22,8 +22,10 @@ import {
   startIndex,
 } from '../core/check/cursor.js';
 import {
+  appliedSearches,
   DEFAULT_UNAPPLIED_AFTER_HOURS,
   type EntrySince,
+  lineOf,
   notApplied,
   type UnappliedReport,
   unappliedReport,
@@ -98,16 +100,18 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
     },
   });
   if (resolved.kind === 'invalid') return resolved;
-  deps.log.phase?.('Entries merged but never applied');
-  const unapplied = await unappliedOf(deps, settings, resolved);
 
   // The ledger as it is now, with the resolutions: every message whose state is released.
-  // Only released messages are checked: only their records are kept whole.
+  // Only released messages are checked: only their records are kept whole (the searches
+  // recorded are counted from every record).
   const ledger = emptyLedger();
   const keep = (record: LedgerRecord) => record.state === 'released';
   const { shards, errors } = await deps.store.read((shard) => foldShard(ledger, shard, keep));
   for (const shard of shards) foldShard(ledger, shard, keep);
   if (errors.length > 0) return { kind: 'invalid', stage: 'ledger', errors };
+
+  deps.log.phase?.('Entries merged but never applied');
+  const unapplied = await unappliedOf(deps, settings, resolved, appliedSearches(ledger.index));
   const only = settings.accounts.length > 0 ? new Set(settings.accounts) : undefined;
   const byAccount = new Map<string, Map<string, LedgerRecord>>();
   for (const account of ledger.index.accountIds()) {
@@ -194,13 +198,14 @@ async function unappliedOf(
   deps: CheckDeps,
   settings: CheckSettings,
   resolved: Extract<ApplyResult, { kind: 'done' }>,
+  applied: ReadonlySet<string>,
 ): Promise<UnappliedReport> {
-  const waiting = notApplied(resolved.plan);
+  const waiting = notApplied(resolved.plan, resolved.searches, applied);
   const afterHours = settings.unappliedAfterHours ?? DEFAULT_UNAPPLIED_AFTER_HOURS;
   let since: EntrySince = { basis: 'unknown', source: 'nothing tells when entries were added' };
   if (waiting.length > 0 && deps.entryTimes) {
     try {
-      since = await deps.entryTimes.since(waiting.map((w) => w.request.line));
+      since = await deps.entryTimes.since(waiting.map(lineOf));
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 300);
       since = { basis: 'unknown', source: `could not tell when they were added (${message})` };

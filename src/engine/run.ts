@@ -10,6 +10,7 @@ import type { MessageView } from '../core/release/readback.js';
 import { RecordMaker, type RunProvenance } from '../core/release/records.js';
 import type { RunResult } from '../core/release/result.js';
 import { escapeLogText } from '../core/render/escape.js';
+import type { SearchRequest } from '../core/requests/load.js';
 import type { ReviewGate } from '../core/safety/review.js';
 import type { ReleasesSource } from './inputs.js';
 import {
@@ -121,6 +122,11 @@ export type ApplyResult =
       /** In the file at the branch head but not at the pushed commit: for the run of a later push. */
       later: LaterEntry[];
       dryRun: boolean;
+      /**
+       * The file's `search:` entries of the accounts planned, when it has any: the drift check
+       * lists those the ledger holds no record of (core/check/unapplied).
+       */
+      searches?: SearchRequest[];
     };
 
 /** An unresolved send left alone: reading it back now would prove nothing. */
@@ -162,6 +168,8 @@ export class RunState {
   blocked: string | undefined;
   /** The plan as checked (what may be released, what is refused), for the result. */
   plan: Plan | undefined;
+  /** The file's `search:` entries of the accounts planned, for the result. */
+  searches: SearchRequest[] = [];
   /** Message details read while reading back, reused by the check before sending. */
   readonly views = new Map<string, MessageView>();
   readonly started: number;
@@ -268,6 +276,7 @@ export class RunState {
     };
     if (this.stopped !== undefined) done.stopped = this.stopped;
     if (this.blocked !== undefined) done.blocked = this.blocked;
+    if (this.searches.length > 0) done.searches = this.searches;
     return done;
   }
 }

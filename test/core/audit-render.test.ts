@@ -53,6 +53,8 @@ const hostileReport = () =>
         run: reason.slice(0, 300),
         error: { message: reason },
         approved_by: ['alice', 'renovate[bot]'],
+        // Every other attempt asked for by a search: its selector is as hostile as the rest.
+        ...(i % 2 === 1 ? { selector: reason } : {}),
       }),
     ),
   );
@@ -149,12 +151,17 @@ describe('CSV', () => {
       'commit',
       'run',
       'actor',
+      'selector',
     ]);
     expect(rows).toHaveLength(HOSTILE.length + 1);
     const reasons = rows.slice(1).map((r) => r[12]);
     expect(reasons).toEqual(HOSTILE.map((h) => (/^[=+\-@\t\r]/.test(h) ? `'${h}` : h)));
+    const neutral = (h: string) => (/^[=+\-@\t\r]/.test(h) ? `'${h}` : h);
+    expect(rows.slice(1).map((r) => r[20])).toEqual(
+      HOSTILE.map((h, i) => (i % 2 === 1 ? neutral(h) : '')),
+    );
     for (const row of rows) {
-      expect(row).toHaveLength(20);
+      expect(row).toHaveLength(21);
       for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     }
     expect(rows[1]?.slice(2, 6)).toEqual([ACCOUNT, messageId(1), '1', 'pending']);
@@ -162,7 +169,7 @@ describe('CSV', () => {
   });
 
   it('an empty report is the header alone', () => {
-    expect(collect((w) => writeAuditCsv([], w))).toMatch(/^first_at,[a-z_,]+actor\r\n$/);
+    expect(collect((w) => writeAuditCsv([], w))).toMatch(/^first_at,[a-z_,]+actor,selector\r\n$/);
   });
 });
 
@@ -173,8 +180,8 @@ describe('markdown', () => {
     const table = text.split('\n').filter((l) => l.startsWith('| `2026-11-'));
     expect(table).toHaveLength(HOSTILE.length);
     for (const line of table) {
-      // Only the 21 separators of 20 cells.
-      expect(line.split('|')).toHaveLength(22);
+      // Only the 22 separators of 21 cells.
+      expect(line.split('|')).toHaveLength(23);
       // Without its code spans (validated ids and times) and numeric entities, a row holds
       // letters, digits, spaces, commas, the separators and the backslashes of visible codes.
       const bare = line.replace(/`[0-9A-Za-z:._/-]+`/g, '').replace(/&#[0-9]+;/g, '');
@@ -193,6 +200,7 @@ describe('markdown', () => {
     );
     expect(md).toContain('| pending | 13 |');
     expect(md).toContain('| _unknown_ | 13 |');
+    expect(md).toContain('| `id` | 7 |\n| `search` | 6 |');
     expect(md).toContain('… and 10 more requesters');
     expect(md).toContain('| `2026-11` | 13 |');
     for (const line of md.split('\n').filter((l) => l.startsWith('| ')))
@@ -217,6 +225,8 @@ describe('text and JSON', () => {
     const rows = lines.filter((l) => l.startsWith('  2026-'));
     expect(rows).toHaveLength(13);
     for (const line of rows) expect(line).not.toMatch(/::|##\[|\r|\u202E/);
+    expect(lines[2]).toBe('  entry:        id 7, search 6');
+    expect(rows.filter((l) => l.includes('; search: '))).toHaveLength(6);
   });
 
   it('JSON: one line, the values as recorded, and the same as the whole value stringified', () => {
@@ -224,8 +234,11 @@ describe('text and JSON', () => {
     const text = collect((w) => writeAuditJson(report, w));
     expect(text.endsWith('\n')).toBe(true);
     expect(text.trimEnd()).not.toContain('\n');
-    const value = JSON.parse(text) as { rows: { reason: string; approved_by: string[] }[] };
+    const value = JSON.parse(text) as {
+      rows: { reason: string; approved_by: string[]; selector: string | null }[];
+    };
     expect(value.rows.map((r) => r.reason)).toEqual(HOSTILE);
+    expect(value.rows.map((r) => r.selector)).toEqual(HOSTILE.map((h, i) => (i % 2 ? h : null)));
     expect(text).toBe(
       `${JSON.stringify({
         period: { since: null, until: null },

@@ -160,8 +160,21 @@ describe('release attempts', () => {
         commit: 'abcdef1',
         run: 'https://github.com/acme/mail/actions/runs/1',
         actor: 'alice',
+        selector: null,
       },
     ]);
+  });
+
+  it('an attempt asked for by a search carries its selector, from the request record', () => {
+    const selector =
+      'sender=billing@vendor.example subject="Invoice, \\"Q4\\"" start=2026-11-01T00:00:00Z end=2026-11-08T00:00:00Z limit=50';
+    const rows = rowsOf([pending({ selector }), released(), pending({ id: messageId(2) })]);
+    expect(rows.map((r) => [r.id, r.selector])).toEqual([
+      [messageId(1), selector],
+      [messageId(2), null],
+    ]);
+    expect(auditRowJson(rows[0] as AuditRow).selector).toBe(selector);
+    expect(summarize(rows).by_entry).toEqual({ id: 1, search: 1 });
   });
 
   it('a retry is its own row; accounts and messages are kept apart', () => {
@@ -312,6 +325,7 @@ describe('the summary', () => {
     expect(summarize(rows)).toEqual({
       attempts: 6,
       by_outcome: { released: 1, partial: 0, failed: 1, unknown: 1, pending: 3 },
+      by_entry: { id: 6, search: 0 },
       by_disposition: { SPAM: 3, BULK: 2, unknown: 1 },
       // Most first; not recorded (null) last among equals; __proto__ stays a name.
       by_requester: [

@@ -165,6 +165,48 @@ describe('check report', () => {
       expect(renderCheckMarkdown(report({ unapplied: none }))).not.toContain('not in the ledger');
     });
 
+    it('a search never applied: named by its text (escaped), no attempt', () => {
+      const selector = `subject=${JSON.stringify(HOSTILE)} start=2026-11-01T00:00:00Z end=2026-11-08T00:00:00Z limit=50`;
+      const r = report({
+        unapplied: {
+          afterHours: 24,
+          basis: 'line',
+          source: 'the commit that last changed each entry’s id line',
+          overdue: 1,
+          entries: [
+            {
+              account_id: ACCOUNT,
+              selector,
+              file: 'releases.yaml',
+              line: 20,
+              column: 5,
+              since: '2026-11-22T06:17:00.000Z',
+              hours: 48,
+              overdue: true,
+            },
+          ],
+        },
+      });
+      const text = renderCheckText(r);
+      expect(text).toContain(
+        `  releases.yaml:20:5  search subject="x\\n:\u200B:error:\u200B:boom\\n@org/team <img src=x>" start=2026-11-01T00:00:00Z end=2026-11-08T00:00:00Z limit=50  (account ${ACCOUNT}, no record of it): 48 h, since 2026-11-22T06:17:00.000Z  OVERDUE\n`,
+      );
+      expect(text).not.toMatch(/^::error::/m);
+      const md = renderCheckMarkdown(r);
+      const row = md.split('\n').find((l) => l.startsWith('| `releases.yaml:20:5` |'));
+      expect(row).toMatch(/^\| `releases\.yaml:20:5` \| search subject&#61;/);
+      expect(row?.split('|')).toHaveLength(7);
+      expect(row).toContain(`| \`${ACCOUNT}\` | – | 48 h,`);
+      expect(md).not.toMatch(/<img|@org\/team|::error::/);
+      expect(checkJsonValue(r).unapplied?.entries[0]).toMatchObject({
+        id: null,
+        attempt: null,
+        selector,
+        line: 20,
+        overdue: true,
+      });
+    });
+
     it('keeps the file name and the refusal text inert', () => {
       const r = report({ unapplied: unapplied(HOSTILE) });
       expect(renderCheckText(r)).not.toMatch(/^::error::/m);

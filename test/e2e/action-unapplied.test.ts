@@ -86,6 +86,41 @@ describe('the drift check and entries merged but never applied', () => {
     expect(after.stdout).not.toContain(`${cancelled}  (account`);
   });
 
+  it('a search pushed 30 h ago and never applied: listed by its text at its search: line, overdue', async () => {
+    s = await actionScenario();
+    const x = s;
+    const second = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const start = second(Date.now() - 10 * 24 * HOUR);
+    const end = second(Date.now() - 24 * HOUR);
+    const yaml = [
+      'version: 1',
+      `account_id: ${x.account}`,
+      'releases:',
+      '  - search:',
+      '      sender: payroll@vendor.example',
+      '      subject: "Payslip <img src=x> @org/team"',
+      `      start: "${start}"`,
+      `      end: "${end}"`,
+      '      limit: 10',
+      '    reason: payroll mail held by a new rule, checked with the vendor',
+      '',
+    ].join('\n');
+    const old = new Date(Date.now() - 30 * HOUR).toISOString();
+    x.gh.commitFiles('main', { 'releases.yaml': yaml }, 'Add a search', undefined, old);
+
+    const check = await x.run({ event: 'schedule' });
+    expect(check.code, check.stdout).toBe(1);
+    expect(check.outputs).toMatchObject({ mode: 'check', unapplied: '1' });
+    expect(check.stdout).toContain(
+      `  releases.yaml:4:5  search sender=payroll@vendor.example subject="Payslip <img src=x> @org/team" start=${start} end=${end} limit=10  (account ${x.account}, no record of it): 30 h, since `,
+    );
+    expect(check.stdout).toMatch(/no record of it\): 30 h, since .* {2}OVERDUE/);
+    expect(check.summary).toContain('| `releases.yaml:4:5` | search sender&#61;payroll');
+    expect(check.summary).not.toMatch(/<img|@org\/team/);
+    expect(check.github.filter((q) => isBlame(q.body))).toHaveLength(1);
+    expect(x.releasePosts()).toBe(0);
+  });
+
   it('nothing unapplied: no blame query, and the report says so', async () => {
     s = await actionScenario();
     const ids = s.quarantined(1);

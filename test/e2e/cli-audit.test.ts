@@ -1,10 +1,12 @@
 // The audit report through the bundled CLI (dist/cli.js), on a generated ledger.
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchText } from '../../src/core/requests/search.js';
 import { AUDIT_ACCOUNTS, type ExpectedAudit, writeAuditLedger } from '../support/audit-ledger.js';
 import { runDistCli } from '../support/cli.js';
+import { messageId, record, shardText } from '../support/factories.js';
 
 const HOSTILE = [
   '=HYPERLINK("https://evil.example","click") @org/team <img src=x onerror=alert(1)> | x',
@@ -115,7 +117,7 @@ describe('quarantine-release audit', () => {
     expect(r.stdout).toContain('| outcome | attempts |');
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('| `2026-01-'));
     expect(rows.length).toBeGreaterThan(50);
-    for (const row of rows) expect(row.split('|')).toHaveLength(22);
+    for (const row of rows) expect(row.split('|')).toHaveLength(23);
     expect(r.stdout).not.toMatch(/<img|@org|@everyone|::add-mask|="|\]\(/);
   });
 
@@ -178,5 +180,79 @@ describe('quarantine-release audit', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('(inclusive)');
     expect(help.stdout).toContain('(exclusive)');
+  });
+});
+
+describe('quarantine-release audit of releases by search', () => {
+  // What apply writes for a search entry (two messages found) and an id entry: the search's
+  // pending records carry its selector.
+  const selector = searchText({
+    sender: 'billing@vendor.example',
+    subject: 'Invoice, "Q4" @everyone <img src=x> | =1+1',
+    start: '2026-11-01T00:00:00Z',
+    end: '2026-11-08T00:00:00Z',
+    limit: 50,
+  });
+  const sent = (n: number, at: string, extra: object) => [
+    record({
+      id: messageId(n),
+      seq: 1,
+      state: 'pending',
+      at,
+      reason: 'vendor invoices',
+      requested_by: 'alice@example.com',
+      ...extra,
+    }),
+    record({ id: messageId(n), seq: 2, state: 'released', at, via: 'release' }),
+  ];
+  const ledger = () => join(dir, 'search.ledger');
+  beforeAll(async () => {
+    await mkdir(ledger(), { recursive: true });
+    await writeFile(
+      join(ledger(), '2026-11.jsonl'),
+      shardText([
+        ...sent(1, '2026-11-20T10:00:00.000Z', { selector }),
+        ...sent(2, '2026-11-20T10:00:00.000Z', { selector }),
+        ...sent(3, '2026-11-21T10:00:00.000Z', {}),
+      ]),
+    );
+  });
+
+  it('the selector of each attempt in JSON, CSV and markdown; the summary counts search and id attempts', async () => {
+    const json = await audit(['--ledger', ledger(), '--format', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    const value = JSON.parse(json.stdout) as {
+      summary: { by_entry: { id: number; search: number } };
+      rows: { id: string; selector: string | null }[];
+    };
+    expect(value.summary.by_entry).toEqual({ id: 1, search: 2 });
+    expect(value.rows.map((r) => [r.id, r.selector])).toEqual([
+      [messageId(1), selector],
+      [messageId(2), selector],
+      [messageId(3), null],
+    ]);
+
+    const csv = await audit(['--ledger', ledger(), '--format', 'csv']);
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.split('\r\n');
+    expect(lines[0]?.endsWith(',actor,selector')).toBe(true);
+    // Quoted (a comma and quotes), quotes doubled; an id entry's cell is empty.
+    expect(lines[1]?.endsWith(`,"${selector.replaceAll('"', '""')}"`)).toBe(true);
+    expect(lines[3]?.endsWith(',')).toBe(true);
+
+    const md = await audit(['--ledger', ledger(), '--format', 'markdown']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain(
+      '| entry | attempts |\n| --- | ---: |\n| `id` | 1 |\n| `search` | 2 |',
+    );
+    const rows = md.stdout.split('\n').filter((l) => l.startsWith('| `2026-11-'));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row.split('|')).toHaveLength(23);
+    expect(rows[0]).toContain('billing&#64;&#8203;vendor');
+    expect(md.stdout).not.toMatch(/<img|@everyone|=1\+1/);
+
+    const text = await audit(['--ledger', ledger()]);
+    expect(text.stdout).toContain('  entry:        id 1, search 2\n');
+    expect(text.stdout).toContain(`; search: sender=billing@vendor.example subject=`);
   });
 });

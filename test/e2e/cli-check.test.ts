@@ -74,6 +74,93 @@ describe('check', () => {
     expect((await s.cli(['check', '--unapplied-after-hours', '31'])).code).toBe(0);
   });
 
+  it('lists a search merged but never applied until a record carries its text; one that released nothing stays listed', async () => {
+    const DAY = 86_400_000;
+    const second = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const at = (queue: string, daysAgo: number) =>
+      `${queue}-${second(Date.now() - daysAgo * DAY).slice(0, 19)}-1234`;
+    const to = ['someone@corp.example'];
+    s = await scenario({
+      messages: [
+        { id: at('ChkS00001', 3), to, from: 'payroll@vendor.example', subject: 'Payslip' },
+        { id: at('ChkS00002', 2), to, from: 'payroll@vendor.example', subject: 'Payslip' },
+      ],
+    });
+    const start = second(Date.now() - 10 * DAY);
+    const end = second(Date.now() - DAY);
+    const window = [
+      `      start: "${start}"`,
+      `      end: "${end}"`,
+      '      limit: 10',
+      '    reason: payroll mail held by a new rule, checked with the vendor',
+    ];
+    const yaml = (senders: string[]) =>
+      [
+        'version: 1',
+        `account_id: ${s?.account}`,
+        'releases:',
+        ...senders.flatMap((sender) => ['  - search:', `      sender: ${sender}`, ...window]),
+        '',
+      ].join('\n');
+    const textOf = (sender: string) => `sender=${sender} start=${start} end=${end} limit=10`;
+    await writeFile(join(s.dir, 'releases.yaml'), yaml(['payroll@vendor.example']));
+
+    // Merged, never applied: listed by its text and the line of its search: key.
+    const fresh = await s.cli(['check']);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain(
+      'NOT APPLIED: 1 entry of releases.yaml is not in the ledger at all (merged, never applied); 0 waiting 24 h or more:\n',
+    );
+    expect(fresh.stdout).toContain(
+      `  releases.yaml:4:5  search sender=payroll@vendor.example start=`,
+    );
+    const old = new Date(Date.now() - 30 * 3_600_000);
+    await utimes(join(s.dir, 'releases.yaml'), old, old);
+    const late = await s.cli(['check', '--format', 'json']);
+    expect(late.code).toBe(1);
+    expect(JSON.parse(late.stdout).unapplied).toMatchObject({
+      overdue: 1,
+      entries: [
+        {
+          id: null,
+          attempt: null,
+          selector: textOf('payroll@vendor.example'),
+          line: 4,
+          hours: 30,
+          overdue: true,
+        },
+      ],
+    });
+    // The drift check never searches for a search entry, nor releases anything.
+    expect(s.releasePostsCount()).toBe(0);
+
+    // Applied: its records carry its text, so it is no longer listed.
+    const applied = await s.cli(['apply', '--unreviewed']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(s.releasePostsCount()).toBe(1);
+    const done = await s.cli(['check']);
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout).toContain('Not applied: none');
+
+    // A search that finds nothing records nothing: it stays listed, and fails once overdue.
+    await writeFile(
+      join(s.dir, 'releases.yaml'),
+      yaml(['payroll@vendor.example', 'nobody@nowhere.example']),
+    );
+    const none = await s.cli(['apply', '--unreviewed']);
+    expect(none.code, none.stdout + none.stderr).toBe(0);
+    expect(s.releasePostsCount()).toBe(1);
+    await utimes(join(s.dir, 'releases.yaml'), old, old);
+    const stays = await s.cli(['check', '--format', 'json']);
+    expect(stays.code).toBe(1);
+    expect(
+      JSON.parse(stays.stdout).unapplied.entries.map((e: { selector: string; line: number }) => [
+        e.selector,
+        e.line,
+      ]),
+    ).toEqual([[textOf('nobody@nowhere.example'), 10]]);
+  });
+
   it('resolves sends with no known outcome and releases nothing', async () => {
     s = await scenario();
     const ids = s.quarantined(2);

@@ -48,8 +48,9 @@ export const auditCommand: Command = {
 Reports every release attempt the ledger records in a period, for an audit: one row per
 attempt (a message's records of one account, id and attempt), with its outcome, recipients,
 error, the message's disposition, the request's reason, ticket, requester, pull request,
-approvers, commit, run and actor, and the times of its first and last records. Then a
-summary: attempts by outcome, by disposition, by requester and by month. Reads the ledger
+approvers, commit, run and actor, the search that asked for it (its selector; empty for an
+id entry), and the times of its first and last records. Then a summary: attempts by
+outcome, by entry (id or search), by disposition, by requester and by month. Reads the ledger
 only; no network, no credentials.
 
 An attempt's outcome is its latest record. What was asked, and by whom, comes from its

@@ -62,8 +62,9 @@ successive runs cover a ledger of any size. A missing or unreadable cursor file 
 
 It also lists the entries of FILE that the ledger does not hold at all (merged, never
 applied: their apply run was cancelled or failed), with how long they have waited: at least
-since FILE last changed (its modification time). It fails once one has waited
---unapplied-after-hours or more. They cost no request.
+since FILE last changed (its modification time). A search: entry counts as applied once a
+ledger record carries its text (selector); one that released nothing stays listed. It fails
+once one has waited --unapplied-after-hours or more. They cost no request.
 
 Credentials: as for apply (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with CLOUDFLARE_API_KEY).
 

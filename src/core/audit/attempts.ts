@@ -27,6 +27,8 @@ export interface RequestFacts {
   readonly commit: string | null;
   readonly run: string | null;
   readonly actor: string | null;
+  /** The search (its canonical text) whose entry asked for the message; null: an `id` entry. */
+  readonly selector: string | null;
 }
 
 export interface AuditRow extends RequestFacts {
@@ -57,6 +59,7 @@ class Facts implements RequestFacts {
     readonly commit: string | null,
     readonly run: string | null,
     readonly actor: string | null,
+    readonly selector: string | null,
     /** All of the above as one string: interns equal facts, and breaks ties. */
     readonly key: string,
   ) {}
@@ -73,6 +76,7 @@ class Facts implements RequestFacts {
       r.commit ?? null,
       r.run ?? null,
       r.actor ?? null,
+      r.selector ?? null,
     ] as const;
     return new Facts(...values, JSON.stringify(values));
   }
@@ -144,6 +148,9 @@ class Attempt implements AuditRow {
   }
   get actor() {
     return this.facts.actor;
+  }
+  get selector() {
+    return this.facts.selector;
   }
 
   get seen(): boolean {
@@ -288,6 +295,8 @@ export const OUTCOMES: readonly LedgerState[] = [
 export interface AuditSummary {
   attempts: number;
   by_outcome: Record<LedgerState, number>;
+  /** Attempts asked for by a `search:` entry (a selector recorded) and by an `id` entry. */
+  by_entry: { id: number; search: number };
   /** The request record's disposition, `unknown` when it has none; most first. */
   by_disposition: Record<string, number>;
   /** Most first; null: not recorded. An array, as requesters are free text. */
@@ -301,9 +310,11 @@ export function summarize(rows: readonly AuditRow[]): AuditSummary {
   const disposition = new Map<string, number>();
   const requester = new Map<string | null, number>();
   const month = new Map<string, number>();
+  const entry = { id: 0, search: 0 };
   const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
   for (const row of rows) {
     outcome[row.state]++;
+    entry[row.selector === null ? 'id' : 'search']++;
     bump(disposition, row.disposition ?? 'unknown');
     bump(requester, row.requested_by);
     bump(month, row.first_at.slice(0, 7));
@@ -316,6 +327,7 @@ export function summarize(rows: readonly AuditRow[]): AuditSummary {
   return {
     attempts: rows.length,
     by_outcome: outcome,
+    by_entry: entry,
     // Object.fromEntries defines properties: even a key `__proto__` stays a plain key.
     by_disposition: Object.fromEntries(mostFirst(disposition)),
     by_requester: mostFirst(requester).map(([requested_by, attempts]) => ({

@@ -4,16 +4,24 @@
 // anything, or never ran. The drift check reports them with how long they have waited and
 // fails once one has waited longer than a threshold. Pure: the plan and what is known of when
 // each entry got into the file in, the report out.
+//
+// A `search:` entry names no message: it counts as applied once the ledger holds a record of
+// its account whose `selector` is its canonical text (apply writes one with every message it
+// releases for it). A search that found nothing, or only messages other entries asked for,
+// records nothing and stays listed: an entry that releases nothing should be removed.
+import type { LedgerIndex } from '../ledger/state.js';
 import type { Plan } from '../plan/plan.js';
-import type { ReleaseRequest } from '../requests/load.js';
+import type { ReleaseRequest, SearchRequest } from '../requests/load.js';
 
-/** An entry whose attempt has no record in the ledger. */
-export interface NotApplied {
-  request: ReleaseRequest;
-  attempt: number;
-  /** Why apply would refuse it anyway, when the plan already says (a retry the ledger does not allow). */
-  refused?: string;
-}
+/** An `id` entry whose attempt has no record in the ledger, or a search with none at all. */
+export type NotApplied =
+  | {
+      request: ReleaseRequest;
+      attempt: number;
+      /** Why apply would refuse it anyway, when the plan already says (a retry the ledger does not allow). */
+      refused?: string;
+    }
+  | { search: SearchRequest };
 
 /**
  * When the entries got into the requests file, as far as the adapter can tell, and how it
@@ -32,8 +40,11 @@ export type EntrySince =
 
 export interface UnappliedEntry {
   account_id: string;
-  id: string;
-  attempt: number;
+  /** The message of an `id` entry, and the attempt it asks for; absent for a search. */
+  id?: string;
+  attempt?: number;
+  /** A `search:` entry's canonical text (core/requests/search searchText). */
+  selector?: string;
   file: string;
   line: number;
   column: number;
@@ -68,7 +79,11 @@ export const MAX_UNAPPLIED_AFTER_HOURS = 8760;
  * not resumed from a record (a resumed attempt is in the ledger, provably never sent), and
  * the retries it refuses (not in the ledger either), in file order.
  */
-export function notApplied(plan: Plan): NotApplied[] {
+export function notApplied(
+  plan: Plan,
+  searches: readonly SearchRequest[] = [],
+  applied: ReadonlySet<string> = new Set(),
+): NotApplied[] {
   const out: NotApplied[] = [];
   for (const account of plan.accounts) {
     for (const item of account.to_release)
@@ -77,7 +92,32 @@ export function notApplied(plan: Plan): NotApplied[] {
       if (r.reason.kind === 'retry-not-allowed')
         out.push({ request: r.item.request, attempt: r.item.attempt, refused: r.reason.why });
   }
-  return out.sort((a, b) => a.request.index - b.request.index);
+  for (const search of searches)
+    if (!applied.has(selectorKey(search.account_id, search.text))) out.push({ search });
+  return out.sort((a, b) => entryOf(a).index - entryOf(b).index);
+}
+
+function entryOf(e: NotApplied): ReleaseRequest | SearchRequest {
+  return 'search' in e ? e.search : e.request;
+}
+
+/** The line of an entry (where its `id:` or `search:` key is written). */
+export function lineOf(e: NotApplied): number {
+  return entryOf(e).line;
+}
+
+/** A search of one account, as appliedSearches() holds it. */
+export function selectorKey(account: string, text: string): string {
+  return `${account}\t${text}`;
+}
+
+/** The searches the ledger holds at least one record of (selectorKey), whatever its state. */
+export function appliedSearches(ledger: LedgerIndex): Set<string> {
+  const out = new Set<string>();
+  for (const account of ledger.accountIds())
+    for (const history of ledger.account(account)?.values() ?? [])
+      for (const text of history.selectors ?? []) out.add(selectorKey(account, text));
+  return out;
 }
 
 /** How long each entry has waited against the threshold (`now` in epoch ms). */
@@ -88,7 +128,8 @@ export function unappliedReport(
   now: number,
   afterHours: number,
 ): UnappliedReport {
-  const out = entries.map(({ request, attempt, refused }): UnappliedEntry => {
+  const out = entries.map((waiting): UnappliedEntry => {
+    const request = entryOf(waiting);
     const known =
       since.basis === 'line'
         ? since.at.get(request.line)
@@ -98,8 +139,9 @@ export function unappliedReport(
     const t = known ? Date.parse(known.at) : Number.NaN;
     const entry: UnappliedEntry = {
       account_id: request.account_id,
-      id: request.id,
-      attempt,
+      ...('search' in waiting
+        ? { selector: waiting.search.text }
+        : { id: waiting.request.id, attempt: waiting.attempt }),
       file,
       line: request.line,
       column: request.column,
@@ -113,7 +155,7 @@ export function unappliedReport(
       entry.overdue = waited >= afterHours * HOUR;
       if (known.commit) entry.commit = known.commit;
     }
-    if (refused !== undefined) entry.refused = refused;
+    if ('refused' in waiting && waiting.refused !== undefined) entry.refused = waiting.refused;
     return entry;
   });
   return {

@@ -36,6 +36,8 @@ const COLUMNS: readonly (readonly [string, (r: AuditRow) => string])[] = [
   ['commit', (r) => r.commit ?? ''],
   ['run', (r) => r.run ?? ''],
   ['actor', (r) => r.actor ?? ''],
+  // Last, so that the columns before it keep their places in existing spreadsheets.
+  ['selector', (r) => r.selector ?? ''],
 ];
 
 // Cells a spreadsheet would read as a formula (OWASP, "CSV Injection"): a leading apostrophe
@@ -74,7 +76,8 @@ const CODE = new Set([
 
 function markdownCell(name: string, text: string): string {
   if (text === '') return '';
-  return CODE.has(name) ? codeSpan(text) : escapeMarkdown(text, 600);
+  // A selector may be 1,024 characters (the ledger schema's bound): shown whole.
+  return CODE.has(name) ? codeSpan(text) : escapeMarkdown(text, name === 'selector' ? 1024 : 600);
 }
 
 function periodLine(report: Pick<AuditReport, 'period' | 'accounts' | 'summary'>): string {
@@ -117,6 +120,10 @@ export function renderAuditSummaryMarkdown(
       'outcome',
       OUTCOMES.map((state) => [state, s.by_outcome[state]]),
     ),
+    ...countTable('entry', [
+      ['`id`', s.by_entry.id],
+      ['`search`', s.by_entry.search],
+    ]),
     ...countTable(
       'disposition',
       Object.entries(s.by_disposition).map(([d, n]) => [
@@ -166,6 +173,7 @@ export function renderAuditSummaryText(
   const lines = [
     `quarantine-release audit, ${periodText(report.period)}${report.accounts.length > 0 ? `, accounts ${report.accounts.join(', ')}` : ''}: ${s.attempts} release attempt${s.attempts === 1 ? '' : 's'}`,
     `  outcome:      ${list(OUTCOMES.map((state) => [state, s.by_outcome[state]]))}`,
+    `  entry:        id ${s.by_entry.id}, search ${s.by_entry.search}`,
     `  disposition:  ${list(Object.entries(s.by_disposition))}`,
     `  month (UTC):  ${list(Object.entries(s.by_month))}`,
     `  requested by:${s.by_requester.length === 0 ? ' -' : ''}`,
@@ -195,6 +203,7 @@ function textRow(r: AuditRow): string {
   if (r.approved_by && r.approved_by.length > 0)
     parts.push(`approved by ${escapeLogText(r.approved_by.join(' '), 600)}`);
   if (r.reason !== null) parts.push(`reason: ${escapeLogText(r.reason, 500)}`);
+  if (r.selector !== null) parts.push(`search: ${escapeLogText(r.selector, 1024)}`);
   return `  ${parts.join('; ')}\n`;
 }
 
@@ -229,6 +238,7 @@ export function auditRowJson(r: AuditRow) {
     commit: r.commit,
     run: r.run,
     actor: r.actor,
+    selector: r.selector,
   };
 }
 

@@ -109,9 +109,13 @@ function unappliedText(u: UnappliedReport): string[] {
   const file = escapeLogText(first.file, 300);
   const lines = [`NOT APPLIED: ${unappliedHeadline(u, file)}:`];
   for (const e of u.entries.slice(0, 1000)) {
-    const what = e.attempt > 1 ? `retry ${e.attempt}` : 'attempt 1';
+    // A search's text holds the requester's subject: escaped. An id was validated.
+    const [what, detail] =
+      e.selector !== undefined
+        ? [`search ${escapeLogText(e.selector, 1024)}`, 'no record of it']
+        : [e.id, (e.attempt ?? 1) > 1 ? `retry ${e.attempt}` : 'attempt 1'];
     lines.push(
-      `  ${file}:${e.line}:${e.column}  ${e.id}  (account ${e.account_id}, ${what}): ${waited(e, (s) => s)}${e.overdue ? '  OVERDUE' : ''}${e.refused ? `; apply refuses it: ${escapeLogText(e.refused, 300)}` : ''}`,
+      `  ${file}:${e.line}:${e.column}  ${what}  (account ${e.account_id}, ${detail}): ${waited(e, (s) => s)}${e.overdue ? '  OVERDUE' : ''}${e.refused ? `; apply refuses it: ${escapeLogText(e.refused, 300)}` : ''}`,
     );
   }
   if (u.entries.length > 1000) lines.push(`  … ${u.entries.length - 1000} more`);
@@ -188,8 +192,9 @@ export function checkJsonValue(r: CheckReport) {
             overdue: r.unapplied.overdue,
             entries: r.unapplied.entries.map((e) => ({
               account_id: e.account_id,
-              id: e.id,
-              attempt: e.attempt,
+              id: e.id ?? null,
+              attempt: e.attempt ?? null,
+              selector: e.selector ?? null,
               file: e.file,
               line: e.line,
               column: e.column,
@@ -218,7 +223,7 @@ function unappliedMarkdown(u: UnappliedReport): string[] {
   ];
   for (const e of u.entries.slice(0, 200))
     out.push(
-      `| ${codeSpan(`${first.file}:${e.line}:${e.column}`)} | ${codeSpan(e.id)} | ${codeSpan(e.account_id)} | ${e.attempt} | ${waited(e, codeSpan)}${e.overdue ? ' ⛔' : ''}${e.refused ? `; apply refuses it: ${escapeMarkdown(e.refused, 300)}` : ''} |`,
+      `| ${codeSpan(`${first.file}:${e.line}:${e.column}`)} | ${e.selector !== undefined ? `search ${escapeMarkdown(e.selector, 1024)}` : codeSpan(e.id ?? '')} | ${codeSpan(e.account_id)} | ${e.attempt ?? '–'} | ${waited(e, codeSpan)}${e.overdue ? ' ⛔' : ''}${e.refused ? `; apply refuses it: ${escapeMarkdown(e.refused, 300)}` : ''} |`,
     );
   if (u.entries.length > 200)
     out.push('', `… ${u.entries.length - 200} more; see the results file.`);
