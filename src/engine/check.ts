@@ -25,7 +25,7 @@ import {
   appliedSearches,
   DEFAULT_UNAPPLIED_AFTER_HOURS,
   type EntrySince,
-  lineOf,
+  linesOf,
   notApplied,
   type UnappliedReport,
   unappliedReport,
@@ -205,7 +205,7 @@ async function unappliedOf(
   let since: EntrySince = { basis: 'unknown', source: 'nothing tells when entries were added' };
   if (waiting.length > 0 && deps.entryTimes) {
     try {
-      since = await deps.entryTimes.since(waiting.map(lineOf));
+      since = await deps.entryTimes.since(waiting.flatMap(linesOf));
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 300);
       since = { basis: 'unknown', source: `could not tell when they were added (${message})` };

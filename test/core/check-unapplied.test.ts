@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   appliedSearches,
+  linesOf,
   type NotApplied,
   notApplied,
   unappliedReport,
@@ -36,6 +37,7 @@ function searchEntry(
   line: number,
   extra: Partial<SearchSelector> = {},
   account = ACCOUNT,
+  lastLine = line,
 ): SearchRequest {
   const search: SearchSelector = {
     sender: 'billing@vendor.example',
@@ -52,6 +54,7 @@ function searchEntry(
     index,
     line,
     column: 5,
+    lastLine,
   };
 }
 
@@ -246,5 +249,37 @@ describe('unappliedReport: a search never applied', () => {
     });
     expect(r.entries[0]).toMatchObject({ id: messageId(1), attempt: 1, overdue: false });
     expect(r.overdue).toBe(1);
+  });
+
+  it('a search whose criteria were edited after its search: line is as new as its newest line', () => {
+    // search: on line 10, its criteria on 11-13; line 12 (the sender) changed an hour ago.
+    const search = searchEntry(0, 10, {}, ACCOUNT, 13);
+    const old = { at: new Date(NOW - 72 * HOUR).toISOString(), commit: 'a'.repeat(40) };
+    const at = new Map([
+      [10, old],
+      [11, old],
+      [12, { at: new Date(NOW - HOUR).toISOString(), commit: 'c'.repeat(40) }],
+      [13, old],
+    ]);
+    const r = unappliedReport(
+      [{ search }],
+      { basis: 'line', source: 'git blame', at },
+      'f',
+      NOW,
+      24,
+    );
+    expect(r.entries[0]).toMatchObject({ hours: 1, commit: 'c'.repeat(40), overdue: false });
+    expect(linesOf({ search })).toEqual([10, 11, 12, 13]);
+    // One of its lines not dated: its age cannot be told, so it is overdue.
+    at.delete(13);
+    const unknown = unappliedReport(
+      [{ search }],
+      { basis: 'line', source: 'git blame', at },
+      'f',
+      NOW,
+      24,
+    );
+    expect(unknown.entries[0]?.overdue).toBe(true);
+    expect(unknown.entries[0]?.hours).toBeUndefined();
   });
 });

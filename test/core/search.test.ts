@@ -83,6 +83,8 @@ describe('search entries: loading', () => {
         index: 1,
         line: 6,
         column: 5,
+        // Its five criteria, on lines 7 to 11: the last line that dates it.
+        lastLine: 11,
       },
     ]);
   });

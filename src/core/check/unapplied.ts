@@ -101,9 +101,29 @@ function entryOf(e: NotApplied): ReleaseRequest | SearchRequest {
   return 'search' in e ? e.search : e.request;
 }
 
-/** The line of an entry (where its `id:` or `search:` key is written). */
-export function lineOf(e: NotApplied): number {
-  return entryOf(e).line;
+/**
+ * The lines that date an entry: its `id:` line, or every line of a search's criteria (a search
+ * edited since is another search, as new as its newest line).
+ */
+export function linesOf(e: NotApplied): number[] {
+  if (!('search' in e)) return [e.request.line];
+  const lines: number[] = [];
+  for (let l = e.search.line; l <= e.search.lastLine; l++) lines.push(l);
+  return lines;
+}
+
+/** When the newest of an entry's lines got onto the branch, if known. */
+function newestOf(
+  e: NotApplied,
+  at: ReadonlyMap<number, { at: string; commit?: string }>,
+): { at: string; commit?: string } | undefined {
+  let newest: { at: string; commit?: string } | undefined;
+  for (const l of linesOf(e)) {
+    const t = at.get(l);
+    if (t === undefined) return undefined;
+    if (newest === undefined || Date.parse(t.at) > Date.parse(newest.at)) newest = t;
+  }
+  return newest;
 }
 
 /** A search of one account, as appliedSearches() holds it. */
@@ -132,7 +152,7 @@ export function unappliedReport(
     const request = entryOf(waiting);
     const known =
       since.basis === 'line'
-        ? since.at.get(request.line)
+        ? newestOf(waiting, since.at)
         : since.basis === 'file'
           ? { at: since.at }
           : undefined;

@@ -181,7 +181,8 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
     errors.push(error);
   if (errors.length > 0)
     return { ok: false, errors: capped(sortDiagnostics(dedupe(errors)), file) };
-  return { ok: true, value: requestsOf(value as RawFile, file, idAt) };
+  const lastLineOfSearch = (index: number) => locate.lastLineAt(['releases', index, 'search']);
+  return { ok: true, value: requestsOf(value as RawFile, file, idAt, lastLineOfSearch) };
 }
 
 /** The requests of a file that passed every check. */
@@ -189,6 +190,7 @@ function requestsOf(
   raw: RawFile,
   file: string,
   idAt: (index: number) => { line: number; column: number },
+  lastLineOfSearch: (index: number) => number,
 ): ReleasesFile {
   const releases: ReleaseRequest[] = [];
   const searches: SearchRequest[] = [];
@@ -212,6 +214,7 @@ function requestsOf(
         index,
         line: where.line,
         column: where.column,
+        lastLine: Math.max(where.line, lastLineOfSearch(index)),
       });
       return;
     }

@@ -36,6 +36,8 @@ export interface SearchRequest {
   /** Where its `search:` key is written. */
   line: number;
   column: number;
+  /** The line its criteria end on: editing any of them makes it another search. */
+  lastLine: number;
 }
 
 /** Epoch ms of an RFC 3339 time the schema accepted, or undefined when it is no real time. */

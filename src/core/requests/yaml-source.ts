@@ -54,6 +54,8 @@ export interface Locator {
    * when `path` is not a list.
    */
   valuesInList(path: Path, key: string): { line: number; column: number }[] | undefined;
+  /** The line where the value at `path` (or its nearest existing parent) ends. */
+  lastLineAt(path: Path): number;
 }
 
 export type YamlParse =
@@ -276,6 +278,11 @@ export function parseYaml(
       const node = nearestNode(doc, path);
       if (!isScalar(node) || !node.range) return undefined;
       return text.slice(node.range[0], node.range[1]);
+    },
+    lastLineAt(path) {
+      const node = nearestNode(doc, path);
+      const [start = 0, end = 0] = node?.range ?? [];
+      return pos(Math.max(start, end - 1)).line;
     },
     valuesInList(path, key) {
       const list = walkDown(doc.contents, path);
