@@ -1,4 +1,4 @@
-// The check with Cloudflare right before sending: every message looked up (a few search
+// Screening with Cloudflare right before sending: every message looked up (a few search
 // pages, then one by one within the budget), and kept only when it may go (found, still
 // quarantined, an acknowledged disposition, a retry Cloudflare agrees with), then held to
 // what people reviewed. Every refusal is said.

@@ -8,7 +8,7 @@ import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile, SearchRequest } from '../requests/load.js';
 import { retryProblem } from './retries.js';
 
-/** Why an entry is not released: found by the planner, the check with Cloudflare, or the review. */
+/** Why an entry is not released: found by the planner, the screen with Cloudflare, or the human review. */
 export type RefusalReason =
   | { kind: 'not-found' }
   | { kind: 'not-quarantined'; releasedElsewhere: boolean }
@@ -43,7 +43,7 @@ export interface ToRelease {
    * Cloudflare's action log must show exactly this many releases, or someone released it since.
    */
   priorActs: number;
-  /** What Cloudflare says about the message, once the plan has been reviewed against it. */
+  /** What Cloudflare says about the message, once the plan has been screened with it. */
   message?: MessageView;
 }
 
@@ -120,10 +120,10 @@ export interface AccountPlan {
   orphaned: Orphan[];
   /**
    * What may not be released, and why: entries whose `retry` the ledger does not allow (the
-   * planner's), and once the plan has been reviewed against Cloudflare, what it refused.
+   * planner's), and once the plan has been screened with Cloudflare, what it refused.
    */
   refused?: Refused[];
-  /** Set once the plan has been reviewed against Cloudflare (each message looked up). */
+  /** Set once the plan has been screened with Cloudflare (each message looked up). */
   checked?: true;
   /** The account's `search:` entries and what became of them (core/plan/selectors). */
   searches?: SearchOutcome[];

@@ -7,7 +7,7 @@ import { refusalRank } from '../plan/refusals.js';
 
 export type FingerprintBasis = 'ids' | 'dispositions';
 
-/** The basis a plan's fingerprint has: dispositions once it was reviewed against Cloudflare. */
+/** The basis a plan's fingerprint has: dispositions once it was screened with Cloudflare. */
 export function basisOf(account: AccountPlan): FingerprintBasis {
   return account.checked ? 'dispositions' : 'ids';
 }
