@@ -806,10 +806,14 @@ async function reviewInterlude(x: Interlude, variant: ReviewVariant): Promise<st
     case 'comment-edited': {
       const yaml = add(before, f);
       await plan(openPr(s, n, yaml, mallory));
+      // The comment of the new entry's account: another account's comment stands for another
+      // review (editing it would leave this entry reviewed, and rightly released).
       const c = s.gh
         .comments(n)
         .find(
-          (c) => c.user.login === BOT_LOGIN && c.body.includes('<!-- quarantine-release account='),
+          (c) =>
+            c.user.login === BOT_LOGIN &&
+            c.body.startsWith(`<!-- quarantine-release account=${account} `),
         );
       const marker = /<!-- quarantine-release account=[^>]*-->\n?/;
       if (c) {
