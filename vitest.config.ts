@@ -3,17 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 /** The seeded chaos runs take minutes: `npm run test:chaos` (vitest.chaos.config.ts) runs them. */
 export const CHAOS_TESTS = 'test/chaos/**/*.test.ts';
-/**
- * The releases.yaml corpus through the bundled CLI, one subprocess per case: `npm run
- * test:long` (vitest.long.config.ts) runs it, and so does CI. The in-process corpus test
- * (test/core/releases-corpus.test.ts) holds the loader to the same fixtures in `npm test`.
- */
-export const LONG_TESTS = 'test/hostile/releases-corpus-e2e.test.ts';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', CHAOS_TESTS, LONG_TESTS],
+    exclude: ['**/node_modules/**', CHAOS_TESTS],
     // End-to-end tests start servers and subprocesses; keep them bounded but not flaky on 2 cores.
     testTimeout: 60_000,
     hookTimeout: 60_000,
