@@ -3,8 +3,8 @@
 // rest) and is refused whole; a failed search plans nothing; without an API nothing is asked.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloudflareClient } from '../../src/adapters/cloudflare/client.js';
-import { Pacer } from '../../src/adapters/cloudflare/rate-limit.js';
+import type { CloudflareClient } from '../../src/adapters/cloudflare/client.js';
+import { openCloudflareClient } from '../../src/adapters/cloudflare/open.js';
 import { messageKey, queueIdOf } from '../../src/core/ids.js';
 import { expandSearches, type SearchAnswer } from '../../src/core/plan/selectors.js';
 import type { MessageView } from '../../src/core/release/readback.js';
@@ -15,7 +15,6 @@ import {
   type SeedMessage,
   startEmulator,
 } from '../../src/emulator/index.js';
-import { systemClock } from '../../src/engine/ports.js';
 import { resolveSearches } from '../../src/engine/searches.js';
 import { ACCOUNT } from '../support/factories.js';
 
@@ -45,13 +44,10 @@ async function setup(n: number, faults = false) {
       ? { faults: { script: [{ kind: 'malformed' as const, route: 'search' as const }] } }
       : {}),
   });
-  client = new CloudflareClient({
-    settings: {
-      baseUrl: emulator.url,
-      credentials: { kind: 'token', token: DEFAULT_TOKEN },
-      searchPageSize: 20,
-    },
-    pacer: new Pacer({ now: () => Date.now(), sleep: (ms, s) => systemClock.sleep(ms, s) }),
+  client = await openCloudflareClient({
+    baseUrl: emulator.url,
+    credentials: { kind: 'token', token: DEFAULT_TOKEN },
+    searchPageSize: 20,
   });
   return messages;
 }

@@ -64,15 +64,8 @@ export interface ReleasesFile {
 
 export type LoadResult = { ok: true; value: ReleasesFile } | { ok: false; errors: Diagnostic[] };
 
-interface RawSearch {
-  sender?: string;
-  domain?: string;
-  subject?: string;
-  start: string;
-  end: string;
-  disposition?: string;
-  limit: number;
-}
+/** A search as written: the selector's keys, its times with any offset (selectorOf() converts). */
+type RawSearch = SearchSelector;
 interface RawEntry {
   id?: string;
   search?: RawSearch;
