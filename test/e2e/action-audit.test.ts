@@ -2,17 +2,11 @@
 // the summary in the job summary, every attempt in the results file; no Cloudflare or GitHub
 // call. Against the fake GitHub API (which holds the repository the checkout is made from).
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { previousMonth } from '../../src/core/audit/period.js';
 import { type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
-import { type ActionScenario, actionScenario, NODE24 } from '../support/action.js';
+import { NODE24, scenarioForThisTest } from '../support/action.js';
 import { messageId, OTHER_ACCOUNT, record } from '../support/factories.js';
-
-let s: ActionScenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
 
 const HOSTILE_REQUESTER = '@org/team <img src=x onerror=alert(1)> | =cmd';
 
@@ -66,9 +60,9 @@ interface Results {
   rows: { id: string; account_id: string; state: string; requested_by: string }[];
 }
 
-describe('the action in mode audit', () => {
-  it('reports the previous month from the checkout: job summary, results file, no API call', async () => {
-    s = await actionScenario();
+describe.concurrent('the action in mode audit', () => {
+  it('reports the previous month from the checkout: job summary, results file, no API call', async (t) => {
+    const s = await scenarioForThisTest(t);
     const x = s;
     x.gh.commitFiles('main', ledgerFiles(records(x.account)), 'ledger');
     const r = await x.run({ event: 'schedule', inputs: { mode: 'audit', 'api-token': '' } });
@@ -101,8 +95,8 @@ describe('the action in mode audit', () => {
     expect(x.emulator.truth().requests).toEqual([]);
   });
 
-  it('audit-period in days and account-id, on Node 24 as action.yml runs it', async () => {
-    s = await actionScenario();
+  it('audit-period in days and account-id, on Node 24 as action.yml runs it', async (t) => {
+    const s = await scenarioForThisTest(t);
     const x = s;
     x.gh.commitFiles('main', ledgerFiles(records(x.account)), 'ledger');
     const r = await x.run({
@@ -119,8 +113,8 @@ describe('the action in mode audit', () => {
     expect(results.rows.every((row) => row.account_id === x.account)).toBe(true);
   });
 
-  it('a corrupt or torn ledger fails the job with an annotation on the line; a missing one too', async () => {
-    s = await actionScenario();
+  it('a corrupt or torn ledger fails the job with an annotation on the line; a missing one too', async (t) => {
+    const s = await scenarioForThisTest(t);
     const x = s;
     const files = ledgerFiles(records(x.account));
     const [path, text] = Object.entries(files)[0] as [string, string];
@@ -164,8 +158,8 @@ describe('the action in mode audit', () => {
     );
   });
 
-  it('does nothing on a pull request', async () => {
-    s = await actionScenario();
+  it('does nothing on a pull request', async (t) => {
+    const s = await scenarioForThisTest(t);
     const r = await s.run({
       event: 'pull_request',
       pr: 3,

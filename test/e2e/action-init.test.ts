@@ -2,26 +2,13 @@
 // ledger folder holds only the README that keeps it in git, and reads as an empty ledger on
 // the pull request that adds it, on the push that merges it and in the drift check; the first
 // release then goes as usual, its shard beside the README.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setupFiles } from '../../src/core/setup/init.js';
-import {
-  type ActionScenario,
-  actionScenario,
-  mergePr,
-  openPr,
-  planAndMerge,
-  REVIEWER,
-} from '../support/action.js';
+import { mergePr, openPr, planAndMerge, REVIEWER, scenarioForThisTest } from '../support/action.js';
 
-let s: ActionScenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
-
-describe('a repository set up by init', () => {
-  it('plan, apply and the drift check read its ledger folder as an empty ledger; the first release goes', async () => {
-    s = await actionScenario();
+describe.concurrent('a repository set up by init', () => {
+  it('plan, apply and the drift check read its ledger folder as an empty ledger; the first release goes', async (t) => {
+    const s = await scenarioForThisTest(t);
     const files = Object.fromEntries(
       setupFiles({ action: 'OWNER/quarantine-release@v1', branch: 'main', account: s.account }).map(
         (f) => [f.path, f.text],
@@ -62,12 +49,12 @@ describe('a repository set up by init', () => {
   });
 });
 
-describe('apply runs of two merges at once (each commit in a concurrency group of its own)', () => {
+describe.concurrent('apply runs of two merges at once (each commit in a concurrency group of its own)', () => {
   // The later run may plan before the earlier one has recorded anything: it then refuses the
   // earlier pull request's entry (not reviewed on its own), and plans again when the ledger
   // moves under its write; whether it ends green depends on the timing.
-  it('each message is released once and recorded; a run can only be red for the other pull request’s entries', async () => {
-    s = await actionScenario();
+  it('each message is released once and recorded; a run can only be red for the other pull request’s entries', async (t) => {
+    const s = await scenarioForThisTest(t);
     const x = s;
     const [a, b] = x.quarantined(2) as [string, string];
     await x.run({ event: 'pull_request', pr: 1, sha: openPr(x, 1, x.releasesYaml([a])) });

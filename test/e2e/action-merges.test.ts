@@ -2,14 +2,8 @@
 // merged before either push run starts. Each run releases the entries of its own pushed
 // commit that were reviewed on its own pull request; entries merged later wait for their own
 // run, and entries reviewed elsewhere are refused one by one, never blocking the rest.
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ActionScenario, actionScenario, mergePr, openPr } from '../support/action.js';
-
-let s: ActionScenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { type ActionScenario, mergePr, openPr, scenarioForThisTest } from '../support/action.js';
 
 /** Two pull requests, each planned on its own branch, then both merged: returns the merges. */
 async function twoMergedPrs(x: ActionScenario) {
@@ -32,9 +26,9 @@ async function twoMergedPrs(x: ActionScenario) {
   return { a: [a1, a2], b: [b1, b2], m1, m2 };
 }
 
-describe('two pull requests merged before their push runs', () => {
-  it('the two runs in order: each releases its own entries, nothing is refused, each message once', async () => {
-    s = await actionScenario();
+describe.concurrent('two pull requests merged before their push runs', () => {
+  it('the two runs in order: each releases its own entries, nothing is refused, each message once', async (t) => {
+    const s = await scenarioForThisTest(t);
     const { a, b, m1, m2 } = await twoMergedPrs(s);
 
     // PR #1's run sees PR #2's entries at the head: left for PR #2's run, not an error.
@@ -70,8 +64,8 @@ describe('two pull requests merged before their push runs', () => {
     ]);
   });
 
-  it('only the second run runs (the first was cancelled): the first PR’s entries are refused as not reviewed there; a dispatch releases nothing new, re-running the first run releases them', async () => {
-    s = await actionScenario();
+  it('only the second run runs (the first was cancelled): the first PR’s entries are refused as not reviewed there; a dispatch releases nothing new, re-running the first run releases them', async (t) => {
+    const s = await scenarioForThisTest(t);
     const { a, b, m1, m2 } = await twoMergedPrs(s);
 
     const r2 = await s.run({ event: 'push', sha: m2 });
@@ -108,8 +102,8 @@ describe('two pull requests merged before their push runs', () => {
     expect(s.releasePosts()).toBe(2);
   });
 
-  it('an entry reverted at the head after its merge is never released by the earlier run', async () => {
-    s = await actionScenario();
+  it('an entry reverted at the head after its merge is never released by the earlier run', async (t) => {
+    const s = await scenarioForThisTest(t);
     const [keep, reverted] = s.quarantined(2) as [string, string];
     const yaml = s.releasesYaml([keep, reverted]);
     await s.run({ event: 'pull_request', pr: 3, sha: openPr(s, 3, yaml) });

@@ -2,30 +2,17 @@
 // repositories), malicious mail is refused without an acknowledgement, the merge releases only
 // the plan that was reviewed, the scheduled check finds drift, and one job per account runs in
 // parallel without losing each other's ledger records.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compareCheckOrder } from '../../src/core/check/cursor.js';
 import { DEFAULT_TOKEN, demoFixtures, HOSTILE_SUBJECT } from '../../src/emulator/index.js';
 import { plainOctokit, repo } from '../fake-github/helpers.js';
 import { expectOnlyOwnCommands } from '../hostile/fixtures/harness.js';
-import {
-  type ActionScenario,
-  actionScenario,
-  GH_TOKEN,
-  mergePr,
-  openPr,
-  planAndMerge,
-} from '../support/action.js';
+import { GH_TOKEN, mergePr, openPr, planAndMerge, scenarioForThisTest } from '../support/action.js';
 import { LEDGER_KEY } from '../support/sealed.js';
 
-let s: ActionScenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
-
-describe('plan comment with message details', () => {
-  it('shows subjects and senders (private repository), refused malicious mail first, escaped', async () => {
-    s = await actionScenario();
+describe.concurrent('plan comment with message details', () => {
+  it('shows subjects and senders (private repository), refused malicious mail first, escaped', async (t) => {
+    const s = await scenarioForThisTest(t);
     const f = demoFixtures(1, s.account);
     const sha = openPr(s, 1, s.releasesYaml([f.hostileSubject, f.scriptSender, f.malicious]));
     const r = await s.run({ event: 'pull_request', pr: 1, sha, private: true });
@@ -55,8 +42,8 @@ describe('plan comment with message details', () => {
     expectOnlyOwnCommands(r.stdout, [DEFAULT_TOKEN, GH_TOKEN, LEDGER_KEY]);
   });
 
-  it('a public repository hides subjects and addresses, in the comment and the summary', async () => {
-    s = await actionScenario();
+  it('a public repository hides subjects and addresses, in the comment and the summary', async (t) => {
+    const s = await scenarioForThisTest(t);
     const f = demoFixtures(1, s.account);
     const sha = openPr(s, 2, s.releasesYaml([f.hostileSubject, f.spam]));
     const r = await s.run({ event: 'pull_request', pr: 2, sha, private: false });
@@ -70,9 +57,9 @@ describe('plan comment with message details', () => {
   });
 });
 
-describe('merge: the plan reviewed is the plan released', () => {
-  it('releases the reviewed plan; malicious mail with its acknowledgement goes too', async () => {
-    s = await actionScenario();
+describe.concurrent('merge: the plan reviewed is the plan released', () => {
+  it('releases the reviewed plan; malicious mail with its acknowledgement goes too', async (t) => {
+    const s = await scenarioForThisTest(t);
     const f = demoFixtures(1, s.account);
     const yaml = s.releasesYaml([f.spam, f.malicious], { [f.malicious]: 'acknowledge: MALICIOUS' });
     await s.run({ event: 'pull_request', pr: 3, sha: openPr(s, 3, yaml) });
@@ -87,8 +74,8 @@ describe('merge: the plan reviewed is the plan released', () => {
     });
   });
 
-  it('a message reclassified after the review is refused alone; the rest of the reviewed plan is released', async () => {
-    s = await actionScenario();
+  it('a message reclassified after the review is refused alone; the rest of the reviewed plan is released', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(2);
     const yaml = s.releasesYaml(ids);
     await s.run({ event: 'pull_request', pr: 4, sha: openPr(s, 4, yaml) });
@@ -114,8 +101,8 @@ describe('merge: the plan reviewed is the plan released', () => {
     expect(s.releasePosts()).toBe(1);
   });
 
-  it('a comment without entry digests (an older version) still holds the merge to the whole plan', async () => {
-    s = await actionScenario();
+  it('a comment without entry digests (an older version) still holds the merge to the whole plan', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(2);
     const yaml = s.releasesYaml(ids);
     await s.run({ event: 'pull_request', pr: 8, sha: openPr(s, 8, yaml) });
@@ -135,8 +122,8 @@ describe('merge: the plan reviewed is the plan released', () => {
     expect(s.releasePosts()).toBe(0);
   });
 
-  it('a dry run fails the step when a message would be refused or the run is blocked, and passes when all would go', async () => {
-    s = await actionScenario();
+  it('a dry run fails the step when a message would be refused or the run is blocked, and passes when all would go', async (t) => {
+    const s = await scenarioForThisTest(t);
     const f = demoFixtures(1, s.account);
     const { sha: merge } = await planAndMerge(s, 9, s.releasesYaml([f.spam, f.malicious]));
     const dry = await s.run({ event: 'push', sha: merge, inputs: { 'dry-run': 'true' } });
@@ -163,8 +150,8 @@ describe('merge: the plan reviewed is the plan released', () => {
     expect(s.ledgerLines()).toEqual([]);
   });
 
-  it('refuses a merge over max-releases unless forced', async () => {
-    s = await actionScenario();
+  it('refuses a merge over max-releases unless forced', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(3);
     const { sha: merge } = await planAndMerge(s, 5, s.releasesYaml(ids));
     const r = await s.run({ event: 'push', sha: merge, inputs: { 'max-releases': '2' } });
@@ -181,9 +168,9 @@ describe('merge: the plan reviewed is the plan released', () => {
   });
 });
 
-describe('scheduled drift check', () => {
-  it('fails with the drifted messages in the summary, and commits resolutions', async () => {
-    s = await actionScenario();
+describe.concurrent('scheduled drift check', () => {
+  it('fails with the drifted messages in the summary, and commits resolutions', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(3);
     const { sha: merge } = await planAndMerge(s, 6, s.releasesYaml(ids));
     expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
@@ -199,8 +186,8 @@ describe('scheduled drift check', () => {
     expect(s.releasePosts()).toBe(1);
   });
 
-  it('a small budget: two check runs (schedule, then mode: check) check different parts, the cursor committed between them', async () => {
-    s = await actionScenario();
+  it('a small budget: two check runs (schedule, then mode: check) check different parts, the cursor committed between them', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(3);
     const { sha: merge } = await planAndMerge(s, 8, s.releasesYaml(ids));
     expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
@@ -240,10 +227,10 @@ describe('scheduled drift check', () => {
   });
 });
 
-describe('several accounts', () => {
-  it('one job per account in parallel: plans, comments and outcomes never mix, no record lost', async () => {
+describe.concurrent('several accounts', () => {
+  it('one job per account in parallel: plans, comments and outcomes never mix, no record lost', async (t) => {
     const accounts = ['023e105f4ecef8ad9ca31a8372d0c353', '9a7806061c88ada191ed06f989cc3dac'];
-    s = await actionScenario({ emulator: { accounts } });
+    const s = await scenarioForThisTest(t, { emulator: { accounts } });
     const [a, b] = accounts as [string, string];
     const idsA = s.emulator
       .messages(a)

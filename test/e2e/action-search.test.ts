@@ -2,21 +2,9 @@
 // the pull request lists the messages a `search:` entry finds and pins them in its marker; the
 // merge searches again and releases only those. A message that matches only after the review
 // is refused as not reviewed, and every release records the search that caused it.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOKEN, type SeedMessage } from '../../src/emulator/index.js';
-import {
-  type ActionScenario,
-  actionScenario,
-  mergePr,
-  openPr,
-  REVIEWER,
-} from '../support/action.js';
-
-let s: ActionScenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
+import { mergePr, openPr, REVIEWER, scenarioForThisTest } from '../support/action.js';
 
 const DAY = 86_400_000;
 const second = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -70,9 +58,9 @@ function yaml(account: string, limit = 10): string {
   ].join('\n');
 }
 
-describe('release by search (action, fake GitHub, emulator)', () => {
-  it('the plan comment lists what the search finds; the merge releases exactly that', async () => {
-    s = await actionScenario({ emulator: { messages: MAILBOX } });
+describe.concurrent('release by search (action, fake GitHub, emulator)', () => {
+  it('the plan comment lists what the search finds; the merge releases exactly that', async (t) => {
+    const s = await scenarioForThisTest(t, { emulator: { messages: MAILBOX } });
     const text = yaml(s.account);
     const head = openPr(s, 1, text);
     const plan = await s.run({ event: 'pull_request', pr: 1, sha: head, private: true });
@@ -105,8 +93,8 @@ describe('release by search (action, fake GitHub, emulator)', () => {
     }
   });
 
-  it('a reviewed message that left quarantine before the merge is reported, not sent', async () => {
-    s = await actionScenario({ emulator: { messages: MAILBOX } });
+  it('a reviewed message that left quarantine before the merge is reported, not sent', async (t) => {
+    const s = await scenarioForThisTest(t, { emulator: { messages: MAILBOX } });
     const text = yaml(s.account);
     await s.run({ event: 'pull_request', pr: 3, sha: openPr(s, 3, text) });
     expect(s.gh.comments(3)[0]?.body ?? '').toMatch(/ searches=[A-Za-z0-9_-]{8}\.2 -->/);
@@ -133,8 +121,8 @@ describe('release by search (action, fake GitHub, emulator)', () => {
     expect(s.gh.comments(3)[0]?.body ?? '').toContain('were not found again');
   });
 
-  it('a search over its limit fails the plan and releases nothing on merge', async () => {
-    s = await actionScenario({ emulator: { messages: MAILBOX } });
+  it('a search over its limit fails the plan and releases nothing on merge', async (t) => {
+    const s = await scenarioForThisTest(t, { emulator: { messages: MAILBOX } });
     const text = yaml(s.account, 1);
     const plan = await s.run({ event: 'pull_request', pr: 2, sha: openPr(s, 2, text) });
     expect(plan.code).toBe(1);

@@ -3,21 +3,15 @@
 // or never ran), each with how long it has waited since its pull request was merged (GitHub's
 // blame of its line; a direct push by its commit's date), and fails once one has waited
 // `unapplied-after-hours`. Re-running the apply run of the merge releases it.
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ActionScenario, actionScenario, planAndMerge } from '../support/action.js';
-
-let s: ActionScenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { planAndMerge, scenarioForThisTest } from '../support/action.js';
 
 const HOUR = 3_600_000;
 const isBlame = (body: unknown) => JSON.stringify(body ?? '').includes('QuarantineReleaseBlame');
 
-describe('the drift check and entries merged but never applied', () => {
-  it('lists them with their age from the merge; fails for the one that waited 24 h; a re-run of the cancelled apply clears it', async () => {
-    s = await actionScenario();
+describe.concurrent('the drift check and entries merged but never applied', () => {
+  it('lists them with their age from the merge; fails for the one that waited 24 h; a re-run of the cancelled apply clears it', async (t) => {
+    const s = await scenarioForThisTest(t);
     const x = s;
     const [applied, cancelled, pushed, merged] = x.quarantined(4) as [
       string,
@@ -86,8 +80,8 @@ describe('the drift check and entries merged but never applied', () => {
     expect(after.stdout).not.toContain(`${cancelled}  (account`);
   });
 
-  it('a search pushed 30 h ago and never applied: listed by its text at its search: line, overdue', async () => {
-    s = await actionScenario();
+  it('a search pushed 30 h ago and never applied: listed by its text at its search: line, overdue', async (t) => {
+    const s = await scenarioForThisTest(t);
     const x = s;
     const second = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const start = second(Date.now() - 10 * 24 * HOUR);
@@ -121,8 +115,8 @@ describe('the drift check and entries merged but never applied', () => {
     expect(x.releasePosts()).toBe(0);
   });
 
-  it('nothing unapplied: no blame query, and the report says so', async () => {
-    s = await actionScenario();
+  it('nothing unapplied: no blame query, and the report says so', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(1);
     const { sha } = await planAndMerge(s, 1, s.releasesYaml(ids));
     expect((await s.run({ event: 'push', sha })).code).toBe(0);

@@ -1,23 +1,16 @@
 // The bundled action, run as the runner runs it, against a fake GitHub API and the emulator:
 // plan on pull requests, apply on merge with its two ledger commits, races on the branch, a
 // re-run, a kill between the pending commit and the POST, forks, hijack attempts, limits.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ActionScenario,
-  actionScenario,
   mergePr as mergePrAs,
-  NODE24,
   openPr as openPrAs,
   type PrAuthor,
   planAndMerge as planAndMergeAs,
+  scenarioForThisTest,
 } from '../support/action.js';
 import { commitSealed } from '../support/sealed.js';
-
-let s: ActionScenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
 
 const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
 
@@ -32,9 +25,9 @@ const mergePr = (x: ActionScenario, n: number, yaml: string) => mergePrAs(x, n, 
 const planAndMerge = async (x: ActionScenario, n: number, yaml: string) =>
   (await planAndMergeAs(x, n, yaml, ALICE)).sha;
 
-describe('the action on a pull request (plan)', () => {
-  it('posts one sticky comment per account, writes the summary, and updates the comment in place', async () => {
-    s = await actionScenario();
+describe.concurrent('the action on a pull request (plan)', () => {
+  it('posts one sticky comment per account, writes the summary, and updates the comment in place', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(3);
     const sha = openPr(s, 7, s.releasesYaml(ids));
     const r = await s.run({ event: 'pull_request', pr: 7, sha });
@@ -83,8 +76,8 @@ describe('the action on a pull request (plan)', () => {
     expect(again.github.filter((q) => q.method === 'PATCH')).toHaveLength(1);
   });
 
-  it('annotates each problem of an invalid file on its exact line and fails, with no Cloudflare call', async () => {
-    s = await actionScenario();
+  it('annotates each problem of an invalid file on its exact line and fails, with no Cloudflare call', async (t) => {
+    const s = await scenarioForThisTest(t);
     const yaml = `version: 1\naccount_id: ${s.account}\nreleases:\n  - id: 123456789012345678901234\n    reason: x\n  - id: ${s.quarantined(1)[0]}\n    reasn: y\n`;
     const sha = openPr(s, 3, yaml);
     const r = await s.run({ event: 'pull_request', pr: 3, sha });
@@ -120,8 +113,8 @@ describe('the action on a pull request (plan)', () => {
     expect(after[0]?.body).toContain('It reads again');
   });
 
-  it('a fork pull request (read-only token, no secrets) still plans: summary only, no failure', async () => {
-    s = await actionScenario();
+  it('a fork pull request (read-only token, no secrets) still plans: summary only, no failure', async (t) => {
+    const s = await scenarioForThisTest(t);
     const sha = openPr(s, 9, s.releasesYaml(s.quarantined(2)));
     s.gh.setReadOnlyToken(true);
     const r = await s.run({
@@ -140,8 +133,8 @@ describe('the action on a pull request (plan)', () => {
     expect(r.stdout).toContain('Pull request from a fork');
   });
 
-  it('a read-only token that is not a fork: the comment is refused, the run warns and succeeds', async () => {
-    s = await actionScenario();
+  it('a read-only token that is not a fork: the comment is refused, the run warns and succeeds', async (t) => {
+    const s = await scenarioForThisTest(t);
     const sha = openPr(s, 4, s.releasesYaml(s.quarantined(1)));
     s.gh.setReadOnlyToken(true);
     const r = await s.run({ event: 'pull_request', pr: 4, sha });
@@ -150,8 +143,8 @@ describe('the action on a pull request (plan)', () => {
     expect(s.gh.comments(4)).toEqual([]);
   });
 
-  it('never edits a comment by someone else that carries the marker', async () => {
-    s = await actionScenario();
+  it('never edits a comment by someone else that carries the marker', async (t) => {
+    const s = await scenarioForThisTest(t);
     const sha = openPr(s, 5, s.releasesYaml(s.quarantined(1)));
     const fake = `<!-- quarantine-release account=${s.account} -->\nApproved, release everything!`;
     s.gh.addComment(5, fake, { login: 'mallory', type: 'User' });
@@ -163,8 +156,8 @@ describe('the action on a pull request (plan)', () => {
     expect(comments[1]?.user.login).toBe(BOT.login);
   });
 
-  it('keeps a huge plan under the comment limit, pointing to the job summary', async () => {
-    s = await actionScenario({ emulator: { messagesPerAccount: 3000 } });
+  it('keeps a huge plan under the comment limit, pointing to the job summary', async (t) => {
+    const s = await scenarioForThisTest(t, { emulator: { messagesPerAccount: 3000 } });
     const ids = s.quarantined(1200);
     const sha = openPr(s, 11, s.releasesYaml(ids));
     const r = await s.run({ event: 'pull_request', pr: 11, sha });
@@ -175,22 +168,22 @@ describe('the action on a pull request (plan)', () => {
     expect(r.summary).toContain(ids[1199]);
   });
 
-  it('runs on Node 24, the runner’s version, as well as on Node 20', async () => {
-    s = await actionScenario();
+  it('runs on Node 20, this machine’s version, as well as on Node 24, the runner’s (every other run)', async (t) => {
+    const s = await scenarioForThisTest(t);
     const sha = openPr(s, 12, s.releasesYaml(s.quarantined(1)));
-    const r = await s.run({ event: 'pull_request', pr: 12, sha, node: NODE24 });
+    const r = await s.run({ event: 'pull_request', pr: 12, sha, node: process.execPath });
     expect(r.code, r.stderr).toBe(0);
     expect(s.gh.comments(12)).toHaveLength(1);
     // The apply on merge too: pending commit, POST, outcome commit, results comment.
     const merge = await planAndMerge(s, 13, s.releasesYaml(s.quarantined(2)));
-    const applied = await s.run({ event: 'push', sha: merge, node: NODE24 });
+    const applied = await s.run({ event: 'push', sha: merge, node: process.execPath });
     expect(applied.code, applied.stderr + applied.stdout).toBe(0);
     expect(applied.outputs.released).toBe('2');
     expect([...s.deliveries().values()]).toEqual([1, 1]);
   });
 
-  it('does nothing, with a clear message, on an event it does not handle', async () => {
-    s = await actionScenario();
+  it('does nothing, with a clear message, on an event it does not handle', async (t) => {
+    const s = await scenarioForThisTest(t);
     const r = await s.run({ event: 'issues' });
     expect(r.code).toBe(0);
     expect(r.outputs.mode).toBe('none');
@@ -199,9 +192,9 @@ describe('the action on a pull request (plan)', () => {
   });
 });
 
-describe('the action on merge (apply)', () => {
-  it('commits pending before the POST, then the outcomes, and reports on the merged pull request', async () => {
-    s = await actionScenario();
+describe.concurrent('the action on merge (apply)', () => {
+  it('commits pending before the POST, then the outcomes, and reports on the merged pull request', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(3);
     const yaml = s.releasesYaml(ids);
     const prHead = openPr(s, 21, yaml);
@@ -274,8 +267,8 @@ describe('the action on merge (apply)', () => {
     expect(r.github.length).toBeLessThanOrEqual(12);
   });
 
-  it('the number of GitHub calls does not grow with the number of messages', async () => {
-    s = await actionScenario({ emulator: { messagesPerAccount: 800 } });
+  it('the number of GitHub calls does not grow with the number of messages', async (t) => {
+    const s = await scenarioForThisTest(t, { emulator: { messagesPerAccount: 800 } });
     const few = s.quarantined(2);
     const many = s.quarantined(250);
     const first = await s.run({
@@ -293,8 +286,8 @@ describe('the action on merge (apply)', () => {
     expect(second.github.length).toBeLessThanOrEqual(12);
   });
 
-  it('a re-run releases nothing and commits nothing', async () => {
-    s = await actionScenario();
+  it('a re-run releases nothing and commits nothing', async (t) => {
+    const s = await scenarioForThisTest(t);
     const merge = await planAndMerge(s, 22, s.releasesYaml(s.quarantined(2)));
     expect((await s.run({ event: 'push', sha: merge })).code).toBe(0);
     const commits = s.gh.commits('main').length;
@@ -305,8 +298,8 @@ describe('the action on merge (apply)', () => {
     expect(again.outputs.released).toBe('0');
   });
 
-  it('the branch moves between read and write: re-read, re-plan, commit on the new head', async () => {
-    s = await actionScenario();
+  it('the branch moves between read and write: re-read, re-plan, commit on the new head', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(2);
     const merge = await planAndMerge(s, 23, s.releasesYaml(ids));
     s.gh.moveBranchBeforeNextRefUpdate(
@@ -326,8 +319,8 @@ describe('the action on merge (apply)', () => {
     expect([...s.deliveries().values()]).toEqual([1, 1]);
   });
 
-  it('another run released the same message meanwhile: it is not sent again', async () => {
-    s = await actionScenario();
+  it('another run released the same message meanwhile: it is not sent again', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(2);
     const merge = await planAndMerge(s, 24, s.releasesYaml(ids));
     // The concurrent push is another run's ledger commit: the first message is released.
@@ -354,8 +347,8 @@ describe('the action on merge (apply)', () => {
     expect(r.outputs.released).toBe('1');
   });
 
-  it('killed after the pending commit landed, before the POST: the next run verifies instead of re-sending blindly', async () => {
-    s = await actionScenario();
+  it('killed after the pending commit landed, before the POST: the next run verifies instead of re-sending blindly', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(2);
     const merge = await planAndMerge(s, 25, s.releasesYaml(ids));
     let child: import('node:child_process').ChildProcess | undefined;
@@ -385,8 +378,8 @@ describe('the action on merge (apply)', () => {
     ]);
   });
 
-  it('pending in another run that is still going: left alone, then verified once that run ended', async () => {
-    s = await actionScenario();
+  it('pending in another run that is still going: left alone, then verified once that run ended', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(2);
     const merge = await planAndMerge(s, 26, s.releasesYaml(ids));
     let child: import('node:child_process').ChildProcess | undefined;
@@ -421,8 +414,8 @@ describe('the action on merge (apply)', () => {
     expect(s.releasePosts()).toBe(1);
   });
 
-  it('a direct push without a pull request releases nothing new and says why; opted out, it applies', async () => {
-    s = await actionScenario();
+  it('a direct push without a pull request releases nothing new and says why; opted out, it applies', async (t) => {
+    const s = await scenarioForThisTest(t);
     const sha = s.gh.commitFiles(
       'main',
       { 'releases.yaml': s.releasesYaml(s.quarantined(1)) },
@@ -447,8 +440,8 @@ describe('the action on merge (apply)', () => {
     expect(r.outputs.released).toBe('1');
   });
 
-  it('a secondary rate limit on the comment is waited out and retried', async () => {
-    s = await actionScenario();
+  it('a secondary rate limit on the comment is waited out and retried', async (t) => {
+    const s = await scenarioForThisTest(t);
     const merge = await planAndMerge(s, 26, s.releasesYaml(s.quarantined(1)));
     // The plan's comment is edited into the results.
     s.gh.failNext({ method: 'PATCH', pathPrefix: '/issues/comments/' }, 'secondary-rate-limit');
@@ -458,8 +451,8 @@ describe('the action on merge (apply)', () => {
     expect(r.annotations.some((a) => a.message.includes('secondary rate limit'))).toBe(true);
   });
 
-  it('refuses to release with an invalid file on the branch: annotations, no Cloudflare call, no commit', async () => {
-    s = await actionScenario();
+  it('refuses to release with an invalid file on the branch: annotations, no Cloudflare call, no commit', async (t) => {
+    const s = await scenarioForThisTest(t);
     const sha = s.gh.commitFiles(
       'main',
       { 'releases.yaml': 'version: 1\nreleases: [\n' },
@@ -475,8 +468,8 @@ describe('the action on merge (apply)', () => {
     expect(s.gh.commits('main')).toHaveLength(commits);
   });
 
-  it('refuses mode apply on a pull request, and apply without Cloudflare credentials', async () => {
-    s = await actionScenario();
+  it('refuses mode apply on a pull request, and apply without Cloudflare credentials', async (t) => {
+    const s = await scenarioForThisTest(t);
     const sha = openPr(s, 27, s.releasesYaml(s.quarantined(1)));
     const pr = await s.run({ event: 'pull_request', pr: 27, sha, inputs: { mode: 'apply' } });
     expect(pr.code).toBe(0);

@@ -4,7 +4,7 @@
 // own record, and the documented exit codes.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_EMAIL,
   DEFAULT_KEY,
@@ -13,13 +13,7 @@ import {
   type ScriptedFault,
 } from '../../src/emulator/index.js';
 import { spawnDistCli } from '../support/cli.js';
-import { releaseRequests, type Scenario, scenario } from '../support/scenario.js';
-
-let s: Scenario | undefined;
-afterEach(async () => {
-  await s?.close();
-  s = undefined;
-});
+import { releaseRequests, type Scenario, scenarioForThisTest } from '../support/scenario.js';
 
 const apply = (x: Scenario, ...args: string[]) =>
   x.cli([
@@ -45,9 +39,9 @@ async function expectConsistent(x: Scenario, ids: string[]): Promise<void> {
   }
 }
 
-describe('apply (CLI, emulator, loopback)', () => {
-  it('releases in batches, records pending then the outcome, and a second run sends nothing', async () => {
-    s = await scenario();
+describe.concurrent('apply (CLI, emulator, loopback)', () => {
+  it('releases in batches, records pending then the outcome, and a second run sends nothing', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(5);
     await s.writeReleases(ids);
     const first = await apply(s, '--format', 'json');
@@ -73,8 +67,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     await expectConsistent(s, ids);
   });
 
-  it('on an account that takes only the earlier bare array, falls back once and says so', async () => {
-    s = await scenario({ releaseBody: 'array' });
+  it('on an account that takes only the earlier bare array, falls back once and says so', async (t) => {
+    const s = await scenarioForThisTest(t, { releaseBody: 'array' });
     const ids = s.quarantined(5);
     await s.writeReleases(ids);
     const r = await apply(s, '--concurrency', '1');
@@ -91,8 +85,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     await expectConsistent(s, ids);
   });
 
-  it('works with the legacy email + global key scheme', async () => {
-    s = await scenario();
+  it('works with the legacy email + global key scheme', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(1);
     await s.writeReleases(ids);
     const r = await s.cli(['apply', '--unreviewed'], {
@@ -105,70 +99,76 @@ describe('apply (CLI, emulator, loopback)', () => {
   });
 
   // Faults after which the server has acted: the next run must read back, not re-send.
-  it.each<[FaultKind, Partial<ScriptedFault>]>([
+  it.for<[FaultKind, Partial<ScriptedFault>]>([
     ['reset_after', {}],
     ['timeout_after', {}],
     ['malformed', {}],
     ['success_false', { acted: true }],
-  ])('%s: outcome unknown, then resolved by read-back with no second POST', async (kind, extra) => {
-    s = await scenario();
-    const ids = s.quarantined(2);
-    await s.writeReleases(ids);
-    s.emulator.setFaults({ script: [{ kind, route: 'release', ...extra }] });
-    const first = await apply(s, '--format', 'json');
-    expect(first.code).toBe(3);
-    expect(JSON.parse(first.stdout).results.map((r: { state: string }) => r.state)).toEqual([
-      'unknown',
-      'unknown',
-    ]);
-    expect([...(await s.states()).values()].map((r) => r.state)).toEqual(['unknown', 'unknown']);
+  ])(
+    '%s: outcome unknown, then resolved by read-back with no second POST',
+    async ([kind, extra], t) => {
+      const s = await scenarioForThisTest(t);
+      const ids = s.quarantined(2);
+      await s.writeReleases(ids);
+      s.emulator.setFaults({ script: [{ kind, route: 'release', ...extra }] });
+      const first = await apply(s, '--format', 'json');
+      expect(first.code).toBe(3);
+      expect(JSON.parse(first.stdout).results.map((r: { state: string }) => r.state)).toEqual([
+        'unknown',
+        'unknown',
+      ]);
+      expect([...(await s.states()).values()].map((r) => r.state)).toEqual(['unknown', 'unknown']);
 
-    const second = await apply(s, '--format', 'json');
-    expect(second.code, second.stderr).toBe(0);
-    expect(
-      JSON.parse(second.stdout).results.map((r: { state: string; via: string }) => [
-        r.state,
-        r.via,
-      ]),
-    ).toEqual([
-      ['released', 'readback'],
-      ['released', 'readback'],
-    ]);
-    for (const id of ids) expect(s.posts().get(id)).toBe(1);
-    await expectConsistent(s, ids);
-  });
+      const second = await apply(s, '--format', 'json');
+      expect(second.code, second.stderr).toBe(0);
+      expect(
+        JSON.parse(second.stdout).results.map((r: { state: string; via: string }) => [
+          r.state,
+          r.via,
+        ]),
+      ).toEqual([
+        ['released', 'readback'],
+        ['released', 'readback'],
+      ]);
+      for (const id of ids) expect(s.posts().get(id)).toBe(1);
+      await expectConsistent(s, ids);
+    },
+  );
 
   // Faults before the server acted: read-back proves it, and the message is sent once more.
-  it.each<[FaultKind, Partial<ScriptedFault>]>([
+  it.for<[FaultKind, Partial<ScriptedFault>]>([
     ['5xx', { status: 503 }],
     ['5xx', { status: 502, html: true }],
     ['reset_before', {}],
     ['timeout_before', {}],
     ['success_false', { acted: false }],
-  ])('%s %j: outcome unknown, proven not released, sent exactly once more', async (kind, extra) => {
-    s = await scenario();
-    const ids = s.quarantined(2);
-    await s.writeReleases(ids);
-    s.emulator.setFaults({ script: [{ kind, route: 'release', ...extra }] });
-    expect((await apply(s)).code).toBe(3);
-    expect(s.deliveries().size).toBe(0);
-    const second = await apply(s, '--format', 'json');
-    expect(second.code, second.stderr).toBe(0);
-    expect(
-      JSON.parse(second.stdout).results.map((r: { state: string; via: string }) => [
-        r.state,
-        r.via,
-      ]),
-    ).toEqual([
-      ['released', 'release'],
-      ['released', 'release'],
-    ]);
-    for (const id of ids) expect(s.posts().get(id)).toBe(2);
-    await expectConsistent(s, ids);
-  });
+  ])(
+    '%s %j: outcome unknown, proven not released, sent exactly once more',
+    async ([kind, extra], t) => {
+      const s = await scenarioForThisTest(t);
+      const ids = s.quarantined(2);
+      await s.writeReleases(ids);
+      s.emulator.setFaults({ script: [{ kind, route: 'release', ...extra }] });
+      expect((await apply(s)).code).toBe(3);
+      expect(s.deliveries().size).toBe(0);
+      const second = await apply(s, '--format', 'json');
+      expect(second.code, second.stderr).toBe(0);
+      expect(
+        JSON.parse(second.stdout).results.map((r: { state: string; via: string }) => [
+          r.state,
+          r.via,
+        ]),
+      ).toEqual([
+        ['released', 'release'],
+        ['released', 'release'],
+      ]);
+      for (const id of ids) expect(s.posts().get(id)).toBe(2);
+      await expectConsistent(s, ids);
+    },
+  );
 
-  it('429: nothing done, recorded as never sent, the run stops; the next run sends without read-back', async () => {
-    s = await scenario();
+  it('429: nothing done, recorded as never sent, the run stops; the next run sends without read-back', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(4);
     await s.writeReleases(ids);
     s.emulator.setFaults({ script: [{ kind: '429', route: 'release', retryAfterSeconds: 1 }] });
@@ -199,8 +199,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect([...s.deliveries().values()]).toEqual([1, 1, 1, 1]);
   });
 
-  it('partial delivery is held; `retry: 2` sends it once more, to the recipients still waiting', async () => {
-    s = await scenario();
+  it('partial delivery is held; `retry: 2` sends it once more, to the recipients still waiting', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(1);
     const id = ids[0] as string;
     await s.writeReleases(ids);
@@ -226,8 +226,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(s.posts().get(id)).toBe(2);
   });
 
-  it('a lost answer to a partial delivery is resolved as partial by read-back, not as released', async () => {
-    s = await scenario();
+  it('a lost answer to a partial delivery is resolved as partial by read-back, not as released', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(1);
     await s.writeReleases(ids);
     s.emulator.setFaults({ script: [{ kind: 'partial', route: 'release' }] });
@@ -245,8 +245,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     });
   });
 
-  it('ids missing from the answer, postfix_id-only answers and null recipient lists', async () => {
-    s = await scenario();
+  it('ids missing from the answer, postfix_id-only answers and null recipient lists', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(6);
     await s.writeReleases(ids);
     s.emulator.setFaults({
@@ -275,8 +275,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     for (const id of ids) expect(s.posts().get(id)).toBe(1);
   });
 
-  it('401 fails the batch and stops the run; a read-only token is refused with 403', async () => {
-    s = await scenario();
+  it('401 fails the batch and stops the run; a read-only token is refused with 403', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(4);
     await s.writeReleases(ids);
     s.emulator.setFaults({ script: [{ kind: 'auth', route: 'release' }] });
@@ -302,8 +302,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(s.deliveries().size).toBe(0);
   });
 
-  it('an id the API does not know is refused before anything is sent, and the others go on', async () => {
-    s = await scenario();
+  it('an id the API does not know is refused before anything is sent, and the others go on', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = [...s.quarantined(1), 'NoSuchQueue1234-2026-10-20T10:00:00-99999999'];
     await s.writeReleases(ids);
     const r = await apply(s, '--format', 'json');
@@ -317,8 +317,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect((await s.ledger()).filter((l) => l.id === ids[1])).toEqual([]);
   });
 
-  it('an id sent but missing from the answer is unknown, then resolved by read-back', async () => {
-    s = await scenario();
+  it('an id sent but missing from the answer is unknown, then resolved by read-back', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(1);
     await s.writeReleases(ids);
     s.emulator.setFaults({ script: [{ kind: 'missing_id', route: 'release' }] });
@@ -328,8 +328,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(JSON.parse(r.stdout).results[0]).toMatchObject({ state: 'released', via: 'readback' });
   });
 
-  it('refuses bad settings with exit 1 before any request, without echoing secrets', async () => {
-    s = await scenario();
+  it('refuses bad settings with exit 1 before any request, without echoing secrets', async (t) => {
+    const s = await scenarioForThisTest(t);
     await s.writeReleases(s.quarantined(1));
     const half = await s.cli(['apply', '--unreviewed'], {
       CLOUDFLARE_API_TOKEN: '',
@@ -356,8 +356,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(await s.ledger()).toEqual([]);
   });
 
-  it('an invalid releases.yaml or a corrupt ledger: exit 1, no request, no ledger change', async () => {
-    s = await scenario();
+  it('an invalid releases.yaml or a corrupt ledger: exit 1, no request, no ledger change', async (t) => {
+    const s = await scenarioForThisTest(t);
     await writeFile(
       join(s.dir, 'releases.yaml'),
       `version: 1\naccount_id: ${s.account}\nreleases:\n  - id: "<img src=x>"\n    reason: x\n`,
@@ -382,8 +382,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(s.emulator.truth().requests.length).toBe(before);
   });
 
-  it('a second run while one is going is refused (the ledger is locked)', async () => {
-    s = await scenario();
+  it('a second run while one is going is refused (the ledger is locked)', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(6);
     await s.writeReleases(ids);
     s.emulator.setFaults({ latencyMs: 400 });
@@ -405,8 +405,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(releaseRequests(x.emulator).length).toBeGreaterThanOrEqual(n);
   }
 
-  it('kill -9 mid-run: the ledger stays readable and the next run verifies instead of re-sending', async () => {
-    s = await scenario();
+  it('kill -9 mid-run: the ledger stays readable and the next run verifies instead of re-sending', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(8);
     await s.writeReleases(ids);
     // Slow answers, so the kill lands while a request is in flight.
@@ -443,8 +443,8 @@ describe('apply (CLI, emulator, loopback)', () => {
     expect(s.deliveries().size).toBe(8);
   });
 
-  it('SIGINT: no new batch starts, the one in flight is recorded, exit 3; the next run finishes', async () => {
-    s = await scenario();
+  it('SIGINT: no new batch starts, the one in flight is recorded, exit 3; the next run finishes', async (t) => {
+    const s = await scenarioForThisTest(t);
     const ids = s.quarantined(6);
     await s.writeReleases(ids);
     s.emulator.setFaults({ latencyMs: 400 });

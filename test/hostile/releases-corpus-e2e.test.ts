@@ -126,7 +126,7 @@ async function expectCorpusRefusal(fixture: Fixture, commands: readonly string[]
   expect(await snapshot(dir), 'the folder is byte-identical').toEqual(before);
 }
 
-describe('the broken files of the corpus, through the bundled CLI', () => {
+describe.concurrent('the broken files of the corpus, through the bundled CLI', () => {
   it('the corpus is all here, and every category named runs through every command', () => {
     expect(INVALID.length).toBeGreaterThanOrEqual(70);
     const everyCommand = INVALID.map((f) => f.name).filter((n) => EVERY_COMMAND.test(n));
@@ -148,7 +148,7 @@ describe('the broken files of the corpus, through the bundled CLI', () => {
     expect(everyCommand.length).toBeGreaterThanOrEqual(20);
   });
 
-  // One fixture at a time, its commands at once: the machine has two cores.
+  // A few fixtures at once (vitest's maxConcurrency), each with its commands at once.
   it.each(INVALID.map((f) => [f.name, f] as const))('%s', async (name, fixture) => {
     await expectCorpusRefusal(
       fixture,
@@ -157,7 +157,7 @@ describe('the broken files of the corpus, through the bundled CLI', () => {
   });
 });
 
-describe('the valid files of the corpus', () => {
+describe.concurrent('the valid files of the corpus', () => {
   it.each(VALID.map((f) => [f.name, f] as const))(
     '%s: validate and plan accept it',
     async (_name, fixture) => {

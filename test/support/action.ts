@@ -1,10 +1,12 @@
 // Runs the bundled action (dist/action.js) the way the Actions runner does: a Node process
 // with INPUT_* variables (defaults from action.yml), the event payload in a file, and the
 // step summary and outputs written to files. Against a fake GitHub API and the emulator.
+// On Node 24, as action.yml asks of the runner (a test can choose another Node: `node`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { TestContext } from 'vitest';
 import { parse } from 'yaml';
 import {
   DEFAULT_ACCOUNT,
@@ -55,6 +57,7 @@ export interface RunOptions {
   checkout?: string;
   ref?: string;
   inputs?: Record<string, string>;
+  /** The Node that runs the action: Node 24 by default, the runner's (process.execPath: this machine's). */
   node?: string;
   /** Called with the child once started (to kill it at a chosen moment). */
   onStart?: (child: ChildProcess) => void;
@@ -148,14 +151,28 @@ export async function planAndMerge(
   return { sha: mergePr(x, n, yaml, by), plan };
 }
 
-export async function actionScenario(
-  options: {
-    github?: FakeGitHubOptions;
-    emulator?: EmulatorOptions;
-    /** The action bundle to run: dist/action.js, or a copy with a bug planted (test/chaos). */
-    bundle?: string;
-  } = {},
+export interface ScenarioOptions {
+  github?: FakeGitHubOptions;
+  emulator?: EmulatorOptions;
+  /** The action bundle to run: dist/action.js, or a copy with a bug planted (test/chaos). */
+  bundle?: string;
+}
+
+/**
+ * A scenario of the test's own, closed when it ends: for files whose tests run at once
+ * (describe.concurrent), which share nothing but the bundle. The test's context, because in
+ * concurrent tests only the context knows which test is which.
+ */
+export async function scenarioForThisTest(
+  test: TestContext,
+  options: ScenarioOptions = {},
 ): Promise<ActionScenario> {
+  const scenario = await actionScenario(options);
+  test.onTestFinished(() => scenario.close());
+  return scenario;
+}
+
+export async function actionScenario(options: ScenarioOptions = {}): Promise<ActionScenario> {
   const emulator = await startEmulator({ messagesPerAccount: 80, ...options.emulator });
   const gh = await startFakeGitHub({
     files: { 'README.md': '# mail releases\n' },
@@ -305,7 +322,7 @@ export async function actionScenario(
         stdout: string;
         stderr: string;
       }>((resolve, reject) => {
-        const child = spawn(o.node ?? process.execPath, [options.bundle ?? DIST_ACTION], {
+        const child = spawn(o.node ?? NODE24, [options.bundle ?? DIST_ACTION], {
           cwd: workspace,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'vitest';
 import { type LedgerRecord, parseShard } from '../../src/core/ledger/record.js';
 import { foldRecords } from '../../src/core/ledger/state.js';
 import {
@@ -37,6 +38,20 @@ export interface Scenario {
   /** Release POSTs received. */
   releasePostsCount(): number;
   close(): Promise<void>;
+}
+
+/**
+ * A scenario of the test's own, closed when it ends: for files whose tests run at once
+ * (describe.concurrent). The test's context, because in concurrent tests only the context
+ * knows which test is which.
+ */
+export async function scenarioForThisTest(
+  test: TestContext,
+  options: EmulatorOptions = {},
+): Promise<Scenario> {
+  const s = await scenario(options);
+  test.onTestFinished(() => s.close());
+  return s;
 }
 
 export async function scenario(options: EmulatorOptions = {}): Promise<Scenario> {
