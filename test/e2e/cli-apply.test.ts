@@ -382,6 +382,16 @@ describe.concurrent('apply (CLI, emulator, loopback)', () => {
     expect(s.emulator.truth().requests.length).toBe(before);
   });
 
+  /**
+   * Waits until the emulator has received `n` release requests: at most 30 s, the child's own
+   * time limit (a loaded machine can take seconds to start it).
+   */
+  async function untilReleases(x: Scenario, n: number): Promise<void> {
+    for (let i = 0; i < 1200 && releaseRequests(x.emulator).length < n; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(releaseRequests(x.emulator).length).toBeGreaterThanOrEqual(n);
+  }
+
   it('a second run while one is going is refused (the ledger is locked)', async (t) => {
     const s = await scenarioForThisTest(t);
     const ids = s.quarantined(6);
@@ -389,21 +399,13 @@ describe.concurrent('apply (CLI, emulator, loopback)', () => {
     s.emulator.setFaults({ latencyMs: 400 });
     const first = apply(s, '--batch-size', '1');
     // Wait until the first run has sent something, so it holds the lock.
-    for (let i = 0; i < 100 && releaseRequests(s.emulator).length === 0; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await untilReleases(s, 1);
     const second = await apply(s);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('the ledger is in use by another run');
     expect((await first).code).toBe(0);
     await expectConsistent(s, ids);
   });
-
-  /** Waits (bounded) until the emulator has received `n` release requests. */
-  async function untilReleases(x: Scenario, n: number): Promise<void> {
-    for (let i = 0; i < 200 && releaseRequests(x.emulator).length < n; i++)
-      await new Promise((r) => setTimeout(r, 25));
-    expect(releaseRequests(x.emulator).length).toBeGreaterThanOrEqual(n);
-  }
 
   it('kill -9 mid-run: the ledger stays readable and the next run verifies instead of re-sending', async (t) => {
     const s = await scenarioForThisTest(t);
