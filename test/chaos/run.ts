@@ -783,6 +783,8 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
   const s = await actionScenario({
     emulator: { seed: ctx.seed, accounts, messagesPerAccount: 40 },
     bundle: join(dirname(settings.cliBundle), 'action.js'),
+    // The machine's Node (20 here), as the CLI runs: npm test runs the action on Node 24.
+    node: process.execPath,
   });
   const proxy = await startProxy(s.emulator.url);
   let onGitHub: ((q: LoggedRequest) => void) | undefined;

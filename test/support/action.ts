@@ -156,6 +156,8 @@ export interface ScenarioOptions {
   emulator?: EmulatorOptions;
   /** The action bundle to run: dist/action.js, or a copy with a bug planted (test/chaos). */
   bundle?: string;
+  /** The Node that runs the action when a run names none: Node 24, the runner's, by default. */
+  node?: string;
 }
 
 /**
@@ -322,7 +324,7 @@ export async function actionScenario(options: ScenarioOptions = {}): Promise<Act
         stdout: string;
         stderr: string;
       }>((resolve, reject) => {
-        const child = spawn(o.node ?? NODE24, [options.bundle ?? DIST_ACTION], {
+        const child = spawn(o.node ?? options.node ?? NODE24, [options.bundle ?? DIST_ACTION], {
           cwd: workspace,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
