@@ -32,13 +32,7 @@ import { screenBeforeSend } from './screen-before-send.js';
 import { resolveSearches } from './searches.js';
 import { send } from './send.js';
 
-export type {
-  ApplyDeps,
-  ApplyResult,
-  ApplySettings,
-  Deferred,
-  SafetySettings,
-} from './run.js';
+export type { ApplyDeps, ApplyResult, ApplySettings } from './run.js';
 
 export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<ApplyResult> {
   const maxRounds = 1 + (settings.maxConflictRetries ?? 3);
