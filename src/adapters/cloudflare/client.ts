@@ -16,8 +16,20 @@ import type {
 } from '../../core/release/readback.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { DISPOSITIONS } from '../../core/safety/screen.js';
-import type { CloudflareApi, Logger, PacingView, SearchPage } from '../../engine/ports.js';
-import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
+import {
+  type CloudflareApi,
+  type Logger,
+  type PacingView,
+  type SearchPage,
+  systemClock,
+} from '../../engine/ports.js';
+import {
+  type Pacer,
+  PacingAbortedError,
+  parseRateLimit,
+  RateLimitedError,
+  type RateLimitInfo,
+} from './rate-limit.js';
 import {
   type ApiSettings,
   authHeaders,
@@ -100,6 +112,18 @@ const REPORT_WAIT_MS = 1_000;
 /** A GET answered 429 is retried only if the server asks for a wait this short. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
+/** What a GET is retried on: these statuses, and these network errors. */
+const RETRY_STATUS_CODES = [429, 500, 502, 503, 504];
+const RETRY_ERROR_CODES = [
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+];
+
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -145,16 +169,8 @@ export class CloudflareClient implements CloudflareApi {
       minTimeout: 500,
       maxTimeout: 8_000,
       timeoutFactor: 2,
-      statusCodes: [429, 500, 502, 503, 504],
-      errorCodes: [
-        'ECONNRESET',
-        'ECONNREFUSED',
-        'EPIPE',
-        'UND_ERR_SOCKET',
-        'UND_ERR_CONNECT_TIMEOUT',
-        'UND_ERR_HEADERS_TIMEOUT',
-        'UND_ERR_BODY_TIMEOUT',
-      ],
+      statusCodes: RETRY_STATUS_CODES,
+      errorCodes: RETRY_ERROR_CODES,
       // Give back the real answer when not retrying, so 404s and error envelopes are read.
       throwOnError: false,
       retry: retryGet(maxRetries),
@@ -191,12 +207,6 @@ export class CloudflareClient implements CloudflareApi {
 
   private url(accountId: string, path: string): string {
     return `${this.options.settings.baseUrl}/accounts/${pathSegment(accountId) ?? ''}/email-security/investigate${path}`;
-  }
-
-  /** The URL of a message's path (`/{investigate_id}` plus `tail`), undefined for `.` or `..`. */
-  private messageUrl(accountId: string, id: string, tail = ''): string | undefined {
-    const segment = pathSegment(id);
-    return segment === undefined ? undefined : this.url(accountId, `/${segment}${tail}`);
   }
 
   /**
@@ -256,35 +266,43 @@ export class CloudflareClient implements CloudflareApi {
     return out;
   }
 
-  async getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup> {
-    const url = this.messageUrl(accountId, id);
-    if (url === undefined) return NOT_A_PATH;
+  /**
+   * GET of a message's path (`/{investigate_id}` plus `tail`): the answer's `result`. An id
+   * that cannot be a path segment (`.`, `..`) is never sent.
+   */
+  private async getResult(
+    accountId: string,
+    id: string,
+    tail: string,
+    halt?: AbortSignal,
+  ): Promise<{ kind: 'result'; result: unknown } | { kind: 'not-found' } | LookupError> {
+    const segment = pathSegment(id);
+    if (segment === undefined) return NOT_A_PATH;
     const refused = this.refused.get(accountId);
     if (refused) return refused;
+    const url = this.url(accountId, `/${segment}${tail}`);
     const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
     if (answer.kind === 'error')
       return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
     if (answer.status === 404) return { kind: 'not-found' };
     const failure = this.readFailure(accountId, answer);
     if (failure) return failure;
-    const view = messageView((answer.body as { result?: unknown }).result);
+    return { kind: 'result', result: (answer.body as { result?: unknown }).result };
+  }
+
+  async getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup> {
+    const read = await this.getResult(accountId, id, '', halt);
+    if (read.kind !== 'result') return read;
+    const view = messageView(read.result);
     return view
       ? { kind: 'found', message: view }
       : { kind: 'error', message: 'malformed message details', rateLimited: false };
   }
 
   async getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup> {
-    const url = this.messageUrl(accountId, id, '/action_log');
-    if (url === undefined) return NOT_A_PATH;
-    const refused = this.refused.get(accountId);
-    if (refused) return refused;
-    const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
-    if (answer.kind === 'error')
-      return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
-    if (answer.status === 404) return { kind: 'not-found' };
-    const failure = this.readFailure(accountId, answer);
-    if (failure) return failure;
-    const result = (answer.body as { result?: unknown }).result;
+    const read = await this.getResult(accountId, id, '/action_log', halt);
+    if (read.kind !== 'result') return read;
+    const { result } = read;
     if (!Array.isArray(result))
       return { kind: 'error', message: 'malformed action log', rateLimited: false };
     // Every recorded release counts, whatever its status: each one may have delivered. One is
@@ -378,7 +396,7 @@ export class CloudflareClient implements CloudflareApi {
             },
           };
         url = next.toString();
-        await sleep(SEARCH_POLL_MS, halt);
+        await systemClock.sleep(SEARCH_POLL_MS, halt);
         continue;
       }
       const failure = this.readFailure(accountId, answer);
@@ -435,7 +453,7 @@ export class CloudflareClient implements CloudflareApi {
       return { kind: 'error', maybeSent: false, rateLimited: true, message };
     }
     let status: number | undefined;
-    let info = {};
+    let info: RateLimitInfo = {};
     try {
       const res = await request(url, {
         method,
@@ -455,8 +473,7 @@ export class CloudflareClient implements CloudflareApi {
         parsed = undefined;
       }
       const answer: Answer = { kind: 'answer', status, body: parsed };
-      const retryAfterMs = (info as { retryAfterMs?: number }).retryAfterMs;
-      if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
+      if (info.retryAfterMs !== undefined) answer.retryAfterMs = info.retryAfterMs;
       const location = res.headers.location;
       if (typeof location === 'string') answer.location = location;
       return answer;
@@ -485,16 +502,8 @@ function retryGet(maxRetries: number): NonNullable<RetryHandler.RetryOptions['re
     };
     if (state.counter > maxRetries) return cb(err);
     const retryable = e.statusCode
-      ? [429, 500, 502, 503, 504].includes(e.statusCode)
-      : [
-          'ECONNRESET',
-          'ECONNREFUSED',
-          'EPIPE',
-          'UND_ERR_SOCKET',
-          'UND_ERR_CONNECT_TIMEOUT',
-          'UND_ERR_HEADERS_TIMEOUT',
-          'UND_ERR_BODY_TIMEOUT',
-        ].includes(e.code ?? '');
+      ? RETRY_STATUS_CODES.includes(e.statusCode)
+      : RETRY_ERROR_CODES.includes(e.code ?? '');
     if (!retryable) return cb(err);
     const info = e.headers ? parseRateLimit(e.headers, Date.now()) : {};
     if (
@@ -659,19 +668,6 @@ function scrub(value: unknown, secrets: readonly string[]): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
   }
   return value;
-}
-
-function sleep(ms: number, halt?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (halt?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      halt?.removeEventListener('abort', done);
-      resolve();
-    }
-    halt?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function describeError(error: unknown): string {
