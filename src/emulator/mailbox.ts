@@ -2,6 +2,7 @@
 // Postfix queue id finds nothing, as on the real API), and the one state change the API can
 // make here, a release. Pure data; no HTTP.
 import { QUEUE_ID_SOURCE, queueIdOf } from '../core/ids.js';
+import { compareText } from '../core/values.js';
 import type {
   ActionEntry,
   Disposition,
@@ -274,8 +275,7 @@ export class Mailbox {
     }
     for (const box of this.accounts.values()) {
       box.searchOrder = [...box.messages].sort(
-        (a, b) =>
-          b.scannedMs - a.scannedMs || (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0),
+        (a, b) => b.scannedMs - a.scannedMs || compareText(a.spec.id, b.spec.id),
       );
     }
   }

@@ -16,6 +16,7 @@ import type {
 } from '../../core/release/readback.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { DISPOSITIONS } from '../../core/safety/screen.js';
+import { compareText, isObject } from '../../core/values.js';
 import {
   type CloudflareApi,
   type Logger,
@@ -319,7 +320,7 @@ export class CloudflareClient implements CloudflareApi {
           (typeof e.status === 'string' && FAILURE_STATUS.test(e.status))
         ),
       }))
-      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      .sort((a, b) => compareText(a.at, b.at));
     const releases = entries.map((e) => ({ complete: e.complete }));
     return { kind: 'found', releases };
   }
@@ -679,8 +680,4 @@ function describeError(error: unknown): string {
   if (e.code === 'UND_ERR_SOCKET' || e.code === 'ECONNRESET') return 'connection reset';
   if (e.code) return `network error ${e.code}`;
   return 'request failed';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@
 // of a ledger merged by a union of lines (git's merge=union) always agree.
 import type { Diagnostic } from '../diagnostics.js';
 import { messageKey } from '../ids.js';
+import { compareText, isObject } from '../values.js';
 import {
   type LedgerRecord,
   type LedgerState,
@@ -177,10 +178,6 @@ export function compareRecords(a: Ordered, b: Ordered): number {
   );
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function isRecord(value: Ordered): value is LedgerRecord {
   return 'v' in value;
 }
@@ -188,7 +185,7 @@ function isRecord(value: Ordered): value is LedgerRecord {
 /** A record's JSON with every object's keys sorted: the same text for the same content. */
 function canonical(record: LedgerRecord): string {
   return JSON.stringify(record, (_key, value: unknown) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
+    isObject(value)
       ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => compareText(x, y)))
       : value,
   );

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a,b,c}from"./chunk-6XAUL6B3.js";import"./chunk-S2CX2YBF.js";import"./chunk-GQTLHLBZ.js";import"./chunk-367NJJ2U.js";import"./chunk-T4R53OPC.js";import"./chunk-YV35OAPC.js";import"./chunk-GH6WAWHF.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{b as CloudflareClient,a as DEFAULT_TIMEOUTS,c as pathSegment};

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-PDC4EBDJ.js";import"./chunk-22DP3IP5.js";import"./chunk-QF3N2VLO.js";import"./chunk-P6JR56BN.js";import"./chunk-5G3QWKB3.js";import"./chunk-NHQ4PJWZ.js";import"./chunk-QEZZFMWA.js";import"./chunk-5J44ZJER.js";import"./chunk-PKJ5DFS6.js";import"./chunk-7Q22RLLD.js";import"./chunk-GH6WAWHF.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
