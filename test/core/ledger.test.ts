@@ -3,16 +3,18 @@ import { describe, expect, it } from 'vitest';
 import {
   LEDGER_STATES,
   type LedgerRecord,
-  parseShard,
   serializeRecord,
   shardNameFor,
 } from '../../src/core/ledger/record.js';
-import { compareRecords, foldRecords, nextSeq, readLedger } from '../../src/core/ledger/state.js';
+import { compareRecords, nextSeq } from '../../src/core/ledger/state.js';
 import type { ValueOf } from '../support/arbitrary.js';
 import {
   ACCOUNT,
+  foldRecords,
   messageId,
   OTHER_ACCOUNT,
+  parseShard,
+  readLedger,
   record,
   shardText,
   stored,

@@ -1,13 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldRecords } from '../../src/core/ledger/state.js';
 import { type Plan, plan } from '../../src/core/plan/plan.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from '../../src/core/render/escape.js';
 import { jsonChunks, MappedList } from '../../src/core/render/json-stream.js';
 import { planJsonValue, renderPlanJson, writePlanJson } from '../../src/core/render/plan-json.js';
 import { renderAccountMarkdown, renderPlanMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
-import { ACCOUNT, messageId, record, releasesFile, request, stored } from '../support/factories.js';
+import {
+  ACCOUNT,
+  foldRecords,
+  messageId,
+  record,
+  releasesFile,
+  request,
+  stored,
+} from '../support/factories.js';
 
 const HOSTILE = [
   '@org/team please look',

@@ -1,10 +1,10 @@
 // End-to-end scenarios: an emulator on loopback, a throw-away work folder with releases.yaml,
 // and the bundled CLI run as a subprocess, the way users run it.
+
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LedgerRecord, parseShard } from '../../src/core/ledger/record.js';
-import { foldRecords } from '../../src/core/ledger/state.js';
+import type { LedgerRecord } from '../../src/core/ledger/record.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_TOKEN,
@@ -13,6 +13,7 @@ import {
   startEmulator,
 } from '../../src/emulator/index.js';
 import { type CliResult, runDistCli } from './cli.js';
+import { foldRecords, parseShard } from './factories.js';
 
 export interface Scenario {
   emulator: Emulator;

@@ -166,7 +166,7 @@ export interface LedgerScanOptions {
  * readLedgerDir() and scanShard() without holding the ledger: every shard is read a block of
  * whole lines at a time, each line validated and handed to `onRecord`, each problem to
  * `onProblem` as file:line. Memory: one block (`chunkBytes`) and the longest line, whatever the
- * size of the ledger. The same files, limits and checks as readLedgerDir() and readLedger(),
+ * size of the ledger. The same files, limits and checks as readLedgerDir() and foldShard(),
  * except that text which is not UTF-8 is reported on its line rather than for the whole file.
  */
 export async function scanLedgerDir(

@@ -50,14 +50,6 @@ export interface LedgerRecord extends Provenance {
   selector?: string;
 }
 
-/** A record with the text it was read from, which breaks ties in the fold deterministically. */
-export interface StoredRecord {
-  record: LedgerRecord;
-  line: string;
-  file: string;
-  lineNumber: number;
-}
-
 // ajv's code for schema/ledger.schema.json, generated at build time (scripts/validators.mjs).
 const validateRecord = validateLedgerRecord as Validator<LedgerRecord>;
 
@@ -150,26 +142,11 @@ export function tornTail(text: string): string | undefined {
   }
 }
 
-export interface ParsedShard {
-  records: StoredRecord[];
-  errors: Diagnostic[];
-}
-
 /**
- * Reads one shard. Every line must be a valid record; a corrupt line is an error with its
- * file and line, and callers refuse to plan or apply on a ledger with errors.
- */
-export function parseShard(text: string, file: string): ParsedShard {
-  const records: StoredRecord[] = [];
-  const errors = scanShard(text, file, (record, line, lineNumber) =>
-    records.push({ record, line, file, lineNumber }),
-  );
-  return { records, errors };
-}
-
-/**
- * parseShard() without collecting: each valid record goes to `onRecord` in file order, so a
- * reader that folds as it goes never holds a shard's records at once. Returns the errors.
+ * Reads one shard: each valid record goes to `onRecord` in file order, so a reader that folds
+ * as it goes never holds a shard's records at once. Every line must be a valid record; a
+ * corrupt line is an error with its file and line (returned), and callers refuse to plan or
+ * apply on a ledger with errors.
  */
 export function scanShard(
   text: string,

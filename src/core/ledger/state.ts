@@ -4,19 +4,13 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { messageKey } from '../ids.js';
 import { compareText, isObject } from '../values.js';
-import {
-  type LedgerRecord,
-  type LedgerState,
-  SHARD_NAME,
-  type StoredRecord,
-  scanShard,
-} from './record.js';
+import { type LedgerRecord, type LedgerState, SHARD_NAME, scanShard } from './record.js';
 
 /** What orders one message's records: see compareRecords(). */
 type Ordered = Pick<LedgerRecord, 'seq' | 'state' | 'at' | 'attempt'>;
 
 /**
- * Whether a reader keeps a message's latest record whole, for `latest` (see readLedger). The
+ * Whether a reader keeps a message's latest record whole, for `latest` (see foldShard). The
  * answer must depend only on the message and the record's state, so that records which tie
  * in seq, state, time and attempt get the same answer.
  */
@@ -191,14 +185,6 @@ function canonical(record: LedgerRecord): string {
   );
 }
 
-export function foldRecords(
-  records: Iterable<StoredRecord>,
-  into: LedgerIndex = new LedgerIndex(),
-): LedgerIndex {
-  for (const { record } of records) into.add(record);
-  return into;
-}
-
 /** An empty ledger, to fold shards into one at a time (foldShard). */
 export function emptyLedger(): Ledger {
   return { index: new LedgerIndex(), errors: [], records: 0 };
@@ -221,13 +207,6 @@ export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): 
     ledger.records++;
   });
   for (const error of shardErrors) ledger.errors.push(error);
-}
-
-/** Parses every shard and folds them (see foldShard). */
-export function readLedger(shards: Iterable<ShardText>, keep?: KeepRecord): Ledger {
-  const ledger = emptyLedger();
-  for (const shard of shards) foldShard(ledger, shard, keep);
-  return ledger;
 }
 
 /** A `.jsonl` file in the ledger directory that is not named as a shard is refused. */

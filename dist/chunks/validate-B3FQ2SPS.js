@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-UGYNHRML.js";import"./chunk-MJPHUVGD.js";import"./chunk-TVQAEHKV.js";import"./chunk-P6JR56BN.js";import"./chunk-VMIERISG.js";import"./chunk-5ZHEZIVF.js";import"./chunk-LW2BWFTQ.js";import"./chunk-SRBKSGYC.js";import"./chunk-PKJ5DFS6.js";import"./chunk-7Q22RLLD.js";import"./chunk-PBX3UOBU.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
