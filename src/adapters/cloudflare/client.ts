@@ -62,9 +62,6 @@ export interface ClientOptions {
   timeouts?: Partial<Timeouts>;
   /** Parallel connections; match the run's concurrency. */
   connections?: number;
-  /** Retries of a GET (not counting the first try). */
-  getRetries?: number;
-  userAgent?: string;
   /**
    * Says which release body form the account took, when it was not the current one, when
    * searches fall back to smaller pages, and when the pacer waits for the rate limit.
@@ -113,6 +110,8 @@ const REPORT_WAIT_MS = 1_000;
 /** A GET answered 429 is retried only if the server asks for a wait this short. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
+/** Retries of a GET (not counting the first try). */
+const GET_RETRIES = 3;
 /** What a GET is retried on: these statuses, and these network errors. */
 const RETRY_STATUS_CODES = [429, 500, 502, 503, 504];
 const RETRY_ERROR_CODES = [
@@ -163,10 +162,9 @@ export class CloudflareClient implements CloudflareApi {
       bodyTimeout: this.timeouts.bodyMs,
       connections: Math.max(1, options.connections ?? 4),
     });
-    const maxRetries = options.getRetries ?? 3;
     this.getDispatcher = new RetryAgent(this.agent, {
       methods: ['GET'],
-      maxRetries,
+      maxRetries: GET_RETRIES,
       minTimeout: 500,
       maxTimeout: 8_000,
       timeoutFactor: 2,
@@ -174,7 +172,7 @@ export class CloudflareClient implements CloudflareApi {
       errorCodes: RETRY_ERROR_CODES,
       // Give back the real answer when not retrying, so 404s and error envelopes are read.
       throwOnError: false,
-      retry: retryGet(maxRetries),
+      retry: retryGet,
     });
     this.pageSize = options.settings.searchPageSize ?? DEFAULT_SEARCH_PAGE_SIZE;
     const { log } = options;
@@ -190,7 +188,7 @@ export class CloudflareClient implements CloudflareApi {
       ...authHeaders(options.settings.credentials),
       'content-type': 'application/json',
       accept: 'application/json',
-      'user-agent': options.userAgent ?? 'quarantine-release',
+      'user-agent': 'quarantine-release',
     };
   }
 
@@ -494,28 +492,23 @@ export class CloudflareClient implements CloudflareApi {
 }
 
 /** GET retries: network errors and 5xx with backoff; 429 only when the wait asked is short. */
-function retryGet(maxRetries: number): NonNullable<RetryHandler.RetryOptions['retry']> {
-  return (err, { state }, cb) => {
-    const e = err as Error & {
-      statusCode?: number;
-      code?: string;
-      headers?: Record<string, string | string[]>;
-    };
-    if (state.counter > maxRetries) return cb(err);
-    const retryable = e.statusCode
-      ? RETRY_STATUS_CODES.includes(e.statusCode)
-      : RETRY_ERROR_CODES.includes(e.code ?? '');
-    if (!retryable) return cb(err);
-    const info = e.headers ? parseRateLimit(e.headers, Date.now()) : {};
-    if (
-      e.statusCode === 429 &&
-      (info.retryAfterMs ?? Number.POSITIVE_INFINITY) > MAX_RETRY_AFTER_MS
-    )
-      return cb(err);
-    const backoff = Math.min(500 * 2 ** (state.counter - 1), 8_000);
-    setTimeout(() => cb(null), Math.max(backoff, info.retryAfterMs ?? 0));
+const retryGet: NonNullable<RetryHandler.RetryOptions['retry']> = (err, { state }, cb) => {
+  const e = err as Error & {
+    statusCode?: number;
+    code?: string;
+    headers?: Record<string, string | string[]>;
   };
-}
+  if (state.counter > GET_RETRIES) return cb(err);
+  const retryable = e.statusCode
+    ? RETRY_STATUS_CODES.includes(e.statusCode)
+    : RETRY_ERROR_CODES.includes(e.code ?? '');
+  if (!retryable) return cb(err);
+  const info = e.headers ? parseRateLimit(e.headers, Date.now()) : {};
+  if (e.statusCode === 429 && (info.retryAfterMs ?? Number.POSITIVE_INFINITY) > MAX_RETRY_AFTER_MS)
+    return cb(err);
+  const backoff = Math.min(500 * 2 ** (state.counter - 1), 8_000);
+  setTimeout(() => cb(null), Math.max(backoff, info.retryAfterMs ?? 0));
+};
 
 async function readCapped(
   body: AsyncIterable<Buffer> & { destroy?: () => void },
