@@ -139,6 +139,18 @@ export interface PlanOptions {
   accounts?: readonly string[];
 }
 
+/** An account's plan with nothing in it yet. */
+export function emptyAccountPlan(account_id: string): AccountPlan {
+  return {
+    account_id,
+    to_release: [],
+    to_verify: [],
+    already_released: [],
+    held: [],
+    orphaned: [],
+  };
+}
+
 export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptions = {}): Plan {
   const only =
     options.accounts && options.accounts.length > 0 ? new Set(options.accounts) : undefined;
@@ -148,14 +160,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   const accountPlan = (account: string): AccountPlan => {
     let p = byAccount.get(account);
     if (p === undefined) {
-      p = {
-        account_id: account,
-        to_release: [],
-        to_verify: [],
-        already_released: [],
-        held: [],
-        orphaned: [],
-      };
+      p = emptyAccountPlan(account);
       byAccount.set(account, p);
     }
     return p;

@@ -7,7 +7,13 @@ import { messageKey, queueIdOf } from '../ids.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile, SearchRequest } from '../requests/load.js';
 import { compareText } from '../values.js';
-import type { AccountPlan, Plan, SearchOutcome, SearchStatus } from './plan.js';
+import {
+  type AccountPlan,
+  emptyAccountPlan,
+  type Plan,
+  type SearchOutcome,
+  type SearchStatus,
+} from './plan.js';
 
 export type { SearchOutcome, SearchStatus } from './plan.js';
 
@@ -119,15 +125,7 @@ export function withSearches(
     return mine ? { ...a, searches: mine } : a;
   });
   for (const [account_id, searches] of byAccount)
-    out.push({
-      account_id,
-      to_release: [],
-      to_verify: [],
-      already_released: [],
-      held: [],
-      orphaned: [],
-      searches,
-    });
+    out.push({ ...emptyAccountPlan(account_id), searches });
   return { accounts: out };
 }
 

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-KKT4AVZ2.js";import"./chunk-5BVT22DS.js";import"./chunk-TVQAEHKV.js";import"./chunk-FSVGLVZS.js";import"./chunk-M4Z3UYJY.js";import"./chunk-3CAXKKSK.js";import"./chunk-5ZHEZIVF.js";import"./chunk-LW2BWFTQ.js";import"./chunk-L4C3UOF3.js";import"./chunk-LOZKX3H5.js";import"./chunk-7Q22RLLD.js";import"./chunk-PBX3UOBU.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
