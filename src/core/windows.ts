@@ -73,12 +73,13 @@ export function timeWindows(
     } else windows.push({ from: x.t, to: x.t, ids: [x.id] });
   }
   return windows.map((w) => ({
-    start: isoSecond(w.from - DAY, now),
-    end: isoSecond(w.to + DAY, now),
+    start: utcSecond(Math.min(w.from - DAY, now)),
+    end: utcSecond(Math.min(w.to + DAY, now)),
     ids: w.ids,
   }));
 }
 
-/** An instant as the search API takes it (whole seconds, UTC), never after `now`. */
-export const isoSecond = (ms: number, now: number) =>
-  new Date(Math.min(ms, now)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** An instant to the second, UTC, as the search API takes it: `YYYY-MM-DDTHH:MM:SSZ`. */
+export function utcSecond(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -12,12 +12,12 @@ import { type Validator, validateReleases } from '../generated/validators.js';
 import { queueIdOf } from '../ids.js';
 import { closest } from '../suggest.js';
 import { isObject } from '../values.js';
+import { utcSecond } from '../windows.js';
 import {
   parseWindowTime,
   type SearchRequest,
   type SearchSelector,
   searchText,
-  utcSecond,
   windowProblem,
 } from './search.js';
 import {

@@ -49,11 +49,6 @@ export function parseWindowTime(text: string): number | undefined {
   return WINDOW_TIME.test(text) ? parseTime(text) : undefined;
 }
 
-/** `YYYY-MM-DDTHH:MM:SSZ`. */
-export function utcSecond(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** What is wrong with a window (both times parse), phrased for the entry; undefined if fine. */
 export function windowProblem(startMs: number, endMs: number): string | undefined {
   if (endMs <= startMs) return 'must be after `start`: a window runs forward in time';
