@@ -83,11 +83,8 @@ export async function readTextFile(
 ): Promise<ReadResult> {
   const read = await readBytes(path, maxBytes);
   if (!read.ok) return read;
-  try {
-    return { ok: true, text: utf8.decode(read.bytes) };
-  } catch {
-    return readFailure(path, 'not valid UTF-8 text');
-  }
+  const text = strictUtf8(read.bytes);
+  return text === undefined ? readFailure(path, 'not valid UTF-8 text') : { ok: true, text };
 }
 
 /** Largest shard accepted: a month of heavy use is far below this. */
@@ -272,15 +269,10 @@ function strictUtf8(bytes: Uint8Array): string | undefined {
  * stop inside a multi-byte character, and that fragment is dropped as a torn write anyway.
  */
 function decodeShard(bytes: Buffer): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    const end = bytes.lastIndexOf(0x0a) + 1;
-    if (end === bytes.length) return undefined;
-    try {
-      return utf8.decode(bytes.subarray(0, end)) + bytes.subarray(end).toString('utf8');
-    } catch {
-      return undefined;
-    }
-  }
+  const whole = strictUtf8(bytes);
+  if (whole !== undefined) return whole;
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  if (end === bytes.length) return undefined;
+  const lines = strictUtf8(bytes.subarray(0, end));
+  return lines === undefined ? undefined : lines + bytes.subarray(end).toString('utf8');
 }
