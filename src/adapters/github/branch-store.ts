@@ -14,12 +14,7 @@
 // re-applied on top of the new head (they are facts; lines only ever add up).
 import { join } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import {
-  type LedgerRecord,
-  SHARD_NAME,
-  serializeRecord,
-  shardNameFor,
-} from '../../core/ledger/record.js';
+import { type LedgerRecord, linesByShard, SHARD_NAME } from '../../core/ledger/record.js';
 import {
   type Anchor,
   checkSealed,
@@ -171,7 +166,7 @@ export class GitHubBranchStore implements LedgerStore {
     const shards = await shardsOf(this.snapshots, head, this.options.ledgerDir);
     errors.push(...(await this.sealErrors(head, shards)));
     // Outcomes not committed yet are part of what this run knows.
-    for (const [name, lines] of groupByShard(this.buffer)) {
+    for (const [name, lines] of linesByShard(this.buffer)) {
       const shard = shards.find((s) => s.name === name);
       const added = lines.map((l) => `${l}\n`).join('');
       if (shard) shard.text = withNewline(shard.text) + added;
@@ -297,7 +292,7 @@ export class GitHubBranchStore implements LedgerStore {
     const head = await this.ensureHead();
     const { ledgerDir } = this.options;
     const changes: { path: string; content: string }[] = [];
-    for (const [name, lines] of groupByShard(records)) {
+    for (const [name, lines] of linesByShard(records)) {
       const path = `${ledgerDir}/${name}`;
       const sha = head.files.get(path);
       const current = sha === undefined ? '' : await this.snapshots.text(path, sha);
@@ -465,17 +460,6 @@ function errorText(error: unknown): string {
   const e = error as { message?: unknown; response?: { data?: { message?: unknown } } };
   const text = e.response?.data?.message ?? e.message;
   return typeof text === 'string' ? text : 'no message';
-}
-
-function groupByShard(records: readonly LedgerRecord[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const r of records) {
-    const name = shardNameFor(r.at);
-    const list = out.get(name) ?? [];
-    list.push(serializeRecord(r));
-    out.set(name, list);
-  }
-  return out;
 }
 
 function withNewline(text: string): string {

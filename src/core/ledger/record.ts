@@ -105,6 +105,18 @@ export function serializeRecord(record: LedgerRecord): string {
   return JSON.stringify(ordered);
 }
 
+/** The records' lines (serializeRecord) by the shard each belongs in, in record order. */
+export function linesByShard(records: readonly LedgerRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    const name = shardNameFor(r.at);
+    const list = out.get(name) ?? [];
+    list.push(serializeRecord(r));
+    out.set(name, list);
+  }
+  return out;
+}
+
 function boundRecord(record: LedgerRecord): LedgerRecord {
   const out: LedgerRecord = { ...record };
   for (const key of ['delivered', 'failed', 'undelivered'] as const) {
