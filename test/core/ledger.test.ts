@@ -127,7 +127,7 @@ describe('folding records into states', () => {
       stored(record({ state: 'released' })),
       stored(record({ account_id: OTHER_ACCOUNT, state: 'failed' })),
     ]);
-    expect(index.size).toBe(2);
+    expect([...index].length).toBe(2);
     expect(nextSeq(index, ACCOUNT, messageId(1))).toBe(2);
     expect(nextSeq(index, ACCOUNT, messageId(9))).toBe(1);
   });
@@ -198,7 +198,7 @@ describe('folding records into states', () => {
           // And each message's state is never older than in either copy.
           const merged = foldRecords(union.map((r) => stored(r)));
           for (const side of [left, right]) {
-            for (const v of foldRecords(side.map((r) => stored(r))).values()) {
+            for (const [, v] of foldRecords(side.map((r) => stored(r)))) {
               const m = merged.get(v.latest.account_id, v.latest.id);
               expect(m).toBeDefined();
               expect(m && compareRecords(m.latest, v.latest)).toBeGreaterThanOrEqual(0);
@@ -218,7 +218,7 @@ describe('folding records into states', () => {
         const read = readLedger([{ name: '2026-11.jsonl', path: 'l/2026-11.jsonl', text }]);
         expect(read.errors).toEqual([]);
         const folded = foldRecords(records.map((r) => stored(r)));
-        expect(read.index.size).toBe(folded.size);
+        expect([...read.index].length).toBe([...folded].length);
         for (const [key, h] of folded) {
           const got = read.index.get(h.latest.account_id, h.latest.id);
           expect(got?.latest, key).toStrictEqual(h.latest);

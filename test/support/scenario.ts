@@ -105,7 +105,7 @@ export async function scenario(options: EmulatorOptions = {}): Promise<Scenario>
           lineNumber: 0,
         })),
       );
-      return new Map([...folded.values()].map((h) => [h.latest.id, h.latest]));
+      return new Map([...folded].map(([, h]) => [h.latest.id, h.latest]));
     },
     deliveries() {
       const count = new Map<string, number>();

@@ -81,7 +81,6 @@ export class MessageHistory {
  */
 export class LedgerIndex {
   private readonly accounts = new Map<string, Map<string, MessageHistory>>();
-  private count = 0;
 
   get(accountId: string, id: string): MessageHistory | undefined {
     return this.accounts.get(accountId)?.get(id);
@@ -94,14 +93,6 @@ export class LedgerIndex {
 
   accountIds(): IterableIterator<string> {
     return this.accounts.keys();
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  *values(): IterableIterator<MessageHistory> {
-    for (const messages of this.accounts.values()) yield* messages.values();
   }
 
   /** [messageKey(account, id), history] for every message. */
@@ -125,10 +116,8 @@ export class LedgerIndex {
       this.accounts.set(record.account_id, messages);
     }
     const current = messages.get(record.id);
-    if (current === undefined) {
-      messages.set(record.id, new MessageHistory(record, keep));
-      this.count++;
-    } else current.add(record, keep);
+    if (current === undefined) messages.set(record.id, new MessageHistory(record, keep));
+    else current.add(record, keep);
   }
 }
 
