@@ -28,6 +28,7 @@ import { resolveSearches } from '../engine/searches.js';
 import { awaitEarly, type Early } from './early.js';
 import {
   annotate,
+  repoOf,
   reportWrite,
   toolkitLogger,
   updateComments,
@@ -54,8 +55,7 @@ export async function planOnPullRequest(
         name: `${settings.ledgerPath} on ${base.ref}`,
         shards: async () => {
           const snapshots = ledgerSnapshots(deps.github(), {
-            owner: settings.runner.owner,
-            repo: settings.runner.repo,
+            ...repoOf(settings),
             ledgerDir: settings.ledgerPath,
             workspace,
           });
@@ -94,16 +94,10 @@ export async function planOnPullRequest(
     );
     if (comments && d.pr !== undefined) {
       const existing = findFileComment(awaitEarly(comments), settings.commentAuthor);
-      const gh = deps.github();
+      const comment = invalidComment(inputs.errors, ctx, inputs.stage);
       await reportWrite(
         toolkit,
-        await upsertComment(
-          gh,
-          { owner: settings.runner.owner, repo: settings.runner.repo },
-          d.pr,
-          existing,
-          invalidComment(inputs.errors, ctx, inputs.stage),
-        ),
+        await upsertComment(deps.github(), repoOf(settings), d.pr, existing, comment),
       );
     }
     toolkit.setOutput('to-release', 0);
@@ -174,13 +168,7 @@ export async function planOnPullRequest(
     if (stale && !isFixedFileComment(stale)) {
       await reportWrite(
         toolkit,
-        await upsertComment(
-          gh,
-          { owner: settings.runner.owner, repo: settings.runner.repo },
-          d.pr,
-          stale,
-          fixedComment(ctx),
-        ),
+        await upsertComment(gh, repoOf(settings), d.pr, stale, fixedComment(ctx)),
       );
     }
   }

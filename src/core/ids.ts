@@ -9,14 +9,7 @@ export const MESSAGE_ID_SOURCE = `^${QUEUE_ID_SOURCE}(?:-[0-9]{4}-[0-9]{2}-[0-9]
 export const MESSAGE_ID_MAX_LENGTH = 80;
 export const ACCOUNT_ID_SOURCE = '^[0-9a-f]{32}$';
 
-const MESSAGE_ID = new RegExp(MESSAGE_ID_SOURCE);
 const ACCOUNT_ID = new RegExp(ACCOUNT_ID_SOURCE);
-
-export function isMessageId(value: unknown): value is string {
-  return (
-    typeof value === 'string' && value.length <= MESSAGE_ID_MAX_LENGTH && MESSAGE_ID.test(value)
-  );
-}
 
 export function isAccountId(value: unknown): value is string {
   return typeof value === 'string' && ACCOUNT_ID.test(value);

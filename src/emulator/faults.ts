@@ -2,6 +2,8 @@
 // from a one-shot script first, then from per-kind rates drawn from a seeded stream. Every
 // random detail of a fault (which status, which recipients fail) is fixed at that moment
 // through a per-request seed, so a seed and a request order always give the same faults.
+
+import { isObject } from '../core/values.js';
 import { createRandom, deriveSeed, type Random } from './random.js';
 import {
   FAULT_KINDS,
@@ -122,10 +124,6 @@ const SCRIPT_KEYS = new Set([
 const MAX_DELAY_MS = 600_000;
 const MAX_SCRIPT = 100_000;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function wholeNumber(value: unknown, where: string, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
@@ -142,7 +140,7 @@ function unknownKeys(value: Record<string, unknown>, allowed: Set<string>, where
 }
 
 function scriptedFault(value: unknown, where: string): ScriptedFault {
-  if (!isRecord(value)) throw new FaultConfigError(`${where} must be an object`);
+  if (!isObject(value)) throw new FaultConfigError(`${where} must be an object`);
   unknownKeys(value, SCRIPT_KEYS, where);
   const kind = value.kind as FaultKind;
   if (!FAULT_KINDS.includes(kind)) {
@@ -177,7 +175,7 @@ function scriptedFault(value: unknown, where: string): ScriptedFault {
 
 /** Checks a fault configuration that came from outside (control endpoint, CLI, options). */
 export function parseFaultConfig(value: unknown): FaultConfig {
-  if (!isRecord(value)) throw new FaultConfigError('the fault configuration must be an object');
+  if (!isObject(value)) throw new FaultConfigError('the fault configuration must be an object');
   unknownKeys(value, CONFIG_KEYS, 'faults');
   const config: FaultConfig = {};
   const latency = wholeNumber(value.latencyMs, 'latencyMs', MAX_DELAY_MS);
@@ -193,7 +191,7 @@ export function parseFaultConfig(value: unknown): FaultConfig {
     config.script = value.script.map((f, i) => scriptedFault(f, `script[${i}]`));
   }
   if (value.rates !== undefined) {
-    if (!isRecord(value.rates)) throw new FaultConfigError('rates must be an object');
+    if (!isObject(value.rates)) throw new FaultConfigError('rates must be an object');
     const rates: NonNullable<FaultConfig['rates']> = {};
     let total = 0;
     for (const [kind, rate] of Object.entries(value.rates)) {

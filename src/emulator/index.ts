@@ -1,7 +1,6 @@
 // The embedded Cloudflare Email Security emulator: what the CLI, the demo, end-to-end tests
 // and benchmarks use.
 export {
-  DEFAULT_CREDENTIALS,
   DEFAULT_EMAIL,
   DEFAULT_KEY,
   DEFAULT_READ_TOKEN,
@@ -15,13 +14,11 @@ export {
   type DemoFixtures,
   demoFixtures,
   FIXTURE_ROLES,
-  type FixtureRole,
   HOSTILE_SUBJECT,
   SCRIPT_SENDER_NAME,
 } from './generate.js';
 export { releaseBodyIds } from './handlers.js';
-export { DEFAULT_RATE_LIMIT } from './rate-limit.js';
-export { DEFAULT_MAX_PER_PAGE, FILTER_DISPOSITIONS } from './search.js';
-export { parseSeedMessages, type SeedMessagesResult } from './seed-messages.js';
+export { DEFAULT_MAX_PER_PAGE } from './search.js';
+export { parseSeedMessages } from './seed-messages.js';
 export { startEmulator } from './server.js';
 export * from './types.js';

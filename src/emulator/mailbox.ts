@@ -2,6 +2,8 @@
 // Postfix queue id finds nothing, as on the real API), and the one state change the API can
 // make here, a release. Pure data; no HTTP.
 import { QUEUE_ID_SOURCE, queueIdOf } from '../core/ids.js';
+import { compareText } from '../core/values.js';
+import { utcSecond } from '../core/windows.js';
 import type {
   ActionEntry,
   Disposition,
@@ -112,10 +114,6 @@ const PROFILES: Record<Disposition, Profile> = {
 
 const SECOND = 1000;
 
-function isoSeconds(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
-
 /** A message in its initial state (before any release this emulator performs). */
 function storeMessage(spec: MessageSpec): StoredMessage {
   const scannedMs = Date.parse(spec.scanned_at);
@@ -123,13 +121,13 @@ function storeMessage(spec: MessageSpec): StoredMessage {
   const log: ActionEntry[] = [];
   if (spec.previewed) {
     operations.push('PREVIEW');
-    const at = isoSeconds(scannedMs + 1800 * SECOND);
+    const at = utcSecond(scannedMs + 1800 * SECOND);
     log.push(entry('PREVIEW', at, at, 'completed', true, { requested_by: 'analyst@example.com' }));
   }
   if (spec.released) {
     operations.push('QUARANTINE_RELEASE');
-    const at = isoSeconds(scannedMs + 3600 * SECOND);
-    const done = isoSeconds(scannedMs + 3602 * SECOND);
+    const at = utcSecond(scannedMs + 3600 * SECOND);
+    const done = utcSecond(scannedMs + 3602 * SECOND);
     log.push(
       entry('QUARANTINE_RELEASE', at, done, 'completed', true, {
         requested_by: 'analyst@example.com',
@@ -198,14 +196,14 @@ export function detailsOf(m: StoredMessage): MessageDetails {
     post_delivery_operations: [...m.operations],
     properties: {},
     replyto: null,
-    scanned_at: isoSeconds(scannedMs),
-    sent_at: isoSeconds(scannedMs - 7 * SECOND),
+    scanned_at: utcSecond(scannedMs),
+    sent_at: utcSecond(scannedMs - 7 * SECOND),
     sent_date: new Date(scannedMs - 7 * SECOND).toUTCString(),
     subject: spec.subject,
     threat_categories: [...(spec.threat_categories ?? profile.threats)],
     to: [...spec.to],
     to_name: null,
-    ts: isoSeconds(scannedMs),
+    ts: utcSecond(scannedMs),
     validation: { comment: null, spf, dkim, dmarc },
   };
 }
@@ -274,8 +272,7 @@ export class Mailbox {
     }
     for (const box of this.accounts.values()) {
       box.searchOrder = [...box.messages].sort(
-        (a, b) =>
-          b.scannedMs - a.scannedMs || (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0),
+        (a, b) => b.scannedMs - a.scannedMs || compareText(a.spec.id, b.spec.id),
       );
     }
   }

@@ -2,6 +2,7 @@
 // turns it into message specs. Every problem is reported with its place, so a hand-written
 // file can be fixed in one go.
 import { isAccountId, queueIdOf } from '../core/ids.js';
+import { isObject } from '../core/values.js';
 import { idTime } from '../core/windows.js';
 import type { MessageSpec } from './mailbox.js';
 import { LONG_ID } from './mailbox.js';
@@ -30,10 +31,6 @@ export type SeedMessagesResult =
   | { ok: true; messages: SeedMessage[] }
   | { ok: false; errors: string[] };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Validates `value` as a list of SeedMessage. Errors read `[3].to[0]: must be ...`. */
 export function parseSeedMessages(value: unknown): SeedMessagesResult {
   if (!Array.isArray(value)) return { ok: false, errors: ['must be a JSON array of messages'] };
@@ -48,7 +45,7 @@ export function parseSeedMessages(value: unknown): SeedMessagesResult {
     const at = `[${index}]`;
     const before = errors.length;
     const fail = (field: string, message: string) => errors.push(`${at}${field}: ${message}`);
-    if (!isRecord(item)) {
+    if (!isObject(item)) {
       fail('', 'must be an object');
       continue;
     }

@@ -456,15 +456,7 @@ class EmulatorServer implements Emulator {
   private onError(res: ServerResponse, error: unknown): void {
     // A client that went away mid-body is not an error of the emulator; sendRaw skips it.
     const message = error instanceof Error ? error.message : String(error);
-    this.sendRaw(
-      res,
-      undefined,
-      500,
-      JSON.stringify(failure({ code: ERR.internal.code, message })),
-      {
-        'Content-Type': 'application/json; charset=utf-8',
-      },
-    );
+    this.send(res, undefined, { status: 500, body: failure({ code: ERR.internal.code, message }) });
   }
 
   private async control(

@@ -32,16 +32,13 @@ import { screenBeforeSend } from './screen-before-send.js';
 import { resolveSearches } from './searches.js';
 import { send } from './send.js';
 
-export type {
-  ApplyDeps,
-  ApplyResult,
-  ApplySettings,
-  Deferred,
-  SafetySettings,
-} from './run.js';
+export type { ApplyDeps, ApplyResult, ApplySettings } from './run.js';
+
+/** Re-plans allowed when another run moved the ledger under us. */
+const MAX_CONFLICT_RETRIES = 3;
 
 export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<ApplyResult> {
-  const maxRounds = 1 + (settings.maxConflictRetries ?? 3);
+  const maxRounds = 1 + MAX_CONFLICT_RETRIES;
   // Shared by every round: a re-plan does not get a fresh budget.
   const meter: ReadBackMeter = { limit: settings.readBackBudget, used: 0, reserved: 0 };
   let scope: Set<string> | undefined;

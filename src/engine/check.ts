@@ -35,6 +35,7 @@ import type { LedgerRecord } from '../core/ledger/record.js';
 import { emptyLedger, foldShard } from '../core/ledger/state.js';
 import type { AccountProgress, CursorStatus } from '../core/render/check.js';
 import { escapeLogText } from '../core/render/escape.js';
+import { compareText } from '../core/values.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
 import type { CheckStateStore, EntryTimes } from './ports.js';
 
@@ -44,9 +45,6 @@ export interface Drift {
   /** When the ledger recorded it released. */
   released_at: string;
 }
-
-/** How far one account's check got (the report's own type: see core/render/check). */
-export type AccountCheck = AccountProgress;
 
 export type CheckResult =
   | Extract<ApplyResult, { kind: 'invalid' }>
@@ -58,7 +56,7 @@ export type CheckResult =
       /** Released messages checked this run, out of `released`. */
       checked: number;
       released: number;
-      accounts: AccountCheck[];
+      accounts: AccountProgress[];
       cursor: CursorStatus;
       /** Requests spent: read-backs, then drift searches and lookups; out of `budget`. */
       requests: { readBack: number; drift: number; budget: number };
@@ -125,13 +123,13 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
 
   deps.log.phase?.('Released messages back in quarantine');
   // Accounts checked longest ago first, so a budget too small for all of them rotates.
-  const order = [...byAccount.keys()].sort((a, b) => {
-    const ta = saved.cursors.get(a)?.at ?? '';
-    const tb = saved.cursors.get(b)?.at ?? '';
-    return ta < tb ? -1 : ta > tb ? 1 : a < b ? -1 : 1;
-  });
+  const order = [...byAccount.keys()].sort(
+    (a, b) =>
+      compareText(saved.cursors.get(a)?.at ?? '', saved.cursors.get(b)?.at ?? '') ||
+      compareText(a, b),
+  );
   const run = new DriftRun(deps, settings, settings.lookupBudget - resolved.readBackRequests);
-  const accounts: AccountCheck[] = [];
+  const accounts: AccountProgress[] = [];
   const moved: CheckCursor[] = [];
   for (let i = 0; i < order.length; i++) {
     const account = order[i] as string;
@@ -172,7 +170,7 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
   }
 
   const drift = run.drift.sort((a, b) =>
-    messageKey(a.account_id, a.id) < messageKey(b.account_id, b.id) ? -1 : 1,
+    compareText(messageKey(a.account_id, a.id), messageKey(b.account_id, b.id)),
   );
   const result: CheckResult = {
     kind: 'done',
@@ -306,7 +304,7 @@ class DriftRun {
     records: Map<string, LedgerRecord>,
     old: CheckCursor | undefined,
     share: number,
-  ): Promise<{ report: AccountCheck; cursor?: CheckCursor }> {
+  ): Promise<{ report: AccountProgress; cursor?: CheckCursor }> {
     const sorted = [...records.keys()].sort(compareCheckOrder);
     const n = sorted.length;
     const start = startIndex(sorted, old?.after);
@@ -378,7 +376,7 @@ class DriftRun {
     const to = (s + covered) % n;
     const nowIso = new Date(this.now).toISOString();
     const passStarted = wrapped || old?.after === undefined ? nowIso : old.pass_started;
-    const report: AccountCheck = {
+    const report: AccountProgress = {
       account_id: account,
       released: n,
       checked,

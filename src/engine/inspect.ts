@@ -12,7 +12,7 @@ import { messageKey } from '../core/ids.js';
 import type { MessageView } from '../core/release/readback.js';
 import { escapeLogText } from '../core/render/escape.js';
 import type { Inspection } from '../core/safety/screen.js';
-import { idTime, isoSecond, timeWindows } from '../core/windows.js';
+import { idTime, timeWindows, utcSecond } from '../core/windows.js';
 import { pool } from './pool.js';
 import type { CloudflareApi, Logger } from './ports.js';
 
@@ -217,9 +217,11 @@ export function searchRanges(
     }
     // w.ids are in time order (timeWindows sorts them).
     const cuts = Array.from({ length: parts - 1 }, (_, k) =>
-      isoSecond(
-        idTime(w.ids[Math.round(((k + 1) * w.ids.length) / parts)] as string) as number,
-        now,
+      utcSecond(
+        Math.min(
+          idTime(w.ids[Math.round(((k + 1) * w.ids.length) / parts)] as string) as number,
+          now,
+        ),
       ),
     );
     const bounds = [w.start, ...cuts, w.end];

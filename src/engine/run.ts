@@ -59,8 +59,6 @@ export interface ApplySettings {
   signal?: AbortSignal;
   /** Epoch ms after which no new batch starts. */
   deadline?: number;
-  /** Re-plans allowed when another run moved the ledger under us. */
-  maxConflictRetries?: number;
   /**
    * Longest one release request of this run may take before the client gives up on it (the
    * client's request timeout). Pending records carry it, as `in_flight_until`, so a later run

@@ -1,5 +1,6 @@
 // The streaming ledger reader (scanLedgerDir): the same records and the same problems as
 // reading each shard whole (readLedgerDir, then readLedger), whatever the block size cuts.
+
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -8,9 +9,9 @@ import { readLedgerDir, scanLedgerDir } from '../../src/adapters/files/read-inpu
 import { ledgerDirScan } from '../../src/adapters/ledger/file-store.js';
 import type { Diagnostic } from '../../src/core/diagnostics.js';
 import { type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
-import { readLedger, type ShardText } from '../../src/core/ledger/state.js';
+import type { ShardText } from '../../src/core/ledger/state.js';
 import { withTempDir } from '../support/cli.js';
-import { messageId, record } from '../support/factories.js';
+import { messageId, readLedger, record } from '../support/factories.js';
 import { collectingLogger } from '../support/memory.js';
 
 async function scanned(dir: string, chunkBytes?: number) {

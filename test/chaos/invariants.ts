@@ -11,17 +11,13 @@
 //      merged without a review that counts is sent, and the tool's own commits (those with a
 //      Ledger-Seal trailer) never seal a ledger someone else changed, and none of their lines
 //      is missing at the end (checkHostile, checkSealedHistory).
-import {
-  type LedgerRecord,
-  parseShard,
-  SHARD_NAME,
-  type StoredRecord,
-  tornTail,
-} from '../../src/core/ledger/record.js';
+
+import { type LedgerRecord, SHARD_NAME, tornTail } from '../../src/core/ledger/record.js';
 import { manifestOf, parseSeal, sealIsValid } from '../../src/core/ledger/seal.js';
-import { compareRecords, foldRecords } from '../../src/core/ledger/state.js';
+import { compareRecords } from '../../src/core/ledger/state.js';
 import type { Truth } from '../../src/emulator/index.js';
 import { createRandom } from '../../src/emulator/random.js';
+import { foldRecords, parseShard, type StoredRecord } from '../support/factories.js';
 import type { CommitSummary } from '../support/fake-github/index.js';
 import type { World } from './world.js';
 

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { AttemptCollector, type AuditRow, summarize } from '../../src/core/audit/attempts.js';
 import {
   type AuditPeriod,
-  parseAuditTime,
   parseRelativePeriod,
   periodText,
   previousDays,
@@ -13,6 +12,7 @@ import {
 } from '../../src/core/audit/period.js';
 import type { LedgerRecord } from '../../src/core/ledger/record.js';
 import { auditRowJson } from '../../src/core/render/audit.js';
+import { parseTime } from '../../src/core/windows.js';
 import { arbAttemptRecord } from '../support/arbitrary.js';
 import { ACCOUNT, messageId, OTHER_ACCOUNT, record } from '../support/factories.js';
 
@@ -29,7 +29,7 @@ describe('audit periods', () => {
     ['2026-11-01T00:30:00-01:30', '2026-11-01T02:00:00.000Z'],
     ['2024-02-29', '2024-02-29T00:00:00.000Z'],
   ])('reads %s as %s', (text, expected) => {
-    expect(iso(parseAuditTime(text))).toBe(expected);
+    expect(iso(parseTime(text))).toBe(expected);
   });
 
   it.each([
@@ -49,7 +49,7 @@ describe('audit periods', () => {
     ' 2026-11-01',
     '1764547200000',
   ])('refuses %j', (text) => {
-    expect(parseAuditTime(text)).toBeUndefined();
+    expect(parseTime(text)).toBeUndefined();
   });
 
   it('the previous calendar month, across a year end', () => {

@@ -3,16 +3,18 @@ import { describe, expect, it } from 'vitest';
 import {
   LEDGER_STATES,
   type LedgerRecord,
-  parseShard,
   serializeRecord,
   shardNameFor,
 } from '../../src/core/ledger/record.js';
-import { compareRecords, foldRecords, nextSeq, readLedger } from '../../src/core/ledger/state.js';
+import { compareRecords, nextSeq } from '../../src/core/ledger/state.js';
 import type { ValueOf } from '../support/arbitrary.js';
 import {
   ACCOUNT,
+  foldRecords,
   messageId,
   OTHER_ACCOUNT,
+  parseShard,
+  readLedger,
   record,
   shardText,
   stored,
@@ -125,7 +127,7 @@ describe('folding records into states', () => {
       stored(record({ state: 'released' })),
       stored(record({ account_id: OTHER_ACCOUNT, state: 'failed' })),
     ]);
-    expect(index.size).toBe(2);
+    expect([...index].length).toBe(2);
     expect(nextSeq(index, ACCOUNT, messageId(1))).toBe(2);
     expect(nextSeq(index, ACCOUNT, messageId(9))).toBe(1);
   });
@@ -196,7 +198,7 @@ describe('folding records into states', () => {
           // And each message's state is never older than in either copy.
           const merged = foldRecords(union.map((r) => stored(r)));
           for (const side of [left, right]) {
-            for (const v of foldRecords(side.map((r) => stored(r))).values()) {
+            for (const [, v] of foldRecords(side.map((r) => stored(r)))) {
               const m = merged.get(v.latest.account_id, v.latest.id);
               expect(m).toBeDefined();
               expect(m && compareRecords(m.latest, v.latest)).toBeGreaterThanOrEqual(0);
@@ -216,7 +218,7 @@ describe('folding records into states', () => {
         const read = readLedger([{ name: '2026-11.jsonl', path: 'l/2026-11.jsonl', text }]);
         expect(read.errors).toEqual([]);
         const folded = foldRecords(records.map((r) => stored(r)));
-        expect(read.index.size).toBe(folded.size);
+        expect([...read.index].length).toBe([...folded].length);
         for (const [key, h] of folded) {
           const got = read.index.get(h.latest.account_id, h.latest.id);
           expect(got?.latest, key).toStrictEqual(h.latest);

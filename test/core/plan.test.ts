@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_STATES, type LedgerRecord } from '../../src/core/ledger/record.js';
-import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan, planTotals } from '../../src/core/plan/plan.js';
 import type { ValueOf } from '../support/arbitrary.js';
 import {
   ACCOUNT,
+  foldRecords,
   messageId,
   OTHER_ACCOUNT,
   record,

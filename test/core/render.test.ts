@@ -1,13 +1,34 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldRecords } from '../../src/core/ledger/state.js';
 import { type Plan, plan } from '../../src/core/plan/plan.js';
 import { codeSpan, escapeLogText, escapeMarkdown } from '../../src/core/render/escape.js';
-import { jsonChunks, MappedList } from '../../src/core/render/json-stream.js';
-import { planJsonValue, renderPlanJson, writePlanJson } from '../../src/core/render/plan-json.js';
+import { type JsonLayout, MappedList, writeJson } from '../../src/core/render/json-stream.js';
+import { planJsonValue, writePlanJson } from '../../src/core/render/plan-json.js';
 import { renderAccountMarkdown, renderPlanMarkdown } from '../../src/core/render/plan-markdown.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
-import { ACCOUNT, messageId, record, releasesFile, request, stored } from '../support/factories.js';
+import {
+  ACCOUNT,
+  foldRecords,
+  messageId,
+  record,
+  releasesFile,
+  request,
+  stored,
+} from '../support/factories.js';
+
+/** writeJson() collected into a list of chunks. */
+function jsonChunks(value: unknown, layout: JsonLayout = {}): string[] {
+  const chunks: string[] = [];
+  writeJson(value, (chunk) => chunks.push(chunk), layout);
+  return chunks;
+}
+
+/** The plan's JSON as the CLI writes it (writePlanJson), as one string. */
+function renderPlanJson(planned: Plan): string {
+  const chunks: string[] = [];
+  writePlanJson(planned, (chunk) => chunks.push(chunk));
+  return chunks.join('');
+}
 
 const HOSTILE = [
   '@org/team please look',

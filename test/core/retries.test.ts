@@ -1,13 +1,13 @@
 // `retry: N` goes only on the ledger's evidence of attempt N-1 ending partial or failed (or
 // still being resolved), never for a message this ledger never sent: the planner refuses it,
 // with the entry's position, before anything looks it up.
+
 import { describe, expect, it } from 'vitest';
-import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import { renderPlanText } from '../../src/core/render/plan-text.js';
 import { loadReleases } from '../../src/core/requests/load.js';
 import { basisOf } from '../../src/core/safety/review.js';
-import { ACCOUNT, messageId, record, stored } from '../support/factories.js';
+import { ACCOUNT, foldRecords, messageId, record, stored } from '../support/factories.js';
 
 const file = (retry: number, id = messageId(1)) => {
   const loaded = loadReleases(

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { messageKey } from '../../src/core/ids.js';
-import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import { refusalText } from '../../src/core/plan/refusals.js';
 import type { MessageView } from '../../src/core/release/readback.js';
@@ -25,7 +24,15 @@ import {
   screenPlan,
 } from '../../src/core/safety/screen.js';
 import { REPO } from '../support/cli.js';
-import { ACCOUNT, messageId, record, releasesFile, request, stored } from '../support/factories.js';
+import {
+  ACCOUNT,
+  foldRecords,
+  messageId,
+  record,
+  releasesFile,
+  request,
+  stored,
+} from '../support/factories.js';
 
 const guarded = { guarded: DEFAULT_GUARDED_DISPOSITIONS };
 const view = (id: string, over: Partial<MessageView> = {}): MessageView => ({

@@ -1,9 +1,9 @@
 // Release by search (issue 14): the `search:` entry as loaded and validated, its canonical
 // text, how its messages become requests, and how plan, scope, review and the ledger treat them.
+
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/core/diagnostics.js';
-import { parseShard, serializeRecord } from '../../src/core/ledger/record.js';
-import { foldRecords } from '../../src/core/ledger/state.js';
+import { serializeRecord } from '../../src/core/ledger/record.js';
 import { plan } from '../../src/core/plan/plan.js';
 import { scopeOf, withinScope } from '../../src/core/plan/scope.js';
 import {
@@ -25,7 +25,14 @@ import {
 } from '../../src/core/requests/search.js';
 import { holdToReview, planEntryDigests, planSearchCounts } from '../../src/core/safety/review.js';
 import { screenPlan } from '../../src/core/safety/screen.js';
-import { ACCOUNT, messageId, record, stored } from '../support/factories.js';
+import {
+  ACCOUNT,
+  foldRecords,
+  messageId,
+  parseShard,
+  record,
+  stored,
+} from '../support/factories.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 

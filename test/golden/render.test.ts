@@ -2,9 +2,9 @@
 // terminal output, rendered from one plan built by the real pure core (load, fold, plan,
 // check against Cloudflare). A wording change shows up as a diff in test/golden/*.md|txt;
 // review it, then accept it with `npx vitest run test/golden -u`.
+
 import { describe, expect, it } from 'vitest';
 import { messageKey } from '../../src/core/ids.js';
-import { foldRecords } from '../../src/core/ledger/state.js';
 import { plan } from '../../src/core/plan/plan.js';
 import { expandSearches, withSearches } from '../../src/core/plan/selectors.js';
 import type { RunResult } from '../../src/core/release/result.js';
@@ -18,7 +18,7 @@ import {
   type Inspection,
   screenPlan,
 } from '../../src/core/safety/screen.js';
-import { ACCOUNT, record, stored } from '../support/factories.js';
+import { ACCOUNT, foldRecords, record, stored } from '../support/factories.js';
 
 const FILE = 'releases.yaml';
 const RUN = 'https://github.com/acme/mail-releases/actions/runs/42';

@@ -3,12 +3,14 @@
 // idempotency key, so an answer counts only for what it proves: each of these ends with the
 // documented classification (unknown, failed, or not sent), never a crash, never a guessed
 // "released", and the hostile text escaped wherever it is shown.
+
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type LedgerRecord, parseShard } from '../../src/core/ledger/record.js';
+import type { LedgerRecord } from '../../src/core/ledger/record.js';
 import { DEFAULT_TOKEN } from '../../src/emulator/index.js';
 import { type ActionScenario, actionScenario, GH_TOKEN } from '../support/action.js';
+import { parseShard } from '../support/factories.js';
 import { LEDGER_KEY } from '../support/sealed.js';
 import {
   ACCOUNT,

@@ -3,13 +3,15 @@
 // nothing is planned, nothing is sent, and not a byte of the ledger changes. The one tolerated
 // defect is a torn last line (a write cut short by a crash): plan skips it with a warning and
 // the next apply drops it before appending.
+
 import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_SHARD_BYTES } from '../../src/adapters/files/read-input.js';
-import { parseShard, shardNameFor } from '../../src/core/ledger/record.js';
+import { shardNameFor } from '../../src/core/ledger/record.js';
 import { DEFAULT_TOKEN, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type ActionScenario, actionScenario } from '../support/action.js';
+import { parseShard } from '../support/factories.js';
 import { commitSealed, LEDGER_KEY } from '../support/sealed.js';
 import {
   ACCOUNT,

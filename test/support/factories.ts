@@ -1,6 +1,14 @@
 // Small builders for tests: valid values by default, override what the test is about.
-import type { LedgerRecord, StoredRecord } from '../../src/core/ledger/record.js';
-import { serializeRecord } from '../../src/core/ledger/record.js';
+import type { Diagnostic } from '../../src/core/diagnostics.js';
+import { type LedgerRecord, scanShard, serializeRecord } from '../../src/core/ledger/record.js';
+import {
+  emptyLedger,
+  foldShard,
+  type KeepRecord,
+  type Ledger,
+  LedgerIndex,
+  type ShardText,
+} from '../../src/core/ledger/state.js';
 import type { ReleaseRequest, ReleasesFile } from '../../src/core/requests/load.js';
 
 export const ACCOUNT = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -45,8 +53,44 @@ export function record(overrides: Partial<LedgerRecord> = {}): LedgerRecord {
   };
 }
 
+/** A record with the text it was read from. */
+export interface StoredRecord {
+  record: LedgerRecord;
+  line: string;
+  file: string;
+  lineNumber: number;
+}
+
 export function stored(r: LedgerRecord, file = '2026-11.jsonl', lineNumber = 1): StoredRecord {
   return { record: r, line: serializeRecord(r), file, lineNumber };
+}
+
+/** Every record of one shard, and its errors (scanShard, collected). */
+export function parseShard(
+  text: string,
+  file: string,
+): { records: StoredRecord[]; errors: Diagnostic[] } {
+  const records: StoredRecord[] = [];
+  const errors = scanShard(text, file, (record, line, lineNumber) =>
+    records.push({ record, line, file, lineNumber }),
+  );
+  return { records, errors };
+}
+
+/** These records folded into `into` (a new index by default). */
+export function foldRecords(
+  records: Iterable<StoredRecord>,
+  into: LedgerIndex = new LedgerIndex(),
+): LedgerIndex {
+  for (const { record } of records) into.add(record);
+  return into;
+}
+
+/** Every shard parsed and folded (foldShard, one after the other). */
+export function readLedger(shards: Iterable<ShardText>, keep?: KeepRecord): Ledger {
+  const ledger = emptyLedger();
+  for (const shard of shards) foldShard(ledger, shard, keep);
+  return ledger;
 }
 
 export function shardText(records: LedgerRecord[]): string {

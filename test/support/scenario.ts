@@ -1,11 +1,11 @@
 // End-to-end scenarios: an emulator on loopback, a throw-away work folder with releases.yaml,
 // and the bundled CLI run as a subprocess, the way users run it.
+
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
-import { type LedgerRecord, parseShard } from '../../src/core/ledger/record.js';
-import { foldRecords } from '../../src/core/ledger/state.js';
+import type { LedgerRecord } from '../../src/core/ledger/record.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_TOKEN,
@@ -14,6 +14,7 @@ import {
   startEmulator,
 } from '../../src/emulator/index.js';
 import { type CliResult, runDistCli } from './cli.js';
+import { foldRecords, parseShard } from './factories.js';
 
 export interface Scenario {
   emulator: Emulator;
@@ -119,7 +120,7 @@ export async function scenario(options: EmulatorOptions = {}): Promise<Scenario>
           lineNumber: 0,
         })),
       );
-      return new Map([...folded.values()].map((h) => [h.latest.id, h.latest]));
+      return new Map([...folded].map(([, h]) => [h.latest.id, h.latest]));
     },
     deliveries() {
       const count = new Map<string, number>();

@@ -16,8 +16,21 @@ import type {
 } from '../../core/release/readback.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { DISPOSITIONS } from '../../core/safety/screen.js';
-import type { CloudflareApi, Logger, PacingView, SearchPage } from '../../engine/ports.js';
-import { type Pacer, PacingAbortedError, parseRateLimit, RateLimitedError } from './rate-limit.js';
+import { compareText, isObject } from '../../core/values.js';
+import {
+  type CloudflareApi,
+  type Logger,
+  type PacingView,
+  type SearchPage,
+  systemClock,
+} from '../../engine/ports.js';
+import {
+  type Pacer,
+  PacingAbortedError,
+  parseRateLimit,
+  RateLimitedError,
+  type RateLimitInfo,
+} from './rate-limit.js';
 import {
   type ApiSettings,
   authHeaders,
@@ -49,9 +62,6 @@ export interface ClientOptions {
   timeouts?: Partial<Timeouts>;
   /** Parallel connections; match the run's concurrency. */
   connections?: number;
-  /** Retries of a GET (not counting the first try). */
-  getRetries?: number;
-  userAgent?: string;
   /**
    * Says which release body form the account took, when it was not the current one, when
    * searches fall back to smaller pages, and when the pacer waits for the rate limit.
@@ -100,6 +110,20 @@ const REPORT_WAIT_MS = 1_000;
 /** A GET answered 429 is retried only if the server asks for a wait this short. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
+/** Retries of a GET (not counting the first try). */
+const GET_RETRIES = 3;
+/** What a GET is retried on: these statuses, and these network errors. */
+const RETRY_STATUS_CODES = [429, 500, 502, 503, 504];
+const RETRY_ERROR_CODES = [
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+];
+
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -138,26 +162,17 @@ export class CloudflareClient implements CloudflareApi {
       bodyTimeout: this.timeouts.bodyMs,
       connections: Math.max(1, options.connections ?? 4),
     });
-    const maxRetries = options.getRetries ?? 3;
     this.getDispatcher = new RetryAgent(this.agent, {
       methods: ['GET'],
-      maxRetries,
+      maxRetries: GET_RETRIES,
       minTimeout: 500,
       maxTimeout: 8_000,
       timeoutFactor: 2,
-      statusCodes: [429, 500, 502, 503, 504],
-      errorCodes: [
-        'ECONNRESET',
-        'ECONNREFUSED',
-        'EPIPE',
-        'UND_ERR_SOCKET',
-        'UND_ERR_CONNECT_TIMEOUT',
-        'UND_ERR_HEADERS_TIMEOUT',
-        'UND_ERR_BODY_TIMEOUT',
-      ],
+      statusCodes: RETRY_STATUS_CODES,
+      errorCodes: RETRY_ERROR_CODES,
       // Give back the real answer when not retrying, so 404s and error envelopes are read.
       throwOnError: false,
-      retry: retryGet(maxRetries),
+      retry: retryGet,
     });
     this.pageSize = options.settings.searchPageSize ?? DEFAULT_SEARCH_PAGE_SIZE;
     const { log } = options;
@@ -173,7 +188,7 @@ export class CloudflareClient implements CloudflareApi {
       ...authHeaders(options.settings.credentials),
       'content-type': 'application/json',
       accept: 'application/json',
-      'user-agent': options.userAgent ?? 'quarantine-release',
+      'user-agent': 'quarantine-release',
     };
   }
 
@@ -191,12 +206,6 @@ export class CloudflareClient implements CloudflareApi {
 
   private url(accountId: string, path: string): string {
     return `${this.options.settings.baseUrl}/accounts/${pathSegment(accountId) ?? ''}/email-security/investigate${path}`;
-  }
-
-  /** The URL of a message's path (`/{investigate_id}` plus `tail`), undefined for `.` or `..`. */
-  private messageUrl(accountId: string, id: string, tail = ''): string | undefined {
-    const segment = pathSegment(id);
-    return segment === undefined ? undefined : this.url(accountId, `/${segment}${tail}`);
   }
 
   /**
@@ -256,35 +265,43 @@ export class CloudflareClient implements CloudflareApi {
     return out;
   }
 
-  async getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup> {
-    const url = this.messageUrl(accountId, id);
-    if (url === undefined) return NOT_A_PATH;
+  /**
+   * GET of a message's path (`/{investigate_id}` plus `tail`): the answer's `result`. An id
+   * that cannot be a path segment (`.`, `..`) is never sent.
+   */
+  private async getResult(
+    accountId: string,
+    id: string,
+    tail: string,
+    halt?: AbortSignal,
+  ): Promise<{ kind: 'result'; result: unknown } | { kind: 'not-found' } | LookupError> {
+    const segment = pathSegment(id);
+    if (segment === undefined) return NOT_A_PATH;
     const refused = this.refused.get(accountId);
     if (refused) return refused;
+    const url = this.url(accountId, `/${segment}${tail}`);
     const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
     if (answer.kind === 'error')
       return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
     if (answer.status === 404) return { kind: 'not-found' };
     const failure = this.readFailure(accountId, answer);
     if (failure) return failure;
-    const view = messageView((answer.body as { result?: unknown }).result);
+    return { kind: 'result', result: (answer.body as { result?: unknown }).result };
+  }
+
+  async getMessage(accountId: string, id: string, halt?: AbortSignal): Promise<Lookup> {
+    const read = await this.getResult(accountId, id, '', halt);
+    if (read.kind !== 'result') return read;
+    const view = messageView(read.result);
     return view
       ? { kind: 'found', message: view }
       : { kind: 'error', message: 'malformed message details', rateLimited: false };
   }
 
   async getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup> {
-    const url = this.messageUrl(accountId, id, '/action_log');
-    if (url === undefined) return NOT_A_PATH;
-    const refused = this.refused.get(accountId);
-    if (refused) return refused;
-    const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
-    if (answer.kind === 'error')
-      return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
-    if (answer.status === 404) return { kind: 'not-found' };
-    const failure = this.readFailure(accountId, answer);
-    if (failure) return failure;
-    const result = (answer.body as { result?: unknown }).result;
+    const read = await this.getResult(accountId, id, '/action_log', halt);
+    if (read.kind !== 'result') return read;
+    const { result } = read;
     if (!Array.isArray(result))
       return { kind: 'error', message: 'malformed action log', rateLimited: false };
     // Every recorded release counts, whatever its status: each one may have delivered. One is
@@ -301,7 +318,7 @@ export class CloudflareClient implements CloudflareApi {
           (typeof e.status === 'string' && FAILURE_STATUS.test(e.status))
         ),
       }))
-      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      .sort((a, b) => compareText(a.at, b.at));
     const releases = entries.map((e) => ({ complete: e.complete }));
     return { kind: 'found', releases };
   }
@@ -378,7 +395,7 @@ export class CloudflareClient implements CloudflareApi {
             },
           };
         url = next.toString();
-        await sleep(SEARCH_POLL_MS, halt);
+        await systemClock.sleep(SEARCH_POLL_MS, halt);
         continue;
       }
       const failure = this.readFailure(accountId, answer);
@@ -435,7 +452,7 @@ export class CloudflareClient implements CloudflareApi {
       return { kind: 'error', maybeSent: false, rateLimited: true, message };
     }
     let status: number | undefined;
-    let info = {};
+    let info: RateLimitInfo = {};
     try {
       const res = await request(url, {
         method,
@@ -455,8 +472,7 @@ export class CloudflareClient implements CloudflareApi {
         parsed = undefined;
       }
       const answer: Answer = { kind: 'answer', status, body: parsed };
-      const retryAfterMs = (info as { retryAfterMs?: number }).retryAfterMs;
-      if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
+      if (info.retryAfterMs !== undefined) answer.retryAfterMs = info.retryAfterMs;
       const location = res.headers.location;
       if (typeof location === 'string') answer.location = location;
       return answer;
@@ -476,36 +492,23 @@ export class CloudflareClient implements CloudflareApi {
 }
 
 /** GET retries: network errors and 5xx with backoff; 429 only when the wait asked is short. */
-function retryGet(maxRetries: number): NonNullable<RetryHandler.RetryOptions['retry']> {
-  return (err, { state }, cb) => {
-    const e = err as Error & {
-      statusCode?: number;
-      code?: string;
-      headers?: Record<string, string | string[]>;
-    };
-    if (state.counter > maxRetries) return cb(err);
-    const retryable = e.statusCode
-      ? [429, 500, 502, 503, 504].includes(e.statusCode)
-      : [
-          'ECONNRESET',
-          'ECONNREFUSED',
-          'EPIPE',
-          'UND_ERR_SOCKET',
-          'UND_ERR_CONNECT_TIMEOUT',
-          'UND_ERR_HEADERS_TIMEOUT',
-          'UND_ERR_BODY_TIMEOUT',
-        ].includes(e.code ?? '');
-    if (!retryable) return cb(err);
-    const info = e.headers ? parseRateLimit(e.headers, Date.now()) : {};
-    if (
-      e.statusCode === 429 &&
-      (info.retryAfterMs ?? Number.POSITIVE_INFINITY) > MAX_RETRY_AFTER_MS
-    )
-      return cb(err);
-    const backoff = Math.min(500 * 2 ** (state.counter - 1), 8_000);
-    setTimeout(() => cb(null), Math.max(backoff, info.retryAfterMs ?? 0));
+const retryGet: NonNullable<RetryHandler.RetryOptions['retry']> = (err, { state }, cb) => {
+  const e = err as Error & {
+    statusCode?: number;
+    code?: string;
+    headers?: Record<string, string | string[]>;
   };
-}
+  if (state.counter > GET_RETRIES) return cb(err);
+  const retryable = e.statusCode
+    ? RETRY_STATUS_CODES.includes(e.statusCode)
+    : RETRY_ERROR_CODES.includes(e.code ?? '');
+  if (!retryable) return cb(err);
+  const info = e.headers ? parseRateLimit(e.headers, Date.now()) : {};
+  if (e.statusCode === 429 && (info.retryAfterMs ?? Number.POSITIVE_INFINITY) > MAX_RETRY_AFTER_MS)
+    return cb(err);
+  const backoff = Math.min(500 * 2 ** (state.counter - 1), 8_000);
+  setTimeout(() => cb(null), Math.max(backoff, info.retryAfterMs ?? 0));
+};
 
 async function readCapped(
   body: AsyncIterable<Buffer> & { destroy?: () => void },
@@ -661,19 +664,6 @@ function scrub(value: unknown, secrets: readonly string[]): unknown {
   return value;
 }
 
-function sleep(ms: number, halt?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (halt?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      halt?.removeEventListener('abort', done);
-      resolve();
-    }
-    halt?.addEventListener('abort', done, { once: true });
-  });
-}
-
 function describeError(error: unknown): string {
   const e = error as { name?: string; code?: string; message?: string };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
@@ -683,8 +673,4 @@ function describeError(error: unknown): string {
   if (e.code === 'UND_ERR_SOCKET' || e.code === 'ECONNRESET') return 'connection reset';
   if (e.code) return `network error ${e.code}`;
   return 'request failed';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

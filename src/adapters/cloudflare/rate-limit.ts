@@ -159,8 +159,6 @@ export const DEFAULT_MAX_PER_SECOND = 50;
 export const DEFAULT_STATIC_LIMIT = { limit: 1200, windowMs: 300_000 } as const;
 
 export interface PacerOptions {
-  /** Share of the limit left for others (people in the dashboard). Default 0.1. */
-  reserveShare?: number;
   /** Longest single wait the pacer accepts; beyond it acquire() fails instead of blocking. */
   maxWaitMs?: number;
   /** At most this many request starts per second (Cloudflare also limits 200/s per IP). */
@@ -290,7 +288,6 @@ export class Pacer implements PacingView {
   /** Start times within the static ceiling's window, oldest first. */
   private readonly starts: number[] = [];
   private waiting: Promise<void> = Promise.resolve();
-  private readonly reserveShare: number;
   private readonly maxWaitMs: number;
   private readonly minIntervalMs: number;
   private readonly ceiling: { limit: number; windowMs: number; own: number };
@@ -303,11 +300,10 @@ export class Pacer implements PacingView {
     private readonly clock: PacerClock,
     options: PacerOptions = {},
   ) {
-    this.reserveShare = options.reserveShare ?? DEFAULT_RESERVE_SHARE;
     this.maxWaitMs = options.maxWaitMs ?? 6 * 60_000;
     this.minIntervalMs = 1000 / (options.maxPerSecond ?? DEFAULT_MAX_PER_SECOND);
     const { limit, windowMs } = options.staticLimit ?? DEFAULT_STATIC_LIMIT;
-    const own = Math.max(1, limit - Math.max(1, Math.ceil(limit * this.reserveShare)));
+    const own = Math.max(1, limit - Math.max(1, Math.ceil(limit * DEFAULT_RESERVE_SHARE)));
     this.ceiling = { limit, windowMs, own };
   }
 
@@ -379,7 +375,7 @@ export class Pacer implements PacingView {
       return worst;
     }
     for (const b of this.budgets.values()) {
-      const reserve = b.reserve(this.reserveShare);
+      const reserve = b.reserve(DEFAULT_RESERVE_SHARE);
       if ((b.remaining as number) - reserve >= 1) continue;
       // Answers still due may give requests back: look again soon rather than at the reset.
       if (b.credits > 0 && this.inFlight > 0) {
@@ -406,7 +402,7 @@ export class Pacer implements PacingView {
     if (this.starts.length < own) return { ms: 0 };
     return {
       ms: (this.starts[0] as number) + windowMs - now,
-      reason: `no rate-limit headers from the API, so at most ${own} requests per ${windowMs / 1000} s (${limit} less the ${Math.round(this.reserveShare * 100)}% kept for the dashboard)`,
+      reason: `no rate-limit headers from the API, so at most ${own} requests per ${windowMs / 1000} s (${limit} less the ${Math.round(DEFAULT_RESERVE_SHARE * 100)}% kept for the dashboard)`,
     };
   }
 
@@ -452,7 +448,7 @@ export class Pacer implements PacingView {
     if (requests <= 0) return worst;
     for (const b of this.budgets.values()) {
       if (b.remaining === undefined || b.resetAt <= now) continue;
-      const reserve = b.reserve(this.reserveShare);
+      const reserve = b.reserve(DEFAULT_RESERVE_SHARE);
       const left = Math.max(0, b.remaining - reserve);
       if (requests <= left) continue;
       const perWindow = b.limit !== undefined ? b.limit - reserve : 0;

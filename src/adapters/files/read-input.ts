@@ -83,11 +83,8 @@ export async function readTextFile(
 ): Promise<ReadResult> {
   const read = await readBytes(path, maxBytes);
   if (!read.ok) return read;
-  try {
-    return { ok: true, text: utf8.decode(read.bytes) };
-  } catch {
-    return readFailure(path, 'not valid UTF-8 text');
-  }
+  const text = strictUtf8(read.bytes);
+  return text === undefined ? readFailure(path, 'not valid UTF-8 text') : { ok: true, text };
 }
 
 /** Largest shard accepted: a month of heavy use is far below this. */
@@ -166,7 +163,7 @@ export interface LedgerScanOptions {
  * readLedgerDir() and scanShard() without holding the ledger: every shard is read a block of
  * whole lines at a time, each line validated and handed to `onRecord`, each problem to
  * `onProblem` as file:line. Memory: one block (`chunkBytes`) and the longest line, whatever the
- * size of the ledger. The same files, limits and checks as readLedgerDir() and readLedger(),
+ * size of the ledger. The same files, limits and checks as readLedgerDir() and foldShard(),
  * except that text which is not UTF-8 is reported on its line rather than for the whole file.
  */
 export async function scanLedgerDir(
@@ -272,15 +269,10 @@ function strictUtf8(bytes: Uint8Array): string | undefined {
  * stop inside a multi-byte character, and that fragment is dropped as a torn write anyway.
  */
 function decodeShard(bytes: Buffer): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    const end = bytes.lastIndexOf(0x0a) + 1;
-    if (end === bytes.length) return undefined;
-    try {
-      return utf8.decode(bytes.subarray(0, end)) + bytes.subarray(end).toString('utf8');
-    } catch {
-      return undefined;
-    }
-  }
+  const whole = strictUtf8(bytes);
+  if (whole !== undefined) return whole;
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  if (end === bytes.length) return undefined;
+  const lines = strictUtf8(bytes.subarray(0, end));
+  return lines === undefined ? undefined : lines + bytes.subarray(end).toString('utf8');
 }

@@ -14,12 +14,7 @@
 // re-applied on top of the new head (they are facts; lines only ever add up).
 import { join } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import {
-  type LedgerRecord,
-  SHARD_NAME,
-  serializeRecord,
-  shardNameFor,
-} from '../../core/ledger/record.js';
+import { type LedgerRecord, linesByShard, SHARD_NAME } from '../../core/ledger/record.js';
 import {
   type Anchor,
   checkSealed,
@@ -51,16 +46,17 @@ export interface GitHubStoreOptions {
   /** The runner's checkout, if any: files whose content matches the branch are not downloaded. */
   workspace?: string;
   commitMessage: (kind: 'pending' | 'outcomes', records: readonly LedgerRecord[]) => string;
-  /** Attempts for an outcome commit when the branch keeps moving. */
-  maxCommitAttempts?: number;
   /** Other repository files read and written through this store (the drift check's cursor). */
   extraFiles?: readonly string[];
   /** The ledger key: seals this store's commits and authenticates the seals it reads. */
   key: string;
-  /** History pages (of HISTORY_DEPTH first parents each) searched for the newest seal. */
-  maxHistoryPages?: number;
   log: Logger;
 }
+
+/** Attempts for a commit (outcomes, a file update) when the branch keeps moving. */
+const MAX_COMMIT_ATTEMPTS = 5;
+/** History pages (of HISTORY_DEPTH first parents each) searched for the newest seal. */
+const MAX_HISTORY_PAGES = 10;
 
 /** The newest valid seal below a head, or why there is none. */
 type AnchorState = { anchor: Anchor } | { anchor: undefined; reason: string };
@@ -170,7 +166,7 @@ export class GitHubBranchStore implements LedgerStore {
     const shards = await shardsOf(this.snapshots, head, this.options.ledgerDir);
     errors.push(...(await this.sealErrors(head, shards)));
     // Outcomes not committed yet are part of what this run knows.
-    for (const [name, lines] of groupByShard(this.buffer)) {
+    for (const [name, lines] of linesByShard(this.buffer)) {
       const shard = shards.find((s) => s.name === name);
       const added = lines.map((l) => `${l}\n`).join('');
       if (shard) shard.text = withNewline(shard.text) + added;
@@ -199,10 +195,9 @@ export class GitHubBranchStore implements LedgerStore {
 
   /** Walks the first-parent history from `commit` to the newest seal made with our key. */
   private async findAnchor(commit: string): Promise<AnchorState> {
-    const pages = this.options.maxHistoryPages ?? 10;
     let walked = 0;
     let from: string | undefined = commit;
-    for (let page = 0; page < pages && from !== undefined; page++) {
+    for (let page = 0; page < MAX_HISTORY_PAGES && from !== undefined; page++) {
       const got = await historyPage(this.gh, this.options, { oid: from });
       const search = findAnchor(got.commits, this.options.key, got.next === undefined);
       for (const oid of search.invalid)
@@ -235,18 +230,17 @@ export class GitHubBranchStore implements LedgerStore {
 
   async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
-    const attempts = this.options.maxCommitAttempts ?? 5;
-    for (let i = 1; i <= attempts; i++) {
+    for (let i = 1; i <= MAX_COMMIT_ATTEMPTS; i++) {
       if (await this.commit(this.buffer, 'outcomes')) {
         this.buffer = [];
         return;
       }
       this.options.log.warn(
-        `${this.options.branch} moved while committing the outcomes; retrying on the new head (${i}/${attempts})`,
+        `${this.options.branch} moved while committing the outcomes; retrying on the new head (${i}/${MAX_COMMIT_ATTEMPTS})`,
       );
     }
     throw new Error(
-      `could not commit the outcomes: ${this.options.branch} kept moving (${attempts} attempts)`,
+      `could not commit the outcomes: ${this.options.branch} kept moving (${MAX_COMMIT_ATTEMPTS} attempts)`,
     );
   }
 
@@ -275,19 +269,18 @@ export class GitHubBranchStore implements LedgerStore {
     update: (current: string | undefined) => string,
     message: string,
   ): Promise<boolean> {
-    const attempts = this.options.maxCommitAttempts ?? 5;
-    for (let i = 1; i <= attempts; i++) {
+    for (let i = 1; i <= MAX_COMMIT_ATTEMPTS; i++) {
       const current = await this.readFile(path);
       const text = current.kind === 'text' ? current.text : undefined;
       const next = update(text);
       if (next === text) return false;
       if (await this.commitChanges([{ path, content: next }], message)) return true;
       this.options.log.warn(
-        `${this.options.branch} moved while committing ${path}; retrying on the new head (${i}/${attempts})`,
+        `${this.options.branch} moved while committing ${path}; retrying on the new head (${i}/${MAX_COMMIT_ATTEMPTS})`,
       );
     }
     throw new Error(
-      `could not commit ${path}: ${this.options.branch} kept moving (${attempts} attempts)`,
+      `could not commit ${path}: ${this.options.branch} kept moving (${MAX_COMMIT_ATTEMPTS} attempts)`,
     );
   }
 
@@ -299,7 +292,7 @@ export class GitHubBranchStore implements LedgerStore {
     const head = await this.ensureHead();
     const { ledgerDir } = this.options;
     const changes: { path: string; content: string }[] = [];
-    for (const [name, lines] of groupByShard(records)) {
+    for (const [name, lines] of linesByShard(records)) {
       const path = `${ledgerDir}/${name}`;
       const sha = head.files.get(path);
       const current = sha === undefined ? '' : await this.snapshots.text(path, sha);
@@ -467,17 +460,6 @@ function errorText(error: unknown): string {
   const e = error as { message?: unknown; response?: { data?: { message?: unknown } } };
   const text = e.response?.data?.message ?? e.message;
   return typeof text === 'string' ? text : 'no message';
-}
-
-function groupByShard(records: readonly LedgerRecord[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const r of records) {
-    const name = shardNameFor(r.at);
-    const list = out.get(name) ?? [];
-    list.push(serializeRecord(r));
-    out.set(name, list);
-  }
-  return out;
 }
 
 function withNewline(text: string): string {

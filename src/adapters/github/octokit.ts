@@ -16,11 +16,12 @@ export type GitHubClient = InstanceType<typeof GitHub>;
 export interface GitHubClientOptions {
   baseUrl: string;
   log: Logger;
-  /** Longest wait accepted for a rate limit before giving up, in seconds. */
-  maxRetryAfterSeconds?: number;
   /** The environment, for proxy variables. */
   env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** Longest wait accepted for a rate limit before giving up, in seconds. */
+const MAX_RETRY_AFTER_SECONDS = 60;
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
@@ -38,7 +39,6 @@ function proxiedFetch(): typeof fetch {
 }
 
 export function githubClient(token: string, options: GitHubClientOptions): GitHubClient {
-  const maxWait = options.maxRetryAfterSeconds ?? 60;
   const env = options.env ?? process.env;
   const proxied = PROXY_VARIABLES.some((name) => (env[name] ?? '') !== '');
   const onLimit =
@@ -49,7 +49,7 @@ export function githubClient(token: string, options: GitHubClientOptions): GitHu
       _octokit: unknown,
       retryCount: number,
     ): boolean => {
-      const again = retryCount < 2 && retryAfter <= maxWait;
+      const again = retryCount < 2 && retryAfter <= MAX_RETRY_AFTER_SECONDS;
       options.log.warn(
         `GitHub ${kind} rate limit on ${request.method} ${request.url}; ${again ? `retrying in ${retryAfter} s` : 'giving up'}`,
       );

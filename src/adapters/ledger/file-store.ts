@@ -10,7 +10,7 @@ import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promise
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord } from '../../core/ledger/record.js';
-import { serializeRecord, shardNameFor, tornTail } from '../../core/ledger/record.js';
+import { linesByShard, tornTail } from '../../core/ledger/record.js';
 import type { ShardText } from '../../core/ledger/state.js';
 import type { LedgerScan, LedgerStore, Logger } from '../../engine/ports.js';
 import { readLedgerDir, scanLedgerDir } from '../files/read-input.js';
@@ -86,16 +86,9 @@ export class FileLedgerStore implements LedgerStore {
 
   private async write(records: readonly LedgerRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const byShard = new Map<string, string[]>();
-    for (const record of records) {
-      const name = shardNameFor(record.at);
-      const lines = byShard.get(name) ?? [];
-      lines.push(serializeRecord(record));
-      byShard.set(name, lines);
-    }
     await mkdir(this.dir, { recursive: true });
     await this.repairAll();
-    for (const [name, lines] of byShard) {
+    for (const [name, lines] of linesByShard(records)) {
       const path = join(this.dir, name);
       const created = !(await exists(path));
       const handle = await open(

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ledgerDirScan } from '../../adapters/ledger/file-store.js';
-import { type AuditPeriod, parseAuditTime } from '../../core/audit/period.js';
+import type { AuditPeriod } from '../../core/audit/period.js';
 import {
   writeAuditCsv,
   writeAuditJson,
@@ -8,6 +8,7 @@ import {
   writeAuditText,
 } from '../../core/render/audit.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
+import { parseTime } from '../../core/windows.js';
 import { audit } from '../../engine/audit.js';
 import {
   type Command,
@@ -23,7 +24,7 @@ import { accountsOption } from './plan.js';
 function timeOption(values: OptionValues, name: string): number | undefined {
   const value = values[name];
   if (typeof value !== 'string') return undefined;
-  const ms = parseAuditTime(value);
+  const ms = parseTime(value);
   if (ms === undefined)
     throw new UsageError(
       `--${name} must be a date (2026-11-01) or an ISO 8601 time (2026-11-01T08:00:00Z), UTC unless it says otherwise`,

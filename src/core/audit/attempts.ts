@@ -13,6 +13,7 @@
 // every attempt before the period too, since a record of one may come in any order.
 import type { LedgerRecord, LedgerState, RecordError } from '../ledger/record.js';
 import { compareRecords } from '../ledger/state.js';
+import { compareText } from '../values.js';
 import { type AuditPeriod, inPeriod } from './period.js';
 
 /** What the attempt's request record says. */
@@ -173,9 +174,7 @@ class Attempt implements AuditRow {
     }
     const rank = requestRank(r);
     const order =
-      rank - this.requestRank ||
-      r.seq - this.requestSeq ||
-      (r.at < this.requestAt ? -1 : r.at > this.requestAt ? 1 : 0);
+      rank - this.requestRank || r.seq - this.requestSeq || compareText(r.at, this.requestAt);
     if (order > 0 || (order === 0 && Facts.of(r).key > this.facts.key)) {
       this.requestRank = rank;
       this.requestSeq = r.seq;
@@ -278,10 +277,6 @@ export class AttemptCollector {
         a.attempt - b.attempt,
     );
   }
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export const OUTCOMES: readonly LedgerState[] = [

@@ -7,45 +7,6 @@ export interface AuditPeriod {
   until?: number;
 }
 
-// A date, or a date and time to the minute, second or millisecond; with Z, an offset, or
-// nothing (UTC). More than three decimals would be cut to milliseconds, and so are refused.
-const TIME =
-  /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,3}))?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
-
-/** A date (midnight UTC) or an ISO 8601 time, as milliseconds; undefined when it is neither. */
-export function parseAuditTime(text: string): number | undefined {
-  const m = TIME.exec(text);
-  if (!m) return undefined;
-  const n = (i: number) => Number(m[i] ?? 0);
-  const [year, month, day, hour, minute, second] = [n(1), n(2), n(3), n(4), n(5), n(6)];
-  const ms = Date.UTC(
-    year,
-    month - 1,
-    day,
-    hour,
-    minute,
-    second,
-    Number((m[7] ?? '').padEnd(3, '0')),
-  );
-  const back = new Date(ms);
-  // Date.UTC rolls 2026-02-30 over to March (and years below 100 to the 1900s): refuse what
-  // does not come back unchanged.
-  if (
-    back.getUTCFullYear() !== year ||
-    back.getUTCMonth() + 1 !== month ||
-    back.getUTCDate() !== day ||
-    back.getUTCHours() !== hour ||
-    back.getUTCMinutes() !== minute ||
-    back.getUTCSeconds() !== second
-  )
-    return undefined;
-  const zone = m[8];
-  if (zone === undefined || zone === 'Z') return ms;
-  const [zh, zm] = [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
-  if (zh > 23 || zm > 59) return undefined;
-  return ms - (zone[0] === '-' ? -1 : 1) * (zh * 60 + zm) * 60_000;
-}
-
 /** Whether a record written at `ms` falls in the period. */
 export function inPeriod(period: AuditPeriod, ms: number): boolean {
   return (

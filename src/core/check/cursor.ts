@@ -9,6 +9,7 @@
 // never correctness, so nothing here ever stops a check.
 import type { Diagnostic } from '../diagnostics.js';
 import { type Validator, validateCheckCursor } from '../generated/validators.js';
+import { compareText } from '../values.js';
 import { idTime, timeWindows } from '../windows.js';
 
 export const CURSOR_FILE = 'check-cursor.ndjson';
@@ -76,7 +77,7 @@ export function mergeCursorFile(
     if (!stored || !later(stored, c)) cursors.set(c.account_id, c);
   }
   return [...cursors.values()]
-    .sort((a, b) => (a.account_id < b.account_id ? -1 : a.account_id > b.account_id ? 1 : 0))
+    .sort((a, b) => compareText(a.account_id, b.account_id))
     .map((c) => `${serializeCursor(c)}\n`)
     .join('');
 }
@@ -110,7 +111,7 @@ export function compareCheckOrder(a: string, b: string): number {
   const tb = idTime(b);
   if (ta !== undefined && tb !== undefined && ta !== tb) return ta - tb;
   if ((ta === undefined) !== (tb === undefined)) return ta === undefined ? 1 : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareText(a, b);
 }
 
 /**

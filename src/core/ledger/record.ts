@@ -50,14 +50,6 @@ export interface LedgerRecord extends Provenance {
   selector?: string;
 }
 
-/** A record with the text it was read from, which breaks ties in the fold deterministically. */
-export interface StoredRecord {
-  record: LedgerRecord;
-  line: string;
-  file: string;
-  lineNumber: number;
-}
-
 // ajv's code for schema/ledger.schema.json, generated at build time (scripts/validators.mjs).
 const validateRecord = validateLedgerRecord as Validator<LedgerRecord>;
 
@@ -113,6 +105,18 @@ export function serializeRecord(record: LedgerRecord): string {
   return JSON.stringify(ordered);
 }
 
+/** The records' lines (serializeRecord) by the shard each belongs in, in record order. */
+export function linesByShard(records: readonly LedgerRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    const name = shardNameFor(r.at);
+    const list = out.get(name) ?? [];
+    list.push(serializeRecord(r));
+    out.set(name, list);
+  }
+  return out;
+}
+
 function boundRecord(record: LedgerRecord): LedgerRecord {
   const out: LedgerRecord = { ...record };
   for (const key of ['delivered', 'failed', 'undelivered'] as const) {
@@ -150,26 +154,11 @@ export function tornTail(text: string): string | undefined {
   }
 }
 
-export interface ParsedShard {
-  records: StoredRecord[];
-  errors: Diagnostic[];
-}
-
 /**
- * Reads one shard. Every line must be a valid record; a corrupt line is an error with its
- * file and line, and callers refuse to plan or apply on a ledger with errors.
- */
-export function parseShard(text: string, file: string): ParsedShard {
-  const records: StoredRecord[] = [];
-  const errors = scanShard(text, file, (record, line, lineNumber) =>
-    records.push({ record, line, file, lineNumber }),
-  );
-  return { records, errors };
-}
-
-/**
- * parseShard() without collecting: each valid record goes to `onRecord` in file order, so a
- * reader that folds as it goes never holds a shard's records at once. Returns the errors.
+ * Reads one shard: each valid record goes to `onRecord` in file order, so a reader that folds
+ * as it goes never holds a shard's records at once. Every line must be a valid record; a
+ * corrupt line is an error with its file and line (returned), and callers refuse to plan or
+ * apply on a ledger with errors.
  */
 export function scanShard(
   text: string,

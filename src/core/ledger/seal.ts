@@ -9,6 +9,7 @@
 // ledger to be exactly what that seal describes, plus nothing but the run's own appends.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
+import { compareText } from '../values.js';
 import { SHARD_NAME } from './record.js';
 
 export interface SealedShard {
@@ -58,7 +59,7 @@ export function manifestOf(shards: readonly { name: string; text: string }[]): S
       const bytes = Buffer.from(s.text, 'utf8');
       return { name: s.name, bytes: bytes.length, sha256: sha256(bytes) };
     })
-    .sort((a, b) => cmp(a.name, b.name));
+    .sort((a, b) => compareText(a.name, b.name));
 }
 
 /** The seal of these shards, for a commit made on top of `parent`. */
@@ -306,10 +307,6 @@ function countLines(bytes: Buffer): number {
   let n = 0;
   for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) n++;
   return n;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

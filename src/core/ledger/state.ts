@@ -3,19 +3,14 @@
 // of a ledger merged by a union of lines (git's merge=union) always agree.
 import type { Diagnostic } from '../diagnostics.js';
 import { messageKey } from '../ids.js';
-import {
-  type LedgerRecord,
-  type LedgerState,
-  SHARD_NAME,
-  type StoredRecord,
-  scanShard,
-} from './record.js';
+import { compareText, isObject } from '../values.js';
+import { type LedgerRecord, type LedgerState, SHARD_NAME, scanShard } from './record.js';
 
 /** What orders one message's records: see compareRecords(). */
 type Ordered = Pick<LedgerRecord, 'seq' | 'state' | 'at' | 'attempt'>;
 
 /**
- * Whether a reader keeps a message's latest record whole, for `latest` (see readLedger). The
+ * Whether a reader keeps a message's latest record whole, for `latest` (see foldShard). The
  * answer must depend only on the message and the record's state, so that records which tie
  * in seq, state, time and attempt get the same answer.
  */
@@ -86,7 +81,6 @@ export class MessageHistory {
  */
 export class LedgerIndex {
   private readonly accounts = new Map<string, Map<string, MessageHistory>>();
-  private count = 0;
 
   get(accountId: string, id: string): MessageHistory | undefined {
     return this.accounts.get(accountId)?.get(id);
@@ -99,14 +93,6 @@ export class LedgerIndex {
 
   accountIds(): IterableIterator<string> {
     return this.accounts.keys();
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  *values(): IterableIterator<MessageHistory> {
-    for (const messages of this.accounts.values()) yield* messages.values();
   }
 
   /** [messageKey(account, id), history] for every message. */
@@ -130,10 +116,8 @@ export class LedgerIndex {
       this.accounts.set(record.account_id, messages);
     }
     const current = messages.get(record.id);
-    if (current === undefined) {
-      messages.set(record.id, new MessageHistory(record, keep));
-      this.count++;
-    } else current.add(record, keep);
+    if (current === undefined) messages.set(record.id, new MessageHistory(record, keep));
+    else current.add(record, keep);
   }
 }
 
@@ -177,10 +161,6 @@ export function compareRecords(a: Ordered, b: Ordered): number {
   );
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function isRecord(value: Ordered): value is LedgerRecord {
   return 'v' in value;
 }
@@ -188,18 +168,10 @@ function isRecord(value: Ordered): value is LedgerRecord {
 /** A record's JSON with every object's keys sorted: the same text for the same content. */
 function canonical(record: LedgerRecord): string {
   return JSON.stringify(record, (_key, value: unknown) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
+    isObject(value)
       ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => compareText(x, y)))
       : value,
   );
-}
-
-export function foldRecords(
-  records: Iterable<StoredRecord>,
-  into: LedgerIndex = new LedgerIndex(),
-): LedgerIndex {
-  for (const { record } of records) into.add(record);
-  return into;
 }
 
 /** An empty ledger, to fold shards into one at a time (foldShard). */
@@ -224,13 +196,6 @@ export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): 
     ledger.records++;
   });
   for (const error of shardErrors) ledger.errors.push(error);
-}
-
-/** Parses every shard and folds them (see foldShard). */
-export function readLedger(shards: Iterable<ShardText>, keep?: KeepRecord): Ledger {
-  const ledger = emptyLedger();
-  for (const shard of shards) foldShard(ledger, shard, keep);
-  return ledger;
 }
 
 /** A `.jsonl` file in the ledger directory that is not named as a shard is refused. */

@@ -6,6 +6,7 @@ import type { LedgerRecord, LedgerState } from '../ledger/record.js';
 import type { LedgerIndex, MessageHistory } from '../ledger/state.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile, SearchRequest } from '../requests/load.js';
+import { compareText } from '../values.js';
 import { retryProblem } from './retries.js';
 
 /** Why an entry is not released: found by the planner, the screen with Cloudflare, or the human review. */
@@ -138,6 +139,18 @@ export interface PlanOptions {
   accounts?: readonly string[];
 }
 
+/** An account's plan with nothing in it yet. */
+export function emptyAccountPlan(account_id: string): AccountPlan {
+  return {
+    account_id,
+    to_release: [],
+    to_verify: [],
+    already_released: [],
+    held: [],
+    orphaned: [],
+  };
+}
+
 export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptions = {}): Plan {
   const only =
     options.accounts && options.accounts.length > 0 ? new Set(options.accounts) : undefined;
@@ -147,14 +160,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   const accountPlan = (account: string): AccountPlan => {
     let p = byAccount.get(account);
     if (p === undefined) {
-      p = {
-        account_id: account,
-        to_release: [],
-        to_verify: [],
-        already_released: [],
-        held: [],
-        orphaned: [],
-      };
+      p = emptyAccountPlan(account);
       byAccount.set(account, p);
     }
     return p;
@@ -309,7 +315,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
     [...history.selectors].some((text) => searched.has(`${account}\t${text}`));
 
   // What the ledger knows and the file no longer asks for, by account then id.
-  for (const account of [...ledger.accountIds()].sort(cmp)) {
+  for (const account of [...ledger.accountIds()].sort(compareText)) {
     if (!wanted(account)) continue;
     const asked = inFile.get(account);
     const orphans: { id: string; history: MessageHistory }[] = [];
@@ -332,7 +338,7 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
       orphans.push({ id, history });
     }
     if (orphans.length === 0) continue;
-    orphans.sort((a, b) => cmp(a.id, b.id));
+    orphans.sort((a, b) => compareText(a.id, b.id));
     const target = accountPlan(account);
     for (const { id, history } of orphans) {
       const { state, attempt, at } = history;
@@ -358,13 +364,10 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   const accounts = [...byAccount.values()].sort(
     (a, b) =>
       (fileOrder.get(a.account_id) ?? Number.MAX_SAFE_INTEGER) -
-        (fileOrder.get(b.account_id) ?? Number.MAX_SAFE_INTEGER) || cmp(a.account_id, b.account_id),
+        (fileOrder.get(b.account_id) ?? Number.MAX_SAFE_INTEGER) ||
+      compareText(a.account_id, b.account_id),
   );
   return { accounts };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export interface PlanTotals {

@@ -6,7 +6,14 @@
 import { messageKey, queueIdOf } from '../ids.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile, SearchRequest } from '../requests/load.js';
-import type { AccountPlan, Plan, SearchOutcome, SearchStatus } from './plan.js';
+import { compareText } from '../values.js';
+import {
+  type AccountPlan,
+  emptyAccountPlan,
+  type Plan,
+  type SearchOutcome,
+  type SearchStatus,
+} from './plan.js';
 
 export type { SearchOutcome, SearchStatus } from './plan.js';
 
@@ -48,7 +55,7 @@ export function expandSearches(
       continue;
     }
     // The search API filters; a page repeating a message (a cursor quirk) counts it once.
-    const ids = [...new Set(answer.messages.map((m) => m.id))].sort(cmp);
+    const ids = [...new Set(answer.messages.map((m) => m.id))].sort(compareText);
     let planned = 0;
     for (const id of ids) {
       const key = messageKey(search.account_id, queueIdOf(id));
@@ -118,15 +125,7 @@ export function withSearches(
     return mine ? { ...a, searches: mine } : a;
   });
   for (const [account_id, searches] of byAccount)
-    out.push({
-      account_id,
-      to_release: [],
-      to_verify: [],
-      already_released: [],
-      held: [],
-      orphaned: [],
-      searches,
-    });
+    out.push({ ...emptyAccountPlan(account_id), searches });
   return { accounts: out };
 }
 
@@ -168,8 +167,4 @@ export function searchProblems(
             : ('unchecked' as const),
       })),
   );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

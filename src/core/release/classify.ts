@@ -7,6 +7,7 @@
 // resolved later by reading the message back. Never guessed.
 import { queueIdOf } from '../ids.js';
 import type { RecordError } from '../ledger/record.js';
+import { isObject } from '../values.js';
 
 /** What came back from one POST, as the HTTP layer saw it. */
 export type ReleaseAnswer =
@@ -93,7 +94,7 @@ export function classifyRelease(sent: readonly string[], answer: ReleaseAnswer):
     });
   }
 
-  if (!isRecord(body) || typeof body.success !== 'boolean') {
+  if (!isObject(body) || typeof body.success !== 'boolean') {
     return all('unknown', { status, message: 'the answer is not the expected JSON envelope' });
   }
   if (body.success !== true) {
@@ -113,7 +114,7 @@ export function classifyRelease(sent: readonly string[], answer: ReleaseAnswer):
   // unless two answers share it (then it is not known which one is ours).
   const byQueue = new Map<string, ResultItem | 'ambiguous'>();
   for (const item of body.result as unknown[]) {
-    if (!isRecord(item)) continue;
+    if (!isObject(item)) continue;
     if (typeof item.id === 'string') {
       if (!byId.has(item.id)) byId.set(item.id, item);
       const q = queueIdOf(item.id);
@@ -203,11 +204,11 @@ function isAuthCode(code: number | undefined): boolean {
 
 /** Every error of a Cloudflare envelope, nested chains included. */
 function errorsOf(body: unknown): { code?: number; message: string }[] {
-  if (!isRecord(body) || !Array.isArray(body.errors)) return [];
+  if (!isObject(body) || !Array.isArray(body.errors)) return [];
   const out: { code?: number; message: string }[] = [];
   const walk = (list: unknown[], depth: number) => {
     for (const e of list) {
-      if (!isRecord(e)) continue;
+      if (!isObject(e)) continue;
       out.push({
         ...(typeof e.code === 'number' ? { code: e.code } : {}),
         message: typeof e.message === 'string' ? e.message : '',
@@ -221,13 +222,9 @@ function errorsOf(body: unknown): { code?: number; message: string }[] {
 
 /** The first error of a Cloudflare envelope, if the body is one. */
 export function envelopeError(body: unknown): { code?: number; message: string } | undefined {
-  if (!isRecord(body) || !Array.isArray(body.errors)) return undefined;
+  if (!isObject(body) || !Array.isArray(body.errors)) return undefined;
   const first = body.errors[0] as unknown;
-  if (!isRecord(first)) return undefined;
+  if (!isObject(first)) return undefined;
   const message = typeof first.message === 'string' ? first.message : 'error without message';
   return typeof first.code === 'number' ? { code: first.code, message } : { message };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

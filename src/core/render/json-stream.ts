@@ -73,13 +73,6 @@ export function chunkWriter(
   };
 }
 
-/** writeJson() collected into a list of chunks. */
-export function jsonChunks(value: unknown, layout: JsonLayout = {}): string[] {
-  const chunks: string[] = [];
-  writeJson(value, (chunk) => chunks.push(chunk), layout);
-  return chunks;
-}
-
 function emit(
   value: unknown,
   level: number,

@@ -87,9 +87,7 @@ function block(token: Token): string {
     case 'html':
       return html((token as Tokens.HTML).text);
     case 'text':
-      return (token as Tokens.Text).tokens
-        ? inline((token as Tokens.Text).tokens as Token[])
-        : decode((token as Tokens.Text).text);
+      return inline([token]);
     default:
       return '';
   }
@@ -130,10 +128,8 @@ function inline(tokens: readonly Token[]): string {
       case 'strong':
       case 'em':
       case 'del':
-        out += inline((token as Tokens.Strong).tokens);
-        break;
       case 'link':
-        out += inline((token as Tokens.Link).tokens);
+        out += inline((token as Tokens.Strong | Tokens.Link).tokens);
         break;
       case 'image':
         out += decode((token as Tokens.Image).text);

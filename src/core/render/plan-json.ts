@@ -6,7 +6,7 @@ import { refusalText } from '../plan/refusals.js';
 import { searchStatusText } from '../plan/selectors.js';
 import type { ReleaseRequest } from '../requests/load.js';
 import { basisOf, planFingerprint } from '../safety/review.js';
-import { jsonChunks, MappedList, writeJson } from './json-stream.js';
+import { MappedList, writeJson } from './json-stream.js';
 
 export function validationJson(errors: readonly Diagnostic[]): string {
   return `${JSON.stringify({
@@ -122,11 +122,7 @@ function planJson(plan: Plan, list: ListOf) {
 // half the time); `jq .` shows it indented.
 const LAYOUT = { indent: 0 };
 
-export function renderPlanJson(plan: Plan): string {
-  return `${jsonChunks(planJson(plan, asWritten), LAYOUT).join('')}\n`;
-}
-
-/** renderPlanJson() handed to `write` in pieces of about a megabyte, for a large plan. */
+/** The plan as one line of JSON, handed to `write` in pieces of about a megabyte. */
 export function writePlanJson(plan: Plan, write: (chunk: string) => void): void {
   writeJson(planJson(plan, asWritten), write, LAYOUT);
   write('\n');

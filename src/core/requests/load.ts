@@ -11,12 +11,13 @@ import {
 import { type Validator, validateReleases } from '../generated/validators.js';
 import { queueIdOf } from '../ids.js';
 import { closest } from '../suggest.js';
+import { isObject } from '../values.js';
+import { utcSecond } from '../windows.js';
 import {
   parseWindowTime,
   type SearchRequest,
   type SearchSelector,
   searchText,
-  utcSecond,
   windowProblem,
 } from './search.js';
 import {
@@ -690,10 +691,6 @@ function valueAt(root: unknown, path: Path): unknown {
     node = Object.hasOwn(node, part) ? (node as Record<string | number, unknown>)[part] : undefined;
   }
   return node;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function kindOf(value: unknown): string {

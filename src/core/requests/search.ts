@@ -3,10 +3,14 @@
 // matches when the job runs, so nobody reviews the exact set; here a search is resolved to
 // its ids when the plan is made, each id is shown and pinned by the reviewed plan, and apply
 // releases only those.
+import { parseTime } from '../windows.js';
 
 /** A closed time window may span at most this long. */
 export const MAX_WINDOW_DAYS = 30;
 const DAY = 86_400_000;
+/** RFC 3339 to the second, with its zone: the form the releases schema accepts. */
+const WINDOW_TIME =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
 
 /** What a search entry asks for, as validated (times in UTC, to the second). */
 export interface SearchSelector {
@@ -42,42 +46,7 @@ export interface SearchRequest {
 
 /** Epoch ms of an RFC 3339 time the schema accepted, or undefined when it is no real time. */
 export function parseWindowTime(text: string): number | undefined {
-  const m =
-    /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(
-      text,
-    );
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
-  // Date.parse rolls 2026-02-30 over to March: check each field against what it made.
-  const utc = Date.UTC(
-    year as number,
-    (month as number) - 1,
-    day as number,
-    hour as number,
-    minute as number,
-    second as number,
-  );
-  const back = new Date(utc);
-  if (
-    back.getUTCFullYear() !== year ||
-    back.getUTCMonth() !== (month as number) - 1 ||
-    back.getUTCDate() !== day ||
-    back.getUTCHours() !== hour ||
-    back.getUTCMinutes() !== minute ||
-    back.getUTCSeconds() !== second
-  )
-    return undefined;
-  const zone = m[7] as string;
-  if (zone === 'Z') return utc;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const [zh, zm] = zone.slice(1).split(':').map(Number) as [number, number];
-  if (zh > 23 || zm > 59) return undefined;
-  return utc - sign * (zh * 60 + zm) * 60_000;
-}
-
-/** `YYYY-MM-DDTHH:MM:SSZ`. */
-export function utcSecond(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return WINDOW_TIME.test(text) ? parseTime(text) : undefined;
 }
 
 /** What is wrong with a window (both times parse), phrased for the entry; undefined if fine. */

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-var e="[0-9A-Za-z]{5,32}",r=`^${e}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$`;var o="^[0-9a-f]{32}$",i=new RegExp(r),s=new RegExp(o);function c(t){return typeof t=="string"&&s.test(t)}function E(t){let n=t.indexOf("-");return n===-1?t:t.slice(0,n)}function g(t,n){return`${t}/${n}`}export{e as a,c as b,E as c,g as d};

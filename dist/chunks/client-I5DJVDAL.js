@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a,b,c}from"./chunk-US6QOHUO.js";import"./chunk-S2CX2YBF.js";import"./chunk-ZORGNI4K.js";import"./chunk-FO6OZNAS.js";import"./chunk-T4R53OPC.js";import"./chunk-KNZVVN6J.js";import"./chunk-GH6WAWHF.js";import"./chunk-Q2CNMOTA.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{b as CloudflareClient,a as DEFAULT_TIMEOUTS,c as pathSegment};

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-4ADUBFQK.js";import"./chunk-QSA72ALA.js";import"./chunk-ZVSUQ625.js";import"./chunk-P6JR56BN.js";import"./chunk-22ORQTY3.js";import"./chunk-NHQ4PJWZ.js";import"./chunk-2S2LOJJL.js";import"./chunk-73BW6CAD.js";import"./chunk-PKJ5DFS6.js";import"./chunk-7Q22RLLD.js";import"./chunk-GH6WAWHF.js";import"./chunk-Q2CNMOTA.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
