@@ -1,6 +1,5 @@
 // The small interfaces the engine talks to. Each has a real adapter (files, GitHub,
 // Cloudflare, system clock) and tests swap in their own.
-import { setTimeout as delay } from 'node:timers/promises';
 import type { CheckCursor } from '../core/check/cursor.js';
 import type { EntrySince } from '../core/check/unapplied.js';
 import type { Diagnostic } from '../core/diagnostics.js';
@@ -138,6 +137,19 @@ export interface Logger {
 
 export const systemClock: Clock = {
   now: () => new Date(),
-  // An abort ends the wait early, without an error.
-  sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+  // An abort ends the wait early, without an error. Hand-written rather than
+  // node:timers/promises: with that one (everything else the same), seed 29 of the chaos runs
+  // released three messages twice in 7 of 19 runs on a loaded machine, against 0 of 34 with
+  // this one; the cause is not yet understood, so the version that held stays.
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
 };
