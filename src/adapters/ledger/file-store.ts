@@ -202,6 +202,12 @@ export async function fsyncDir(dir: string): Promise<void> {
 /**
  * One run at a time per ledger directory. The lock file beside the directory names its
  * owner; a lock whose process is gone (killed, crashed) on this host is taken over.
+ *
+ * Taking over is the racy part: two runs that both find the same dead lock must not both
+ * remove it, or the slower one removes the lock the faster one has just made, and both run
+ * (and may send the same messages). So a dead lock is removed only by the run holding the
+ * takeover file (`<lock>.takeover`, made exclusively), and only if it is still the very lock
+ * judged dead. A run that finds the takeover file taken is refused, as by the lock itself.
  */
 export class LedgerLock {
   private constructor(private readonly path: string) {}
@@ -218,39 +224,68 @@ export class LedgerLock {
       since: new Date().toISOString(),
     });
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const handle = await open(path, 'wx', 0o644);
-        try {
-          await handle.writeFile(me);
-          await handle.datasync();
-        } finally {
-          await handle.close();
-        }
-        return new LedgerLock(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const owner = await readOwner(path);
-      if (owner && owner.host === hostname() && !alive(owner.pid)) {
-        await rm(path, { force: true });
-        continue;
-      }
-      if (owner === undefined) {
-        // Unreadable or half-written lock: its writer died between create and write.
-        const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-        if (age > 5_000) {
-          await rm(path, { force: true });
-          continue;
-        }
-      }
+      if (await createExclusive(path, me)) return new LedgerLock(path);
+      const seen = await readFile(path, 'utf8').catch(() => undefined);
+      if (seen === undefined) continue; // released meanwhile: try again
+      const owner = ownerOf(seen);
+      const dead =
+        owner === undefined
+          ? // Unreadable or half-written lock: its writer died between create and write.
+            (await ageMs(path)) > 5_000
+          : owner.host === hostname() && !alive(owner.pid);
+      if (dead && (await removeIfStill(path, seen, me))) continue;
       throw new LedgerLockedError(path, owner);
     }
-    throw new LedgerLockedError(path, await readOwner(path));
+    throw new LedgerLockedError(path, ownerOf(await readFile(path, 'utf8').catch(() => '')));
   }
 
   async release(): Promise<void> {
     await rm(this.path, { force: true });
   }
+}
+
+/** Creates `path` with `text` unless it exists: false when it does. */
+async function createExclusive(path: string, text: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'wx', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/**
+ * Removes the lock at `path` if its text is still `seen`, holding the takeover file while it
+ * reads and removes: false when another run holds the takeover file. A takeover file left by
+ * a run killed in those few milliseconds is itself taken over after a minute.
+ */
+async function removeIfStill(path: string, seen: string, me: string): Promise<boolean> {
+  const takeover = `${path}.takeover`;
+  if (!(await createExclusive(takeover, me))) {
+    if ((await ageMs(takeover)) <= 60_000) return false;
+    await rm(takeover, { force: true });
+    if (!(await createExclusive(takeover, me))) return false;
+  }
+  try {
+    if ((await readFile(path, 'utf8').catch(() => undefined)) === seen)
+      await rm(path, { force: true });
+  } finally {
+    await rm(takeover, { force: true });
+  }
+  return true;
+}
+
+async function ageMs(path: string): Promise<number> {
+  const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Date.now() }));
+  return Date.now() - mtimeMs;
 }
 
 export class LedgerLockedError extends Error {
@@ -264,15 +299,9 @@ export class LedgerLockedError extends Error {
   }
 }
 
-async function readOwner(
-  path: string,
-): Promise<{ pid: number; host: string; since?: string } | undefined> {
+function ownerOf(text: string): { pid: number; host: string; since?: string } | undefined {
   try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as {
-      pid?: unknown;
-      host?: unknown;
-      since?: unknown;
-    };
+    const value = JSON.parse(text) as { pid?: unknown; host?: unknown; since?: unknown };
     if (typeof value.pid === 'number' && typeof value.host === 'string') {
       return {
         pid: value.pid,
