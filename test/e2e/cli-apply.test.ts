@@ -394,10 +394,12 @@ describe.concurrent('apply (CLI, emulator, loopback)', () => {
 
   it('a second run while one is going is refused (the ledger is locked)', async (t) => {
     const s = await scenarioForThisTest(t);
-    const ids = s.quarantined(6);
+    // 20 sends of 400 ms one after the other: the first run is still going (8 s) when the
+    // second has started, even on a loaded machine.
+    const ids = s.quarantined(20);
     await s.writeReleases(ids);
     s.emulator.setFaults({ latencyMs: 400 });
-    const first = apply(s, '--batch-size', '1');
+    const first = apply(s, '--batch-size', '1', '--concurrency', '1');
     // Wait until the first run has sent something, so it holds the lock.
     await untilReleases(s, 1);
     const second = await apply(s);
