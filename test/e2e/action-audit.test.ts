@@ -62,8 +62,7 @@ interface Results {
 
 describe.concurrent('the action in mode audit', () => {
   it('reports the previous month from the checkout: job summary, results file, no API call', async (t) => {
-    const s = await scenarioForThisTest(t);
-    const x = s;
+    const x = await scenarioForThisTest(t);
     x.gh.commitFiles('main', ledgerFiles(records(x.account)), 'ledger');
     const r = await x.run({ event: 'schedule', inputs: { mode: 'audit', 'api-token': '' } });
     expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -96,8 +95,7 @@ describe.concurrent('the action in mode audit', () => {
   });
 
   it('audit-period in days and account-id, on Node 24 as action.yml runs it', async (t) => {
-    const s = await scenarioForThisTest(t);
-    const x = s;
+    const x = await scenarioForThisTest(t);
     x.gh.commitFiles('main', ledgerFiles(records(x.account)), 'ledger');
     const r = await x.run({
       event: 'workflow_dispatch',
@@ -114,8 +112,7 @@ describe.concurrent('the action in mode audit', () => {
   });
 
   it('a corrupt or torn ledger fails the job with an annotation on the line; a missing one too', async (t) => {
-    const s = await scenarioForThisTest(t);
-    const x = s;
+    const x = await scenarioForThisTest(t);
     const files = ledgerFiles(records(x.account));
     const [path, text] = Object.entries(files)[0] as [string, string];
     x.gh.commitFiles('main', { [path]: text.replace(/\n.*\n$/, '\n{"v":1,"id":\n') }, 'broken');

@@ -54,8 +54,7 @@ describe.concurrent('apply runs of two merges at once (each commit in a concurre
   // earlier pull request's entry (not reviewed on its own), and plans again when the ledger
   // moves under its write; whether it ends green depends on the timing.
   it('each message is released once and recorded; a run can only be red for the other pull request’s entries', async (t) => {
-    const s = await scenarioForThisTest(t);
-    const x = s;
+    const x = await scenarioForThisTest(t);
     const [a, b] = x.quarantined(2) as [string, string];
     await x.run({ event: 'pull_request', pr: 1, sha: openPr(x, 1, x.releasesYaml([a])) });
     await x.run({ event: 'pull_request', pr: 2, sha: openPr(x, 2, x.releasesYaml([b])) });

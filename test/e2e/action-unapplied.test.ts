@@ -11,8 +11,7 @@ const isBlame = (body: unknown) => JSON.stringify(body ?? '').includes('Quaranti
 
 describe.concurrent('the drift check and entries merged but never applied', () => {
   it('lists them with their age from the merge; fails for the one that waited 24 h; a re-run of the cancelled apply clears it', async (t) => {
-    const s = await scenarioForThisTest(t);
-    const x = s;
+    const x = await scenarioForThisTest(t);
     const [applied, cancelled, pushed, merged] = x.quarantined(4) as [
       string,
       string,
@@ -81,8 +80,7 @@ describe.concurrent('the drift check and entries merged but never applied', () =
   });
 
   it('a search pushed 30 h ago and never applied: listed by its text at its search: line, overdue', async (t) => {
-    const s = await scenarioForThisTest(t);
-    const x = s;
+    const x = await scenarioForThisTest(t);
     const second = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const start = second(Date.now() - 10 * 24 * HOUR);
     const end = second(Date.now() - 24 * HOUR);

@@ -1,6 +1,5 @@
 // End-to-end scenarios: an emulator on loopback, a throw-away work folder with releases.yaml,
 // and the bundled CLI run as a subprocess, the way users run it.
-
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
