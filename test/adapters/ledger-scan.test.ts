@@ -225,3 +225,29 @@ describe('scanLedgerDir', () => {
     });
   });
 });
+
+describe('readLedgerDir', () => {
+  // One buffer serves every shard of a read: a shard read after a larger one must not carry
+  // the larger one's bytes, nor one read after a smaller one be cut to its size.
+  it('hands over each shard exactly, whatever the sizes of the shards read before it', async () => {
+    await withTempDir(async (dir) => {
+      const sizes: Record<string, number> = {
+        '2026-01.jsonl': 3,
+        '2026-02.jsonl': 900,
+        '2026-03.jsonl': 1,
+        '2026-04.jsonl': 2000,
+        '2026-05.jsonl': 900,
+      };
+      const texts = new Map<string, string>();
+      let n = 0;
+      for (const [name, lines] of Object.entries(sizes)) {
+        const text = Array.from({ length: lines }, () => `${line(++n)}\n`).join('');
+        texts.set(name, text);
+        await writeFile(join(dir, name), text);
+      }
+      const got = new Map<string, string>();
+      expect(await readLedgerDir(dir, (shard) => got.set(shard.name, shard.text))).toEqual([]);
+      expect(got).toEqual(texts);
+    });
+  });
+});

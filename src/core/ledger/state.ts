@@ -27,8 +27,6 @@ export class MessageHistory {
   state!: LedgerState;
   attempt!: number;
   at!: string;
-  /** Number of records seen for this message. */
-  records = 1;
   /**
    * Sends known to have acted on the message (records ending released or partial): the
    * action log must show at least this many releases; one more means a later send acted.
@@ -54,7 +52,6 @@ export class MessageHistory {
 
   /** Folds in one more record of this message. */
   add(record: LedgerRecord, keep: boolean): void {
-    this.records++;
     this.count(record);
     if (compareRecords(record, this.record ?? this) > 0) this.take(record, keep);
   }

@@ -318,8 +318,11 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   for (const account of [...ledger.accountIds()].sort(compareText)) {
     if (!wanted(account)) continue;
     const asked = inFile.get(account);
-    const orphans: { id: string; history: MessageHistory }[] = [];
-    for (const [id, history] of ledger.account(account) ?? []) {
+    const messages = ledger.account(account);
+    if (messages === undefined) continue;
+    // Ids, not pairs with their history: a ledger of a million records has half a million.
+    const orphans: string[] = [];
+    for (const [id, history] of messages) {
       if (asked?.has(id)) continue;
       if (bySearch(account, history)) {
         // Not an orphan, but an unresolved send is still read back.
@@ -335,12 +338,13 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
           });
         continue;
       }
-      orphans.push({ id, history });
+      orphans.push(id);
     }
     if (orphans.length === 0) continue;
-    orphans.sort((a, b) => compareText(a.id, b.id));
+    orphans.sort(compareText);
     const target = accountPlan(account);
-    for (const { id, history } of orphans) {
+    for (const id of orphans) {
+      const history = messages.get(id) as MessageHistory;
       const { state, attempt, at } = history;
       target.orphaned.push({ account_id: account, id, state, attempt, at });
       // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-B63NH5DI.js";import"./chunk-LW4ZAQYT.js";import"./chunk-HSBBTYRZ.js";import"./chunk-FSVGLVZS.js";import"./chunk-VSLCZNBU.js";import"./chunk-UJAYHDXK.js";import"./chunk-5ZHEZIVF.js";import"./chunk-3VJV4GRD.js";import"./chunk-L62PHJCQ.js";import"./chunk-EDEIBJEP.js";import"./chunk-7Q22RLLD.js";import"./chunk-PBX3UOBU.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
