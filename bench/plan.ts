@@ -93,7 +93,9 @@ async function generate(dir: string, entries: number, records: number): Promise<
   const shards = new Map<string, string[]>();
   for (let r = 0; r < messages; r++) {
     const month = `2026-${String(1 + (r % 11)).padStart(2, '0')}`;
-    const at = `${month}-15T10:00:00.000Z`;
+    // As apply writes them: the records of one send share a time, a send per 100 messages of
+    // the month (the month of message r is r % 11).
+    const at = new Date(Date.UTC(2026, r % 11, 15, 10) + Math.floor(r / 1100) * 1000).toISOString();
     const base = { v: 1, account_id: ACCOUNT, id: id(r) };
     const lines = shards.get(month) ?? [];
     lines.push(
