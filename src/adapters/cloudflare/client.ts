@@ -162,14 +162,8 @@ export class CloudflareClient implements CloudflareApi {
       bodyTimeout: this.timeouts.bodyMs,
       connections: Math.max(1, options.connections ?? 4),
     });
+    // Given `retry`, undici reads only it and `throwOnError` (retryGet is the policy); GETs only.
     this.getDispatcher = new RetryAgent(this.agent, {
-      methods: ['GET'],
-      maxRetries: GET_RETRIES,
-      minTimeout: 500,
-      maxTimeout: 8_000,
-      timeoutFactor: 2,
-      statusCodes: RETRY_STATUS_CODES,
-      errorCodes: RETRY_ERROR_CODES,
       // Give back the real answer when not retrying, so 404s and error envelopes are read.
       throwOnError: false,
       retry: retryGet,
