@@ -2,7 +2,7 @@
 // retried (a reset after the server acted would release twice); GETs retry with backoff and
 // honour Retry-After. Every request is paced by the Pacer and bounded by explicit timeouts.
 import { type Dispatcher, EnvHttpProxyAgent, RetryAgent, type RetryHandler, request } from 'undici';
-import type { ReleaseAnswer } from '../../core/release/classify.js';
+import type { ReleaseAnswer, ReleaseBodyForm } from '../../core/release/classify.js';
 import {
   envelopeError,
   refusesCredentials,
@@ -68,12 +68,6 @@ export interface ClientOptions {
    */
   log?: Pick<Logger, 'info' | 'warn'>;
 }
-
-/**
- * The release body: `ids` is the current form, `{"ids": [...]}` (API description of October
- * 2026, SDK cloudflare@7.3.0); `array` the earlier bare array (up to 7.2.0).
- */
-export type ReleaseBodyForm = 'ids' | 'array';
 
 function releaseBody(form: ReleaseBodyForm, ids: readonly string[]): string {
   return JSON.stringify(form === 'ids' ? { ids } : ids);
