@@ -1,7 +1,7 @@
 // From ledger lines to each message's current state. Pure and order-independent: the same
 // set of lines in any order, split over any shards, folds to the same states, so two copies
 // of a ledger merged by a union of lines (git's merge=union) always agree.
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, lineProblem } from '../diagnostics.js';
 import { messageKey } from '../ids.js';
 import { compareText, isObject } from '../values.js';
 import { type LedgerRecord, type LedgerState, SHARD_NAME, scanShard } from './record.js';
@@ -207,13 +207,11 @@ export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): 
 /** A `.jsonl` file in the ledger directory that is not named as a shard is refused. */
 export function shardNameProblem(name: string, path: string): Diagnostic | undefined {
   if (SHARD_NAME.test(name)) return undefined;
-  return {
-    file: path,
-    line: 1,
-    column: 1,
-    pointer: '',
-    message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
-  };
+  return lineProblem(
+    path,
+    1,
+    'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
+  );
 }
 
 /** The seq the next record of this message must carry. */
