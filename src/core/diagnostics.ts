@@ -11,6 +11,11 @@ export interface Diagnostic {
   message: string;
 }
 
+/** A problem with a whole line (of JSON Lines, or a whole file at line 1): column 1, no pointer. */
+export function lineProblem(file: string, line: number, message: string): Diagnostic {
+  return { file, line, column: 1, pointer: '', message };
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }

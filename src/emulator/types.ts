@@ -1,6 +1,7 @@
 // Public types of the embedded Cloudflare Email Security emulator, and the API shapes it
 // serves (a subset of `email-security_*` in the OpenAPI contract).
 
+import type { ReleaseBodyForm } from '../core/release/classify.js';
 import { DISPOSITIONS } from '../core/safety/screen.js';
 
 // The final dispositions Cloudflare reports: one list for the client and the emulator.
@@ -203,11 +204,8 @@ export interface RateLimitConfig {
 
 export type RateLimitHeaderStyle = 'ietf' | 'x' | 'both' | 'none';
 
-/**
- * The forms of the release body: `ids` is the current one, `{"ids": [...]}` (API description
- * of October 2026, SDK cloudflare@7.3.0); `array` the earlier bare JSON array (up to 7.2.0).
- */
-export type ReleaseBodyForm = 'ids' | 'array';
+// The release body forms (core's type): one type for the client and the emulator.
+export type { ReleaseBodyForm };
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */

@@ -2,7 +2,7 @@
 // retried (a reset after the server acted would release twice); GETs retry with backoff and
 // honour Retry-After. Every request is paced by the Pacer and bounded by explicit timeouts.
 import { type Dispatcher, EnvHttpProxyAgent, RetryAgent, type RetryHandler, request } from 'undici';
-import type { ReleaseAnswer } from '../../core/release/classify.js';
+import type { ReleaseAnswer, ReleaseBodyForm } from '../../core/release/classify.js';
 import {
   envelopeError,
   refusesCredentials,
@@ -68,12 +68,6 @@ export interface ClientOptions {
    */
   log?: Pick<Logger, 'info' | 'warn'>;
 }
-
-/**
- * The release body: `ids` is the current form, `{"ids": [...]}` (API description of October
- * 2026, SDK cloudflare@7.3.0); `array` the earlier bare array (up to 7.2.0).
- */
-export type ReleaseBodyForm = 'ids' | 'array';
 
 function releaseBody(form: ReleaseBodyForm, ids: readonly string[]): string {
   return JSON.stringify(form === 'ids' ? { ids } : ids);
@@ -162,14 +156,8 @@ export class CloudflareClient implements CloudflareApi {
       bodyTimeout: this.timeouts.bodyMs,
       connections: Math.max(1, options.connections ?? 4),
     });
+    // Given `retry`, undici reads only it and `throwOnError` (retryGet is the policy); GETs only.
     this.getDispatcher = new RetryAgent(this.agent, {
-      methods: ['GET'],
-      maxRetries: GET_RETRIES,
-      minTimeout: 500,
-      maxTimeout: 8_000,
-      timeoutFactor: 2,
-      statusCodes: RETRY_STATUS_CODES,
-      errorCodes: RETRY_ERROR_CODES,
       // Give back the real answer when not retrying, so 404s and error envelopes are read.
       throwOnError: false,
       retry: retryGet,

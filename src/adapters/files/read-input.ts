@@ -4,7 +4,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Diagnostic } from '../../core/diagnostics.js';
+import { type Diagnostic, lineProblem } from '../../core/diagnostics.js';
 import { type LedgerRecord, scanShardLines, tornTail } from '../../core/ledger/record.js';
 import { type ShardText, shardNameProblem } from '../../core/ledger/state.js';
 import { DEFAULT_YAML_LIMITS } from '../../core/requests/yaml-source.js';
@@ -16,7 +16,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A file that cannot be used, as a file:1:1 diagnostic. */
 export function readFailure(path: string, message: string): { ok: false; error: Diagnostic } {
-  return { ok: false, error: { file: path, line: 1, column: 1, pointer: '', message } };
+  return { ok: false, error: lineProblem(path, 1, message) };
 }
 
 type Opened = { ok: true; handle: FileHandle; size: number } | { ok: false; error: Diagnostic };
@@ -272,8 +272,7 @@ function scanBlock(
   while (start < bytes.length) {
     const end = bytes.indexOf(0x0a, start) + 1;
     const lineText = strictUtf8(bytes.subarray(start, end));
-    if (lineText === undefined)
-      onProblem({ file: path, line, column: 1, pointer: '', message: 'not valid UTF-8 text' });
+    if (lineText === undefined) onProblem(lineProblem(path, line, 'not valid UTF-8 text'));
     else scanShardLines(lineText, path, line, onRecord, onProblem);
     line++;
     start = end;

@@ -13,7 +13,7 @@
 // (another run may have released the same messages), while buffered outcomes are simply
 // re-applied on top of the new head (they are facts; lines only ever add up).
 import { join } from 'node:path';
-import type { Diagnostic } from '../../core/diagnostics.js';
+import { type Diagnostic, lineProblem } from '../../core/diagnostics.js';
 import { type LedgerRecord, linesByShard, SHARD_NAME } from '../../core/ledger/record.js';
 import {
   type Anchor,
@@ -156,13 +156,9 @@ export class GitHubBranchStore implements LedgerStore {
     const prefix = `${this.options.ledgerDir}/`;
     const errors: Diagnostic[] = [...head.links]
       .filter((path) => path.startsWith(prefix))
-      .map((path) => ({
-        file: path,
-        line: 1,
-        column: 1,
-        pointer: '',
-        message: 'is a symbolic link: refused, ledger shards must be plain files',
-      }));
+      .map((path) =>
+        lineProblem(path, 1, 'is a symbolic link: refused, ledger shards must be plain files'),
+      );
     const shards = await shardsOf(this.snapshots, head, this.options.ledgerDir);
     errors.push(...(await this.sealErrors(head, shards)));
     // Outcomes not committed yet are part of what this run knows.

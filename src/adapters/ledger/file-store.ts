@@ -39,9 +39,7 @@ export class FileLedgerStore implements LedgerStore {
       const fragment = tornTail(shard.text);
       if (fragment !== undefined) {
         shard.text = shard.text.slice(0, shard.text.length - fragment.length);
-        this.log?.warn(
-          `${shard.path}: ignoring an incomplete last line (${fragment.length} characters) left by an interrupted write; nothing was sent in its name`,
-        );
+        this.log?.warn(tornTailWarning(shard.path, fragment.length));
       }
       if (this.history) checked.push(shard);
       if (onShard) onShard(shard);
@@ -165,9 +163,7 @@ export function ledgerDirScan(
   const onTornTail = (path: string, chars: number) => {
     if (!tornTails.skip || warned.has(path)) return;
     warned.add(path);
-    tornTails.log.warn(
-      `${path}: ignoring an incomplete last line (${chars} characters) left by an interrupted write; nothing was sent in its name`,
-    );
+    tornTails.log.warn(tornTailWarning(path, chars));
   };
   return {
     scan: (onRecord, onProblem) =>
@@ -176,6 +172,10 @@ export function ledgerDirScan(
         ...(tornTails.skip ? { onTornTail } : {}),
       }),
   };
+}
+
+function tornTailWarning(path: string, chars: number): string {
+  return `${path}: ignoring an incomplete last line (${chars} characters) left by an interrupted write; nothing was sent in its name`;
 }
 
 async function exists(path: string): Promise<boolean> {

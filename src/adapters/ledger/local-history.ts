@@ -3,7 +3,7 @@
 // sealed commit on its first-parent history, and the working tree may only add lines after it
 // (the operator's own runs, not committed yet). The CLI seals what it wrote in a commit of its
 // own. Without git or without a key nothing here runs: the README says what that leaves out.
-import type { Diagnostic } from '../../core/diagnostics.js';
+import { type Diagnostic, lineProblem } from '../../core/diagnostics.js';
 import {
   type Anchor,
   checkSealed,
@@ -161,7 +161,7 @@ export function appendOnly(
   for (const shard of before) {
     const text = now.get(shard.name);
     const at = (line: number, message: string) =>
-      errors.push({ file: `${dir}/${shard.name}`, line, column: 1, pointer: '', message });
+      errors.push(lineProblem(`${dir}/${shard.name}`, line, message));
     if (text === undefined) at(1, `removed since ${since}: the ledger is append-only, restore it`);
     else if (!text.startsWith(shard.text)) {
       const line = firstDifferentLine(shard.text, text);

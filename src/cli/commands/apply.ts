@@ -1,13 +1,9 @@
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { openCloudflareClient } from '../../adapters/cloudflare/open.js';
-import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
+import type { ApiSettings } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
-import {
-  FileLedgerStore,
-  LedgerLock,
-  LedgerLockedError,
-} from '../../adapters/ledger/file-store.js';
+import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { searchProblems } from '../../core/plan/selectors.js';
 import { DEFAULT_SETTLE_MS } from '../../core/release/in-flight.js';
 import { escapeLogText } from '../../core/render/escape.js';
@@ -30,8 +26,8 @@ import {
   refusalExit,
   stringOption,
 } from '../command.js';
-import { cloudflareFromEnv } from '../credentials.js';
-import { ledgerFolderExists } from '../ledger-folder.js';
+import { commandSettings } from '../credentials.js';
+import { ledgerFolderExists, lockLedger } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import {
@@ -144,14 +140,8 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
       force: values.force === true,
     };
     const fingerprints = fingerprintOption(values);
-    let settings: ApiSettings;
-    try {
-      settings = cloudflareFromEnv(io.env, true, searchPageSizeOption(values)) as ApiSettings;
-    } catch (error) {
-      if (!(error instanceof SettingsError)) throw error;
-      io.stderr(`quarantine-release apply: ${error.message}\n`);
-      return EXIT.invalid;
-    }
+    const settings = commandSettings(io, 'apply', true, searchPageSizeOption(values));
+    if (settings === EXIT.invalid) return EXIT.invalid;
 
     const ledgerDir = resolve(io.cwd, dir);
     if (!(await ledgerFolderExists(ledgerDir))) {
@@ -159,19 +149,11 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
         `quarantine-release apply: no ledger folder at ${escapeLogText(dir, 300)} yet: ${dryRun ? 'planned as if nothing was released (a dry run writes nothing)' : 'it is created with the first record this run writes'}.\n`,
       );
     }
-    let lock: LedgerLock | undefined;
-    if (!dryRun) {
-      try {
-        lock = await LedgerLock.acquire(ledgerDir);
-      } catch (error) {
-        if (!(error instanceof LedgerLockedError)) throw error;
-        io.stderr(`quarantine-release apply: ${escapeLogText(error.message, 500)}\n`);
-        return EXIT.invalid;
-      }
-    }
+    const lock = dryRun ? undefined : await lockLedger(io, 'apply', ledgerDir);
+    if (lock === EXIT.invalid) return EXIT.invalid;
     const history = await ledgerHistory(io, ledgerDir, dir, log);
     const store = new FileLedgerStore(ledgerDir, log, history);
-    const client = await openCloudflareClient(settings, {
+    const client = await openCloudflareClient(settings as ApiSettings, {
       connections: concurrency + 1,
       timeouts: { headersMs: timeoutMs, bodyMs: timeoutMs, requestMs: timeoutMs },
       log,

@@ -4,29 +4,23 @@ import {
   type ApiSettings,
   DEFAULT_SEARCH_PAGE_SIZE,
   MAX_SEARCH_PAGE_SIZE,
-  SettingsError,
 } from '../../adapters/cloudflare/settings.js';
 import { FileEntryTimes } from '../../adapters/files/entry-times.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileCheckState } from '../../adapters/ledger/check-state.js';
-import {
-  FileLedgerStore,
-  LedgerLock,
-  LedgerLockedError,
-} from '../../adapters/ledger/file-store.js';
+import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import {
   DEFAULT_UNAPPLIED_AFTER_HOURS,
   MAX_UNAPPLIED_AFTER_HOURS,
 } from '../../core/check/unapplied.js';
 import { DEFAULT_SETTLE_MS } from '../../core/release/in-flight.js';
 import { checkJsonValue, renderCheckText } from '../../core/render/check.js';
-import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import { check } from '../../engine/check.js';
 import { systemClock } from '../../engine/ports.js';
 import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
-import { cloudflareFromEnv } from '../credentials.js';
-import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
+import { commandSettings } from '../credentials.js';
+import { ledgerFolderExists, lockLedger, missingLedgerMessage } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../safety-options.js';
@@ -103,30 +97,18 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found, an entry not appli
       0,
       MAX_UNAPPLIED_AFTER_HOURS,
     );
-    let settings: ApiSettings;
-    try {
-      settings = cloudflareFromEnv(io.env, true, searchPageSizeOption(values)) as ApiSettings;
-    } catch (error) {
-      if (!(error instanceof SettingsError)) throw error;
-      io.stderr(`quarantine-release check: ${error.message}\n`);
-      return EXIT.invalid;
-    }
+    const settings = commandSettings(io, 'check', true, searchPageSizeOption(values));
+    if (settings === EXIT.invalid) return EXIT.invalid;
     const log = stderrLogger(io);
     const ledgerDir = resolve(io.cwd, dir);
     if (!(await ledgerFolderExists(ledgerDir))) {
       io.stderr(missingLedgerMessage('check', dir));
       return EXIT.invalid;
     }
-    let lock: LedgerLock;
-    try {
-      lock = await LedgerLock.acquire(ledgerDir);
-    } catch (error) {
-      if (!(error instanceof LedgerLockedError)) throw error;
-      io.stderr(`quarantine-release check: ${escapeLogText(error.message, 500)}\n`);
-      return EXIT.invalid;
-    }
+    const lock = await lockLedger(io, 'check', ledgerDir);
+    if (lock === EXIT.invalid) return EXIT.invalid;
     const store = new FileLedgerStore(ledgerDir, log, await ledgerHistory(io, ledgerDir, dir, log));
-    const client = await openCloudflareClient(settings, { log });
+    const client = await openCloudflareClient(settings as ApiSettings, { log });
     try {
       const result = await check(
         {

@@ -5,9 +5,8 @@ import { resolve } from 'node:path';
 import { readLedgerDir } from '../../adapters/files/read-input.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { sortDiagnostics } from '../../core/diagnostics.js';
-import { scanShard } from '../../core/ledger/record.js';
 import { historyProblems } from '../../core/ledger/seal.js';
-import { type ShardText, shardNameProblem } from '../../core/ledger/state.js';
+import { emptyLedger, foldShard, type ShardText } from '../../core/ledger/state.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import {
@@ -28,29 +27,18 @@ async function readAll(dir: string, shown: string) {
   const errors: Diagnostic[] = await readLedgerDir(dir, (s) =>
     shards.push({ ...s, path: `${shown}/${s.name}` }),
   );
+  // The checks every reader makes (foldShard, keeping no record whole), and each seq history.
+  const ledger = emptyLedger();
   const seen: { account_id: string; id: string; seq: number; file: string; line: number }[] = [];
-  let records = 0;
-  for (const shard of shards) {
-    const badName = shardNameProblem(shard.name, shard.path);
-    if (badName) {
-      errors.push(badName);
-      continue;
-    }
-    errors.push(
-      ...scanShard(shard.text, shard.path, (r, _line, lineNumber) => {
-        records++;
-        seen.push({
-          account_id: r.account_id,
-          id: r.id,
-          seq: r.seq,
-          file: shard.path,
-          line: lineNumber,
-        });
-      }),
+  for (const shard of shards)
+    foldShard(
+      ledger,
+      shard,
+      () => false,
+      ({ account_id, id, seq }, line) => seen.push({ account_id, id, seq, file: shard.path, line }),
     );
-  }
-  errors.push(...historyProblems(seen));
-  return { shards, errors, records };
+  errors.push(...ledger.errors, ...historyProblems(seen));
+  return { shards, errors, records: ledger.records };
 }
 
 const verifyCommand: Command = {

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { openCloudflareClient } from '../../adapters/cloudflare/open.js';
-import { type ApiSettings, SettingsError } from '../../adapters/cloudflare/settings.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
 import { isAccountId } from '../../core/ids.js';
@@ -22,7 +21,7 @@ import {
   stringOption,
   UsageError,
 } from '../command.js';
-import { cloudflareFromEnv } from '../credentials.js';
+import { commandSettings } from '../credentials.js';
 import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
@@ -88,14 +87,8 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
     const accounts = accountsOption(values);
     const redact = values.redact === true;
     const screen = { lookupBudget: lookupBudgetOption(values), guarded: guardedOption(values) };
-    let settings: ApiSettings | undefined;
-    try {
-      settings = cloudflareFromEnv(io.env, false, searchPageSizeOption(values));
-    } catch (error) {
-      if (!(error instanceof SettingsError)) throw error;
-      io.stderr(`quarantine-release plan: ${error.message}\n`);
-      return EXIT.invalid;
-    }
+    const settings = commandSettings(io, 'plan', false, searchPageSizeOption(values));
+    if (settings === EXIT.invalid) return EXIT.invalid;
     const log = stderrLogger(io);
     const ledgerDir = resolve(io.cwd, dir);
     const store = new FileLedgerStore(ledgerDir, log, await ledgerHistory(io, ledgerDir, dir, log));

@@ -7,7 +7,7 @@
 // lines and the later one counts; without it, a conflict spoils only that account's lines. A
 // line that cannot be read only sends its account back to the beginning: it costs lookups,
 // never correctness, so nothing here ever stops a check.
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, lineProblem } from '../diagnostics.js';
 import { type Validator, validateCheckCursor } from '../generated/validators.js';
 import { compareText } from '../values.js';
 import { idTime, timeWindows } from '../windows.js';
@@ -46,13 +46,15 @@ export function parseCursorFile(
     try {
       value = JSON.parse(line);
     } catch {
-      problems.push(problem(file, i + 1, 'not a JSON line'));
+      problems.push(lineProblem(file, i + 1, 'not a JSON line'));
       continue;
     }
     if (!validate(value)) {
       const first = validate.errors?.[0];
       const where = first?.instancePath ? `field ${first.instancePath.slice(1)}` : 'line';
-      problems.push(problem(file, i + 1, `invalid ${where}: ${first?.message ?? 'not a cursor'}`));
+      problems.push(
+        lineProblem(file, i + 1, `invalid ${where}: ${first?.message ?? 'not a cursor'}`),
+      );
       continue;
     }
     const current = cursors.get(value.account_id);
@@ -95,10 +97,6 @@ function later(a: CheckCursor, b: CheckCursor): boolean {
   if (a.at !== b.at) return a.at > b.at;
   // Same instant: any fixed rule will do, as long as every reader picks the same line.
   return serializeCursor(a) > serializeCursor(b);
-}
-
-function problem(file: string, line: number, message: string): Diagnostic {
-  return { file, line, column: 1, pointer: '', message };
 }
 
 /**

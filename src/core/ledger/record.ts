@@ -1,7 +1,7 @@
 // The ledger's record format: one JSON line per state change of one message. Pure.
 import type { ErrorObject } from 'ajv';
 import ledgerSchema from '../../../schema/ledger.schema.json' with { type: 'json' };
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, lineProblem } from '../diagnostics.js';
 import { type Validator, validateLedgerRecord } from '../generated/validators.js';
 
 export const LEDGER_STATES = ['pending', 'released', 'partial', 'failed', 'unknown'] as const;
@@ -183,7 +183,7 @@ export function scanShardLines(
   onError: (error: Diagnostic) => void,
 ): number {
   const fail = (lineNumber: number, message: string) =>
-    onError({ file, line: lineNumber, column: 1, pointer: '', message });
+    onError(lineProblem(file, lineNumber, message));
 
   if (firstLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let start = 0;

@@ -8,7 +8,7 @@
 // the branch's first-parent history (which a pull request cannot rewrite) and requires the
 // ledger to be exactly what that seal describes, plus nothing but the run's own appends.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, lineProblem } from '../diagnostics.js';
 import { compareText } from '../values.js';
 import { SHARD_NAME } from './record.js';
 
@@ -179,7 +179,7 @@ export function checkSealed(
   const changed: string[] = [];
   const path = (name: string) => `${options.dir}/${name}`;
   const at = (name: string, line: number, message: string) =>
-    errors.push({ file: path(name), line, column: 1, pointer: '', message });
+    errors.push(lineProblem(path(name), line, message));
 
   if (anchor === undefined) {
     for (const shard of current) {
@@ -250,7 +250,7 @@ export function checkUnchanged(
 ): Diagnostic[] {
   const errors: Diagnostic[] = [];
   const at = (name: string, line: number, message: string) =>
-    errors.push({ file: `${options.dir}/${name}`, line, column: 1, pointer: '', message });
+    errors.push(lineProblem(`${options.dir}/${name}`, line, message));
   const before = new Map(base.map((s) => [s.name, s.text]));
   const rule =
     'the ledger is written only by quarantine-release on the default branch; revert the change';
@@ -331,13 +331,8 @@ export function historyProblems(
     for (const r of list) {
       if (r.seq > expected) {
         const missing = r.seq - 1 > expected ? `${expected}-${r.seq - 1}` : `${expected}`;
-        errors.push({
-          file: r.file,
-          line: r.line,
-          column: 1,
-          pointer: '',
-          message: `${key}: seq ${r.seq} follows seq ${expected - 1}: record(s) ${missing} of this message are missing (removed, or never written by a run that could not record them)`,
-        });
+        const message = `${key}: seq ${r.seq} follows seq ${expected - 1}: record(s) ${missing} of this message are missing (removed, or never written by a run that could not record them)`;
+        errors.push(lineProblem(r.file, r.line, message));
       }
       expected = Math.max(expected, r.seq + 1);
     }

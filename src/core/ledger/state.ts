@@ -1,7 +1,7 @@
 // From ledger lines to each message's current state. Pure and order-independent: the same
 // set of lines in any order, split over any shards, folds to the same states, so two copies
 // of a ledger merged by a union of lines (git's merge=union) always agree.
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, lineProblem } from '../diagnostics.js';
 import { messageKey } from '../ids.js';
 import { compareText, isObject } from '../values.js';
 import { type LedgerRecord, type LedgerState, SHARD_NAME, scanShard } from './record.js';
@@ -189,17 +189,24 @@ export function emptyLedger(): Ledger {
  * Parses one shard and folds it into `ledger`; any error makes the ledger unusable for
  * planning. Records are kept whole as `keep` says (all of them by default). Nothing refers to
  * the shard's text afterwards, so a reader that folds shard by shard never holds them all.
+ * `onRecord` sees each record with its line (`ledger verify` checks every seq history).
  */
-export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): void {
+export function foldShard(
+  ledger: Ledger,
+  shard: ShardText,
+  keep?: KeepRecord,
+  onRecord?: (record: LedgerRecord, lineNumber: number) => void,
+): void {
   const badName = shardNameProblem(shard.name, shard.path);
   if (badName) {
     ledger.errors.push(badName);
     return;
   }
   // Folded line by line: the index keeps one entry per message, not every record read.
-  const shardErrors = scanShard(shard.text, shard.path, (record) => {
+  const shardErrors = scanShard(shard.text, shard.path, (record, _line, lineNumber) => {
     ledger.index.add(record, keep === undefined || keep(record));
     ledger.records++;
+    onRecord?.(record, lineNumber);
   });
   for (const error of shardErrors) ledger.errors.push(error);
 }
@@ -207,13 +214,11 @@ export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): 
 /** A `.jsonl` file in the ledger directory that is not named as a shard is refused. */
 export function shardNameProblem(name: string, path: string): Diagnostic | undefined {
   if (SHARD_NAME.test(name)) return undefined;
-  return {
-    file: path,
-    line: 1,
-    column: 1,
-    pointer: '',
-    message: 'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
-  };
+  return lineProblem(
+    path,
+    1,
+    'not a ledger shard name: shards are named by UTC month, e.g. 2026-11.jsonl',
+  );
 }
 
 /** The seq the next record of this message must carry. */

@@ -9,6 +9,12 @@ import { queueIdOf } from '../ids.js';
 import type { RecordError } from '../ledger/record.js';
 import { isObject } from '../values.js';
 
+/**
+ * The release body: `ids` is the current form, `{"ids": [...]}` (API description of October
+ * 2026, SDK cloudflare@7.3.0); `array` the earlier bare array (up to 7.2.0).
+ */
+export type ReleaseBodyForm = 'ids' | 'array';
+
 /** What came back from one POST, as the HTTP layer saw it. */
 export type ReleaseAnswer =
   | {

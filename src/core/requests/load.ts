@@ -232,17 +232,21 @@ function requestsOf(
   return result;
 }
 
-/** A search as validated: times in UTC (semanticErrors() checked that they parse). */
-function selectorOf(raw: RawSearch): SearchSelector {
+/**
+ * A search's selector, times in UTC. Callers have checked that `start` and `end` parse and
+ * `limit` is an integer; searchErrors() reads it before the schema's verdict, so criteria
+ * that are not text are left out (the schema reports them).
+ */
+function selectorOf(raw: Partial<Record<keyof SearchSelector, unknown>>): SearchSelector {
   const s: SearchSelector = {
-    start: utcSecond(parseWindowTime(raw.start) as number),
-    end: utcSecond(parseWindowTime(raw.end) as number),
-    limit: raw.limit,
+    start: utcSecond(parseWindowTime(raw.start as string) as number),
+    end: utcSecond(parseWindowTime(raw.end as string) as number),
+    limit: raw.limit as number,
   };
-  if (raw.sender !== undefined) s.sender = raw.sender;
-  if (raw.domain !== undefined) s.domain = raw.domain;
-  if (raw.subject !== undefined) s.subject = raw.subject;
-  if (raw.disposition !== undefined) s.disposition = raw.disposition;
+  for (const key of ['sender', 'domain', 'subject', 'disposition'] as const) {
+    const v = raw[key];
+    if (typeof v === 'string') s[key] = v;
+  }
   return s;
 }
 
@@ -387,20 +391,8 @@ function searchErrors(
     );
     return undefined;
   }
-  const limit = search.limit;
-  if (typeof limit !== 'number' || !Number.isInteger(limit)) return undefined;
-  const text = (key: string) =>
-    typeof search[key] === 'string' ? (search[key] as string) : undefined;
-  const selector: SearchSelector = {
-    start: utcSecond(times.start),
-    end: utcSecond(times.end),
-    limit,
-  };
-  for (const key of ['sender', 'domain', 'subject', 'disposition'] as const) {
-    const v = text(key);
-    if (v !== undefined) selector[key] = v;
-  }
-  return searchText(selector);
+  if (!Number.isInteger(search.limit)) return undefined;
+  return searchText(selectorOf(search));
 }
 
 /** Drops errors that only restate another one (ajv reports each failed branch of allOf too). */

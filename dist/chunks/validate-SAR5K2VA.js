@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-FQ6N6YTD.js";import"./chunk-MWMK5NSP.js";import"./chunk-BOVV2QJT.js";import"./chunk-FSVGLVZS.js";import"./chunk-FYV5JBAF.js";import"./chunk-UJAYHDXK.js";import"./chunk-5ZHEZIVF.js";import"./chunk-NA5I447T.js";import"./chunk-YH4IPXTA.js";import"./chunk-EDEIBJEP.js";import"./chunk-7Q22RLLD.js";import"./chunk-PBX3UOBU.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
