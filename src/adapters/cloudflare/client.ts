@@ -156,7 +156,7 @@ export class CloudflareClient implements CloudflareApi {
       bodyTimeout: this.timeouts.bodyMs,
       connections: Math.max(1, options.connections ?? 4),
     });
-    // Given `retry`, undici reads only it and `throwOnError` (retryGet is the policy); GETs only.
+    // Given `retry`, undici reads only it and `throwOnError`: retryGet is the whole policy.
     this.getDispatcher = new RetryAgent(this.agent, {
       // Give back the real answer when not retrying, so 404s and error envelopes are read.
       throwOnError: false,
@@ -480,7 +480,13 @@ export class CloudflareClient implements CloudflareApi {
 }
 
 /** GET retries: network errors and 5xx with backoff; 429 only when the wait asked is short. */
-const retryGet: NonNullable<RetryHandler.RetryOptions['retry']> = (err, { state }, cb) => {
+export const retryGet: NonNullable<RetryHandler.RetryOptions['retry']> = (
+  err,
+  { state, opts },
+  cb,
+) => {
+  // undici leaves `methods` to its own retry: only a GET is ever sent again, whoever calls.
+  if (opts.method !== 'GET') return cb(err);
   const e = err as Error & {
     statusCode?: number;
     code?: string;
