@@ -4,10 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { type LedgerRecord, serializeRecord } from '../../src/core/ledger/record.js';
 import { makeSeal, sealTrailer } from '../../src/core/ledger/seal.js';
+import { refusalText } from '../../src/core/plan/refusals.js';
 import type { Truth, TruthRelease } from '../../src/emulator/index.js';
 import type { CommitSummary } from '../support/fake-github/index.js';
 import { LEDGER_KEY } from '../support/sealed.js';
-import { checkSealedHistory, countFigures } from './invariants.js';
+import { checkSealedHistory, countFigures, didItsWork } from './invariants.js';
 import type { World } from './world.js';
 
 const A = 'a'.repeat(32);
@@ -152,5 +153,27 @@ describe('checkSealedHistory', () => {
     const forged = by(c1, l1 + l2);
     const c2 = sealed(forged, l1 + l2);
     expect(kinds([c1, forged, c2])).toContain('sealed-foreign-line');
+  });
+});
+
+// A clean run that changed nothing is taken as the fixed point, after which everything must be
+// resolved. One that could not reach Cloudflare in time (a loaded machine) changed nothing
+// because it could not: taking it as the fixed point reported a correct tool as losing records.
+describe('didItsWork: when a clean run that changed nothing is a fixed point', () => {
+  const id = 'dzBLF6kIPV6dCEt-2026-10-19T07:56:31-45132893';
+  it('is one when the run had nothing left to do, or refused for good reasons', () => {
+    expect(didItsWork('')).toBe(true);
+    expect(didItsWork(`warning: ${id}: refused: ${refusalText({ kind: 'not-found' })}\n`)).toBe(
+      true,
+    );
+  });
+  it('is not one when a read-back or a check timed out, or the run stopped early', () => {
+    for (const log of [
+      `warning: ${id}: still unresolved (timed out)\n`,
+      `warning: ${id}: refused: ${refusalText({ kind: 'unchecked', reason: 'timed out' })}\n`,
+      'warning: stopping: rate limited while reading messages back; no new batch will start\n',
+      `${id}: still quarantined, but its last send may still be in progress: left alone; a run after that resolves it\n`,
+    ])
+      expect(didItsWork(log), log).toBe(false);
   });
 });

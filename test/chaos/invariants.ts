@@ -325,6 +325,21 @@ export function checkInvariants(input: CheckInput): Violation[] {
   return v;
 }
 
+/**
+ * Whether a clean run got to do its work, from its log: one that stopped early, left a send
+ * alone as possibly in flight, or could not reach Cloudflare in time (a read-back or a check
+ * timed out, as on a loaded machine) changed nothing because it could not, which is not a
+ * fixed point; the next clean run tries again.
+ */
+export function didItsWork(log: string): boolean {
+  return ![
+    'stopping:',
+    'left alone;',
+    ': still unresolved (',
+    'refused until it can be checked',
+  ].some((said) => log.includes(said));
+}
+
 // --- 6: the hostile actor ---------------------------------------------------------------------
 
 export interface HostileCheckInput {

@@ -37,6 +37,7 @@ import {
   checkLedgerCopies,
   checkSealedHistory,
   countFigures,
+  didItsWork,
   type Figures,
   type FinalMessage,
   parseSnapshot,
@@ -592,12 +593,7 @@ async function cliRun(ctx: Ctx, accounts: string[], settings: RunSettings): Prom
         });
       const after = await readShardsDir(ledgerDir);
       ctx.snapshots.push({ label: `clean run ${i}`, shards: after, afterKill: false });
-      // A run that stopped early, or left a send alone as possibly in flight, did not get to
-      // do its work: not a fixed point.
-      converged =
-        linesOf(after).length === before &&
-        !r.stderr.includes('stopping:') &&
-        !r.stderr.includes('left alone;');
+      converged = linesOf(after).length === before && didItsWork(r.stderr);
     }
     // Requests a killed run left at the server land before the truth is read.
     await proxy.idle();
@@ -1058,7 +1054,7 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
       // it reached it) did not get to do its work: not a fixed point.
       converged =
         s.gh.headSha('main') === head &&
-        !r.stdout.includes('stopping:') &&
+        didItsWork(r.stdout) &&
         (r.outputs.deferred ?? '0') === '0';
     }
     await proxy.idle();
