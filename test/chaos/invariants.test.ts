@@ -8,7 +8,7 @@ import { refusalText } from '../../src/core/plan/refusals.js';
 import type { Truth, TruthRelease } from '../../src/emulator/index.js';
 import type { CommitSummary } from '../support/fake-github/index.js';
 import { LEDGER_KEY } from '../support/sealed.js';
-import { checkSealedHistory, countFigures, didItsWork } from './invariants.js';
+import { checkInvariants, checkSealedHistory, countFigures, didItsWork } from './invariants.js';
 import type { World } from './world.js';
 
 const A = 'a'.repeat(32);
@@ -175,5 +175,42 @@ describe('didItsWork: when a clean run that changed nothing is a fixed point', (
       `${id}: still quarantined, but its last send may still be in progress: left alone; a run after that resolves it\n`,
     ])
       expect(didItsWork(log), log).toBe(false);
+  });
+});
+
+// The harness stands in for "another run" by posting a release itself, and records it only if
+// it delivered. One that a fault stopped before the server acted leaves no record, as a run
+// would not either had it never sent: the tool's own send of that message later is its first.
+describe('checkInvariants: the harness standing in for another run', () => {
+  const post = (seq: number, id: string, fault?: 'reset_before') => ({
+    seq,
+    method: 'POST',
+    path: `/client/v4/accounts/${A}/email-security/investigate/release`,
+    status: fault ? null : 200,
+    ...(fault ? { fault } : {}),
+    at: '2026-01-01T00:00:00.000Z',
+    ids: [id],
+  });
+  const input = (standInPosts?: number[]) => {
+    const l = line('msg01', 'released');
+    return {
+      world: world(['msg01']),
+      truth: {
+        requests: [post(1, 'msg01', 'reset_before'), post(2, 'msg01')],
+        releases: [{ ...released('msg01'), request: 2 }],
+      },
+      final: new Map([[key('msg01'), { awaiting: [], quarantined: false }]]),
+      snapshots: [
+        { label: 'end', shards: new Map([['2026-01.jsonl', `${l}\n`]]), afterKill: false },
+      ],
+      converged: true,
+      ...(standInPosts ? { standInPosts } : {}),
+    };
+  };
+  it('a send after an unanswered send, with no read-back between, is a violation', () => {
+    expect(checkInvariants(input()).map((v) => v.kind)).toContain('post-without-readback');
+  });
+  it('is none when the unanswered send was the stand-in', () => {
+    expect(checkInvariants(input([1])).map((v) => v.kind)).not.toContain('post-without-readback');
   });
 });

@@ -787,6 +787,8 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
   s.gh.onHandled((q) => onGitHub?.(q));
   try {
     const world = await buildWorld(rng, s.emulator, ctx.seed, { accounts });
+    // The harness's own release requests for "another run" that delivered nothing.
+    const standInPosts: number[] = [];
     // The starting ledger, as earlier runs of the tool left it (sealed), then the requests merged.
     const ledger: Record<string, string> = {};
     for (const [name, text] of world.shards) ledger[`releases.ledger/${name}`] = text;
@@ -896,6 +898,7 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
         );
         if (target) {
           const releasesBefore = s.emulator.truth().releases.length;
+          const requestsBefore = s.emulator.truth().requests.length;
           try {
             const res = await fetch(
               `${s.emulator.url}/accounts/${target.account}/email-security/investigate/release`,
@@ -918,6 +921,11 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
             .truth()
             .releases.slice(releasesBefore)
             .find((r) => `${r.account_id}/${r.id}` === target.key);
+          const post = s.emulator
+            .truth()
+            .requests.slice(requestsBefore)
+            .find((r) => r.method === 'POST');
+          if (!item && post) standInPosts.push(post.seq);
           const partial = (item?.failed?.length ?? 0) + (item?.undelivered?.length ?? 0) > 0;
           const line = serializeRecord({
             v: 1,
@@ -1082,6 +1090,7 @@ async function actionRun(ctx: Ctx, accounts: string[], settings: RunSettings): P
       final: finalState(s.emulator, world),
       snapshots: ctx.snapshots,
       converged,
+      standInPosts,
     });
     violations.push(
       ...checkLedgerCopies(chain).violations.map((x) => ({
