@@ -6,7 +6,7 @@ import { readLedgerDir } from '../../adapters/files/read-input.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { sortDiagnostics } from '../../core/diagnostics.js';
 import { historyProblems } from '../../core/ledger/seal.js';
-import { emptyLedger, foldShard, type ShardText } from '../../core/ledger/state.js';
+import { type ShardText, scanNamedShard } from '../../core/ledger/state.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import {
@@ -27,18 +27,17 @@ async function readAll(dir: string, shown: string) {
   const errors: Diagnostic[] = await readLedgerDir(dir, (s) =>
     shards.push({ ...s, path: `${shown}/${s.name}` }),
   );
-  // The checks every reader makes (foldShard, keeping no record whole), and each seq history.
-  const ledger = emptyLedger();
+  // The checks every reader makes (scanNamedShard), then each message's seq history.
   const seen: { account_id: string; id: string; seq: number; file: string; line: number }[] = [];
-  for (const shard of shards)
-    foldShard(
-      ledger,
-      shard,
-      () => false,
-      ({ account_id, id, seq }, line) => seen.push({ account_id, id, seq, file: shard.path, line }),
+  // One push per problem, not a spread: a damaged shard can have a problem on every line.
+  for (const shard of shards) {
+    const problems = scanNamedShard(shard, ({ account_id, id, seq }, line) =>
+      seen.push({ account_id, id, seq, file: shard.path, line }),
     );
-  errors.push(...ledger.errors, ...historyProblems(seen));
-  return { shards, errors, records: ledger.records };
+    for (const problem of problems) errors.push(problem);
+  }
+  for (const problem of historyProblems(seen)) errors.push(problem);
+  return { shards, errors, records: seen.length };
 }
 
 const verifyCommand: Command = {

@@ -189,26 +189,29 @@ export function emptyLedger(): Ledger {
  * Parses one shard and folds it into `ledger`; any error makes the ledger unusable for
  * planning. Records are kept whole as `keep` says (all of them by default). Nothing refers to
  * the shard's text afterwards, so a reader that folds shard by shard never holds them all.
- * `onRecord` sees each record with its line (`ledger verify` checks every seq history).
  */
-export function foldShard(
-  ledger: Ledger,
-  shard: ShardText,
-  keep?: KeepRecord,
-  onRecord?: (record: LedgerRecord, lineNumber: number) => void,
-): void {
-  const badName = shardNameProblem(shard.name, shard.path);
-  if (badName) {
-    ledger.errors.push(badName);
-    return;
-  }
+export function foldShard(ledger: Ledger, shard: ShardText, keep?: KeepRecord): void {
   // Folded line by line: the index keeps one entry per message, not every record read.
-  const shardErrors = scanShard(shard.text, shard.path, (record, _line, lineNumber) => {
+  const shardErrors = scanNamedShard(shard, (record) => {
     ledger.index.add(record, keep === undefined || keep(record));
     ledger.records++;
-    onRecord?.(record, lineNumber);
   });
   for (const error of shardErrors) ledger.errors.push(error);
+}
+
+/**
+ * The checks every reader of a shard makes: its name, then each line, each valid record handed
+ * to `onRecord` with its line number. Returns the problems found.
+ */
+export function scanNamedShard(
+  shard: ShardText,
+  onRecord: (record: LedgerRecord, lineNumber: number) => void,
+): Diagnostic[] {
+  const badName = shardNameProblem(shard.name, shard.path);
+  if (badName) return [badName];
+  return scanShard(shard.text, shard.path, (record, _line, lineNumber) =>
+    onRecord(record, lineNumber),
+  );
 }
 
 /** A `.jsonl` file in the ledger directory that is not named as a shard is refused. */
