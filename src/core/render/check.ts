@@ -62,6 +62,10 @@ function totalLine(r: CheckReport): string {
   return `Checked ${r.checked} of ${r.released} released message(s) this run${r.checked < r.released ? '; the rest on the next runs' : ''}.`;
 }
 
+function requestsLine(r: CheckReport): string {
+  return `Requests: ${r.requests.readBack} read-back, ${r.requests.drift} drift, of a budget of ${r.requests.budget}.`;
+}
+
 /** Where one account's cursor got, in one line (ids and account ids are plain by shape). */
 function progressText(a: AccountProgress, code: (s: string) => string): string {
   const pass = a.wrapped ? 'a pass ended this run; ' : '';
@@ -145,9 +149,7 @@ export function renderCheckText(r: CheckReport): string {
   lines.push(
     `Cursor ${escapeLogText(r.cursor.path, 300)}: ${cursorText(r.cursor, (s) => escapeLogText(s, 300))}.`,
   );
-  lines.push(
-    `Requests: ${r.requests.readBack} read-back, ${r.requests.drift} drift, of a budget of ${r.requests.budget}.`,
-  );
+  lines.push(requestsLine(r));
   if (r.stopped) lines.push(`Stopped early: ${escapeLogText(r.stopped, 300)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -263,7 +265,7 @@ export function renderCheckMarkdown(r: CheckReport): string {
     out.push('');
   }
   out.push(
-    `Cursor ${codeSpan(r.cursor.path)}: ${cursorText(r.cursor, (s) => escapeMarkdown(s, 300))}. Requests: ${r.requests.readBack} read-back, ${r.requests.drift} drift, of a budget of ${r.requests.budget}.`,
+    `Cursor ${codeSpan(r.cursor.path)}: ${cursorText(r.cursor, (s) => escapeMarkdown(s, 300))}. ${requestsLine(r)}`,
     '',
   );
   if (hasResolutions(r))

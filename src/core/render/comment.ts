@@ -122,10 +122,8 @@ export function reviewedPlans(comments: readonly IssueComment[], author: string)
     // A sticky comment without a plan (the file was invalid): nothing was reviewed.
     if (!plan) continue;
     out.plans.set(marker.account, {
-      fingerprint: plan.fingerprint,
-      basis: plan.basis,
-      ...(plan.entries ? { entries: new Set(plan.entries) } : {}),
-      ...(plan.searches ? { searches: plan.searches } : {}),
+      ...plan,
+      entries: plan.entries ? new Set(plan.entries) : undefined,
     });
   }
   return out;
@@ -231,8 +229,8 @@ export function accountComment(
     const mine: RunReport = {
       ...status.report,
       results: status.report.results.filter(own),
-      ...(later ? { later: later.filter(own) } : {}),
-      ...(reviewed ? { plan: { accounts: reviewed.accounts.filter(own) } } : {}),
+      later: later?.filter(own),
+      plan: reviewed ? { accounts: reviewed.accounts.filter(own) } : undefined,
     };
     // The results come first and take at most half: the plan is in the job summary too.
     const share = Math.floor(room / 2);
@@ -265,25 +263,22 @@ function markedPlan(
   if (reviewed) {
     const before = reviewed.get(account.account_id);
     if (!before?.basis) return {};
-    const entries = before.entries ? [...before.entries] : undefined;
     return {
       plan: {
         fingerprint: before.fingerprint,
         basis: before.basis,
-        ...(entries ? { entries } : {}),
-        ...(before.searches ? { searches: before.searches } : {}),
+        entries: before.entries ? [...before.entries] : undefined,
+        searches: before.searches,
       },
     };
   }
   const basis = basisOf(account);
-  const entries = planEntryDigests(account, basis);
-  const searches = planSearchCounts(account);
   return {
     plan: {
       fingerprint: planFingerprint(account, basis),
       basis,
-      ...(entries ? { entries } : {}),
-      ...(searches ? { searches } : {}),
+      entries: planEntryDigests(account, basis),
+      searches: planSearchCounts(account),
     },
   };
 }

@@ -16,6 +16,10 @@ export class MappedList<S, T> {
     private readonly map: (item: S) => T,
   ) {}
 
+  get length(): number {
+    return this.source.length;
+  }
+
   slice(start: number, end: number): T[] {
     return this.source.slice(start, end).map((item) => this.map(item));
   }
@@ -83,17 +87,12 @@ function emit(
   const nl = indent > 0 ? '\n' : '';
   const pad = ' '.repeat(indent * level);
   const inner = `${pad}${' '.repeat(indent)}`;
-  const list =
-    value instanceof MappedList
-      ? { length: value.source.length, items: (a: number, b: number) => value.slice(a, b) }
-      : Array.isArray(value)
-        ? { length: value.length, items: (a: number, b: number) => value.slice(a, b) }
-        : undefined;
+  const list = value instanceof MappedList || Array.isArray(value) ? value : undefined;
   if (depth > 0 && list !== undefined && list.length > 0) {
     if (depth === 1 || value instanceof MappedList) {
       // Slices of items (a MappedList is a long list of small items: always sliced): JSON.stringify writes `null` for items with no JSON form itself.
       for (let start = 0; start < list.length; start += SLICE) {
-        const text = stringifyAt(list.items(start, start + SLICE), level, indent);
+        const text = stringifyAt(list.slice(start, start + SLICE), level, indent);
         // Without the slice's own brackets: "[" nl inner ... nl pad "]".
         push(start === 0 ? `[${nl}${inner}` : `,${nl}${inner}`);
         push(text.slice(1 + nl.length + inner.length, text.length - (1 + nl.length + pad.length)));
@@ -102,7 +101,7 @@ function emit(
       return;
     }
     for (let start = 0; start < list.length; start += SLICE) {
-      const items = list.items(start, start + SLICE);
+      const items = list.slice(start, start + SLICE);
       for (let i = 0; i < items.length; i++) {
         push(start + i === 0 ? `[${nl}${inner}` : `,${nl}${inner}`);
         // As JSON.stringify: what has no JSON form is null inside an array.

@@ -38,13 +38,8 @@ export function messageCellMarkdown(m: MessageView | undefined, o: DetailOptions
       const shown = (m.to ?? []).slice(0, 3).map((t) => escapeMarkdown(t, 100));
       parts.push(`to ${shown.join(', ')}${count > 3 ? ` and ${count - 3} more` : ''}`);
     }
-    if (m.detectionReasons?.length)
-      parts.push(
-        `reasons: ${m.detectionReasons
-          .slice(0, 3)
-          .map((r) => escapeMarkdown(r, 120))
-          .join('; ')}`,
-      );
+    const reasons = m.detectionReasons?.slice(0, 3).map((r) => escapeMarkdown(r, 120));
+    if (reasons?.length) parts.push(`reasons: ${reasons.join('; ')}`);
   }
   if (m.scannedAt) parts.push(`scanned ${escapeMarkdown(m.scannedAt, 40)}`);
   parts.push(m.quarantined ? 'in quarantine' : '**not in quarantine**');
@@ -66,20 +61,12 @@ export function messageLineText(m: MessageView | undefined, o: DetailOptions): s
       .filter(Boolean)
       .join(' ');
     if (sender) parts.push(`from ${sender}`);
-    if (count > 0)
-      parts.push(
-        `to ${(m.to ?? [])
-          .slice(0, 3)
-          .map((t) => escapeLogText(t, 80))
-          .join(', ')}${count > 3 ? ` +${count - 3}` : ''}`,
-      );
-    if (m.detectionReasons?.length)
-      parts.push(
-        `reasons: ${m.detectionReasons
-          .slice(0, 3)
-          .map((r) => escapeLogText(r, 80))
-          .join('; ')}`,
-      );
+    if (count > 0) {
+      const shown = (m.to ?? []).slice(0, 3).map((t) => escapeLogText(t, 80));
+      parts.push(`to ${shown.join(', ')}${count > 3 ? ` +${count - 3}` : ''}`);
+    }
+    const reasons = m.detectionReasons?.slice(0, 3).map((r) => escapeLogText(r, 80));
+    if (reasons?.length) parts.push(`reasons: ${reasons.join('; ')}`);
   }
   if (m.scannedAt) parts.push(`scanned ${escapeLogText(m.scannedAt, 40)}`);
   parts.push(m.quarantined ? 'in quarantine' : 'NOT in quarantine');

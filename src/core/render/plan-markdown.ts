@@ -9,6 +9,7 @@ import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest } from '../requests/load.js';
 import { codeSpan, escapeMarkdown } from './escape.js';
 import { dispositionLabel, messageCellMarkdown } from './message.js';
+import { recipientText } from './results.js';
 
 export interface MarkdownContext {
   /** Path of releases.yaml, for line references. */
@@ -25,6 +26,9 @@ export interface MarkdownContext {
 
 export const DEFAULT_DETAILS_CAP = 200;
 
+/** The columns of what a request says, after the message's own. */
+const ASKED_HEADER = ['Reason', 'Ticket', 'Requested by', 'Line'];
+
 /** GitHub refuses comments over 65,536 characters; stay well below. */
 export const COMMENT_MAX_CHARS = 60_000;
 
@@ -33,7 +37,7 @@ interface Section {
   header: string[];
   rows: string[];
   /** Collapsed in a <details> block. */
-  collapsed: boolean;
+  collapsed?: boolean;
   /**
    * Lower drops rows first when the output must shrink. What needs attention (refused, and
    * guarded dispositions released on an acknowledgement) is dropped only when nothing else is
@@ -48,7 +52,7 @@ export function acknowledgedOf(account: AccountPlan): AccountPlan['to_release'] 
 }
 
 export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext): string {
-  const line = (r: ReleaseRequest) => codeSpan(`${ctx.file}:${r.line}`);
+  const line = (r: { line: number }) => codeSpan(`${ctx.file}:${r.line}`);
   const opts = { redact: ctx.redact ?? false };
   const cap = ctx.detailsCap ?? DEFAULT_DETAILS_CAP;
   let detailed = 0;
@@ -60,6 +64,16 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
     return messageCellMarkdown(m, opts);
   };
   const reviewed = account.checked === true;
+  // Dispositions and details are known only when the messages were looked up.
+  const lookedUpHeader = reviewed ? ['Disposition', 'Details'] : [];
+  const lookedUp = (m: MessageView | undefined) =>
+    reviewed ? [dispositionLabel(m), details(m)] : [];
+  const asked = (r: ReleaseRequest) => [
+    escapeMarkdown(r.reason, 300),
+    r.ticket ? escapeMarkdown(r.ticket) : '',
+    r.requested_by ? escapeMarkdown(r.requested_by) : '',
+    line(r),
+  ];
   const refused = account.refused ?? [];
   const refusedRows = refused.map((r) =>
     row([
@@ -75,11 +89,8 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
     row([
       codeSpan(i.request.id),
       `⚠️ ${escapeMarkdown(i.request.acknowledge ?? '')}`,
-      ...(reviewed ? [dispositionLabel(i.message), details(i.message)] : []),
-      escapeMarkdown(i.request.reason, 300),
-      i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
-      i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
-      line(i.request),
+      ...lookedUp(i.message),
+      ...asked(i.request),
     ]),
   );
   const releaseRows = account.to_release
@@ -87,12 +98,9 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
     .map((i) =>
       row([
         codeSpan(i.request.id),
-        ...(reviewed ? [dispositionLabel(i.message), details(i.message)] : []),
+        ...lookedUp(i.message),
         i.resume ? `${i.attempt} (resume)` : String(i.attempt),
-        escapeMarkdown(i.request.reason, 300),
-        i.request.ticket ? escapeMarkdown(i.request.ticket) : '',
-        i.request.requested_by ? escapeMarkdown(i.request.requested_by) : '',
-        line(i.request),
+        ...asked(i.request),
       ]),
     );
   // Searches first: what each one found is the set a reviewer approves.
@@ -102,7 +110,7 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
       `${isSearchProblem(o.status) ? '⛔ ' : ''}${escapeMarkdown(searchStatusText(o.status), 400)}`,
       o.request.acknowledge ? `⚠️ ${escapeMarkdown(o.request.acknowledge)}` : '',
       escapeMarkdown(o.request.reason, 300),
-      codeSpan(`${ctx.file}:${o.request.line}`),
+      line(o.request),
     ]),
   );
   const sections: Section[] = [
@@ -110,44 +118,24 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
       title: '🔎 Searches: each message found is listed below, and only those are released',
       header: ['Search', 'Found', 'Acknowledges', 'Reason', 'Line'],
       rows: searchRows,
-      collapsed: false,
       priority: 7,
     },
     {
       title: '⛔ Refused: not released',
       header: ['Message', 'Why', 'Disposition', 'Details', 'Line'],
       rows: refusedRows,
-      collapsed: false,
       priority: 6,
     },
     {
       title: '⚠️ To release on an acknowledgement of a guarded disposition',
-      header: [
-        'Message',
-        'Acknowledges',
-        ...(reviewed ? ['Disposition', 'Details'] : []),
-        'Reason',
-        'Ticket',
-        'Requested by',
-        'Line',
-      ],
+      header: ['Message', 'Acknowledges', ...lookedUpHeader, ...ASKED_HEADER],
       rows: acknowledgedRows,
-      collapsed: false,
       priority: 5,
     },
     {
       title: 'To release',
-      header: [
-        'Message',
-        ...(reviewed ? ['Disposition', 'Details'] : []),
-        'Attempt',
-        'Reason',
-        'Ticket',
-        'Requested by',
-        'Line',
-      ],
+      header: ['Message', ...lookedUpHeader, 'Attempt', ...ASKED_HEADER],
       rows: releaseRows,
-      collapsed: false,
       priority: 4,
     },
     {
@@ -163,7 +151,6 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
           i.request ? line(i.request) : 'no longer in the file',
         ]),
       ),
-      collapsed: false,
       priority: 3,
     },
     {
@@ -173,13 +160,12 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
         row([
           codeSpan(i.request.id),
           `${i.record.state} (attempt ${i.record.attempt})`,
-          recipients(i.record),
+          recipientText(i.record),
           i.record.error ? escapeMarkdown(errorLabel(i.record), 200) : '',
           `set ${codeSpan(`retry: ${i.record.attempt + 1}`)}`,
           line(i.request),
         ]),
       ),
-      collapsed: false,
       priority: 2,
     },
     {
@@ -189,7 +175,7 @@ export function renderAccountMarkdown(account: AccountPlan, ctx: MarkdownContext
         row([
           codeSpan(i.request.id),
           escapeMarkdown(i.record.at),
-          recipients(i.record),
+          recipientText(i.record),
           line(i.request),
         ]),
       ),
@@ -287,14 +273,6 @@ function summaryLine(a: AccountPlan): string {
 
 function row(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
-}
-
-function recipients(record: LedgerRecord): string {
-  const parts: string[] = [];
-  if (record.delivered) parts.push(`${record.delivered.length} delivered`);
-  if (record.failed?.length) parts.push(`${record.failed.length} failed`);
-  if (record.undelivered?.length) parts.push(`${record.undelivered.length} undelivered`);
-  return parts.join(', ');
 }
 
 function errorLabel(record: LedgerRecord): string {

@@ -49,7 +49,6 @@ export function countStates(rows: readonly RunResult[]): StateCounts {
   return counts;
 }
 
-/** True when everything this run set out to do ended released, and nothing was refused. */
 /** Why a send was left alone, in one line. */
 function deferredWhy(d: { since: string; until?: string }): string {
   return d.until
@@ -57,6 +56,7 @@ function deferredWhy(d: { since: string; until?: string }): string {
     : `pending since ${d.since} in another run that is still going`;
 }
 
+/** True when everything this run set out to do ended released, and nothing was refused. */
 export function runSucceeded(report: RunReport): boolean {
   return (
     report.stopped === undefined &&
@@ -70,7 +70,8 @@ export function runSucceeded(report: RunReport): boolean {
   );
 }
 
-function recipientText(r: RunResult): string {
+/** How many recipients a send reached, failed or left undelivered: "2 delivered, 1 failed". */
+export function recipientText(r: Pick<RunResult, 'delivered' | 'failed' | 'undelivered'>): string {
   const parts: string[] = [];
   if (r.delivered) parts.push(`${r.delivered.length} delivered`);
   if (r.failed?.length) parts.push(`${r.failed.length} failed`);
@@ -222,9 +223,8 @@ export function renderRunMarkdown(
     );
   }
   if (report.later?.length) {
-    const shown = report.later.slice(0, 5).map((l) => codeSpan(l.id));
     out.push(
-      `> [!NOTE]\n> ${report.later.length} message(s) left for a later run: added after the pushed commit, the run of their own push releases them: ${shown.join(', ')}${report.later.length > 5 ? ', …' : ''}`,
+      `> [!NOTE]\n> ${report.later.length} message(s) left for a later run: added after the pushed commit, the run of their own push releases them: ${firstIds(report.later.map((l) => l.id))}`,
       '',
     );
   }
@@ -241,9 +241,8 @@ export function renderRunMarkdown(
       '',
     );
   if (refused.length > 0) {
-    const shown = refused.slice(0, 5).map((r) => codeSpan(r.refused.item.request.id));
     out.push(
-      `> [!WARNING]\n> ${refused.length} message(s) refused (see the plan): ${shown.join(', ')}${refused.length > 5 ? ', …' : ''}`,
+      `> [!WARNING]\n> ${refused.length} message(s) refused (see the plan): ${firstIds(refused.map((r) => r.refused.item.request.id))}`,
       '',
     );
   }
@@ -273,4 +272,9 @@ export function renderRunMarkdown(
     out.push('');
   }
   return out.join('\n');
+}
+
+/** The first five ids as code, and an ellipsis when there are more. */
+function firstIds(ids: readonly string[]): string {
+  return `${ids.slice(0, 5).map(codeSpan).join(', ')}${ids.length > 5 ? ', …' : ''}`;
 }
