@@ -12,7 +12,7 @@ type Write = (chunk: string) => void;
 /** Writes in strings of about 64 KiB: not one call per cell, nor one string per report. */
 const chunked = (write: Write) => chunkWriter(write, 1 << 16);
 
-const count = (n: number | null) => (n === null ? '' : String(n));
+const numberCell = (n: number | null) => (n === null ? '' : String(n));
 
 /** The columns of the CSV and markdown tables: name, and the cell as text. */
 const COLUMNS: readonly (readonly [string, (r: AuditRow) => string])[] = [
@@ -22,16 +22,16 @@ const COLUMNS: readonly (readonly [string, (r: AuditRow) => string])[] = [
   ['id', (r) => r.id],
   ['attempt', (r) => String(r.attempt)],
   ['state', (r) => r.state],
-  ['delivered', (r) => count(r.delivered)],
-  ['failed', (r) => count(r.failed)],
-  ['undelivered', (r) => count(r.undelivered)],
+  ['delivered', (r) => numberCell(r.delivered)],
+  ['failed', (r) => numberCell(r.failed)],
+  ['undelivered', (r) => numberCell(r.undelivered)],
   ['error', (r) => (r.error ? errorText(r.error) : '')],
   ['disposition', (r) => r.disposition ?? ''],
   ['acknowledge', (r) => r.acknowledge ?? ''],
   ['reason', (r) => r.reason ?? ''],
   ['ticket', (r) => r.ticket ?? ''],
   ['requested_by', (r) => r.requested_by ?? ''],
-  ['pull_request', (r) => (r.pull_request === null ? '' : String(r.pull_request))],
+  ['pull_request', (r) => numberCell(r.pull_request)],
   ['approved_by', (r) => (r.approved_by ?? []).join(' ')],
   ['commit', (r) => r.commit ?? ''],
   ['run', (r) => r.run ?? ''],

@@ -185,30 +185,28 @@ export function checkJsonValue(r: CheckReport) {
       budget: r.requests.budget,
     },
     stopped: r.stopped ?? null,
-    ...(r.unapplied
+    unapplied: r.unapplied
       ? {
-          unapplied: {
-            after_hours: r.unapplied.afterHours,
-            basis: r.unapplied.basis,
-            source: r.unapplied.source,
-            overdue: r.unapplied.overdue,
-            entries: r.unapplied.entries.map((e) => ({
-              account_id: e.account_id,
-              id: e.id ?? null,
-              attempt: e.attempt ?? null,
-              selector: e.selector ?? null,
-              file: e.file,
-              line: e.line,
-              column: e.column,
-              since: e.since ?? null,
-              commit: e.commit ?? null,
-              hours: e.hours ?? null,
-              overdue: e.overdue,
-              refused: e.refused ?? null,
-            })),
-          },
+          after_hours: r.unapplied.afterHours,
+          basis: r.unapplied.basis,
+          source: r.unapplied.source,
+          overdue: r.unapplied.overdue,
+          entries: r.unapplied.entries.map((e) => ({
+            account_id: e.account_id,
+            id: e.id ?? null,
+            attempt: e.attempt ?? null,
+            selector: e.selector ?? null,
+            file: e.file,
+            line: e.line,
+            column: e.column,
+            since: e.since ?? null,
+            commit: e.commit ?? null,
+            hours: e.hours ?? null,
+            overdue: e.overdue,
+            refused: e.refused ?? null,
+          })),
         }
-      : {}),
+      : undefined,
     resolved: runJsonValue(r.resolved),
   };
 }
