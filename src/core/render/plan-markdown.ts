@@ -230,7 +230,7 @@ export function renderPlanMarkdown(plan: Plan, ctx: MarkdownContext): string {
 export function renderDiagnosticsMarkdown(
   errors: readonly Diagnostic[],
   title: string,
-  max = 50,
+  max: number,
 ): string {
   // The place is ours (a checked path and numbers); the message may quote hostile text.
   const shown = errors

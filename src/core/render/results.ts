@@ -196,7 +196,7 @@ export function renderRunJson(report: RunReport): string {
  */
 export function renderRunMarkdown(
   report: RunReport,
-  maxRows = 500,
+  maxRows: number,
   maxChars = Number.POSITIVE_INFINITY,
 ): string {
   const c = countStates(report.results);
