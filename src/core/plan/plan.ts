@@ -255,7 +255,10 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
         target.already_released.push({ request, record });
         break;
       case 'pending':
-        if (record.sent === false) {
+      case 'unknown': {
+        const verify = readBack(request.account_id, request.id, history);
+        if (verify) target.to_verify.push({ ...verify, request });
+        else {
           // Proven never acted on: finish the same attempt, no read-back needed.
           target.to_release.push({
             request,
@@ -264,27 +267,9 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
             previous: record,
             priorActs: history.acts,
           });
-        } else {
-          target.to_verify.push({
-            account_id: request.account_id,
-            id: request.id,
-            request,
-            record,
-            why: 'pending',
-            priorActs: history.acts,
-          });
         }
         break;
-      case 'unknown':
-        target.to_verify.push({
-          account_id: request.account_id,
-          id: request.id,
-          request,
-          record,
-          why: 'unknown',
-          priorActs: history.acts,
-        });
-        break;
+      }
       case 'partial':
       case 'failed':
         if (refuseRetry()) break;
@@ -326,16 +311,8 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
       if (asked?.has(id)) continue;
       if (bySearch(account, history)) {
         // Not an orphan, but an unresolved send is still read back.
-        const { state } = history;
-        const record = state === 'pending' || state === 'unknown' ? history.latest : undefined;
-        if (record && !(state === 'pending' && record.sent === false))
-          accountPlan(account).to_verify.push({
-            account_id: account,
-            id,
-            record,
-            why: state as 'pending' | 'unknown',
-            priorActs: history.acts,
-          });
+        const verify = readBack(account, id, history);
+        if (verify) accountPlan(account).to_verify.push(verify);
         continue;
       }
       orphans.push(id);
@@ -348,16 +325,8 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
       const { state, attempt, at } = history;
       target.orphaned.push({ account_id: account, id, state, attempt, at });
       // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.
-      if (state !== 'pending' && state !== 'unknown') continue;
-      const record = history.latest;
-      if (state === 'pending' && record.sent === false) continue;
-      target.to_verify.push({
-        account_id: account,
-        id,
-        record,
-        why: state,
-        priorActs: history.acts,
-      });
+      const verify = readBack(account, id, history);
+      if (verify) target.to_verify.push(verify);
     }
   }
 
@@ -372,6 +341,15 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
       compareText(a.account_id, b.account_id),
   );
   return { accounts };
+}
+
+/** The read-back an unresolved send needs: one pending or unknown, unless proven never sent. */
+function readBack(account_id: string, id: string, history: MessageHistory): ToVerify | undefined {
+  const { state } = history;
+  if (state !== 'pending' && state !== 'unknown') return undefined;
+  const record = history.latest;
+  if (state === 'pending' && record.sent === false) return undefined;
+  return { account_id, id, record, why: state, priorActs: history.acts };
 }
 
 export interface PlanTotals {

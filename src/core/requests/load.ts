@@ -601,19 +601,19 @@ function typoOf(error: ErrorObject, root: unknown): string | undefined {
 
 function patternMessage(key: string | undefined, name: string, data: unknown): string {
   const shown = quoteValue(data);
+  const blank = typeof data === 'string' && /^\s*$/.test(data);
+  const notPlain = `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
   switch (key) {
     case 'id':
       return `\`${name}\` ${shown} is not a message id: expected <queue id>-<YYYY-MM-DDTHH:MM:SS>-<number> such as 4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678, or a bare queue id of 5 to 32 letters and digits`;
     case 'account_id':
       return `\`${name}\` ${shown} is not an account id: expected 32 lowercase hexadecimal characters`;
     case 'reason':
-      return typeof data === 'string' && /^\s*$/.test(data)
+      return blank
         ? `\`${name}\` is blank: say why the message is safe to release`
         : `\`${name}\` contains control, invisible or text-direction characters; use plain text`;
     case 'requested_by':
-      return typeof data === 'string' && /^\s*$/.test(data)
-        ? `\`${name}\` is blank`
-        : `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
+      return blank ? `\`${name}\` is blank` : notPlain;
     case 'ticket':
       return `\`${name}\` ${shown} is not a ticket reference: use letters, digits and . _ : / # - (e.g. SEC-1234 or a URL without a query)`;
     case 'sender':
@@ -621,9 +621,7 @@ function patternMessage(key: string | undefined, name: string, data: unknown): s
     case 'domain':
       return `\`${name}\` ${shown} is not a domain name: expected e.g. vendor.example (no @, no scheme, no path)`;
     case 'subject':
-      return typeof data === 'string' && /^\s*$/.test(data)
-        ? `\`${name}\` is blank: give the text the subject contains`
-        : `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
+      return blank ? `\`${name}\` is blank: give the text the subject contains` : notPlain;
     case 'start':
     case 'end':
       return `\`${name}\` ${shown} is not a date and time: expected RFC 3339 with a zone, e.g. 2026-10-01T00:00:00Z or 2026-10-01T02:00:00+02:00 (quote it if your editor changes it)`;

@@ -572,8 +572,8 @@ function quote(text: string): string {
   return JSON.stringify(clip(text));
 }
 
-function clip(text: string, max = 40): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function shortTag(tag: string): string {

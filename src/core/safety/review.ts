@@ -3,7 +3,7 @@
 // confused with screening each message against Cloudflare (screen.ts). Pure.
 import { createHash } from 'node:crypto';
 import type { AccountPlan, RefusalReason, Refused, ToRelease } from '../plan/plan.js';
-import { refusalRank } from '../plan/refusals.js';
+import { compareRefusals } from '../plan/refusals.js';
 
 export type FingerprintBasis = 'ids' | 'dispositions';
 
@@ -157,9 +157,7 @@ export function holdToReview(account: AccountPlan, gate: ReviewGate): AccountPla
     if (reason === undefined) allowed.push(item);
     else refused.push({ item, reason, ...(item.message ? { message: item.message } : {}) });
   }
-  refused.sort(
-    (a, b) => refusalRank(a) - refusalRank(b) || a.item.request.index - b.item.request.index,
-  );
+  refused.sort(compareRefusals);
   const held: AccountPlan = { ...account, to_release: allowed, refused };
   if (expected?.searches && account.searches)
     held.searches = account.searches.map((o) => {

@@ -5,7 +5,7 @@
 // acknowledges exactly that disposition. Anything that cannot be established is refused.
 import { messageKey } from '../ids.js';
 import type { AccountPlan, Plan, RefusalReason, Refused, ToRelease } from '../plan/plan.js';
-import { refusalRank } from '../plan/refusals.js';
+import { compareRefusals } from '../plan/refusals.js';
 import type { MessageView } from '../release/readback.js';
 
 /** What a lookup established about one message. */
@@ -104,10 +104,7 @@ export function screenPlan(
             ...(inspection.kind === 'found' ? { message: inspection.message } : {}),
           });
       }
-      // Malicious mail first: it is what a reviewer must see.
-      refused.sort(
-        (a, b) => refusalRank(a) - refusalRank(b) || a.item.request.index - b.item.request.index,
-      );
+      refused.sort(compareRefusals);
       return { ...account, to_release: allowed, refused, checked: true };
     }),
   };

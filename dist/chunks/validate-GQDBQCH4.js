@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-BGR6B3KP.js";import"./chunk-X6MUWLVC.js";import"./chunk-ZA444DAC.js";import"./chunk-FSVGLVZS.js";import"./chunk-MLLVUS3Y.js";import"./chunk-UJAYHDXK.js";import"./chunk-EOSTG6TU.js";import"./chunk-XFIDCL6M.js";import"./chunk-GSLNPIKH.js";import"./chunk-YT7T6RB5.js";import"./chunk-7Q22RLLD.js";import"./chunk-PFPELVHQ.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
