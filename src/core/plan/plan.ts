@@ -352,31 +352,14 @@ function readBack(account_id: string, id: string, history: MessageHistory): ToVe
   return { account_id, id, record, why: state, priorActs: history.acts };
 }
 
-export interface PlanTotals {
-  to_release: number;
-  refused: number;
-  to_verify: number;
-  already_released: number;
-  held: number;
-  orphaned: number;
-}
-
-export function planTotals(p: Plan): PlanTotals {
-  const t: PlanTotals = {
-    to_release: 0,
-    refused: 0,
-    to_verify: 0,
-    already_released: 0,
-    held: 0,
-    orphaned: 0,
+export function planTotals(p: Plan) {
+  const sum = (count: (a: AccountPlan) => number) => p.accounts.reduce((n, a) => n + count(a), 0);
+  return {
+    to_release: sum((a) => a.to_release.length),
+    refused: sum((a) => a.refused?.length ?? 0),
+    to_verify: sum((a) => a.to_verify.length),
+    already_released: sum((a) => a.already_released.length),
+    held: sum((a) => a.held.length),
+    orphaned: sum((a) => a.orphaned.length),
   };
-  for (const a of p.accounts) {
-    t.to_release += a.to_release.length;
-    t.refused += a.refused?.length ?? 0;
-    t.to_verify += a.to_verify.length;
-    t.already_released += a.already_released.length;
-    t.held += a.held.length;
-    t.orphaned += a.orphaned.length;
-  }
-  return t;
 }

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-27MFDW32.js";import"./chunk-2IT7HAAA.js";import"./chunk-5XKQP4AR.js";import"./chunk-FSVGLVZS.js";import"./chunk-CR7TWHJZ.js";import"./chunk-UJAYHDXK.js";import"./chunk-S57SFP5M.js";import"./chunk-VCVUYIR2.js";import"./chunk-5MK2KM4L.js";import"./chunk-YT7T6RB5.js";import"./chunk-7Q22RLLD.js";import"./chunk-7GNAQJNB.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
