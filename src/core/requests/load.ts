@@ -459,25 +459,7 @@ function schemaDiagnostic(
       // Keys that may not be used together (dependentSchemas): said at the key that must go.
       const owner = describePath(path.slice(0, -1));
       const where = key !== undefined ? locate.keyAt(path.slice(0, -1), key) : undefined;
-      if (key === 'retry')
-        return diag(
-          path,
-          `\`${name}\` cannot be used with \`search\`: retry the messages one by one, each as an \`id\` entry with \`retry\``,
-          where,
-        );
-      if (key === 'id')
-        return diag(
-          path,
-          `${owner} has both \`id\` and \`search\`: an entry is one message (\`id\`) or the messages a search finds (\`search\`), not both`,
-          where,
-        );
-      if (key === 'domain')
-        return diag(
-          path,
-          `\`${owner}\` has both \`sender\` and \`domain\`: use \`sender\` for one address, or \`domain\` for every address at a domain`,
-          where,
-        );
-      return diag(path, `\`${name}\` is not allowed here`, where);
+      return diag(path, conflictMessage(key, name, owner), where);
     }
     case 'type': {
       const expected = String(params.type);
@@ -597,6 +579,20 @@ function typoOf(error: ErrorObject, root: unknown): string | undefined {
     extra,
     allowed.filter((key) => !Object.hasOwn(map, key)),
   );
+}
+
+/** A key used with another that excludes it (`owner`: the map they are in). */
+function conflictMessage(key: string | undefined, name: string, owner: string): string {
+  switch (key) {
+    case 'retry':
+      return `\`${name}\` cannot be used with \`search\`: retry the messages one by one, each as an \`id\` entry with \`retry\``;
+    case 'id':
+      return `${owner} has both \`id\` and \`search\`: an entry is one message (\`id\`) or the messages a search finds (\`search\`), not both`;
+    case 'domain':
+      return `\`${owner}\` has both \`sender\` and \`domain\`: use \`sender\` for one address, or \`domain\` for every address at a domain`;
+    default:
+      return `\`${name}\` is not allowed here`;
+  }
 }
 
 function patternMessage(key: string | undefined, name: string, data: unknown): string {

@@ -1,0 +1,2 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+import{a}from"./chunk-6MT32ZYW.js";import"./chunk-SP7LWXXO.js";import"./chunk-AXEIT4P3.js";import"./chunk-FSVGLVZS.js";import"./chunk-NRJU7RUT.js";import"./chunk-UHAACR3A.js";import"./chunk-YZJFWNPZ.js";import"./chunk-FHCBYQJN.js";import"./chunk-5MK2KM4L.js";import"./chunk-YT7T6RB5.js";import"./chunk-7Q22RLLD.js";import"./chunk-7GNAQJNB.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
