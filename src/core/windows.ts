@@ -47,7 +47,7 @@ export function idTime(id: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const DAY = 86_400_000;
+export const DAY = 86_400_000;
 
 /**
  * Groups ids into time windows to search: each id's time padded by a day either side (the

@@ -255,7 +255,10 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
         target.already_released.push({ request, record });
         break;
       case 'pending':
-        if (record.sent === false) {
+      case 'unknown': {
+        const verify = readBack(request.account_id, request.id, history);
+        if (verify) target.to_verify.push({ ...verify, request });
+        else {
           // Proven never acted on: finish the same attempt, no read-back needed.
           target.to_release.push({
             request,
@@ -264,27 +267,9 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
             previous: record,
             priorActs: history.acts,
           });
-        } else {
-          target.to_verify.push({
-            account_id: request.account_id,
-            id: request.id,
-            request,
-            record,
-            why: 'pending',
-            priorActs: history.acts,
-          });
         }
         break;
-      case 'unknown':
-        target.to_verify.push({
-          account_id: request.account_id,
-          id: request.id,
-          request,
-          record,
-          why: 'unknown',
-          priorActs: history.acts,
-        });
-        break;
+      }
       case 'partial':
       case 'failed':
         if (refuseRetry()) break;
@@ -326,16 +311,8 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
       if (asked?.has(id)) continue;
       if (bySearch(account, history)) {
         // Not an orphan, but an unresolved send is still read back.
-        const { state } = history;
-        const record = state === 'pending' || state === 'unknown' ? history.latest : undefined;
-        if (record && !(state === 'pending' && record.sent === false))
-          accountPlan(account).to_verify.push({
-            account_id: account,
-            id,
-            record,
-            why: state as 'pending' | 'unknown',
-            priorActs: history.acts,
-          });
+        const verify = readBack(account, id, history);
+        if (verify) accountPlan(account).to_verify.push(verify);
         continue;
       }
       orphans.push(id);
@@ -348,16 +325,8 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
       const { state, attempt, at } = history;
       target.orphaned.push({ account_id: account, id, state, attempt, at });
       // An unresolved send is resolved even when its entry is gone: nothing may stay unknown.
-      if (state !== 'pending' && state !== 'unknown') continue;
-      const record = history.latest;
-      if (state === 'pending' && record.sent === false) continue;
-      target.to_verify.push({
-        account_id: account,
-        id,
-        record,
-        why: state,
-        priorActs: history.acts,
-      });
+      const verify = readBack(account, id, history);
+      if (verify) target.to_verify.push(verify);
     }
   }
 
@@ -374,31 +343,23 @@ export function plan(file: ReleasesFile, ledger: LedgerIndex, options: PlanOptio
   return { accounts };
 }
 
-export interface PlanTotals {
-  to_release: number;
-  refused: number;
-  to_verify: number;
-  already_released: number;
-  held: number;
-  orphaned: number;
+/** The read-back an unresolved send needs: one pending or unknown, unless proven never sent. */
+function readBack(account_id: string, id: string, history: MessageHistory): ToVerify | undefined {
+  const { state } = history;
+  if (state !== 'pending' && state !== 'unknown') return undefined;
+  const record = history.latest;
+  if (state === 'pending' && record.sent === false) return undefined;
+  return { account_id, id, record, why: state, priorActs: history.acts };
 }
 
-export function planTotals(p: Plan): PlanTotals {
-  const t: PlanTotals = {
-    to_release: 0,
-    refused: 0,
-    to_verify: 0,
-    already_released: 0,
-    held: 0,
-    orphaned: 0,
+export function planTotals(p: Plan) {
+  const sum = (count: (a: AccountPlan) => number) => p.accounts.reduce((n, a) => n + count(a), 0);
+  return {
+    to_release: sum((a) => a.to_release.length),
+    refused: sum((a) => a.refused?.length ?? 0),
+    to_verify: sum((a) => a.to_verify.length),
+    already_released: sum((a) => a.already_released.length),
+    held: sum((a) => a.held.length),
+    orphaned: sum((a) => a.orphaned.length),
   };
-  for (const a of p.accounts) {
-    t.to_release += a.to_release.length;
-    t.refused += a.refused?.length ?? 0;
-    t.to_verify += a.to_verify.length;
-    t.already_released += a.already_released.length;
-    t.held += a.held.length;
-    t.orphaned += a.orphaned.length;
-  }
-  return t;
 }

@@ -1,8 +1,12 @@
 // Why an entry may not go, in words, and the order refusals are listed in. Pure.
 import type { RefusalReason, Refused } from './plan.js';
 
-/** Malicious mail first: it is what a reviewer must see. */
-export function refusalRank(r: Refused): number {
+/** Malicious mail first (it is what a reviewer must see), then in file order. */
+export function compareRefusals(a: Refused, b: Refused): number {
+  return refusalRank(a) - refusalRank(b) || a.item.request.index - b.item.request.index;
+}
+
+function refusalRank(r: Refused): number {
   return r.reason.kind === 'needs-acknowledgement' || r.reason.kind === 'acknowledgement-mismatch'
     ? 0
     : 1;

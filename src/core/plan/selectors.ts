@@ -6,7 +6,7 @@
 import { messageKey, queueIdOf } from '../ids.js';
 import type { MessageView } from '../release/readback.js';
 import type { ReleaseRequest, ReleasesFile, SearchRequest } from '../requests/load.js';
-import { compareText } from '../values.js';
+import { compareText, definedOnly } from '../values.js';
 import {
   type AccountPlan,
   emptyAccountPlan,
@@ -73,7 +73,8 @@ export function expandSearches(
 }
 
 function requestOf(search: SearchRequest, id: string): ReleaseRequest {
-  const r: ReleaseRequest = {
+  const { ticket, requested_by, acknowledge } = search;
+  return {
     account_id: search.account_id,
     id,
     reason: search.reason,
@@ -81,11 +82,8 @@ function requestOf(search: SearchRequest, id: string): ReleaseRequest {
     line: search.line,
     column: search.column,
     selector: search.text,
+    ...definedOnly({ ticket, requested_by, acknowledge }),
   };
-  if (search.ticket !== undefined) r.ticket = search.ticket;
-  if (search.requested_by !== undefined) r.requested_by = search.requested_by;
-  if (search.acknowledge !== undefined) r.acknowledge = search.acknowledge;
-  return r;
 }
 
 /** The messages the searches found, by messageKey: details the check need not look up again. */

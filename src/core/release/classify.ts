@@ -7,7 +7,7 @@
 // resolved later by reading the message back. Never guessed.
 import { queueIdOf } from '../ids.js';
 import type { RecordError } from '../ledger/record.js';
-import { isObject } from '../values.js';
+import { definedOnly, isObject } from '../values.js';
 
 /**
  * The release body: `ids` is the current form, `{"ids": [...]}` (API description of October
@@ -60,7 +60,10 @@ interface ResultItem {
 }
 
 export function classifyRelease(sent: readonly string[], answer: ReleaseAnswer): BatchOutcome {
-  const all = (state: ReleasedState, error: RecordError): BatchOutcome => ({
+  const all = (
+    state: ReleasedState,
+    error: RecordError,
+  ): Extract<BatchOutcome, { kind: 'outcomes' }> => ({
     kind: 'outcomes',
     outcomes: sent.map((id) => ({ id, state, error })),
   });
@@ -82,12 +85,11 @@ export function classifyRelease(sent: readonly string[], answer: ReleaseAnswer):
     };
   }
   if (status >= 400 && status < 500) {
-    const error: RecordError = { status, message: detail?.message ?? `HTTP ${status}` };
-    if (detail?.code !== undefined) error.code = detail.code;
-    const outcome: BatchOutcome = {
-      kind: 'outcomes',
-      outcomes: sent.map((id) => ({ id, state: 'failed', error })),
-    };
+    const outcome = all('failed', {
+      status,
+      message: detail?.message ?? `HTTP ${status}`,
+      ...definedOnly({ code: detail?.code }),
+    });
     // Credentials and permissions do not fix themselves mid-run: stop before the next batch.
     if (refusesCredentials(status, body))
       outcome.stop = `the API refused the credentials (HTTP ${status}${detail?.code !== undefined ? `, code ${detail.code}` : ''})`;
@@ -107,7 +109,7 @@ export function classifyRelease(sent: readonly string[], answer: ReleaseAnswer):
     return all('unknown', {
       status,
       message: detail ? `success: false: ${detail.message}` : 'success: false without detail',
-      ...(detail?.code !== undefined ? { code: detail.code } : {}),
+      ...definedOnly({ code: detail?.code }),
     });
   }
   if (!Array.isArray(body.result)) {

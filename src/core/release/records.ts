@@ -5,6 +5,7 @@ import type { LedgerRecord, LedgerState, Provenance } from '../ledger/record.js'
 import { type LedgerIndex, nextSeq } from '../ledger/state.js';
 import type { ToRelease } from '../plan/plan.js';
 import type { ReleaseRequest } from '../requests/load.js';
+import { definedOnly } from '../values.js';
 import type { IdOutcome } from './classify.js';
 import type { RunResult } from './result.js';
 
@@ -32,7 +33,7 @@ export class RecordMaker {
     const key = messageKey(account, id);
     const seq = this.seqs.get(key) ?? nextSeq(this.index, account, id);
     this.seqs.set(key, seq + 1);
-    const p = this.provenance;
+    const { actor, commit, run, pull_request, approved_by } = this.provenance;
     const record: LedgerRecord = {
       v: 1,
       account_id: account,
@@ -42,12 +43,9 @@ export class RecordMaker {
       state,
       at: this.now().toISOString(),
       ...extra,
+      ...definedOnly({ actor, commit, run, pull_request }),
     };
-    if (p.actor !== undefined) record.actor = p.actor;
-    if (p.commit !== undefined) record.commit = p.commit;
-    if (p.run !== undefined) record.run = p.run;
-    if (p.pull_request !== undefined) record.pull_request = p.pull_request;
-    if (p.approved_by !== undefined) record.approved_by = [...p.approved_by];
+    if (approved_by !== undefined) record.approved_by = [...approved_by];
     return record;
   }
 
@@ -66,29 +64,22 @@ export class RecordMaker {
 
   /** What one release answer said of one id. */
   outcome(account: string, o: IdOutcome, attempt: number): LedgerRecord {
-    const extra: Partial<LedgerRecord> = { via: 'release' };
-    if (o.delivered) extra.delivered = o.delivered;
-    if (o.failed) extra.failed = o.failed;
-    if (o.undelivered) extra.undelivered = o.undelivered;
-    if (o.error) extra.error = o.error;
-    return this.make(account, o.id, attempt, o.state, extra);
+    return this.make(account, o.id, attempt, o.state, { via: 'release', ...answered(o) });
   }
 }
 
 function requestProvenance(r: ReleaseRequest): Partial<LedgerRecord> {
-  const p: Partial<LedgerRecord> = { reason: r.reason };
-  if (r.ticket !== undefined) p.ticket = r.ticket;
-  if (r.requested_by !== undefined) p.requested_by = r.requested_by;
-  if (r.selector !== undefined) p.selector = r.selector;
-  return p;
+  const { reason, ticket, requested_by, selector } = r;
+  return { reason, ...definedOnly({ ticket, requested_by, selector }) };
+}
+
+/** What the answer said of one id: its recipient lists and error, those it gave. */
+function answered(o: IdOutcome): Pick<IdOutcome, 'delivered' | 'failed' | 'undelivered' | 'error'> {
+  const { delivered, failed, undelivered, error } = o;
+  return definedOnly({ delivered, failed, undelivered, error });
 }
 
 /** The result a run reports for one id of a release answer. */
 export function resultOf(account: string, o: IdOutcome, attempt: number): RunResult {
-  const r: RunResult = { account_id: account, id: o.id, state: o.state, attempt, via: 'release' };
-  if (o.delivered) r.delivered = o.delivered;
-  if (o.failed) r.failed = o.failed;
-  if (o.undelivered) r.undelivered = o.undelivered;
-  if (o.error) r.error = o.error;
-  return r;
+  return { account_id: account, id: o.id, state: o.state, attempt, via: 'release', ...answered(o) };
 }

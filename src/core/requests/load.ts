@@ -11,7 +11,7 @@ import {
 import { type Validator, validateReleases } from '../generated/validators.js';
 import { queueIdOf } from '../ids.js';
 import { closest } from '../suggest.js';
-import { isObject } from '../values.js';
+import { definedOnly, isObject } from '../values.js';
 import { utcSecond } from '../windows.js';
 import {
   parseWindowTime,
@@ -24,6 +24,7 @@ import {
   DEFAULT_YAML_LIMITS,
   type Locator,
   type Path,
+  type Position,
   parseYaml,
   type YamlLimits,
 } from './yaml-source.js';
@@ -65,11 +66,10 @@ export interface ReleasesFile {
 
 export type LoadResult = { ok: true; value: ReleasesFile } | { ok: false; errors: Diagnostic[] };
 
-/** A search as written: the selector's keys, its times with any offset (selectorOf() converts). */
-type RawSearch = SearchSelector;
 interface RawEntry {
   id?: string;
-  search?: RawSearch;
+  /** As written: its times with any offset (selectorOf() converts). */
+  search?: SearchSelector;
   reason: string;
   ticket?: string;
   requested_by?: string;
@@ -114,7 +114,7 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
   if (!parsed.ok) return { ok: false, errors: capped(sortDiagnostics(parsed.errors), file) };
   const { value, locate } = parsed;
 
-  const diag = (path: Path, message: string, where = locate.valueAt(path)): Diagnostic => ({
+  const diag: Diag = (path, message, where = locate.valueAt(path)) => ({
     file,
     line: where.line,
     column: where.column,
@@ -179,52 +179,47 @@ export function loadReleases(text: string, file: string, options: LoadOptions = 
   return { ok: true, value: requestsOf(value as RawFile, file, idAt, lastLineOfSearch) };
 }
 
+/** Builds a diagnostic at `path` (or at `where`, when the value is not what is on the line). */
+type Diag = (path: Path, message: string, where?: Position) => Diagnostic;
+
 /** The requests of a file that passed every check. */
 function requestsOf(
   raw: RawFile,
   file: string,
-  idAt: (index: number) => { line: number; column: number },
+  idAt: (index: number) => Position,
   lastLineOfSearch: (index: number) => number,
 ): ReleasesFile {
   const releases: ReleaseRequest[] = [];
   const searches: SearchRequest[] = [];
   raw.releases.forEach((entry, index) => {
-    const where = idAt(index);
+    const { line, column } = idAt(index);
     // semanticErrors() guarantees an account for every entry.
     const account_id = (entry.account_id ?? raw.account_id) as string;
-    const common = { reason: entry.reason };
-    const extra: { ticket?: string; requested_by?: string; acknowledge?: string } = {};
-    if (entry.ticket !== undefined) extra.ticket = entry.ticket;
-    if (entry.requested_by !== undefined) extra.requested_by = entry.requested_by;
-    if (entry.acknowledge !== undefined) extra.acknowledge = entry.acknowledge;
+    const { reason, ticket, requested_by, acknowledge } = entry;
     if (entry.search !== undefined) {
       const search = selectorOf(entry.search);
       searches.push({
         account_id,
         search,
         text: searchText(search),
-        ...common,
-        ...extra,
+        reason,
+        ...definedOnly({ ticket, requested_by, acknowledge }),
         index,
-        line: where.line,
-        column: where.column,
-        lastLine: Math.max(where.line, lastLineOfSearch(index)),
+        line,
+        column,
+        lastLine: Math.max(line, lastLineOfSearch(index)),
       });
       return;
     }
-    const request: ReleaseRequest = {
+    releases.push({
       account_id,
       id: entry.id as string,
-      ...common,
+      reason,
       index,
-      line: where.line,
-      column: where.column,
-    };
-    if (extra.ticket !== undefined) request.ticket = extra.ticket;
-    if (extra.requested_by !== undefined) request.requested_by = extra.requested_by;
-    if (entry.retry !== undefined) request.retry = entry.retry;
-    if (extra.acknowledge !== undefined) request.acknowledge = extra.acknowledge;
-    releases.push(request);
+      line,
+      column,
+      ...definedOnly({ ticket, requested_by, retry: entry.retry, acknowledge }),
+    });
   });
   const result: ReleasesFile = { file, version: 1, releases };
   if (raw.account_id !== undefined) result.account_id = raw.account_id;
@@ -264,16 +259,16 @@ const SEARCH_REQUIRED: Record<string, string> = {
 /** Checks the schema cannot express: every entry has an account, no message twice. */
 function semanticErrors(
   value: unknown,
-  idAt: (index: number) => { line: number; column: number },
-  diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
-  accountMisspelled: (index: number) => boolean = () => false,
+  idAt: (index: number) => Position,
+  diag: Diag,
+  accountMisspelled: (index: number) => boolean,
   now?: number,
 ): Diagnostic[] {
   if (!isObject(value) || !Array.isArray(value.releases)) return [];
   const fileAccount = typeof value.account_id === 'string' ? value.account_id : undefined;
   const errors: Diagnostic[] = [];
-  const seen = new Map<string, { index: number; line: number; column: number; id: string }>();
-  const searches = new Map<string, { index: number; line: number; column: number }>();
+  const seen = new Map<string, Position & { index: number; id: string }>();
+  const searches = new Map<string, Position & { index: number }>();
   value.releases.forEach((entry: unknown, index: number) => {
     if (!isObject(entry)) return;
     const account = typeof entry.account_id === 'string' ? entry.account_id : fileAccount;
@@ -355,7 +350,7 @@ const TIME_SHAPE = new RegExp(releasesSchema.$defs.search.properties.start.patte
 function searchErrors(
   search: Record<string, unknown>,
   index: number,
-  diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
+  diag: Diag,
   errors: Diagnostic[],
   now: number | undefined,
 ): string | undefined {
@@ -420,7 +415,7 @@ function schemaDiagnostic(
   error: ErrorObject,
   root: unknown,
   locate: Locator,
-  diag: (path: Path, message: string, where?: { line: number; column: number }) => Diagnostic,
+  diag: Diag,
 ): Diagnostic {
   const path = parsePointer(error.instancePath);
   const name = describePath(path);
@@ -464,25 +459,7 @@ function schemaDiagnostic(
       // Keys that may not be used together (dependentSchemas): said at the key that must go.
       const owner = describePath(path.slice(0, -1));
       const where = key !== undefined ? locate.keyAt(path.slice(0, -1), key) : undefined;
-      if (key === 'retry')
-        return diag(
-          path,
-          `\`${name}\` cannot be used with \`search\`: retry the messages one by one, each as an \`id\` entry with \`retry\``,
-          where,
-        );
-      if (key === 'id')
-        return diag(
-          path,
-          `${owner} has both \`id\` and \`search\`: an entry is one message (\`id\`) or the messages a search finds (\`search\`), not both`,
-          where,
-        );
-      if (key === 'domain')
-        return diag(
-          path,
-          `\`${owner}\` has both \`sender\` and \`domain\`: use \`sender\` for one address, or \`domain\` for every address at a domain`,
-          where,
-        );
-      return diag(path, `\`${name}\` is not allowed here`, where);
+      return diag(path, conflictMessage(key, name, owner), where);
     }
     case 'type': {
       const expected = String(params.type);
@@ -604,21 +581,35 @@ function typoOf(error: ErrorObject, root: unknown): string | undefined {
   );
 }
 
+/** A key used with another that excludes it (`owner`: the map they are in). */
+function conflictMessage(key: string | undefined, name: string, owner: string): string {
+  switch (key) {
+    case 'retry':
+      return `\`${name}\` cannot be used with \`search\`: retry the messages one by one, each as an \`id\` entry with \`retry\``;
+    case 'id':
+      return `${owner} has both \`id\` and \`search\`: an entry is one message (\`id\`) or the messages a search finds (\`search\`), not both`;
+    case 'domain':
+      return `\`${owner}\` has both \`sender\` and \`domain\`: use \`sender\` for one address, or \`domain\` for every address at a domain`;
+    default:
+      return `\`${name}\` is not allowed here`;
+  }
+}
+
 function patternMessage(key: string | undefined, name: string, data: unknown): string {
   const shown = quoteValue(data);
+  const blank = typeof data === 'string' && /^\s*$/.test(data);
+  const notPlain = `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
   switch (key) {
     case 'id':
       return `\`${name}\` ${shown} is not a message id: expected <queue id>-<YYYY-MM-DDTHH:MM:SS>-<number> such as 4Njp3P0STMz2c02Q-2024-01-05T10:00:00-12345678, or a bare queue id of 5 to 32 letters and digits`;
     case 'account_id':
       return `\`${name}\` ${shown} is not an account id: expected 32 lowercase hexadecimal characters`;
     case 'reason':
-      return typeof data === 'string' && /^\s*$/.test(data)
+      return blank
         ? `\`${name}\` is blank: say why the message is safe to release`
         : `\`${name}\` contains control, invisible or text-direction characters; use plain text`;
     case 'requested_by':
-      return typeof data === 'string' && /^\s*$/.test(data)
-        ? `\`${name}\` is blank`
-        : `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
+      return blank ? `\`${name}\` is blank` : notPlain;
     case 'ticket':
       return `\`${name}\` ${shown} is not a ticket reference: use letters, digits and . _ : / # - (e.g. SEC-1234 or a URL without a query)`;
     case 'sender':
@@ -626,9 +617,7 @@ function patternMessage(key: string | undefined, name: string, data: unknown): s
     case 'domain':
       return `\`${name}\` ${shown} is not a domain name: expected e.g. vendor.example (no @, no scheme, no path)`;
     case 'subject':
-      return typeof data === 'string' && /^\s*$/.test(data)
-        ? `\`${name}\` is blank: give the text the subject contains`
-        : `\`${name}\` contains line breaks, control, invisible or text-direction characters; use plain text`;
+      return blank ? `\`${name}\` is blank: give the text the subject contains` : notPlain;
     case 'start':
     case 'end':
       return `\`${name}\` ${shown} is not a date and time: expected RFC 3339 with a zone, e.g. 2026-10-01T00:00:00Z or 2026-10-01T02:00:00+02:00 (quote it if your editor changes it)`;

@@ -3,11 +3,10 @@
 // matches when the job runs, so nobody reviews the exact set; here a search is resolved to
 // its ids when the plan is made, each id is shown and pinned by the reviewed plan, and apply
 // releases only those.
-import { parseTime } from '../windows.js';
+import { DAY, parseTime } from '../windows.js';
 
 /** A closed time window may span at most this long. */
 export const MAX_WINDOW_DAYS = 30;
-const DAY = 86_400_000;
 /** RFC 3339 to the second, with its zone: the form the releases schema accepts. */
 const WINDOW_TIME =
   /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})$/;

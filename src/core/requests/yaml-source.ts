@@ -41,19 +41,25 @@ export const DEFAULT_YAML_LIMITS: YamlLimits = {
 
 export type Path = (string | number)[];
 
+/** 1-based, as editors and CI annotations count. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
 /** Finds where a path points in the source, for errors found after parsing. */
 export interface Locator {
   /** Position of the value at `path`, or of its nearest existing parent. */
-  valueAt(path: Path): { line: number; column: number };
+  valueAt(path: Path): Position;
   /** Position of the key `key` inside the map at `path` (for "unknown key" errors). */
-  keyAt(path: Path, key: string): { line: number; column: number };
+  keyAt(path: Path, key: string): Position;
   /** Exact source text of the scalar at `path` (to quote an unquoted number as written). */
   sourceAt(path: Path): string | undefined;
   /**
    * valueAt([...path, i, key]) for every item i of the list at `path`, in one pass; undefined
    * when `path` is not a list.
    */
-  valuesInList(path: Path, key: string): { line: number; column: number }[] | undefined;
+  valuesInList(path: Path, key: string): Position[] | undefined;
   /** The line where the value at `path` (or its nearest existing parent) ends. */
   lastLineAt(path: Path): number;
 }
@@ -67,60 +73,55 @@ export function parseYaml(
   file: string,
   limits: YamlLimits = DEFAULT_YAML_LIMITS,
 ): YamlParse {
-  const at = (line: number, column: number, message: string, pointer = ''): Diagnostic => ({
+  const at = (line: number, column: number, message: string): Diagnostic => ({
     file,
     line,
     column,
-    pointer,
+    pointer: '',
     message,
   });
+  const fail = (error: Diagnostic): YamlParse => ({ ok: false, errors: [error] });
 
   if (text.length > limits.maxChars) {
-    return {
-      ok: false,
-      errors: [
-        at(
-          1,
-          1,
-          `file is too large (${text.length} characters, limit ${limits.maxChars}); split the requests over several pull requests`,
-        ),
-      ],
-    };
+    return fail(
+      at(
+        1,
+        1,
+        `file is too large (${text.length} characters, limit ${limits.maxChars}); split the requests over several pull requests`,
+      ),
+    );
   }
   // Editors may save a byte-order mark; columns are counted without it.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const brackets = tooManyBrackets(text);
   if (brackets !== undefined) {
-    return {
-      ok: false,
-      errors: [
-        at(
-          brackets.line,
-          brackets.column,
-          `more than ${RAW_BRACKET_LIMIT} unclosed brackets; releases.yaml never needs that much nesting`,
-        ),
-      ],
-    };
+    return fail(
+      at(
+        brackets.line,
+        brackets.column,
+        `more than ${RAW_BRACKET_LIMIT} unclosed brackets; releases.yaml never needs that much nesting`,
+      ),
+    );
   }
 
   const lineCounter = new LineCounter();
-  const pos = (offset: number) => {
+  const pos = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
+  };
+  const atOffset = (offset: number, message: string): Diagnostic => {
+    const p = pos(offset);
+    return at(p.line, p.column, message);
   };
 
   // parseDocument() split in its two stages, so the tree can be measured in between.
   let doc: Document.Parsed | undefined;
-  let documents = 0;
   let unclosedQuote: number | undefined;
   let unclosedFlow: TreeCheck['unclosedFlow'];
   try {
     const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
     const tree = checkTree(tokens, limits);
-    if (tree.refused) {
-      const p = pos(tree.refused.offset);
-      return { ok: false, errors: [at(p.line, p.column, tree.refused.message)] };
-    }
+    if (tree.refused) return fail(atOffset(tree.refused.offset, tree.refused.message));
     unclosedQuote = tree.unclosedQuote;
     unclosedFlow = tree.unclosedFlow;
     const composer = new Composer({
@@ -131,27 +132,21 @@ export function parseYaml(
       schema: 'core',
     });
     for (const parsed of composer.compose(tokens, true, text.length)) {
-      documents++;
-      if (!doc) doc = parsed;
-      else {
-        const p = pos(parsed.range[0]);
-        return {
-          ok: false,
-          errors: [
-            at(
-              p.line,
-              p.column,
-              'several YAML documents in one file (a `---` separator): keep everything in one document',
-            ),
-          ],
-        };
+      if (doc) {
+        return fail(
+          atOffset(
+            parsed.range[0],
+            'several YAML documents in one file (a `---` separator): keep everything in one document',
+          ),
+        );
       }
+      doc = parsed;
     }
   } catch (error) {
     // The parser is not supposed to throw, but hostile input must never crash the tool.
-    return { ok: false, errors: [at(1, 1, `cannot parse YAML: ${errorText(error)}`)] };
+    return fail(at(1, 1, `cannot parse YAML: ${errorText(error)}`));
   }
-  if (!doc || documents === 0) return { ok: false, errors: [at(1, 1, 'cannot parse YAML')] };
+  if (!doc) return fail(at(1, 1, 'cannot parse YAML'));
 
   const errors: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -161,11 +156,9 @@ export function parseYaml(
     // lined up" a line later): the bracket is the cause, so it is reported instead.
     const { offset, open } = unclosedFlow;
     const close = open === '[' ? ']' : '}';
-    const p = pos(offset);
     errors.push(
-      at(
-        p.line,
-        p.column,
+      atOffset(
+        offset,
         `this \`${open}\` is never closed: add the closing \`${close}\`, or quote the value if the bracket is part of the text`,
       ),
     );
@@ -182,41 +175,39 @@ export function parseYaml(
       problem.pos[0],
       unclosedQuote,
     );
-    const p = pos(described.offset);
+    const error = atOffset(described.offset, described.message);
     // One report per place and message: the parser often says the same thing twice.
-    const key = `${p.line}:${p.column}:${described.message}`;
+    const key = `${error.line}:${error.column}:${error.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    errors.push(at(p.line, p.column, described.message));
+    errors.push(error);
   }
 
   try {
     walk(doc.contents, {
       alias(node) {
-        const p = pos(node.range?.[0] ?? 0);
         errors.push(
-          at(
-            p.line,
-            p.column,
+          atOffset(
+            node.range?.[0] ?? 0,
             `YAML aliases (*${clip(node.source)}) are not allowed: write the value out in full`,
           ),
         );
       },
       pair(pair) {
         if (isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN') {
-          const p = pos(pair.key.range?.[0] ?? 0);
           errors.push(
-            at(p.line, p.column, 'YAML merge keys (<<) are not allowed: write every key out'),
+            atOffset(
+              pair.key.range?.[0] ?? 0,
+              'YAML merge keys (<<) are not allowed: write every key out',
+            ),
           );
         } else if (pair.key !== null && !isScalar(pair.key)) {
           // A list or map used as a key (`? [a, b]`): point at the `?` that introduces it.
           const start = (pair.key as Node).range?.[0] ?? 0;
           const mark = text.lastIndexOf('?', start);
-          const p = pos(mark !== -1 && text.slice(mark + 1, start).trim() === '' ? mark : start);
           errors.push(
-            at(
-              p.line,
-              p.column,
+            atOffset(
+              mark !== -1 && text.slice(mark + 1, start).trim() === '' ? mark : start,
               'keys must be plain words such as `id` or `reason`, not lists or maps',
             ),
           );
@@ -226,21 +217,17 @@ export function parseYaml(
         const start = node.range?.[0] ?? 0;
         if (node.anchor) {
           // The node's range starts after its properties; point at the `&` itself.
-          const p = pos(Math.max(0, text.lastIndexOf(`&${node.anchor}`, start)));
           errors.push(
-            at(
-              p.line,
-              p.column,
+            atOffset(
+              Math.max(0, text.lastIndexOf(`&${node.anchor}`, start)),
               `YAML anchors (&${clip(node.anchor)}) are not allowed: write every value out`,
             ),
           );
         }
         if (node.tag) {
-          const p = pos(tagStart(text, start));
           errors.push(
-            at(
-              p.line,
-              p.column,
+            atOffset(
+              tagStart(text, start),
               `YAML tags (${clip(shortTag(node.tag))}) are not allowed: write plain values`,
             ),
           );
@@ -256,7 +243,7 @@ export function parseYaml(
   try {
     value = doc.toJS({ maxAliasCount: 0 });
   } catch (error) {
-    return { ok: false, errors: [at(1, 1, `cannot convert YAML: ${errorText(error)}`)] };
+    return fail(at(1, 1, `cannot convert YAML: ${errorText(error)}`));
   }
 
   const locate: Locator = {
@@ -360,13 +347,6 @@ function child(node: unknown, part: string | number): unknown {
  */
 const RAW_BRACKET_LIMIT = 256;
 
-/** Where the text first has more than RAW_BRACKET_LIMIT unclosed brackets, if anywhere. */
-function tooManyBrackets(text: string): { line: number; column: number } | undefined {
-  // Most files have no bracket at all: no need to walk them character by character.
-  if (text.indexOf('[') === -1 && text.indexOf('{') === -1) return undefined;
-  return rawBracketDepth(text, RAW_BRACKET_LIMIT);
-}
-
 // Character codes, compared rather than one-character strings: this pass sees every byte of a
 // file that may be megabytes long.
 const LF = 10;
@@ -397,10 +377,10 @@ function isSpace(code: number): boolean {
   return /\s/.test(String.fromCharCode(code));
 }
 
-function rawBracketDepth(
-  text: string,
-  limit: number,
-): { line: number; column: number } | undefined {
+/** Where the text first has more than RAW_BRACKET_LIMIT unclosed brackets, if anywhere. */
+function tooManyBrackets(text: string): Position | undefined {
+  // Most files have no bracket at all: no need to walk them character by character.
+  if (text.indexOf('[') === -1 && text.indexOf('{') === -1) return undefined;
   let depth = 0;
   let previous = LF;
   for (let i = 0; i < text.length; i++) {
@@ -422,7 +402,7 @@ function rawBracketDepth(
       continue;
     }
     if ((c === 91 || c === 123) && valueStart) {
-      if (++depth > limit) {
+      if (++depth > RAW_BRACKET_LIMIT) {
         const lineStart = text.lastIndexOf('\n', i) + 1;
         let line = 1;
         for (let j = text.indexOf('\n'); j !== -1 && j < i; j = text.indexOf('\n', j + 1)) line++;
@@ -558,12 +538,6 @@ function describeProblem(
       const key = (rest.split(/:(?:\s|$)/)[0] ?? '').trim();
       return { offset, message: `duplicate key ${quote(key)}: each key may appear once in a map` };
     }
-    case 'MULTIPLE_DOCS':
-      return {
-        offset,
-        message:
-          'several YAML documents in one file (a `---` separator): keep everything in one document',
-      };
     case 'RESOURCE_EXHAUSTION':
       return { offset, message: 'the YAML is nested too deeply to read' };
     case 'TAB_AS_INDENT':
@@ -598,8 +572,8 @@ function quote(text: string): string {
   return JSON.stringify(clip(text));
 }
 
-function clip(text: string, max = 40): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function shortTag(tag: string): string {

@@ -6,6 +6,7 @@
 // a person other than the pull request's author (a bot can be made to approve by a workflow
 // the pull request itself adds).
 import { type IssueComment, reviewedPlans } from '../render/comment.js';
+import { compareText } from '../values.js';
 import type { ReviewGate } from './review.js';
 
 export interface PullRequestReview {
@@ -42,11 +43,7 @@ const VERDICTS = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
 export function approvalsOf(pr: ReviewedPullRequest): Approvals {
   const latest = new Map<string, PullRequestReview>();
   const ordered = [...pr.reviews].sort((a, b) =>
-    (a.submittedAt ?? '') < (b.submittedAt ?? '')
-      ? -1
-      : (a.submittedAt ?? '') > (b.submittedAt ?? '')
-        ? 1
-        : 0,
+    compareText(a.submittedAt ?? '', b.submittedAt ?? ''),
   );
   for (const review of ordered) {
     if (review.author === undefined || !VERDICTS.has(review.state)) continue;

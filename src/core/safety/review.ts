@@ -3,7 +3,7 @@
 // confused with screening each message against Cloudflare (screen.ts). Pure.
 import { createHash } from 'node:crypto';
 import type { AccountPlan, RefusalReason, Refused, ToRelease } from '../plan/plan.js';
-import { refusalRank } from '../plan/refusals.js';
+import { compareRefusals } from '../plan/refusals.js';
 
 export type FingerprintBasis = 'ids' | 'dispositions';
 
@@ -46,11 +46,12 @@ export const MAX_ENTRY_DIGESTS = 2000;
  * 48 bits: a chance collision among 2,000 reviewed entries is about 1 in 10^11.
  */
 export function entryDigest(account_id: string, item: ToRelease, basis: FingerprintBasis): string {
-  return createHash('sha256')
-    .update(`e1\n${basis}\n${account_id}\n${entryLine(item, basis)}`)
-    .digest()
-    .subarray(0, 6)
-    .toString('base64url');
+  return shortDigest(`e1\n${basis}\n${account_id}\n${entryLine(item, basis)}`);
+}
+
+/** The first 48 bits of the text's sha256, in base64url (ENTRY_DIGEST_CHARS characters). */
+function shortDigest(text: string): string {
+  return createHash('sha256').update(text).digest().subarray(0, 6).toString('base64url');
 }
 
 /** The digest of every entry the plan would release, or undefined when there are too many. */
@@ -81,11 +82,7 @@ export const MAX_SEARCH_COUNTS = 100;
 
 /** A short hash naming one search of an account (its canonical text), as entryDigest does. */
 export function searchDigest(account_id: string, text: string): string {
-  return createHash('sha256')
-    .update(`s1\n${account_id}\n${text}`)
-    .digest()
-    .subarray(0, 6)
-    .toString('base64url');
+  return shortDigest(`s1\n${account_id}\n${text}`);
 }
 
 /** How many messages each resolved search of the plan would release, by searchDigest. */
@@ -157,9 +154,7 @@ export function holdToReview(account: AccountPlan, gate: ReviewGate): AccountPla
     if (reason === undefined) allowed.push(item);
     else refused.push({ item, reason, ...(item.message ? { message: item.message } : {}) });
   }
-  refused.sort(
-    (a, b) => refusalRank(a) - refusalRank(b) || a.item.request.index - b.item.request.index,
-  );
+  refused.sort(compareRefusals);
   const held: AccountPlan = { ...account, to_release: allowed, refused };
   if (expected?.searches && account.searches)
     held.searches = account.searches.map((o) => {

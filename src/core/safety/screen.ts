@@ -5,7 +5,7 @@
 // acknowledges exactly that disposition. Anything that cannot be established is refused.
 import { messageKey } from '../ids.js';
 import type { AccountPlan, Plan, RefusalReason, Refused, ToRelease } from '../plan/plan.js';
-import { refusalRank } from '../plan/refusals.js';
+import { compareRefusals } from '../plan/refusals.js';
 import type { MessageView } from '../release/readback.js';
 
 /** What a lookup established about one message. */
@@ -93,21 +93,12 @@ export function screenPlan(
           kind: 'unchecked' as const,
           reason: 'not looked up',
         };
-        const verdict = judge(item, inspection, guarded);
-        if (verdict.refusal) {
-          const r: Refused = { item, reason: verdict.refusal };
-          if (inspection.kind === 'found') r.message = inspection.message;
-          refused.push(r);
-        } else
-          allowed.push({
-            ...item,
-            ...(inspection.kind === 'found' ? { message: inspection.message } : {}),
-          });
+        const reason = judge(item, inspection, guarded);
+        const details = inspection.kind === 'found' ? { message: inspection.message } : {};
+        if (reason) refused.push({ item, reason, ...details });
+        else allowed.push({ ...item, ...details });
       }
-      // Malicious mail first: it is what a reviewer must see.
-      refused.sort(
-        (a, b) => refusalRank(a) - refusalRank(b) || a.item.request.index - b.item.request.index,
-      );
+      refused.sort(compareRefusals);
       return { ...account, to_release: allowed, refused, checked: true };
     }),
   };
@@ -133,10 +124,9 @@ function judge(
   item: ToRelease,
   inspection: Inspection,
   guarded: ReadonlySet<string>,
-): { refusal?: RefusalReason } {
-  if (inspection.kind === 'unchecked')
-    return { refusal: { kind: 'unchecked', reason: inspection.reason } };
-  if (inspection.kind === 'not-found') return { refusal: { kind: 'not-found' } };
+): RefusalReason | undefined {
+  if (inspection.kind === 'unchecked') return { kind: 'unchecked', reason: inspection.reason };
+  if (inspection.kind === 'not-found') return { kind: 'not-found' };
   const m = inspection.message;
   // A retry (attempt 2 or more, only ever asked by `retry:`, which the ledger must allow) asks
   // again for a message this repository already sent: a recorded release (ours) or leaving
@@ -147,35 +137,31 @@ function judge(
     const logged = inspection.releases;
     if (logged === undefined)
       return {
-        refusal: {
-          kind: 'unchecked',
-          reason:
-            'its action log was not read, so a release since the last attempt cannot be ruled out',
-        },
+        kind: 'unchecked',
+        reason:
+          'its action log was not read, so a release since the last attempt cannot be ruled out',
       };
     if (logged > item.priorActs)
-      return { refusal: { kind: 'released-since', logged, recorded: item.priorActs } };
+      return { kind: 'released-since', logged, recorded: item.priorActs };
     if (logged < item.priorActs)
       return {
-        refusal: {
-          kind: 'unchecked',
-          reason: `its action log shows ${logged} release(s) but this ledger records ${item.priorActs}`,
-        },
+        kind: 'unchecked',
+        reason: `its action log shows ${logged} release(s) but this ledger records ${item.priorActs}`,
       };
     // Nothing reached anyone yet: it must still be held.
     if (item.priorActs === 0 && !m.quarantined)
-      return { refusal: { kind: 'not-quarantined', releasedElsewhere: false } };
+      return { kind: 'not-quarantined', releasedElsewhere: false };
   } else if (!m.quarantined || m.releaseRecorded) {
-    return { refusal: { kind: 'not-quarantined', releasedElsewhere: m.releaseRecorded } };
+    return { kind: 'not-quarantined', releasedElsewhere: m.releaseRecorded };
   }
   const disposition = m.disposition;
   if (disposition === undefined)
-    return { refusal: { kind: 'unchecked', reason: 'the answer has no disposition' } };
+    return { kind: 'unchecked', reason: 'the answer has no disposition' };
   if (guarded.has(disposition)) {
     const ack = item.request.acknowledge;
-    if (ack === undefined) return { refusal: { kind: 'needs-acknowledgement', disposition } };
+    if (ack === undefined) return { kind: 'needs-acknowledgement', disposition };
     if (ack !== disposition)
-      return { refusal: { kind: 'acknowledgement-mismatch', disposition, acknowledged: ack } };
+      return { kind: 'acknowledgement-mismatch', disposition, acknowledged: ack };
   }
-  return {};
+  return undefined;
 }

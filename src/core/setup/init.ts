@@ -147,11 +147,9 @@ refuse a ledger that anyone else changed. This file only keeps the folder in git
 first release.
 `;
 
-function checkoutStep(): string {
-  return `      - uses: ${CHECKOUT}
+const CHECKOUT_STEP = `      - uses: ${CHECKOUT}
         with:
           persist-credentials: false`;
-}
 
 function planWorkflow(o: SetupOptions): string {
   return `# Plan on every pull request: validates ${RELEASES_FILE} (each problem annotated on its
@@ -185,7 +183,7 @@ jobs:
       contents: read        # the checkout
       pull-requests: write  # the plan comment
     steps:
-${checkoutStep()}
+${CHECKOUT_STEP}
       - uses: ${o.action}
         with:
           mode: plan
@@ -235,7 +233,7 @@ jobs:
       pull-requests: write  # the results comment
       actions: read         # whether another run's in-flight releases are still going
     steps:
-${checkoutStep()}
+${CHECKOUT_STEP}
       - uses: ${o.action}
         with:
           api-token: \${{ secrets.${SECRETS.token} }}
@@ -282,7 +280,7 @@ jobs:
       contents: write       # commits the outcomes it resolves, and its cursor
       actions: read         # whether an apply run's in-flight releases are still going
     steps:
-${checkoutStep()}
+${CHECKOUT_STEP}
       - uses: ${o.action}
         with:
           mode: check
@@ -314,7 +312,7 @@ jobs:
     permissions:
       contents: read
     steps:
-${checkoutStep()}
+${CHECKOUT_STEP}
       - id: audit
         uses: ${o.action}
         with:

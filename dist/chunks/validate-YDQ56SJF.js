@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-UO64LGLL.js";import"./chunk-XVBH5MXK.js";import"./chunk-WTNDEJ52.js";import"./chunk-FQTIWZJZ.js";import"./chunk-RQZBXVPK.js";import"./chunk-UJAYHDXK.js";import"./chunk-5ZHEZIVF.js";import"./chunk-2N3VCWUB.js";import"./chunk-75JSUAJC.js";import"./chunk-YT7T6RB5.js";import"./chunk-7Q22RLLD.js";import"./chunk-PBX3UOBU.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
