@@ -1,5 +1,5 @@
 import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a as h}from"./chunk-O5NGSTJG.js";import{b as f}from"./chunk-UWL2SQYP.js";import{b as p}from"./chunk-RQZBXVPK.js";import{i as d}from"./chunk-75JSUAJC.js";import{a as r,d as m,e as c}from"./chunk-7Q22RLLD.js";import{resolve as v}from"node:path";var j={name:"validate",summary:"check releases.yaml against the schema (no network, no ledger)",options:{releases:{type:"string"},format:{type:"string"}},help:`Usage: quarantine-release validate [--releases FILE] [--format text|json]
+import{a as h}from"./chunk-O5NGSTJG.js";import{b as f}from"./chunk-UWL2SQYP.js";import{b as p}from"./chunk-O6IMJSOV.js";import{i as d}from"./chunk-Q62YDJUL.js";import{a as r,d as m,e as c}from"./chunk-7Q22RLLD.js";import{resolve as v}from"node:path";var j={name:"validate",summary:"check releases.yaml against the schema (no network, no ledger)",options:{releases:{type:"string"},format:{type:"string"}},help:`Usage: quarantine-release validate [--releases FILE] [--format text|json]
 
 Checks releases.yaml: YAML syntax, the schema, duplicate messages. Every problem is
 reported as file:line:column: message.
