@@ -291,7 +291,7 @@ export class CloudflareClient implements CloudflareApi {
     // Every recorded release counts, whatever its status: each one may have delivered. One is
     // complete unless it says it failed (`success: false`, or a failure status): `success` is
     // nullable and a completed release may carry null.
-    const entries = result
+    const releases = result
       .filter(
         (e): e is Record<string, unknown> => isObject(e) && RELEASE_OPERATIONS.has(e.operation),
       )
@@ -302,8 +302,8 @@ export class CloudflareClient implements CloudflareApi {
           (typeof e.status === 'string' && FAILURE_STATUS.test(e.status))
         ),
       }))
-      .sort((a, b) => compareText(a.at, b.at));
-    const releases = entries.map((e) => ({ complete: e.complete }));
+      .sort((a, b) => compareText(a.at, b.at))
+      .map(({ complete }) => ({ complete }));
     return { kind: 'found', releases };
   }
 

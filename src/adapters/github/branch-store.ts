@@ -102,8 +102,9 @@ export class GitHubBranchStore implements LedgerStore {
    */
   async readReleasesAt(commit: string): Promise<ReadResult> {
     await this.ensureHead();
+    const short = commit.slice(0, 7);
     const known = this.snapshots.cached(commit);
-    if (known) return this.releasesOf(known, `at commit ${commit.slice(0, 7)}`);
+    if (known) return this.releasesOf(known, `at commit ${short}`);
     const path = this.options.releasesPath;
     const { workspace } = this.options;
     // Trusted without a blob check: this file only narrows what the head's file (read from
@@ -118,13 +119,13 @@ export class GitHubBranchStore implements LedgerStore {
       res = await this.contents(commit);
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
-      return readFailure(path, `file not found at commit ${commit.slice(0, 7)}`);
+      return readFailure(path, `file not found at commit ${short}`);
     }
     // A symbolic link to a file is followed by this endpoint: harmless here, as this file only
     // narrows what the branch head's file (where links are refused) may release.
     const data = res.data;
     if (Array.isArray(data) || data.type !== 'file')
-      return readFailure(path, `is not a plain file at commit ${commit.slice(0, 7)}`);
+      return readFailure(path, `is not a plain file at commit ${short}`);
     if (data.size > MAX_FILE_BYTES)
       throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
     // Above 1 MB the endpoint leaves the content out: read the blob (or the checkout).

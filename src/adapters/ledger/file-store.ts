@@ -97,13 +97,9 @@ export class FileLedgerStore implements LedgerStore {
   private async repairAll(): Promise<void> {
     if (this.repaired) return;
     this.repaired = true;
-    let names: string[] = [];
-    try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.jsonl'));
-    } catch {
-      return;
-    }
-    for (const name of names) await this.repairTail(join(this.dir, name));
+    const names = await readdir(this.dir).catch(() => []);
+    for (const name of names.filter((n) => n.endsWith('.jsonl')))
+      await this.repairTail(join(this.dir, name));
   }
 
   /** Drops an unterminated, unparseable last line: the trace of a write a crash cut short. */
