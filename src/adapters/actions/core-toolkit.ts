@@ -1,25 +1,19 @@
 import * as core from '@actions/core';
-import type { Toolkit } from '../../action/toolkit.js';
+import type { Annotation, Toolkit } from '../../action/toolkit.js';
 
 /** GitHub caps a step's summary at 1 MiB; stay below it. */
 const SUMMARY_MAX_CHARS = 1_000_000;
 
+function annotation(at: Annotation | undefined): core.AnnotationProperties | undefined {
+  return at
+    ? { file: at.file, startLine: at.line, startColumn: at.column, title: at.title }
+    : undefined;
+}
+
 export const coreToolkit: Toolkit = {
   info: (m) => core.info(m),
-  warning: (m, at) =>
-    core.warning(
-      m,
-      at
-        ? { file: at.file, startLine: at.line, startColumn: at.column, title: at.title }
-        : undefined,
-    ),
-  error: (m, at) =>
-    core.error(
-      m,
-      at
-        ? { file: at.file, startLine: at.line, startColumn: at.column, title: at.title }
-        : undefined,
-    ),
+  warning: (m, at) => core.warning(m, annotation(at)),
+  error: (m, at) => core.error(m, annotation(at)),
   setOutput: (name, value) => core.setOutput(name, String(value)),
   setFailed: (m) => core.setFailed(m),
   setSecret: (s) => core.setSecret(s),

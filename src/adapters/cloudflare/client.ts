@@ -264,13 +264,12 @@ export class CloudflareClient implements CloudflareApi {
     halt?: AbortSignal,
   ): Promise<{ kind: 'result'; result: unknown } | { kind: 'not-found' } | LookupError> {
     const segment = pathSegment(id);
-    if (segment === undefined) return NOT_A_PATH;
+    if (segment === undefined) return readError('not an id that can be put in a URL path');
     const refused = this.refused.get(accountId);
     if (refused) return refused;
     const url = this.url(accountId, `/${segment}${tail}`);
     const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
-    if (answer.kind === 'error')
-      return { kind: 'error', message: answer.message, rateLimited: answer.rateLimited };
+    if (answer.kind === 'error') return readError(answer.message, answer.rateLimited);
     if (answer.status === 404) return { kind: 'not-found' };
     const failure = this.readFailure(accountId, answer);
     if (failure) return failure;
@@ -281,21 +280,18 @@ export class CloudflareClient implements CloudflareApi {
     const read = await this.getResult(accountId, id, '', halt);
     if (read.kind !== 'result') return read;
     const view = messageView(read.result);
-    return view
-      ? { kind: 'found', message: view }
-      : { kind: 'error', message: 'malformed message details', rateLimited: false };
+    return view ? { kind: 'found', message: view } : readError('malformed message details');
   }
 
   async getActionLog(accountId: string, id: string, halt?: AbortSignal): Promise<ActionLogLookup> {
     const read = await this.getResult(accountId, id, '/action_log', halt);
     if (read.kind !== 'result') return read;
     const { result } = read;
-    if (!Array.isArray(result))
-      return { kind: 'error', message: 'malformed action log', rateLimited: false };
+    if (!Array.isArray(result)) return readError('malformed action log');
     // Every recorded release counts, whatever its status: each one may have delivered. One is
     // complete unless it says it failed (`success: false`, or a failure status): `success` is
     // nullable and a completed release may carry null.
-    const entries = result
+    const releases = result
       .filter(
         (e): e is Record<string, unknown> => isObject(e) && RELEASE_OPERATIONS.has(e.operation),
       )
@@ -306,8 +302,8 @@ export class CloudflareClient implements CloudflareApi {
           (typeof e.status === 'string' && FAILURE_STATUS.test(e.status))
         ),
       }))
-      .sort((a, b) => compareText(a.at, b.at));
-    const releases = entries.map((e) => ({ complete: e.complete }));
+      .sort((a, b) => compareText(a.at, b.at))
+      .map(({ complete }) => ({ complete }));
     return { kind: 'found', releases };
   }
 
@@ -360,28 +356,17 @@ export class CloudflareClient implements CloudflareApi {
     const origin = new URL(this.options.settings.baseUrl).origin;
     for (let poll = 0; ; poll++) {
       const answer = await this.send('GET', url, undefined, this.getDispatcher, halt);
-      if (answer.kind === 'error')
-        return {
-          page: { kind: 'error', message: answer.message, rateLimited: answer.rateLimited },
-        };
+      if (answer.kind === 'error') return { page: readError(answer.message, answer.rateLimited) };
       if (answer.status === 202) {
         const next = answer.location ? new URL(answer.location, url) : undefined;
         if (!next || next.origin !== origin)
           return {
-            page: {
-              kind: 'error',
-              message: 'the search is still running and its poll address is not on the API host',
-              rateLimited: false,
-            },
+            page: readError(
+              'the search is still running and its poll address is not on the API host',
+            ),
           };
         if (poll >= MAX_SEARCH_POLLS)
-          return {
-            page: {
-              kind: 'error',
-              message: 'the search is still running after several polls',
-              rateLimited: false,
-            },
-          };
+          return { page: readError('the search is still running after several polls') };
         url = next.toString();
         await systemClock.sleep(SEARCH_POLL_MS, halt);
         continue;
@@ -390,10 +375,7 @@ export class CloudflareClient implements CloudflareApi {
       if (failure) return { page: failure, status: answer.status };
       const body = answer.body as { result?: unknown; result_info?: { next?: unknown } };
       if (!Array.isArray(body.result))
-        return {
-          page: { kind: 'error', message: 'malformed search answer', rateLimited: false },
-          status: answer.status,
-        };
+        return { page: readError('malformed search answer'), status: answer.status };
       const messages = body.result
         .map(messageView)
         .filter((m): m is MessageView => m !== undefined);
@@ -528,20 +510,17 @@ function answerFailure(answer: { status: number; body: unknown }): LookupError |
     answer.body.success === true;
   if (ok) return undefined;
   const detail = envelopeError(answer.body);
-  const failure: LookupError = {
-    kind: 'error',
-    message: `HTTP ${answer.status}${detail ? `: ${detail.message}` : ''}`,
-    rateLimited: answer.status === 429,
-  };
+  const failure = readError(
+    `HTTP ${answer.status}${detail ? `: ${detail.message}` : ''}`,
+    answer.status === 429,
+  );
   if (refusesCredentials(answer.status, answer.body)) failure.authFailed = true;
   return failure;
 }
 
-const NOT_A_PATH: LookupError = {
-  kind: 'error',
-  message: 'not an id that can be put in a URL path',
-  rateLimited: false,
-};
+function readError(message: string, rateLimited = false): LookupError {
+  return { kind: 'error', message, rateLimited };
+}
 
 /** RFC 3986 `pchar` without `%`: what a path segment may carry as it is. */
 const PCHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;

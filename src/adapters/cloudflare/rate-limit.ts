@@ -28,13 +28,13 @@ export interface RateLimitInfo extends PolicyInfo {
 type Headers = Record<string, string | string[] | undefined>;
 
 function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
+  const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
 /** A list header sent as several lines is one list (RFC 9110 5.3). */
 function listHeader(headers: Headers, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
+  const value = headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
@@ -189,6 +189,11 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** What the pacer leaves of `limit` for the people using the dashboard. */
+function reserveOf(limit: number): number {
+  return Math.max(1, Math.ceil(limit * DEFAULT_RESERVE_SHARE));
+}
+
 /**
  * What the server has said about one policy's current window.
  *
@@ -222,8 +227,8 @@ class Budget {
     }
   }
 
-  reserve(share: number): number {
-    return this.limit !== undefined ? Math.max(1, Math.ceil(this.limit * share)) : 1;
+  reserve(): number {
+    return this.limit !== undefined ? reserveOf(this.limit) : 1;
   }
 
   /**
@@ -303,7 +308,7 @@ export class Pacer implements PacingView {
     this.maxWaitMs = options.maxWaitMs ?? 6 * 60_000;
     this.minIntervalMs = 1000 / (options.maxPerSecond ?? DEFAULT_MAX_PER_SECOND);
     const { limit, windowMs } = options.staticLimit ?? DEFAULT_STATIC_LIMIT;
-    const own = Math.max(1, limit - Math.max(1, Math.ceil(limit * DEFAULT_RESERVE_SHARE)));
+    const own = Math.max(1, limit - reserveOf(limit));
     this.ceiling = { limit, windowMs, own };
   }
 
@@ -375,7 +380,7 @@ export class Pacer implements PacingView {
       return worst;
     }
     for (const b of this.budgets.values()) {
-      const reserve = b.reserve(DEFAULT_RESERVE_SHARE);
+      const reserve = b.reserve();
       if ((b.remaining as number) - reserve >= 1) continue;
       // Answers still due may give requests back: look again soon rather than at the reset.
       if (b.credits > 0 && this.inFlight > 0) {
@@ -448,7 +453,7 @@ export class Pacer implements PacingView {
     if (requests <= 0) return worst;
     for (const b of this.budgets.values()) {
       if (b.remaining === undefined || b.resetAt <= now) continue;
-      const reserve = b.reserve(DEFAULT_RESERVE_SHARE);
+      const reserve = b.reserve();
       const left = Math.max(0, b.remaining - reserve);
       if (requests <= left) continue;
       const perWindow = b.limit !== undefined ? b.limit - reserve : 0;

@@ -45,10 +45,14 @@ async function openPlainFile(path: string, maxBytes: number): Promise<Opened> {
     else if (info.size > maxBytes) refused = tooLarge(path, maxBytes, info.size);
     else return { ok: true, handle, size: info.size };
   } catch (error) {
-    refused = readFailure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    refused = cannotRead(path, error);
   }
   await handle.close();
   return refused;
+}
+
+function cannotRead(path: string, error: unknown) {
+  return readFailure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
 }
 
 function tooLarge(path: string, maxBytes: number, size?: number) {
@@ -94,7 +98,7 @@ async function readBytes(
       length += bytesRead;
     }
   } catch (error) {
-    return readFailure(path, `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    return cannotRead(path, error);
   } finally {
     await handle.close();
   }
@@ -122,11 +126,8 @@ type ShardNames =
 async function shardNames(dir: string): Promise<ShardNames> {
   try {
     if ((await lstat(dir)).isSymbolicLink()) {
-      return {
-        ok: false,
-        missing: false,
-        error: readFailure(dir, 'the ledger directory is a symbolic link: refused').error,
-      };
+      const error = lineProblem(dir, 1, 'the ledger directory is a symbolic link: refused');
+      return { ok: false, missing: false, error };
     }
     return { ok: true, names: (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort() };
   } catch (error) {
@@ -134,12 +135,13 @@ async function shardNames(dir: string): Promise<ShardNames> {
     return {
       ok: false,
       missing: code === 'ENOENT',
-      error: readFailure(
+      error: lineProblem(
         dir,
+        1,
         code === 'ENOENT'
           ? 'the ledger directory does not exist'
           : `cannot read the ledger directory: ${code ?? 'error'}`,
-      ).error,
+      ),
     };
   }
 }
@@ -166,7 +168,7 @@ export async function readLedgerDir(
       continue;
     }
     const text = decodeShard(read.bytes);
-    if (text === undefined) errors.push(readFailure(path, 'not valid UTF-8 text').error);
+    if (text === undefined) errors.push(lineProblem(path, 1, 'not valid UTF-8 text'));
     else onShard({ name, path, text });
   }
   return errors;
@@ -230,8 +232,7 @@ async function scanShardFile(
       try {
         ({ bytesRead } = await handle.read(chunk, 0, chunk.length, position));
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        return onProblem(readFailure(path, `cannot read: ${code ?? 'error'}`).error);
+        return onProblem(cannotRead(path, error).error);
       }
       if (bytesRead === 0) break;
       position += bytesRead;

@@ -102,8 +102,9 @@ export class GitHubBranchStore implements LedgerStore {
    */
   async readReleasesAt(commit: string): Promise<ReadResult> {
     await this.ensureHead();
+    const short = commit.slice(0, 7);
     const known = this.snapshots.cached(commit);
-    if (known) return this.releasesOf(known, `at commit ${commit.slice(0, 7)}`);
+    if (known) return this.releasesOf(known, `at commit ${short}`);
     const path = this.options.releasesPath;
     const { workspace } = this.options;
     // Trusted without a blob check: this file only narrows what the head's file (read from
@@ -118,13 +119,13 @@ export class GitHubBranchStore implements LedgerStore {
       res = await this.contents(commit);
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
-      return readFailure(path, `file not found at commit ${commit.slice(0, 7)}`);
+      return readFailure(path, `file not found at commit ${short}`);
     }
     // A symbolic link to a file is followed by this endpoint: harmless here, as this file only
     // narrows what the branch head's file (where links are refused) may release.
     const data = res.data;
     if (Array.isArray(data) || data.type !== 'file')
-      return readFailure(path, `is not a plain file at commit ${commit.slice(0, 7)}`);
+      return readFailure(path, `is not a plain file at commit ${short}`);
     if (data.size > MAX_FILE_BYTES)
       throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
     // Above 1 MB the endpoint leaves the content out: read the blob (or the checkout).
@@ -164,9 +165,8 @@ export class GitHubBranchStore implements LedgerStore {
     // Outcomes not committed yet are part of what this run knows.
     for (const [name, lines] of linesByShard(this.buffer)) {
       const shard = shards.find((s) => s.name === name);
-      const added = lines.map((l) => `${l}\n`).join('');
-      if (shard) shard.text = withNewline(shard.text) + added;
-      else shards.push({ name, path: `${prefix}${name}`, text: added });
+      if (shard) shard.text = withLines(shard.text, lines);
+      else shards.push({ name, path: `${prefix}${name}`, text: withLines('', lines) });
     }
     return { shards, errors };
   }
@@ -194,7 +194,7 @@ export class GitHubBranchStore implements LedgerStore {
     let walked = 0;
     let from: string | undefined = commit;
     for (let page = 0; page < MAX_HISTORY_PAGES && from !== undefined; page++) {
-      const got = await historyPage(this.gh, this.options, { oid: from });
+      const got = await historyPage(this.gh, this.options, from);
       const search = findAnchor(got.commits, this.options.key, got.next === undefined);
       for (const oid of search.invalid)
         this.options.log.warn(
@@ -226,18 +226,8 @@ export class GitHubBranchStore implements LedgerStore {
 
   async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
-    for (let i = 1; i <= MAX_COMMIT_ATTEMPTS; i++) {
-      if (await this.commit(this.buffer, 'outcomes')) {
-        this.buffer = [];
-        return;
-      }
-      this.options.log.warn(
-        `${this.options.branch} moved while committing the outcomes; retrying on the new head (${i}/${MAX_COMMIT_ATTEMPTS})`,
-      );
-    }
-    throw new Error(
-      `could not commit the outcomes: ${this.options.branch} kept moving (${MAX_COMMIT_ATTEMPTS} attempts)`,
-    );
+    await this.untilCommitted('the outcomes', () => this.commit(this.buffer, 'outcomes'));
+    this.buffer = [];
   }
 
   /**
@@ -265,18 +255,32 @@ export class GitHubBranchStore implements LedgerStore {
     update: (current: string | undefined) => string,
     message: string,
   ): Promise<boolean> {
-    for (let i = 1; i <= MAX_COMMIT_ATTEMPTS; i++) {
+    let changed = false;
+    await this.untilCommitted(path, async () => {
       const current = await this.readFile(path);
       const text = current.kind === 'text' ? current.text : undefined;
       const next = update(text);
-      if (next === text) return false;
-      if (await this.commitChanges([{ path, content: next }], message)) return true;
+      changed = next !== text;
+      // Nothing to change is done too, with nothing committed.
+      return !changed || this.commitChanges([{ path, content: next }], message);
+    });
+    return changed;
+  }
+
+  /**
+   * Calls `attempt` (a commit on the head, false when the branch moved) until it succeeds, a
+   * bounded number of times; `what` names the commit in messages.
+   */
+  private async untilCommitted(what: string, attempt: () => Promise<boolean>): Promise<void> {
+    const { branch } = this.options;
+    for (let i = 1; i <= MAX_COMMIT_ATTEMPTS; i++) {
+      if (await attempt()) return;
       this.options.log.warn(
-        `${this.options.branch} moved while committing ${path}; retrying on the new head (${i}/${MAX_COMMIT_ATTEMPTS})`,
+        `${branch} moved while committing ${what}; retrying on the new head (${i}/${MAX_COMMIT_ATTEMPTS})`,
       );
     }
     throw new Error(
-      `could not commit ${path}: ${this.options.branch} kept moving (${MAX_COMMIT_ATTEMPTS} attempts)`,
+      `could not commit ${what}: ${branch} kept moving (${MAX_COMMIT_ATTEMPTS} attempts)`,
     );
   }
 
@@ -292,7 +296,7 @@ export class GitHubBranchStore implements LedgerStore {
       const path = `${ledgerDir}/${name}`;
       const sha = head.files.get(path);
       const current = sha === undefined ? '' : await this.snapshots.text(path, sha);
-      changes.push({ path, content: withNewline(current) + lines.map((l) => `${l}\n`).join('') });
+      changes.push({ path, content: withLines(current, lines) });
     }
     return this.commitChanges(changes, this.options.commitMessage(kind, records));
   }
@@ -363,11 +367,13 @@ export class GitHubBranchStore implements LedgerStore {
     // The new head is ours: no need to read it back (reads may lag behind writes).
     const files = new Map(head.files);
     const links = new Set(head.links);
-    const texts = changes.map((c) => ({ sha: gitBlobSha(c.content), text: c.content }));
-    changes.forEach((c, i) => {
-      files.set(c.path, (texts[i] as { sha: string }).sha);
+    const texts: { sha: string; text: string }[] = [];
+    for (const c of changes) {
+      const sha = gitBlobSha(c.content);
+      files.set(c.path, sha);
       links.delete(c.path);
-    });
+      texts.push({ sha, text: c.content });
+    }
     this.head = {
       commit: commit.data.sha,
       tree: tree.data.sha,
@@ -458,6 +464,8 @@ function errorText(error: unknown): string {
   return typeof text === 'string' ? text : 'no message';
 }
 
-function withNewline(text: string): string {
-  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+/** `text` with `lines` added at its end, each ending with a newline. */
+function withLines(text: string, lines: readonly string[]): string {
+  const added = lines.map((l) => `${l}\n`).join('');
+  return text === '' || text.endsWith('\n') ? text + added : `${text}\n${added}`;
 }

@@ -22,62 +22,40 @@ function chain(depth: number): string {
   return inner;
 }
 
-const BY_REF = `query QuarantineReleaseHistoryByRef($owner: String!, $name: String!, $ref: String!) {
-  repository(owner: $owner, name: $name) {
-    ref(qualifiedName: $ref) { target { ... on Commit { ${chain(HISTORY_DEPTH)} } } }
-  }
-}`;
-
-const BY_OID = `query QuarantineReleaseHistory($owner: String!, $name: String!, $oid: GitObjectID!) {
+const HISTORY = `query QuarantineReleaseHistory($owner: String!, $name: String!, $oid: GitObjectID!) {
   repository(owner: $owner, name: $name) {
     object(oid: $oid) { ... on Commit { ${chain(HISTORY_DEPTH)} } }
   }
 }`;
 
 export interface HistoryPage {
-  /** The commit the walk started from (the branch head, for a ref). */
-  head: string;
   /** Newest first, each with its first parent. */
   commits: HistoryCommit[];
   /** The first parent of the last commit, where the next page starts; undefined at the root. */
   next: string | undefined;
 }
 
-/** One page of first parents from a branch (`refs/heads/...` or a branch name) or a commit. */
+/** One page of first parents from a commit. */
 export async function historyPage(
   gh: GitHubClient,
   repo: { owner: string; repo: string },
-  from: { ref: string } | { oid: string },
+  oid: string,
 ): Promise<HistoryPage> {
-  const vars = { owner: repo.owner, name: repo.repo };
-  let start: CommitNode | null | undefined;
-  if ('ref' in from) {
-    const ref = from.ref.startsWith('refs/') ? from.ref : `refs/heads/${from.ref}`;
-    const data = await gh.graphql<{
-      repository: { ref: { target: CommitNode | null } | null } | null;
-    }>(BY_REF, { ...vars, ref });
-    start = data.repository?.ref?.target;
-    if (!start) throw new Error(`branch ${from.ref} not found`);
-  } else {
-    const data = await gh.graphql<{ repository: { object: CommitNode | null } | null }>(BY_OID, {
-      ...vars,
-      oid: from.oid,
-    });
-    start = data.repository?.object;
-    if (!start) throw new Error(`commit ${from.oid.slice(0, 7)} not found`);
-  }
+  const data = await gh.graphql<{ repository: { object: CommitNode | null } | null }>(HISTORY, {
+    owner: repo.owner,
+    name: repo.repo,
+    oid,
+  });
+  const start = data.repository?.object;
+  if (!start) throw new Error(`commit ${oid.slice(0, 7)} not found`);
   const commits: HistoryCommit[] = [];
   let node: CommitNode | undefined = start;
   let next: string | undefined;
   while (node && typeof node.message === 'string') {
     const parent: CommitNode | undefined = node.parents?.nodes?.[0];
     commits.push({ oid: node.oid, parents: parent ? [parent.oid] : [], message: node.message });
-    if (!parent) {
-      next = undefined;
-      break;
-    }
-    next = parent.oid;
+    next = parent?.oid;
     node = parent;
   }
-  return { head: start.oid, commits, next };
+  return { commits, next };
 }

@@ -30,6 +30,8 @@ export interface SnapshotOptions {
   dirs: readonly string[];
 }
 
+type TreeEntry = { path?: string; sha?: string; mode?: string; type?: string };
+
 export class RepoSnapshots {
   private readonly trees = new Map<string, Snapshot>();
   private readonly texts = new Map<string, string>();
@@ -50,21 +52,19 @@ export class RepoSnapshots {
       tree_sha: commit,
       recursive: 'true',
     });
-    const snapshot: Snapshot = { tree: tree.data.sha, files: new Map(), links: new Set() };
-    const keep = (entry: { path: string; sha: string; mode?: string }) => {
-      if (!this.options.wanted(entry.path)) return;
-      if (entry.mode === '120000') snapshot.links.add(entry.path);
-      else snapshot.files.set(entry.path, entry.sha);
-    };
+    let entries: TreeEntry[] = tree.data.tree;
     if (tree.data.truncated) {
       // A very large repository: walk down to the few directories we need instead.
+      entries = [];
       for (const dir of new Set(this.options.dirs))
-        for (const entry of await this.listDir(tree.data.sha, dir)) keep(entry);
-    } else {
-      for (const entry of tree.data.tree) {
-        if (entry.type === 'blob' && entry.path && entry.sha)
-          keep({ path: entry.path, sha: entry.sha, ...(entry.mode ? { mode: entry.mode } : {}) });
-      }
+        entries.push(...(await this.listDir(tree.data.sha, dir)));
+    }
+    const snapshot: Snapshot = { tree: tree.data.sha, files: new Map(), links: new Set() };
+    for (const entry of entries) {
+      if (entry.type !== 'blob' || !entry.path || !entry.sha || !this.options.wanted(entry.path))
+        continue;
+      if (entry.mode === '120000') snapshot.links.add(entry.path);
+      else snapshot.files.set(entry.path, entry.sha);
     }
     this.trees.set(commit, snapshot);
     return snapshot;
@@ -112,35 +112,26 @@ export class RepoSnapshots {
     return text;
   }
 
-  private async listDir(
-    rootTree: string,
-    dir: string,
-  ): Promise<{ path: string; sha: string; mode?: string }[]> {
-    const { owner, repo } = this.options;
+  /** The entries of directory `dir` (a repository path) of a tree, with repository paths. */
+  private async listDir(rootTree: string, dir: string): Promise<TreeEntry[]> {
     let sha = rootTree;
-    const parts = dir === '' ? [] : dir.split('/');
-    for (const part of parts) {
-      const t = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
-        owner,
-        repo,
-        tree_sha: sha,
-      });
-      const next = t.data.tree.find((e) => e.path === part && e.type === 'tree');
+    for (const part of dir === '' ? [] : dir.split('/')) {
+      const next = (await this.entries(sha)).find((e) => e.path === part && e.type === 'tree');
       if (!next?.sha) return [];
       sha = next.sha;
     }
+    const prefix = dir === '' ? '' : `${dir}/`;
+    return (await this.entries(sha)).map((e) => ({ ...e, path: e.path && `${prefix}${e.path}` }));
+  }
+
+  private async entries(treeSha: string): Promise<TreeEntry[]> {
+    const { owner, repo } = this.options;
     const t = await this.gh.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
       owner,
       repo,
-      tree_sha: sha,
+      tree_sha: treeSha,
     });
-    return t.data.tree
-      .filter((e) => e.type === 'blob' && e.path && e.sha)
-      .map((e) => ({
-        path: dir === '' ? (e.path as string) : `${dir}/${e.path}`,
-        sha: e.sha as string,
-        ...(e.mode ? { mode: e.mode } : {}),
-      }));
+    return t.data.tree;
   }
 }
 

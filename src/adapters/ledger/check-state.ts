@@ -13,7 +13,7 @@ import {
 } from '../../core/check/cursor.js';
 import type { CheckStateRead, CheckStateStore } from '../../engine/ports.js';
 import { readTextFile } from '../files/read-input.js';
-import { fsyncDir } from './file-store.js';
+import { fsyncDir, writeAndClose } from './file-store.js';
 
 export class FileCheckState implements CheckStateStore {
   readonly path: string;
@@ -52,14 +52,11 @@ export class FileCheckState implements CheckStateStore {
       0o644,
     );
     try {
-      await handle.writeFile(text);
-      await handle.datasync();
+      await writeAndClose(handle, text);
     } catch (error) {
-      await handle.close();
       await rm(temp, { force: true });
       throw error;
     }
-    await handle.close();
     // rename replaces a symbolic link itself, never the file it points to.
     await rename(temp, this.path);
     await fsyncDir(dir);

@@ -5,8 +5,7 @@
 // or kill -9 can still cut a multi-page write short; the cut is always at the end of the last
 // shard written, as an unterminated line. That write never resolved, so nothing was sent in
 // its name: the next run drops the fragment (and keeps every complete line before it).
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord } from '../../core/ledger/record.js';
@@ -89,17 +88,7 @@ export class FileLedgerStore implements LedgerStore {
     for (const [name, lines] of linesByShard(records)) {
       const path = join(this.dir, name);
       const created = !(await exists(path));
-      const handle = await open(
-        path,
-        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
-        0o644,
-      );
-      try {
-        await handle.writeFile(`${lines.join('\n')}\n`);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
+      await writeAndClose(await open(path, 'a', 0o644), `${lines.join('\n')}\n`);
       if (created) await fsyncDir(this.dir);
     }
   }
@@ -108,13 +97,9 @@ export class FileLedgerStore implements LedgerStore {
   private async repairAll(): Promise<void> {
     if (this.repaired) return;
     this.repaired = true;
-    let names: string[] = [];
-    try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.jsonl'));
-    } catch {
-      return;
-    }
-    for (const name of names) await this.repairTail(join(this.dir, name));
+    const names = await readdir(this.dir).catch(() => []);
+    for (const name of names.filter((n) => n.endsWith('.jsonl')))
+      await this.repairTail(join(this.dir, name));
   }
 
   /** Drops an unterminated, unparseable last line: the trace of a write a crash cut short. */
@@ -187,6 +172,16 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Writes `text` through `handle` and syncs it to disk before closing it. */
+export async function writeAndClose(handle: FileHandle, text: string): Promise<void> {
+  try {
+    await handle.writeFile(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes a file created or renamed in `dir` durable (its directory entry synced). */
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
@@ -246,19 +241,14 @@ export class LedgerLock {
 
 /** Creates `path` with `text` unless it exists: false when it does. */
 async function createExclusive(path: string, text: string): Promise<boolean> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'wx', 0o644);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
-  try {
-    await handle.writeFile(text);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
+  await writeAndClose(handle, text);
   return true;
 }
 

@@ -9,7 +9,6 @@ import {
   checkSealed,
   findAnchor,
   firstDifferentLine,
-  type HistoryCommit,
   makeSeal,
   parseSeal,
   sealIsValid,
@@ -38,15 +37,14 @@ export class LocalLedgerHistory {
   ) {}
 
   /** The newest valid seal below HEAD, or why there is none. */
-  async anchor(): Promise<{ anchor?: Anchor; reason: string; history: HistoryCommit[] }> {
+  private async anchor(): Promise<{ anchor?: Anchor; reason: string }> {
     const { commits, complete } = await firstParents(this.repo, MAX_HISTORY);
     const found = findAnchor(commits, this.key, complete);
-    if (found.kind === 'found') return { anchor: found.anchor, reason: '', history: commits };
+    if (found.kind === 'found') return { anchor: found.anchor, reason: '' };
     return {
       reason: complete
         ? `none in the ${commits.length} commit(s) of HEAD's history`
         : `none in the last ${commits.length} commits of HEAD's history`,
-      history: commits,
     };
   }
 
