@@ -11,6 +11,7 @@ import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import { parseTime } from '../../core/windows.js';
 import { audit } from '../../engine/audit.js';
 import {
+  accountsOption,
   type Command,
   choiceOption,
   EXIT,
@@ -19,7 +20,6 @@ import {
   UsageError,
 } from '../command.js';
 import { stderrLogger } from '../logger.js';
-import { accountsOption } from './plan.js';
 
 function timeOption(values: OptionValues, name: string): number | undefined {
   const value = values[name];

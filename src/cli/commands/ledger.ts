@@ -17,7 +17,7 @@ import {
   integerOption,
   stringOption,
 } from '../command.js';
-import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
+import { ledgerFolderFound } from '../ledger-folder.js';
 import { LEDGER_KEY_VARIABLE, ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 
@@ -70,10 +70,7 @@ Exit codes: 0 verified, 1 a bad line or a missing ledger folder, 2 usage error.
     const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
     const max = integerOption(values, 'max-commits', 10_000, 1, 1_000_000);
     const ledgerDir = resolve(io.cwd, dir);
-    if (!(await ledgerFolderExists(ledgerDir))) {
-      io.stderr(missingLedgerMessage('ledger verify', dir));
-      return EXIT.invalid;
-    }
+    if (!(await ledgerFolderFound(io, 'ledger verify', ledgerDir, dir))) return EXIT.invalid;
     const log = stderrLogger(io);
     const read = await readAll(ledgerDir, dir);
     const history = await ledgerHistory(io, ledgerDir, dir, log);
@@ -133,10 +130,7 @@ read cleanly, 2 usage error.
   async run(values, io) {
     const dir = stringOption(values, 'ledger', 'releases.ledger');
     const ledgerDir = resolve(io.cwd, dir);
-    if (!(await ledgerFolderExists(ledgerDir))) {
-      io.stderr(missingLedgerMessage('ledger seal', dir));
-      return EXIT.invalid;
-    }
+    if (!(await ledgerFolderFound(io, 'ledger seal', ledgerDir, dir))) return EXIT.invalid;
     const log = stderrLogger(io);
     const history = await ledgerHistory(io, ledgerDir, dir, log);
     if (!history) {

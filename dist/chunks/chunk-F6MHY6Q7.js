@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-var r="[0-9A-Za-z]{5,32}",s=`^${r}(?:-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}-[0-9]{1,20})?$`;var o="^[0-9a-f]{32}$",e=new RegExp(o);function i(t){return typeof t=="string"&&e.test(t)}function c(t){let n=t.indexOf("-");return n===-1?t:t.slice(0,n)}function E(t,n){return`${t}/${n}`}export{r as a,i as b,c,E as d};

@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a,b,c,d}from"./chunk-5FGMZJRG.js";import"./chunk-S2CX2YBF.js";import"./chunk-KYNQYJVX.js";import"./chunk-GRLPJF4I.js";import"./chunk-T4R53OPC.js";import"./chunk-GIA5RIS2.js";import"./chunk-PBX3UOBU.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{b as CloudflareClient,a as DEFAULT_TIMEOUTS,d as pathSegment,c as retryGet};

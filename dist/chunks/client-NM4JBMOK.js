@@ -1,0 +1,2 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+import{a,b,c,d}from"./chunk-KJKCHEAJ.js";import"./chunk-S2CX2YBF.js";import"./chunk-ICUMFKX7.js";import"./chunk-GRLPJF4I.js";import"./chunk-T4R53OPC.js";import"./chunk-ZUO7M3ZK.js";import"./chunk-PBX3UOBU.js";import"./chunk-54IBFPAE.js";import"./chunk-LIQU27LZ.js";export{b as CloudflareClient,a as DEFAULT_TIMEOUTS,d as pathSegment,c as retryGet};

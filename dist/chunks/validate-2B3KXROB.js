@@ -1,0 +1,2 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+import{a}from"./chunk-IEDQMHZG.js";import"./chunk-4VAOICVF.js";import"./chunk-FSVGLVZS.js";import"./chunk-ABFVC7JJ.js";import"./chunk-NG7H36JX.js";import"./chunk-UJAYHDXK.js";import"./chunk-5ZHEZIVF.js";import"./chunk-JK4X6MYU.js";import"./chunk-7VGXYAKM.js";import"./chunk-YT7T6RB5.js";import"./chunk-BMCYM6BZ.js";import"./chunk-PBX3UOBU.js";import"./chunk-54IBFPAE.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};

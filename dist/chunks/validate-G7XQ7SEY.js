@@ -1,2 +1,0 @@
-import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
-import{a}from"./chunk-MBWHNEO2.js";import"./chunk-O5NGSTJG.js";import"./chunk-UWL2SQYP.js";import"./chunk-FSVGLVZS.js";import"./chunk-RQZBXVPK.js";import"./chunk-UJAYHDXK.js";import"./chunk-5ZHEZIVF.js";import"./chunk-ZH4DSY25.js";import"./chunk-75JSUAJC.js";import"./chunk-YT7T6RB5.js";import"./chunk-7Q22RLLD.js";import"./chunk-PBX3UOBU.js";import"./chunk-F6MHY6Q7.js";import"./chunk-DQQKFFV5.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
