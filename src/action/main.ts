@@ -9,8 +9,6 @@ import { settled } from './early.js';
 import type { ActionSettings, KeyedSettings } from './settings.js';
 import type { ActionDeps, Toolkit } from './toolkit.js';
 
-export type { ActionDeps } from './toolkit.js';
-
 export interface EventPayload {
   pull_request?: {
     number?: number;

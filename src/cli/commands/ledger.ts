@@ -3,20 +3,12 @@
 // reviewed repair). See adapters/ledger/local-history.ts and core/ledger/seal.ts.
 import { resolve } from 'node:path';
 import { readLedgerDir } from '../../adapters/files/read-input.js';
-import type { Diagnostic } from '../../core/diagnostics.js';
-import { sortDiagnostics } from '../../core/diagnostics.js';
+import { type Diagnostic, sortDiagnostics } from '../../core/diagnostics.js';
 import { historyProblems } from '../../core/ledger/seal.js';
 import { type ShardText, scanNamedShard } from '../../core/ledger/state.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
-import {
-  type CliIO,
-  type Command,
-  choiceOption,
-  EXIT,
-  integerOption,
-  stringOption,
-} from '../command.js';
+import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
 import { ledgerFolderFound } from '../ledger-folder.js';
 import { LEDGER_KEY_VARIABLE, ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
@@ -168,7 +160,7 @@ export const ledgerCommand: Command = {
 
 Run \`quarantine-release ledger <verify|seal> --help\` for their options.
 `,
-  async run(_values: Record<string, unknown>, io: CliIO) {
+  async run(_values, io) {
     io.stderr(this.help);
     return EXIT.usage;
   },
