@@ -4,7 +4,6 @@
 
 import { DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { openCloudflareClient } from '../adapters/cloudflare/open.js';
-import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { GitHubBranchStore } from '../adapters/github/branch-store.js';
 import type { MergedPullRequest } from '../adapters/github/pull-request.js';
 import { GitHubWorkflowRuns } from '../adapters/github/workflow-runs.js';
@@ -26,11 +25,11 @@ import { apply } from '../engine/apply.js';
 import { systemClock } from '../engine/ports.js';
 import { awaitEarly, type Early } from './early.js';
 import { annotate, repoOf, toolkitLogger, updateComments, writeResultsFile } from './report.js';
-import { type ActionSettings, runUrl } from './settings.js';
+import { type KeyedSettings, runUrl } from './settings.js';
 import type { ActionDeps } from './toolkit.js';
 
 export async function applyOnBranch(
-  settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },
+  settings: KeyedSettings,
   deps: ActionDeps,
   branch: string,
   /** The merged pull request of the pushed commit, requested before this module loaded. */

@@ -5,7 +5,6 @@
 
 import { DEFAULT_TIMEOUTS } from '../adapters/cloudflare/client.js';
 import { openCloudflareClient } from '../adapters/cloudflare/open.js';
-import type { ApiSettings } from '../adapters/cloudflare/settings.js';
 import { GitHubEntryTimes } from '../adapters/github/blame.js';
 import { GitHubBranchStore } from '../adapters/github/branch-store.js';
 import { GitHubCheckState } from '../adapters/github/check-state.js';
@@ -17,11 +16,11 @@ import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { check } from '../engine/check.js';
 import { systemClock } from '../engine/ports.js';
 import { annotate, repoOf, toolkitLogger, writeResultsFile } from './report.js';
-import { type ActionSettings, runUrl } from './settings.js';
+import { type KeyedSettings, runUrl } from './settings.js';
 import type { ActionDeps } from './toolkit.js';
 
 export async function checkBranch(
-  settings: ActionSettings & { cloudflare: ApiSettings; ledgerKey: string },
+  settings: KeyedSettings,
   deps: ActionDeps,
   branch: string,
 ): Promise<void> {

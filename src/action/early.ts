@@ -1,5 +1,3 @@
-// The first request of a run, made before the heavy modules load.
-
 /**
  * The answer of the first request, made before the heavy modules load. A failure is kept
  * for the mode to report where it would have made the call itself.

@@ -6,10 +6,8 @@ import { listComments, type Repo } from '../adapters/github/comments.js';
 import { mergedPullRequest } from '../adapters/github/pull-request.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { settled } from './early.js';
-import type { ActionSettings } from './settings.js';
-import type { ActionDeps } from './toolkit.js';
-
-export type { ActionDeps } from './toolkit.js';
+import type { ActionSettings, KeyedSettings } from './settings.js';
+import type { ActionDeps, Toolkit } from './toolkit.js';
 
 export interface EventPayload {
   pull_request?: {
@@ -67,34 +65,22 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
     return;
   }
   if (decision.kind === 'check') {
-    if (!settings.cloudflare) {
-      toolkit.setFailed(
-        'no Cloudflare credentials: set the input `api-token` (a read-only token is enough) from a secret',
-      );
-      return;
-    }
-    if (!settings.ledgerKey) {
-      toolkit.setFailed(NO_LEDGER_KEY);
-      return;
-    }
+    const keyed = withSecrets(
+      settings,
+      toolkit,
+      'no Cloudflare credentials: set the input `api-token` (a read-only token is enough) from a secret',
+    );
+    if (!keyed) return;
     const { checkBranch } = await import('./check-mode.js');
-    await checkBranch(
-      { ...settings, cloudflare: settings.cloudflare, ledgerKey: settings.ledgerKey },
-      deps,
-      decision.branch,
-    );
+    await checkBranch(keyed, deps, decision.branch);
     return;
   }
-  if (!settings.cloudflare) {
-    toolkit.setFailed(
-      'no Cloudflare credentials: set the input `api-token` (or `api-email` and `api-key`) from a secret',
-    );
-    return;
-  }
-  if (!settings.ledgerKey) {
-    toolkit.setFailed(NO_LEDGER_KEY);
-    return;
-  }
+  const keyed = withSecrets(
+    settings,
+    toolkit,
+    'no Cloudflare credentials: set the input `api-token` (or `api-email` and `api-key`) from a secret',
+  );
+  if (!keyed) return;
   // The merged pull request of a pushed commit, with its reviews and comments: what was
   // reviewed and approved. A run started by hand has none, whatever commit it runs on.
   const sha = /^[0-9a-f]{40}$/.test(settings.runner.sha) ? settings.runner.sha : undefined;
@@ -103,17 +89,27 @@ export async function runAction(settings: ActionSettings, deps: ActionDeps): Pro
       ? await settled(mergedPullRequest(deps.github(), repo, sha, decision.branch))
       : undefined;
   const { applyOnBranch } = await import('./apply-mode.js');
-  await applyOnBranch(
-    { ...settings, cloudflare: settings.cloudflare, ledgerKey: settings.ledgerKey },
-    deps,
-    decision.branch,
-    pr,
-    shouldRedact(settings.redact, event),
-  );
+  await applyOnBranch(keyed, deps, decision.branch, pr, shouldRedact(settings.redact, event));
 }
 
-const NO_LEDGER_KEY =
-  'no ledger key: set the input `ledger-key` from a secret of the protected environment this job runs in (at least 32 random characters, e.g. `openssl rand -hex 32`); it seals the ledger commits so that changes by anyone else are found';
+/** The settings, for apply and check; undefined, with the job failed, when a secret is missing. */
+function withSecrets(
+  settings: ActionSettings,
+  toolkit: Toolkit,
+  noCredentials: string,
+): KeyedSettings | undefined {
+  if (!settings.cloudflare) {
+    toolkit.setFailed(noCredentials);
+    return undefined;
+  }
+  if (!settings.ledgerKey) {
+    toolkit.setFailed(
+      'no ledger key: set the input `ledger-key` from a secret of the protected environment this job runs in (at least 32 random characters, e.g. `openssl rand -hex 32`); it seals the ledger commits so that changes by anyone else are found',
+    );
+    return undefined;
+  }
+  return { ...settings, cloudflare: settings.cloudflare, ledgerKey: settings.ledgerKey };
+}
 
 /** Which use case an event calls for. Releases happen only on the default branch. */
 export function decide(settings: ActionSettings, event: EventPayload): Decision {

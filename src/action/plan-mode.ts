@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { openCloudflareClient } from '../adapters/cloudflare/open.js';
 import { readTextFile } from '../adapters/files/read-input.js';
 import { ledgerSnapshots, shardsOf } from '../adapters/github/branch-store.js';
-import { upsertComment } from '../adapters/github/comments.js';
 import { PullRequestLedger } from '../adapters/github/pull-request-ledger.js';
 import { type Plan, plan, planTotals } from '../core/plan/plan.js';
 import { refusalText } from '../core/plan/refusals.js';
@@ -17,7 +16,6 @@ import {
   invalidComment,
   isFixedFileComment,
 } from '../core/render/comment.js';
-import { escapeLogText } from '../core/render/escape.js';
 import { planJsonValue } from '../core/render/plan-json.js';
 import { renderDiagnosticsMarkdown } from '../core/render/plan-markdown.js';
 import { renderPlanText } from '../core/render/plan-text.js';
@@ -28,10 +26,11 @@ import { resolveSearches } from '../engine/searches.js';
 import { awaitEarly, type Early } from './early.js';
 import {
   annotate,
+  errorAt,
   repoOf,
-  reportWrite,
   toolkitLogger,
   updateComments,
+  writeComment,
   writeResultsFile,
 } from './report.js';
 import { type ActionSettings, runUrl } from './settings.js';
@@ -95,10 +94,7 @@ export async function planOnPullRequest(
     if (comments && d.pr !== undefined) {
       const existing = findFileComment(awaitEarly(comments), settings.commentAuthor);
       const comment = invalidComment(inputs.errors, ctx, inputs.stage);
-      await reportWrite(
-        toolkit,
-        await upsertComment(deps.github(), repoOf(settings), d.pr, existing, comment),
-      );
+      await writeComment(toolkit, deps.github(), settings, d.pr, existing, comment);
     }
     toolkit.setOutput('to-release', 0);
     toolkit.setFailed(
@@ -139,22 +135,13 @@ export async function planOnPullRequest(
   toolkit.setOutput('to-release', totals.to_release);
   toolkit.setOutput('refused', totals.refused);
   // Each refusal on its entry's line, where the pull request's diff shows it.
+  const file = settings.releasesFile;
   for (const account of thePlan.accounts)
-    for (const r of account.refused ?? [])
-      toolkit.error(escapeLogText(`${r.item.request.id}: refused: ${refusalText(r.reason)}`, 500), {
-        file: settings.releasesFile,
-        line: r.item.request.line,
-        column: r.item.request.column,
-        title: 'quarantine-release',
-      });
+    for (const { item, reason } of account.refused ?? [])
+      errorAt(toolkit, `${item.request.id}: refused: ${refusalText(reason)}`, file, item.request);
   const searchRefusals = searchProblems(thePlan);
   for (const { outcome } of searchRefusals)
-    toolkit.error(escapeLogText(`search: ${searchStatusText(outcome.status)}`, 500), {
-      file: settings.releasesFile,
-      line: outcome.request.line,
-      column: outcome.request.column,
-      title: 'quarantine-release',
-    });
+    errorAt(toolkit, `search: ${searchStatusText(outcome.status)}`, file, outcome.request);
   if (!settings.requireReviewedPlan)
     toolkit.warning(
       'require-reviewed-plan is off: on merge, apply releases what the file says, whether or not this plan reviewed it.',
@@ -165,12 +152,8 @@ export async function planOnPullRequest(
     const list = awaitEarly(comments);
     await updateComments(toolkit, gh, settings, d.pr, list, thePlan, { kind: 'planned' }, ctx);
     const stale = findFileComment(list, settings.commentAuthor);
-    if (stale && !isFixedFileComment(stale)) {
-      await reportWrite(
-        toolkit,
-        await upsertComment(gh, repoOf(settings), d.pr, stale, fixedComment(ctx)),
-      );
-    }
+    if (stale && !isFixedFileComment(stale))
+      await writeComment(toolkit, gh, settings, d.pr, stale, fixedComment(ctx));
   }
   if (totals.refused > 0) {
     toolkit.setFailed(

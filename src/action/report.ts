@@ -44,15 +44,23 @@ export function toolkitLogger(toolkit: Toolkit): Logger & { endPhase(): void } {
 /** One annotation per problem, on its line; the runner shows a limited number, the rest go to the log. */
 export function annotate(toolkit: Toolkit, errors: readonly Diagnostic[]): void {
   errors.forEach((d, i) => {
-    const message = escapeLogText(d.message, 500);
-    if (i < 50)
-      toolkit.error(message, {
-        file: d.file,
-        line: d.line,
-        column: d.column,
-        title: 'quarantine-release',
-      });
+    if (i < 50) errorAt(toolkit, d.message, d.file, d);
     else toolkit.info(escapeLogText(formatDiagnostic(d), 600));
+  });
+}
+
+/** An error annotation on `file`, at the line and column of `at`. */
+export function errorAt(
+  toolkit: Toolkit,
+  message: string,
+  file: string,
+  at: { line: number; column: number },
+): void {
+  toolkit.error(escapeLogText(message, 500), {
+    file,
+    line: at.line,
+    column: at.column,
+    title: 'quarantine-release',
   });
 }
 
@@ -67,10 +75,16 @@ export async function writeResultsFile(
   toolkit.setOutput('results-file', path);
 }
 
-export async function reportWrite(
+/** Writes one comment of the pull request; a token that may not is a warning, not a failure. */
+export async function writeComment(
   toolkit: Toolkit,
-  outcome: Awaited<ReturnType<typeof upsertComment>>,
+  gh: GitHubClient,
+  settings: ActionSettings,
+  pr: number,
+  existing: IssueComment | undefined,
+  body: string,
 ): Promise<void> {
+  const outcome = await upsertComment(gh, repoOf(settings), pr, existing, body);
   if (outcome === 'forbidden') {
     toolkit.warning(
       'The token may not write comments (read-only token?): the plan is in the job summary.',
@@ -104,9 +118,6 @@ export async function updateComments(
         (account.searches?.length ?? 0) ===
       0;
     if (!existing && empty && status.kind === 'planned') continue;
-    await reportWrite(
-      toolkit,
-      await upsertComment(gh, repoOf(settings), pr, existing, accountComment(account, status, ctx)),
-    );
+    await writeComment(toolkit, gh, settings, pr, existing, accountComment(account, status, ctx));
   }
 }

@@ -55,6 +55,9 @@ export interface ActionSettings {
   runner: RunnerContext;
 }
 
+/** The settings of the modes that call Cloudflare and seal the ledger (apply, check). */
+export type KeyedSettings = ActionSettings & { cloudflare: ApiSettings; ledgerKey: string };
+
 export interface RunnerContext {
   eventName: string;
   eventPath: string | undefined;

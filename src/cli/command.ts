@@ -1,5 +1,6 @@
 // What every CLI command shares: its shape, the process it talks to, and the exit codes.
 import type { ParseArgsConfig } from 'node:util';
+import { isAccountId } from '../core/ids.js';
 
 export const EXIT = {
   ok: 0,
@@ -19,7 +20,8 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
-export type OptionValues = Record<string, string | boolean | undefined>;
+/** As parseArgs gives them: a list for the options declared `multiple`. */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface Command {
   name: string;
@@ -47,6 +49,22 @@ export function refusalExit(reasons: readonly { kind: string }[]): number | unde
 export function stringOption(values: OptionValues, name: string, fallback: string): string {
   const value = values[name];
   return typeof value === 'string' ? value : fallback;
+}
+
+/** Every value given for a repeatable option. */
+export function listOption(values: OptionValues, name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+}
+
+/** `--account ID`, repeatable: the accounts a command is limited to. */
+export function accountsOption(values: OptionValues): string[] {
+  const list = listOption(values, 'account');
+  for (const account of list) {
+    if (!isAccountId(account))
+      throw new UsageError('--account must be 32 lowercase hexadecimal characters');
+  }
+  return list;
 }
 
 export function choiceOption<T extends string>(

@@ -1,7 +1,7 @@
 // Runs one command with its arguments: parsing (strict), --help, and usage errors (exit 2),
 // which print the error, the command's usage line and a pointer to --help (not the whole help).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type CliIO, type Command, EXIT, UsageError } from './command.js';
+import { type CliIO, type Command, EXIT, type OptionValues, UsageError } from './command.js';
 import { unknownOption, usageError, usageLine } from './usage.js';
 
 export async function runCommand(
@@ -28,10 +28,10 @@ export async function runCommand(
       `unknown option ${unknown.given}${unknown.suggestion ? ` (did you mean ${unknown.suggestion}?)` : ''}`,
     );
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: OptionValues;
   try {
     values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
+      .values as OptionValues;
   } catch (error) {
     return fail((error as Error).message);
   }

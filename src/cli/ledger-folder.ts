@@ -17,10 +17,22 @@ export async function ledgerFolderExists(dir: string): Promise<boolean> {
   }
 }
 
-/** What plan and check say when the folder is missing (`given` as the user wrote it). */
-export function missingLedgerMessage(command: string, given: string): string {
-  const dir = escapeLogText(given, 300);
-  return `quarantine-release ${command}: no ledger folder at ${dir} (--ledger). If nothing has been released yet, create it (mkdir ${dir}); apply also creates it with its first record. Otherwise check the path.\n`;
+/**
+ * Whether the folder `dir` exists; when not, plan, check and ledger say so on stderr (`given`
+ * as the user wrote it) and return EXIT.invalid.
+ */
+export async function ledgerFolderFound(
+  io: CliIO,
+  command: string,
+  dir: string,
+  given: string,
+): Promise<boolean> {
+  if (await ledgerFolderExists(dir)) return true;
+  const shown = escapeLogText(given, 300);
+  io.stderr(
+    `quarantine-release ${command}: no ledger folder at ${shown} (--ledger). If nothing has been released yet, create it (mkdir ${shown}); apply also creates it with its first record. Otherwise check the path.\n`,
+  );
+  return false;
 }
 
 /**

@@ -4,8 +4,7 @@ import { repoOf } from '../adapters/files/git-history.js';
 import { LocalLedgerHistory } from '../adapters/ledger/local-history.js';
 import { keyProblem } from '../core/ledger/seal.js';
 import type { Logger } from '../engine/ports.js';
-import type { CliIO } from './command.js';
-import { UsageError } from './command.js';
+import { type CliIO, UsageError } from './command.js';
 
 export const LEDGER_KEY_VARIABLE = 'QUARANTINE_RELEASE_LEDGER_KEY';
 

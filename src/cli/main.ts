@@ -1,7 +1,6 @@
 // The command line: parses arguments, runs one command, returns its exit code.
 // Commands live in ./commands; this file only dispatches and reports usage errors.
-import type { CliIO, Command } from './command.js';
-import { EXIT } from './command.js';
+import { type CliIO, type Command, EXIT } from './command.js';
 import { runCommand } from './dispatch.js';
 import { didYouMean, usageError } from './usage.js';
 import { VERSION } from './version.js';

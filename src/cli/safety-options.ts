@@ -8,7 +8,7 @@ import {
   DEFAULT_GUARDED_DISPOSITIONS,
   guardedListProblem,
 } from '../core/safety/screen.js';
-import { integerOption, type OptionValues, UsageError } from './command.js';
+import { integerOption, listOption, type OptionValues, UsageError } from './command.js';
 
 export const DEFAULT_LOOKUP_BUDGET = 300;
 export const DEFAULT_MAX_RELEASES = 1000;
@@ -16,9 +16,6 @@ export const DEFAULT_MAX_RELEASES = 1000;
 export const searchPageSizeSpec: NonNullable<ParseArgsConfig['options']> = {
   'search-page-size': { type: 'string' },
 };
-
-export const searchPageSizeHelp = `  --search-page-size N    results per search page asked for, 1-${MAX_SEARCH_PAGE_SIZE} (default: ${DEFAULT_SEARCH_PAGE_SIZE});
-                          after a 400 it asks for half as many, down to 20, and says so`;
 
 export function searchPageSizeOption(values: OptionValues): number {
   return integerOption(
@@ -37,7 +34,8 @@ export const safetyOptionSpecs: NonNullable<ParseArgsConfig['options']> = {
   redact: { type: 'boolean' },
 };
 
-export const safetyOptionsHelp = `${searchPageSizeHelp}
+export const safetyOptionsHelp = `  --search-page-size N    results per search page asked for, 1-${MAX_SEARCH_PAGE_SIZE} (default: ${DEFAULT_SEARCH_PAGE_SIZE});
+                          after a 400 it asks for half as many, down to 20, and says so
   --lookup-budget N       at most N lookup requests for message details (default: ${DEFAULT_LOOKUP_BUDGET});
                           a message that could not be checked is refused, never released
   --require-ack LIST      dispositions released only with a matching \`acknowledge\`
@@ -67,10 +65,8 @@ export function guardedOption(values: OptionValues): string[] {
  * credentials, ids only without), so apply accepts a match on either.
  */
 export function fingerprintOption(values: OptionValues): Map<string, ReviewedPlan> {
-  const raw = values.fingerprint as unknown;
-  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
   const out = new Map<string, ReviewedPlan>();
-  for (const item of list) {
+  for (const item of listOption(values, 'fingerprint')) {
     const m = /^(?:([0-9a-f]{32}):)?([0-9a-f]{32})$/.exec(item);
     if (!m) {
       throw new UsageError(

@@ -18,6 +18,7 @@ import type { ReviewedPlan, ReviewGate } from '../../core/safety/review.js';
 import { apply } from '../../engine/apply.js';
 import { systemClock } from '../../engine/ports.js';
 import {
+  accountsOption,
   type CliIO,
   type Command,
   choiceOption,
@@ -39,7 +40,6 @@ import {
   safetyOptionsHelp,
   searchPageSizeOption,
 } from '../safety-options.js';
-import { accountsOption } from './plan.js';
 
 /**
  * 100 ids per POST: an answer that is lost (timeout, reset) leaves at most 100 messages to
@@ -140,6 +140,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
       force: values.force === true,
     };
     const fingerprints = fingerprintOption(values);
+    const ran = provenance(io);
     const settings = commandSettings(io, 'apply', true, searchPageSizeOption(values));
     if (settings === EXIT.invalid) return EXIT.invalid;
 
@@ -176,7 +177,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
           inFlightMs: timeoutMs,
           settleMs,
           accounts,
-          provenance: provenance(io),
+          provenance: ran,
           safety: { ...safety, gate: cliGate(fingerprints, values.unreviewed === true) },
           ...(io.signal ? { signal: io.signal } : {}),
           deadline: Date.now() + deadlineMinutes * 60_000,
@@ -192,8 +193,7 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
       }
       io.stdout(format === 'json' ? renderRunJson(result) : renderRunText(result));
       // What this run wrote is sealed in a commit of its own (with a ledger key, in a git clone).
-      if (!result.dryRun && !(await sealLedger(store, io, provenance(io).run)))
-        return EXIT.incomplete;
+      if (!result.dryRun && !(await sealLedger(store, io, ran.run))) return EXIT.incomplete;
       // Refused messages or a refused run: never mistaken for a clean run.
       if (result.blocked !== undefined) return EXIT.invalid;
       const refused = refusalExit([
@@ -211,14 +211,10 @@ Exit codes: 0 every message released, 1 invalid input, a refused message or a re
 };
 
 /** Seals the ledger as it is now (see FileLedgerStore.seal); false when that failed. */
-export async function sealLedger(
-  store: FileLedgerStore,
-  io: CliIO,
-  run?: string,
-): Promise<boolean> {
+export async function sealLedger(store: FileLedgerStore, io: CliIO, run: string): Promise<boolean> {
   try {
     const commit = await store.seal(
-      `quarantine-release: ledger records [skip ci]\n\n${run ? `Run: ${run}\n` : ''}`,
+      `quarantine-release: ledger records [skip ci]\n\nRun: ${run}\n`,
     );
     if (commit) io.stderr(`Sealed the ledger in commit ${commit.slice(0, 12)}.\n`);
     return true;
@@ -245,17 +241,17 @@ function cliGate(fingerprints: Map<string, ReviewedPlan>, unreviewed: boolean): 
 }
 
 /** Who and what ran this, for the ledger: CI variables when present, else the local user. */
-export function provenance(io: CliIO): { actor?: string; commit?: string; run?: string } {
+export function provenance(io: CliIO): { actor?: string; commit?: string; run: string } {
   const env = io.env;
-  const p: { actor?: string; commit?: string; run?: string } = {};
+  const p: { actor?: string; commit?: string; run: string } = {
+    run:
+      env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
+        ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : `cli@${hostname()}`,
+  };
   const actor = env.GITHUB_ACTOR ?? safeUser();
   if (actor) p.actor = actor;
   if (env.GITHUB_SHA && /^[0-9a-f]{7,64}$/.test(env.GITHUB_SHA)) p.commit = env.GITHUB_SHA;
-  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY) {
-    p.run = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
-  } else {
-    p.run = `cli@${hostname()}`;
-  }
   return p;
 }
 

@@ -11,6 +11,7 @@ import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import { parseTime } from '../../core/windows.js';
 import { audit } from '../../engine/audit.js';
 import {
+  accountsOption,
   type Command,
   choiceOption,
   EXIT,
@@ -19,7 +20,6 @@ import {
   UsageError,
 } from '../command.js';
 import { stderrLogger } from '../logger.js';
-import { accountsOption } from './plan.js';
 
 function timeOption(values: OptionValues, name: string): number | undefined {
   const value = values[name];
@@ -99,10 +99,7 @@ Exit codes: 0 reported, 1 corrupt ledger or no ledger directory, 2 usage error.
       throw new UsageError('--since must be before --until');
 
     const scan = ledgerDirScan(resolve(io.cwd, dir), { skip: true, log: stderrLogger(io) });
-    const result = await audit(scan, {
-      period,
-      accounts,
-    });
+    const result = await audit(scan, { period, accounts });
     if (result.kind === 'invalid') {
       io.stderr(renderDiagnosticsText(result.errors));
       if (result.more > 0) io.stderr(`... and ${result.more} more problems\n`);

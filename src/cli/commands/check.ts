@@ -18,14 +18,20 @@ import { checkJsonValue, renderCheckText } from '../../core/render/check.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
 import { check } from '../../engine/check.js';
 import { systemClock } from '../../engine/ports.js';
-import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
+import {
+  accountsOption,
+  type Command,
+  choiceOption,
+  EXIT,
+  integerOption,
+  stringOption,
+} from '../command.js';
 import { commandSettings } from '../credentials.js';
-import { ledgerFolderExists, lockLedger, missingLedgerMessage } from '../ledger-folder.js';
+import { ledgerFolderFound, lockLedger } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import { lookupBudgetOption, searchPageSizeOption, searchPageSizeSpec } from '../safety-options.js';
 import { provenance, sealLedger } from './apply.js';
-import { accountsOption } from './plan.js';
 
 export const checkCommand: Command = {
   name: 'check',
@@ -101,14 +107,12 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found, an entry not appli
     if (settings === EXIT.invalid) return EXIT.invalid;
     const log = stderrLogger(io);
     const ledgerDir = resolve(io.cwd, dir);
-    if (!(await ledgerFolderExists(ledgerDir))) {
-      io.stderr(missingLedgerMessage('check', dir));
-      return EXIT.invalid;
-    }
+    if (!(await ledgerFolderFound(io, 'check', ledgerDir, dir))) return EXIT.invalid;
     const lock = await lockLedger(io, 'check', ledgerDir);
     if (lock === EXIT.invalid) return EXIT.invalid;
     const store = new FileLedgerStore(ledgerDir, log, await ledgerHistory(io, ledgerDir, dir, log));
     const client = await openCloudflareClient(settings as ApiSettings, { log });
+    const ran = provenance(io);
     try {
       const result = await check(
         {
@@ -128,7 +132,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found, an entry not appli
           inFlightMs: 0,
           settleMs,
           accounts,
-          provenance: provenance(io),
+          provenance: ran,
           lookupBudget,
           unappliedAfterHours,
           ...(io.signal ? { signal: io.signal } : {}),
@@ -142,7 +146,7 @@ Exit codes: 0 no drift and nothing unresolved, 1 drift found, an entry not appli
         format === 'json' ? `${JSON.stringify(checkJsonValue(result))}\n` : renderCheckText(result),
       );
       // What the read-backs recorded is sealed in a commit of its own (ledger key, git clone).
-      if (!(await sealLedger(store, io, provenance(io).run))) return EXIT.incomplete;
+      if (!(await sealLedger(store, io, ran.run))) return EXIT.incomplete;
       if (result.drift.length > 0 || result.unapplied.overdue > 0) return EXIT.invalid;
       // A read-back that could not conclude leaves the send unresolved (it carries the error).
       const unresolved = result.resolved.results.some(

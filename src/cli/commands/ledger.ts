@@ -3,21 +3,13 @@
 // reviewed repair). See adapters/ledger/local-history.ts and core/ledger/seal.ts.
 import { resolve } from 'node:path';
 import { readLedgerDir } from '../../adapters/files/read-input.js';
-import type { Diagnostic } from '../../core/diagnostics.js';
-import { sortDiagnostics } from '../../core/diagnostics.js';
+import { type Diagnostic, sortDiagnostics } from '../../core/diagnostics.js';
 import { historyProblems } from '../../core/ledger/seal.js';
 import { type ShardText, scanNamedShard } from '../../core/ledger/state.js';
 import { escapeLogText } from '../../core/render/escape.js';
 import { renderDiagnosticsText } from '../../core/render/plan-text.js';
-import {
-  type CliIO,
-  type Command,
-  choiceOption,
-  EXIT,
-  integerOption,
-  stringOption,
-} from '../command.js';
-import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
+import { type Command, choiceOption, EXIT, integerOption, stringOption } from '../command.js';
+import { ledgerFolderFound } from '../ledger-folder.js';
 import { LEDGER_KEY_VARIABLE, ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 
@@ -70,10 +62,7 @@ Exit codes: 0 verified, 1 a bad line or a missing ledger folder, 2 usage error.
     const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
     const max = integerOption(values, 'max-commits', 10_000, 1, 1_000_000);
     const ledgerDir = resolve(io.cwd, dir);
-    if (!(await ledgerFolderExists(ledgerDir))) {
-      io.stderr(missingLedgerMessage('ledger verify', dir));
-      return EXIT.invalid;
-    }
+    if (!(await ledgerFolderFound(io, 'ledger verify', ledgerDir, dir))) return EXIT.invalid;
     const log = stderrLogger(io);
     const read = await readAll(ledgerDir, dir);
     const history = await ledgerHistory(io, ledgerDir, dir, log);
@@ -133,10 +122,7 @@ read cleanly, 2 usage error.
   async run(values, io) {
     const dir = stringOption(values, 'ledger', 'releases.ledger');
     const ledgerDir = resolve(io.cwd, dir);
-    if (!(await ledgerFolderExists(ledgerDir))) {
-      io.stderr(missingLedgerMessage('ledger seal', dir));
-      return EXIT.invalid;
-    }
+    if (!(await ledgerFolderFound(io, 'ledger seal', ledgerDir, dir))) return EXIT.invalid;
     const log = stderrLogger(io);
     const history = await ledgerHistory(io, ledgerDir, dir, log);
     if (!history) {
@@ -174,7 +160,7 @@ export const ledgerCommand: Command = {
 
 Run \`quarantine-release ledger <verify|seal> --help\` for their options.
 `,
-  async run(_values: Record<string, unknown>, io: CliIO) {
+  async run(_values, io) {
     io.stderr(this.help);
     return EXIT.usage;
   },

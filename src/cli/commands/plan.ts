@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { openCloudflareClient } from '../../adapters/cloudflare/open.js';
 import { readTextFile } from '../../adapters/files/read-input.js';
 import { FileLedgerStore } from '../../adapters/ledger/file-store.js';
-import { isAccountId } from '../../core/ids.js';
 import { type Plan, plan } from '../../core/plan/plan.js';
 import { searchProblems, withSearches } from '../../core/plan/selectors.js';
 import { writePlanJson } from '../../core/render/plan-json.js';
@@ -13,16 +12,15 @@ import { loadInputs } from '../../engine/inputs.js';
 import { screenWithCloudflare } from '../../engine/screen.js';
 import { resolveSearches } from '../../engine/searches.js';
 import {
+  accountsOption,
   type Command,
   choiceOption,
   EXIT,
-  type OptionValues,
   refusalExit,
   stringOption,
-  UsageError,
 } from '../command.js';
 import { commandSettings } from '../credentials.js';
-import { ledgerFolderExists, missingLedgerMessage } from '../ledger-folder.js';
+import { ledgerFolderFound } from '../ledger-folder.js';
 import { ledgerHistory } from '../ledger-history.js';
 import { stderrLogger } from '../logger.js';
 import {
@@ -32,16 +30,6 @@ import {
   safetyOptionsHelp,
   searchPageSizeOption,
 } from '../safety-options.js';
-
-export function accountsOption(values: OptionValues): string[] {
-  const raw = values.account as unknown;
-  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
-  for (const account of list) {
-    if (!isAccountId(account))
-      throw new UsageError('--account must be 32 lowercase hexadecimal characters');
-  }
-  return list;
-}
 
 export const planCommand: Command = {
   name: 'plan',
@@ -102,10 +90,7 @@ Exit codes: 0 planned, 1 invalid releases file, missing or corrupt ledger, or a 
         );
       return EXIT.invalid;
     }
-    if (!(await ledgerFolderExists(ledgerDir))) {
-      io.stderr(missingLedgerMessage('plan', dir));
-      return EXIT.invalid;
-    }
+    if (!(await ledgerFolderFound(io, 'plan', ledgerDir, dir))) return EXIT.invalid;
     const client = settings ? await openCloudflareClient(settings, { log }) : undefined;
     let result: Plan;
     try {
