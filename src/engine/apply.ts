@@ -60,13 +60,11 @@ export async function apply(deps: ApplyDeps, settings: ApplySettings): Promise<A
           (s) => accounts.length === 0 || accounts.includes(s.account_id),
         );
         if (inputs.file.searches && !settings.verifyOnly) deps.log.phase?.('Search');
-        const searched = settings.verifyOnly
-          ? await resolveSearches(inputs.file, undefined)
-          : await resolveSearches(inputs.file, deps.api, {
-              accounts,
-              log: deps.log,
-              halt: run.halt.signal,
-            });
+        const searched = await resolveSearches(
+          inputs.file,
+          settings.verifyOnly ? undefined : deps.api,
+          { accounts, log: deps.log, halt: run.halt.signal },
+        );
         for (const [key, view] of searched.views) run.views.set(key, view);
         const planned = plan(searched.file, inputs.ledger.index, { accounts });
         const shown = settings.verifyOnly
@@ -108,7 +106,6 @@ async function runPlan(
             attempt: item.attempt,
             state: 'pending',
             sent: false,
-            via: 'readback',
           },
           `${item.request.id}: read back as never released; the next apply sends it`,
         );

@@ -31,13 +31,13 @@ import {
   unappliedReport,
 } from '../core/check/unapplied.js';
 import { messageKey } from '../core/ids.js';
-import type { LedgerRecord } from '../core/ledger/record.js';
 import { emptyLedger, foldShard } from '../core/ledger/state.js';
 import type { AccountProgress, CursorStatus } from '../core/render/check.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { compareText } from '../core/values.js';
 import { type ApplyDeps, type ApplyResult, type ApplySettings, apply } from './apply.js';
-import type { CheckStateStore, EntryTimes } from './ports.js';
+import { searchQuarantined } from './inspect.js';
+import type { CheckStateRead, CheckStateStore, EntryTimes } from './ports.js';
 
 export interface Drift {
   account_id: string;
@@ -100,10 +100,9 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
   if (resolved.kind === 'invalid') return resolved;
 
   // The ledger as it is now, with the resolutions: every message whose state is released.
-  // Only released messages are checked: only their records are kept whole (the searches
-  // recorded are counted from every record).
+  // No record is kept whole: each message's state and time are all the check needs.
   const ledger = emptyLedger();
-  const keep = (record: LedgerRecord) => record.state === 'released';
+  const keep = () => false;
   const { shards, errors } = await deps.store.read((shard) => foldShard(ledger, shard, keep));
   for (const shard of shards) foldShard(ledger, shard, keep);
   if (errors.length > 0) return { kind: 'invalid', stage: 'ledger', errors };
@@ -111,14 +110,15 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
   deps.log.phase?.('Entries merged but never applied');
   const unapplied = await unappliedOf(deps, settings, resolved, appliedSearches(ledger.index));
   const only = settings.accounts.length > 0 ? new Set(settings.accounts) : undefined;
-  const byAccount = new Map<string, Map<string, LedgerRecord>>();
+  // Each account's released messages, by id: when the ledger recorded them released.
+  const byAccount = new Map<string, Map<string, string>>();
   for (const account of ledger.index.accountIds()) {
     if (only && !only.has(account)) continue;
-    const records = new Map<string, LedgerRecord>();
+    const released = new Map<string, string>();
     for (const [id, history] of ledger.index.account(account) ?? []) {
-      if (history.state === 'released') records.set(id, history.latest);
+      if (history.state === 'released') released.set(id, history.at);
     }
-    if (records.size > 0) byAccount.set(account, records);
+    if (released.size > 0) byAccount.set(account, released);
   }
 
   deps.log.phase?.('Released messages back in quarantine');
@@ -138,7 +138,7 @@ export async function check(deps: CheckDeps, settings: CheckSettings): Promise<C
     const old = saved.cursors.get(account);
     const { report, cursor } = await run.account(
       account,
-      byAccount.get(account) as Map<string, LedgerRecord>,
+      byAccount.get(account) as Map<string, string>,
       old,
       share,
     );
@@ -233,7 +233,7 @@ async function readCursors(deps: CheckDeps): Promise<{
   message?: string;
 }> {
   const { path } = deps.checkState;
-  let stored: Awaited<ReturnType<CheckStateStore['read']>>;
+  let stored: CheckStateRead;
   try {
     stored = await deps.checkState.read();
   } catch (error) {
@@ -301,11 +301,12 @@ class DriftRun {
 
   async account(
     account: string,
-    records: Map<string, LedgerRecord>,
+    /** Its released messages: id, and when the ledger recorded it released. */
+    released: ReadonlyMap<string, string>,
     old: CheckCursor | undefined,
     share: number,
   ): Promise<{ report: AccountProgress; cursor?: CheckCursor }> {
-    const sorted = [...records.keys()].sort(compareCheckOrder);
+    const sorted = [...released.keys()].sort(compareCheckOrder);
     const n = sorted.length;
     const start = startIndex(sorted, old?.after);
     const s = start.index;
@@ -323,7 +324,8 @@ class DriftRun {
       covered++;
       checked++;
       streakFrom = undefined;
-      if (quarantined) this.drift.push(driftOf(records.get(id) as LedgerRecord));
+      if (quarantined)
+        this.drift.push({ account_id: account, id, released_at: released.get(id) as string });
     };
 
     work: for (const unit of units) {
@@ -387,8 +389,6 @@ class DriftRun {
     };
     if (covered === 0) {
       // Nothing done: the cursor stays.
-      report.to = s;
-      report.wrapped = false;
       if (old?.after !== undefined && !start.wrapped) {
         report.after = old.after;
         report.passStarted = old.pass_started;
@@ -427,16 +427,12 @@ class DriftRun {
     let cursor: string | undefined;
     for (let page = 0; page < pages; page++) {
       if (!this.take(limit)) return this.stopped !== undefined ? 'stop' : { complete: false, ids };
-      const answer = await this.deps.api.search(
+      // Quarantined again is drift whatever the disposition.
+      const answer = await searchQuarantined(
+        this.deps.api,
         account,
-        {
-          start: unit.start,
-          end: unit.end,
-          delivery_status: 'quarantined',
-          // Quarantined again is drift whatever the disposition (the API defaults to detections).
-          detections_only: 'false',
-          ...(cursor ? { cursor } : {}),
-        },
+        unit,
+        cursor,
         this.settings.signal,
       );
       if (answer.kind === 'error') {
@@ -463,8 +459,4 @@ class DriftRun {
 
 function unitIds(unit: CheckUnit): string[] {
   return unit.kind === 'window' ? unit.ids : [unit.id];
-}
-
-function driftOf(r: LedgerRecord): Drift {
-  return { account_id: r.account_id, id: r.id, released_at: r.at };
 }

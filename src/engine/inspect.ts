@@ -14,7 +14,7 @@ import { escapeLogText } from '../core/render/escape.js';
 import type { Inspection } from '../core/safety/screen.js';
 import { idTime, timeWindows, utcSecond } from '../core/windows.js';
 import { pool } from './pool.js';
-import type { CloudflareApi, Logger } from './ports.js';
+import type { CloudflareApi, Logger, SearchPage } from './ports.js';
 
 export interface InspectOptions {
   /** Most requests the lookups may make in this run. */
@@ -23,11 +23,6 @@ export interface InspectOptions {
   now: number;
   /** Ids of one account needing at least this many lookups use the search first. */
   searchFrom?: number;
-  /**
-   * Results a search page holds at most, to split big windows; default what the API client
-   * asks for (its `searchPageSize`). The client chooses `per_page` itself.
-   */
-  perPage?: number;
   /** Requests in flight at once (search windows side by side, then lookups). Default 1. */
   concurrency?: number;
   halt?: AbortSignal;
@@ -64,7 +59,8 @@ export async function inspect(
 }> {
   const inspections = new Map<string, Inspection>();
   const stats: InspectStats = { searches: 0, gets: 0, logs: 0, unchecked: 0 };
-  const perPage = options.perPage ?? api.searchPageSize ?? SEARCH_PER_PAGE;
+  // Results a search page holds at most, to split big windows (the client chooses `per_page`).
+  const perPage = api.searchPageSize ?? SEARCH_PER_PAGE;
   // Credentials refused once are refused for every request: stop at once, and leave what is
   // left unchecked with the reason, rather than spend a failing request on each message.
   let stopped: string | undefined;
@@ -107,17 +103,7 @@ export async function inspect(
           const left = countOpen(range.ids, open);
           if (left === 0 || pages >= left || !spend()) return;
           stats.searches++;
-          const page = await api.search(
-            account,
-            {
-              start: range.start,
-              end: range.end,
-              delivery_status: 'quarantined',
-              detections_only: 'false',
-              ...(cursor ? { cursor } : {}),
-            },
-            options.halt,
-          );
+          const page = await searchQuarantined(api, account, range, cursor, options.halt);
           if (page.kind === 'error') {
             if (page.authFailed) return refused(page.message);
             if (!searchFailed)
@@ -142,11 +128,8 @@ export async function inspect(
       ids.filter((id) => open.has(id)),
       concurrency,
       async (id) => {
-        if (options.halt?.aborted) return;
-        if (stopped !== undefined) {
-          inspections.set(messageKey(account, id), { kind: 'unchecked', reason: stopped });
-          return;
-        }
+        // Once stopped, what is left is marked with the reason below.
+        if (options.halt?.aborted || stopped !== undefined) return;
         if (!spend()) {
           inspections.set(messageKey(account, id), {
             kind: 'unchecked',
@@ -186,6 +169,24 @@ export async function inspect(
         inspections.set(key, { kind: 'unchecked', reason: stopped });
   for (const i of inspections.values()) if (i.kind === 'unchecked') stats.unchecked++;
   return { inspections, stats, ...(stopped !== undefined ? { stopped } : {}) };
+}
+
+/** One page of the mail quarantined in a window now, of every disposition (not only detections). */
+export function searchQuarantined(
+  api: CloudflareApi,
+  account: string,
+  window: { start: string; end: string },
+  cursor: string | undefined,
+  halt: AbortSignal | undefined,
+): Promise<SearchPage> {
+  const params: Record<string, string> = {
+    start: window.start,
+    end: window.end,
+    delivery_status: 'quarantined',
+    detections_only: 'false',
+  };
+  if (cursor) params.cursor = cursor;
+  return api.search(account, params, halt);
 }
 
 function countOpen(ids: readonly string[], open: ReadonlySet<string>): number {

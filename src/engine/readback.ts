@@ -52,18 +52,13 @@ export async function resolveEarlierSends(
       case 'released':
       case 'partial':
         await run.recordFinding(
-          { ...base, state: finding.kind, via: 'readback' },
+          { ...base, state: finding.kind },
           `${item.id}: ${finding.evidence}; recorded as ${finding.kind}`,
         );
         return;
       case 'missing':
         await run.recordFinding(
-          {
-            ...base,
-            state: 'failed',
-            via: 'readback',
-            error: { status: 404, message: 'message not found' },
-          },
+          { ...base, state: 'failed', error: { status: 404, message: 'message not found' } },
           `${item.id}: not found by the API; recorded as failed`,
         );
         return;
@@ -90,7 +85,7 @@ export async function resolveEarlierSends(
         } else if (item.record.state === 'pending' || item.record.state === 'unknown') {
           // No longer requested, and provably never acted on: close it as never sent.
           await run.recordFinding(
-            { ...base, state: 'pending', sent: false, via: 'readback' },
+            { ...base, state: 'pending', sent: false },
             `${item.id}: never released and no longer requested`,
           );
         }
@@ -118,14 +113,14 @@ export async function resolveEarlierSends(
  * Adds to each unresolved send the time from which reading it back proves something (see
  * core/release/in-flight). Those sent by a run that is still going are left alone outright.
  */
-async function whenConclusive<T extends { account: string; item: ToVerify }>(
+async function whenConclusive(
   run: RunState,
-  work: T[],
-): Promise<(T & { from: number })[]> {
+  work: { account: string; item: ToVerify }[],
+): Promise<{ account: string; item: ToVerify; from: number }[]> {
   const settleMs = run.settings.settleMs ?? DEFAULT_SETTLE_MS;
   const ours = run.settings.provenance.run;
   const writers = new Map<string, WriterState>();
-  const out: (T & { from: number })[] = [];
+  const out: { account: string; item: ToVerify; from: number }[] = [];
   for (const w of work) {
     const { record } = w.item;
     if (!mayBeInFlight(record)) {

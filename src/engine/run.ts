@@ -150,7 +150,6 @@ export interface Finding {
   id: string;
   attempt: number;
   state: LedgerState;
-  via: 'readback';
   sent?: false;
   error?: RecordError;
 }
@@ -242,7 +241,7 @@ export class RunState {
       id: r.id,
       state: r.state,
       attempt: r.attempt,
-      via: r.via,
+      via: 'readback',
       ...(r.error ? { error: r.error } : {}),
     });
     this.log.info(message);

@@ -35,8 +35,8 @@ export async function screenWithCloudflare(
       budget: settings.lookupBudget,
       now: settings.now,
       actionLogs: retriesOf(plan),
-      ...(settings.halt ? { halt: settings.halt } : {}),
-      ...(settings.log ? { log: settings.log } : {}),
+      halt: settings.halt,
+      log: settings.log,
     },
     settings.known,
   );

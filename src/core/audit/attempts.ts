@@ -48,42 +48,29 @@ export interface AuditRow extends RequestFacts {
   readonly error: RecordError | null;
 }
 
-class Facts implements RequestFacts {
-  constructor(
-    readonly disposition: string | null,
-    readonly acknowledge: string | null,
-    readonly reason: string | null,
-    readonly ticket: string | null,
-    readonly requested_by: string | null,
-    readonly pull_request: number | null,
-    readonly approved_by: readonly string[] | null,
-    readonly commit: string | null,
-    readonly run: string | null,
-    readonly actor: string | null,
-    readonly selector: string | null,
-    /** All of the above as one string: interns equal facts, and breaks ties. */
-    readonly key: string,
-  ) {}
-
-  static of(r: LedgerRecord): Facts {
-    const values = [
-      r.disposition ?? null,
-      r.acknowledge ?? null,
-      r.reason ?? null,
-      r.ticket ?? null,
-      r.requested_by ?? null,
-      r.pull_request ?? null,
-      r.approved_by ?? null,
-      r.commit ?? null,
-      r.run ?? null,
-      r.actor ?? null,
-      r.selector ?? null,
-    ] as const;
-    return new Facts(...values, JSON.stringify(values));
-  }
+interface Facts extends RequestFacts {
+  /** All of the above as one string: interns equal facts, and breaks ties. */
+  readonly key: string;
 }
 
-const NO_FACTS = Facts.of({} as LedgerRecord);
+function factsOf(r: LedgerRecord): Facts {
+  const facts: RequestFacts = {
+    disposition: r.disposition ?? null,
+    acknowledge: r.acknowledge ?? null,
+    reason: r.reason ?? null,
+    ticket: r.ticket ?? null,
+    requested_by: r.requested_by ?? null,
+    pull_request: r.pull_request ?? null,
+    approved_by: r.approved_by ?? null,
+    commit: r.commit ?? null,
+    run: r.run ?? null,
+    actor: r.actor ?? null,
+    selector: r.selector ?? null,
+  };
+  return { ...facts, key: JSON.stringify(Object.values(facts)) };
+}
+
+const NO_FACTS = factsOf({} as LedgerRecord);
 
 /**
  * The request record is the attempt's latest pending record not marked `sent: false`: the
@@ -175,11 +162,11 @@ class Attempt implements AuditRow {
     const rank = requestRank(r);
     const order =
       rank - this.requestRank || r.seq - this.requestSeq || compareText(r.at, this.requestAt);
-    if (order > 0 || (order === 0 && Facts.of(r).key > this.facts.key)) {
+    if (order > 0 || (order === 0 && factsOf(r).key > this.facts.key)) {
       this.requestRank = rank;
       this.requestSeq = r.seq;
       this.requestAt = r.at;
-      this.facts = intern(Facts.of(r));
+      this.facts = intern(factsOf(r));
     }
   }
 
@@ -242,20 +229,22 @@ export class AttemptCollector {
       group = { account: r.account_id, messages: new Map() };
       this.byAccount.set(r.account_id, group);
     }
-    const head = group.messages.get(r.id);
-    let attempt = head;
-    while (attempt && attempt.attempt !== r.attempt) attempt = attempt.next;
-    if (attempt) return;
+    if (this.find(r)) return;
     const created = new Attempt(group.account, r.id, r.attempt);
-    created.next = head;
+    created.next = group.messages.get(r.id);
     group.messages.set(r.id, created);
   }
 
   /** Second pass: folds a record into its attempt, if mark() noted it. */
   add(r: LedgerRecord): void {
+    this.find(r)?.fold(r, Date.parse(r.at), this.intern);
+  }
+
+  /** The attempt of a record, if mark() noted it. */
+  private find(r: LedgerRecord): Attempt | undefined {
     let attempt = this.byAccount.get(r.account_id)?.messages.get(r.id);
     while (attempt && attempt.attempt !== r.attempt) attempt = attempt.next;
-    attempt?.fold(r, Date.parse(r.at), this.intern);
+    return attempt;
   }
 
   /** The attempts that began in the period, by time, then account, id and attempt. */
