@@ -40,6 +40,24 @@ export const ERR = {
   internal: { code: 1000, message: 'Internal server error' },
 } as const satisfies Record<string, ApiError>;
 
+/** An answer to send: its status, the JSON body, and headers of its own. */
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export function errorReply(status: number, ...errors: ApiError[]): Reply {
+  return { status, body: failure(...errors) };
+}
+
+export function rateLimited(retryAfterSeconds: number): Reply {
+  return {
+    ...errorReply(429, ERR.rateLimited),
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  };
+}
+
 export function badRequest(detail: string): ApiError {
   return { code: 1001, message: `Invalid request: ${detail}` };
 }

@@ -29,17 +29,11 @@ function appliesTo(kind: FaultKind, route: FaultRoute): boolean {
   return true;
 }
 
-export interface FaultDecision {
-  kind: FaultKind;
-  status: 500 | 502 | 503;
-  html: boolean;
-  acted: boolean;
-  retryAfterSeconds: number;
-  polls: number;
-  badHeader: boolean;
+/** The fault that hits one request: a scripted fault's fields, defaults filled in. */
+export type FaultDecision = Required<Omit<ScriptedFault, 'route'>> & {
   /** Seeds the fault's own random choices (recipients that fail, the id dropped). */
   seed: number;
-}
+};
 
 export class FaultPlan {
   readonly latencyMs: number;

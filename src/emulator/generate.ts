@@ -14,12 +14,9 @@ export const HOSTILE_SUBJECT = 'Invoice @org/team <img src=x> ```js ::add-mask::
 /** Sender display name of the `scriptSender` fixture. */
 export const SCRIPT_SENDER_NAME = '<script>alert(1)</script> Payroll';
 
-interface FixtureSpec {
+interface FixtureSpec extends Partial<Pick<MessageSpec, 'released' | 'subject' | 'from_name'>> {
   disposition: Disposition;
   recipients: number;
-  released?: boolean;
-  subject?: string;
-  fromName?: string;
 }
 
 // Order matters: it fixes each fixture's draws from the stream, hence its id.
@@ -32,7 +29,7 @@ const FIXTURES = {
   suspicious: { disposition: 'SUSPICIOUS', recipients: 1 },
   released: { disposition: 'SPAM', recipients: 2, released: true },
   hostileSubject: { disposition: 'SPAM', recipients: 1, subject: HOSTILE_SUBJECT },
-  scriptSender: { disposition: 'BULK', recipients: 1, fromName: SCRIPT_SENDER_NAME },
+  scriptSender: { disposition: 'BULK', recipients: 1, from_name: SCRIPT_SENDER_NAME },
 } as const satisfies Record<string, FixtureSpec>;
 
 export type FixtureRole = keyof typeof FIXTURES;
@@ -174,11 +171,8 @@ class Generator {
     const specs: MessageSpec[] = [];
     const ids: Partial<Record<FixtureRole, string>> = {};
     for (const role of FIXTURE_ROLES) {
-      const f: FixtureSpec = FIXTURES[role];
-      const extra: Partial<MessageSpec> = { released: f.released ?? false };
-      if (f.subject !== undefined) extra.subject = f.subject;
-      if (f.fromName !== undefined) extra.from_name = f.fromName;
-      const spec = this.message(f.disposition, f.recipients, extra);
+      const { disposition, recipients, ...extra }: FixtureSpec = FIXTURES[role];
+      const spec = this.message(disposition, recipients, extra);
       specs.push(spec);
       ids[role] = spec.id;
     }

@@ -3,8 +3,9 @@
 // plumbing, auth, rate limit and transport faults live in server.ts. Release-shaped faults
 // (partial, missing_id, postfix_only, null_recipients) and 202 are applied here because they
 // change what the operation does or answers.
+import { isObject } from '../core/values.js';
 import type { Principal } from './auth.js';
-import { type ApiError, badRequest, ERR, failure, success } from './envelope.js';
+import { badRequest, ERR, errorReply, type Reply, success } from './envelope.js';
 import type { FaultDecision } from './faults.js';
 import { type Delivery, detailsOf, type Mailbox } from './mailbox.js';
 import { createRandom, type Random } from './random.js';
@@ -31,50 +32,31 @@ export interface ApiRequest {
   url: URL;
 }
 
-export interface Reply {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
 export interface ApiState {
   mailbox: Mailbox;
   searches: PendingSearches;
   recordRelease(release: TruthRelease): void;
-  now(): Date;
   /** The release body forms this account takes. */
   releaseBody: ReleaseBodyForm | 'either';
   /** Largest `per_page` a search accepts. */
   maxPerPage: number;
 }
 
-function error(status: number, e: ApiError): Reply {
-  return { status, body: failure(e) };
-}
-
 export function handle(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
-  if (!state.mailbox.hasAccount(request.accountId)) return error(403, ERR.forbidden);
-  switch (request.route) {
-    case 'release':
-      return release(state, request, fault);
-    case 'message': {
-      const message = state.mailbox.find(request.accountId, request.messageId);
-      if (!message) return error(404, ERR.notFound);
-      const details = detailsOf(message);
-      if (fault?.kind === 'legacy_release') legacyRelease(details);
-      return { status: 200, body: success(details) };
-    }
-    case 'action_log': {
-      const message = state.mailbox.find(request.accountId, request.messageId);
-      if (!message) return error(404, ERR.notFound);
-      const log = structuredClone(message.log);
-      // Both fields are nullable in the contract; what sets them is undocumented.
-      if (fault?.kind === 'null_success') for (const e of log) e.success = null;
-      return { status: 200, body: success(log) };
-    }
-    case 'search':
-      return search(state, request, fault);
+  if (!state.mailbox.hasAccount(request.accountId)) return errorReply(403, ERR.forbidden);
+  if (request.route === 'release') return release(state, request, fault);
+  if (request.route === 'search') return search(state, request, fault);
+  const message = state.mailbox.find(request.accountId, request.messageId);
+  if (!message) return errorReply(404, ERR.notFound);
+  if (request.route === 'message') {
+    const details = detailsOf(message);
+    if (fault?.kind === 'legacy_release') legacyRelease(details);
+    return { status: 200, body: success(details) };
   }
+  const log = structuredClone(message.log);
+  // Both fields are nullable in the contract; what sets them is undocumented.
+  if (fault?.kind === 'null_success') for (const e of log) e.success = null;
+  return { status: 200, body: success(log) };
 }
 
 /**
@@ -94,12 +76,7 @@ export function releaseBodyIds(
   value: unknown,
 ): { form: ReleaseBodyForm; ids: unknown[] } | undefined {
   if (Array.isArray(value)) return { form: 'array', ids: value };
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    Array.isArray((value as { ids?: unknown }).ids)
-  )
-    return { form: 'ids', ids: (value as { ids: unknown[] }).ids };
+  if (isObject(value) && Array.isArray(value.ids)) return { form: 'ids', ids: value.ids };
   return undefined;
 }
 
@@ -113,20 +90,20 @@ function parseIds(body: Buffer, accepted: ReleaseBodyForm | 'either'): string[] 
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch {
-    return error(400, ERR.malformedJson);
+    return errorReply(400, ERR.malformedJson);
   }
   const parsed = releaseBodyIds(value);
   if (!parsed || (accepted !== 'either' && parsed.form !== accepted))
-    return error(400, badRequest(FORM_TEXT[accepted === 'either' ? 'ids' : accepted]));
+    return errorReply(400, badRequest(FORM_TEXT[accepted === 'either' ? 'ids' : accepted]));
   const { ids } = parsed;
-  if (ids.length === 0) return error(400, badRequest('the list of message ids is empty'));
+  if (ids.length === 0) return errorReply(400, badRequest('the list of message ids is empty'));
   const bad = ids.findIndex((v) => typeof v !== 'string' || v.length === 0 || v.length > 256);
-  if (bad !== -1) return error(400, badRequest(`item ${bad} is not a message id string`));
+  if (bad !== -1) return errorReply(400, badRequest(`item ${bad} is not a message id string`));
   return ids as string[];
 }
 
 function release(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
-  if (!request.principal.write) return error(403, ERR.forbidden);
+  if (!request.principal.write) return errorReply(403, ERR.forbidden);
   const ids = parseIds(request.body, state.releaseBody);
   if (!Array.isArray(ids)) return ids;
   const random = createRandom(fault?.seed ?? 0);
@@ -139,7 +116,7 @@ function release(state: ApiState, request: ApiRequest, fault?: FaultDecision): R
     if (!message) continue;
     // A partial fault always hits the first message of the batch, then about half the others.
     const hit = partial && (items.length === 0 || random.chance(0.5));
-    const at = state.now();
+    const at = new Date();
     const delivery = state.mailbox.release(message, at, request.principal.label, (targets) =>
       hit ? splitPartially(targets, random) : { delivered: targets, failed: [], undelivered: [] },
     );
@@ -147,9 +124,7 @@ function release(state: ApiState, request: ApiRequest, fault?: FaultDecision): R
       account_id: request.accountId,
       id: message.spec.id,
       at: at.toISOString(),
-      delivered: [...delivery.delivered],
-      failed: [...delivery.failed],
-      undelivered: [...delivery.undelivered],
+      ...structuredClone(delivery),
       request: request.seq,
     });
     items.push({ id: message.spec.id, postfix_id: message.postfixId, ...delivery });
@@ -191,17 +166,17 @@ function reshape(
   }
 }
 
+const MAX_PENDING_SEARCHES = 10_000;
+
 /** Searches answered 202, waiting for their polls. Bounded: the oldest are forgotten first. */
 export class PendingSearches {
   private readonly polls = new Map<string, { accountId: string; left: number }>();
   private counter = 0;
 
-  constructor(private readonly capacity = 10_000) {}
-
   open(accountId: string, polls: number): string {
     const token = `poll-${++this.counter}`;
     this.polls.set(token, { accountId, left: polls });
-    if (this.polls.size > this.capacity) {
+    if (this.polls.size > MAX_PENDING_SEARCHES) {
       const oldest = this.polls.keys().next().value;
       if (oldest !== undefined) this.polls.delete(oldest);
     }
@@ -246,7 +221,7 @@ function accepted(request: ApiRequest, query: SearchQuery, token: string): Reply
 
 function search(state: ApiState, request: ApiRequest, fault?: FaultDecision): Reply {
   const parsed = parseSearch(request.params, state.maxPerPage);
-  if (!parsed.ok) return error(400, badRequest(parsed.message));
+  if (!parsed.ok) return errorReply(400, badRequest(parsed.message));
   const query = parsed.query;
   const token = request.params.get(POLL_PARAM);
   if (fault?.kind === 'accepted') {
@@ -254,7 +229,7 @@ function search(state: ApiState, request: ApiRequest, fault?: FaultDecision): Re
   }
   if (token !== null) {
     const status = state.searches.poll(request.accountId, token);
-    if (status === 'unknown') return error(404, ERR.searchNotFound);
+    if (status === 'unknown') return errorReply(404, ERR.searchNotFound);
     if (status === 'wait') return accepted(request, query, token);
   }
   const page = searchPage(state.mailbox.searchOrder(request.accountId), query);

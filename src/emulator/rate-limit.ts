@@ -15,11 +15,16 @@ interface Bucket {
   blockedUntil: number;
 }
 
-interface RateDecision {
-  allowed: boolean;
-  headers: Record<string, string>;
-  /** Set when refused: whole seconds until calls are accepted again. */
-  retryAfterSeconds?: number;
+/** A refusal carries `retryAfterSeconds`: whole seconds until calls are accepted again. */
+type RateDecision =
+  | { allowed: true; headers: Record<string, string> }
+  | { allowed: false; headers: Record<string, string>; retryAfterSeconds: number };
+
+/** One policy's state for a request: what is left, and the seconds until it resets or unblocks. */
+interface PolicyState {
+  remaining: number;
+  reset: number;
+  blocked: boolean;
 }
 
 /** One policy's windows, per credential. */
@@ -37,10 +42,11 @@ class Policy {
   }
 
   /** Counts one request of `key`: what is left and the seconds to the end, or the block. */
-  take(key: string, now: number): { remaining: number; reset: number } | { blocked: number } {
+  take(key: string, now: number): PolicyState {
     let bucket = this.buckets.get(key);
-    if (bucket && bucket.blockedUntil > now)
-      return { blocked: Math.ceil((bucket.blockedUntil - now) / 1000) };
+    if (bucket && bucket.blockedUntil > now) {
+      return { remaining: 0, reset: Math.ceil((bucket.blockedUntil - now) / 1000), blocked: true };
+    }
     if (!bucket || bucket.blockedUntil > 0 || now >= bucket.windowStart + this.windowMs) {
       bucket = { windowStart: now, count: 0, blockedUntil: 0 };
       this.buckets.set(key, bucket);
@@ -48,11 +54,12 @@ class Policy {
     bucket.count++;
     if (bucket.count > this.limit) {
       bucket.blockedUntil = now + this.blockMs;
-      return { blocked: Math.max(1, Math.ceil(this.blockMs / 1000)) };
+      return { remaining: 0, reset: Math.max(1, Math.ceil(this.blockMs / 1000)), blocked: true };
     }
     return {
       remaining: this.limit - bucket.count,
       reset: Math.ceil((bucket.windowStart + this.windowMs - now) / 1000),
+      blocked: false,
     };
   }
 
@@ -85,27 +92,18 @@ export class RateLimiter {
   take(key: string): RateDecision {
     if (this.policies.length === 0) return { allowed: true, headers: {} };
     const now = this.now();
-    const states = this.policies.map((p) => ({ p, state: p.take(key, now) }));
-    const blocked = states.flatMap(({ state }) => ('blocked' in state ? [state.blocked] : []));
-    const shown = states.map(({ p, state }) => ({
-      p,
-      remaining: 'blocked' in state ? 0 : state.remaining,
-      reset: 'blocked' in state ? state.blocked : state.reset,
-    }));
-    if (blocked.length > 0) {
-      const wait = Math.max(...blocked);
-      return { allowed: false, headers: this.headers(shown), retryAfterSeconds: wait };
-    }
-    return { allowed: true, headers: this.headers(shown) };
+    const shown = this.policies.map((p) => ({ p, ...p.take(key, now) }));
+    const headers = this.headers(shown);
+    const waits = shown.filter((s) => s.blocked).map((s) => s.reset);
+    if (waits.length > 0) return { allowed: false, headers, retryAfterSeconds: Math.max(...waits) };
+    return { allowed: true, headers };
   }
 
   reset(): void {
     for (const p of this.policies) p.reset();
   }
 
-  private headers(
-    shown: { p: Policy; remaining: number; reset: number }[],
-  ): Record<string, string> {
+  private headers(shown: ({ p: Policy } & PolicyState)[]): Record<string, string> {
     if (this.style === 'none') return {};
     const out: Record<string, string> = {};
     if (this.style === 'ietf' || this.style === 'both') {
@@ -116,7 +114,7 @@ export class RateLimiter {
     }
     if (this.style === 'x' || this.style === 'both') {
       // One policy only in this older form: the default one.
-      const d = shown.at(-1) as { p: Policy; remaining: number; reset: number };
+      const d = shown.at(-1) as { p: Policy } & PolicyState;
       out['X-RateLimit-Limit'] = String(d.p.limit);
       out['X-RateLimit-Remaining'] = String(d.remaining);
       // Seconds until the window resets, like `t` (not an epoch time).

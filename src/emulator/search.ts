@@ -9,7 +9,7 @@ const DEFAULT_PER_PAGE = 20;
 export const DEFAULT_MAX_PER_PAGE = 1000;
 
 /** The dispositions the search filters by (the contract's enum): not all ten a message has. */
-export const FILTER_DISPOSITIONS: readonly Disposition[] = [
+const FILTER_DISPOSITIONS: readonly Disposition[] = [
   'MALICIOUS',
   'SUSPICIOUS',
   'SPOOF',
@@ -62,6 +62,10 @@ interface Cursor {
 
 type ParsedSearch = { ok: true; query: SearchQuery } | { ok: false; message: string };
 
+function invalid(message: string): ParsedSearch {
+  return { ok: false, message };
+}
+
 function encodeCursor(forward: boolean, position: number): string {
   return Buffer.from(`${forward ? 'f' : 'b'}.${position}`).toString('base64url');
 }
@@ -101,16 +105,13 @@ export function parseSearch(
     const text = params.get(name);
     if (text === null) continue;
     const ms = parseDate(text);
-    if (ms === undefined) return { ok: false, message: `${name} must be an RFC 3339 date-time` };
+    if (ms === undefined) return invalid(`${name} must be an RFC 3339 date-time`);
     query[name] = ms;
   }
   const disposition = params.get('final_disposition');
   if (disposition !== null) {
     if (!FILTER_DISPOSITIONS.includes(disposition as Disposition)) {
-      return {
-        ok: false,
-        message: `final_disposition must be one of ${FILTER_DISPOSITIONS.join(', ')}`,
-      };
+      return invalid(`final_disposition must be one of ${FILTER_DISPOSITIONS.join(', ')}`);
     }
     query.disposition = disposition as Disposition;
   }
@@ -118,10 +119,7 @@ export function parseSearch(
   if (action !== null) {
     const operation = ACTIONS[action];
     if (!operation) {
-      return {
-        ok: false,
-        message: `message_action must be one of ${Object.keys(ACTIONS).join(', ')}`,
-      };
+      return invalid(`message_action must be one of ${Object.keys(ACTIONS).join(', ')}`);
     }
     query.action = operation;
   }
@@ -137,7 +135,7 @@ export function parseSearch(
       'queued',
     ];
     if (!statuses.includes(status)) {
-      return { ok: false, message: `delivery_status must be one of ${statuses.join(', ')}` };
+      return invalid(`delivery_status must be one of ${statuses.join(', ')}`);
     }
     // The emulator knows only held or not: `quarantined` filters on it, the others on release.
     query.quarantined = status === 'quarantined';
@@ -145,41 +143,32 @@ export function parseSearch(
   const detections = params.get('detections_only');
   if (detections !== null) {
     if (detections !== 'true' && detections !== 'false')
-      return { ok: false, message: 'detections_only must be true or false' };
+      return invalid('detections_only must be true or false');
     query.detectionsOnly = detections === 'true';
   }
   const perPage = params.get('per_page');
   if (perPage !== null) {
     if (!/^[0-9]{1,9}$/.test(perPage) || Number(perPage) < 1) {
-      return { ok: false, message: 'per_page must be a whole number of 1 or more' };
+      return invalid('per_page must be a whole number of 1 or more');
     }
     // The maximum is undocumented: the emulator refuses pages over its cap, as the real API
     // may, so that clients are tested against a refusal.
-    if (Number(perPage) > maxPerPage)
-      return { ok: false, message: `per_page must be at most ${maxPerPage}` };
+    if (Number(perPage) > maxPerPage) return invalid(`per_page must be at most ${maxPerPage}`);
     query.perPage = Number(perPage);
   }
   const cursor = params.get('cursor');
   if (cursor !== null && cursor !== '') {
     const decoded = decodeCursor(cursor);
-    if (!decoded) return { ok: false, message: 'cursor is not one this API returned' };
+    if (!decoded) return invalid('cursor is not one this API returned');
     query.cursor = decoded;
   }
   query.terms = (params.get('query') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  const lower = (name: string) => {
-    const value = params.get(name)?.trim().toLowerCase();
-    return value ? value : undefined;
-  };
-  const fields = {
-    sender: lower('sender'),
-    recipient: lower('recipient'),
-    subject: lower('subject'),
-    domain: lower('domain'),
-    messageId: params.get('message_id')?.trim() || undefined,
-  };
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) query[key as keyof typeof fields] = value;
-  }
+  const lower = (name: string) => params.get(name)?.trim().toLowerCase() || undefined;
+  query.sender = lower('sender');
+  query.recipient = lower('recipient');
+  query.subject = lower('subject');
+  query.domain = lower('domain');
+  query.messageId = params.get('message_id')?.trim() || undefined;
   return { ok: true, query };
 }
 
@@ -215,32 +204,33 @@ interface SearchPage {
   previous: string | null;
 }
 
+/** Up to `limit` positions of matches, from `start` on, stepping by `step` (1 or -1). */
+function matchesFrom(
+  order: readonly StoredMessage[],
+  query: SearchQuery,
+  start: number,
+  step: 1 | -1,
+  limit: number,
+): number[] {
+  const found: number[] = [];
+  for (let i = start; i >= 0 && i < order.length && found.length < limit; i += step) {
+    if (matches(order[i] as StoredMessage, query)) found.push(i);
+  }
+  return found;
+}
+
 /** One page of `order` (the account's search order) under `query`. */
 export function searchPage(order: readonly StoredMessage[], query: SearchQuery): SearchPage {
-  const size = order.length;
   const cursor = query.cursor ?? { forward: true, position: 0 };
-  const from = Math.min(cursor.position, size);
-  const positions: number[] = [];
-  if (cursor.forward) {
-    for (let i = from; i < size && positions.length < query.perPage; i++) {
-      if (matches(order[i] as StoredMessage, query)) positions.push(i);
-    }
-  } else {
-    for (let i = from - 1; i >= 0 && positions.length < query.perPage; i--) {
-      if (matches(order[i] as StoredMessage, query)) positions.push(i);
-    }
-    positions.reverse();
-  }
+  const from = Math.min(cursor.position, order.length);
+  const positions = cursor.forward
+    ? matchesFrom(order, query, from, 1, query.perPage)
+    : matchesFrom(order, query, from - 1, -1, query.perPage).reverse();
   // The page's bounds: where it starts and where the next one would start.
   const first = positions[0] ?? from;
   const after = positions.length > 0 ? (positions.at(-1) as number) + 1 : from;
-  let hasNext = false;
-  for (let i = after; i < size && !hasNext; i++)
-    hasNext = matches(order[i] as StoredMessage, query);
-  let hasPrevious = false;
-  for (let i = first - 1; i >= 0 && !hasPrevious; i--) {
-    hasPrevious = matches(order[i] as StoredMessage, query);
-  }
+  const hasNext = matchesFrom(order, query, after, 1, 1).length > 0;
+  const hasPrevious = matchesFrom(order, query, first - 1, -1, 1).length > 0;
   return {
     items: positions.map((i) => order[i] as StoredMessage),
     next: hasNext ? encodeCursor(true, after) : null,

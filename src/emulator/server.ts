@@ -5,15 +5,30 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isAccountId } from '../core/ids.js';
 import { Authenticator } from './auth.js';
-import { badRequest, cannotRoute, ERR, failure, success } from './envelope.js';
-import { FaultConfigError, type FaultDecision, FaultPlan, parseFaultConfig } from './faults.js';
+import {
+  badRequest,
+  cannotRoute,
+  ERR,
+  errorReply,
+  failure,
+  type Reply,
+  rateLimited,
+  success,
+} from './envelope.js';
+import { FaultConfigError, FaultPlan, parseFaultConfig } from './faults.js';
 import {
   DEFAULT_ACCOUNT,
   DEFAULT_MESSAGES_PER_ACCOUNT,
   DEFAULT_SEED,
   generateMailbox,
 } from './generate.js';
-import { type ApiState, handle, PendingSearches, type Reply, releaseBodyIds } from './handlers.js';
+import {
+  type ApiRequest,
+  type ApiState,
+  handle,
+  PendingSearches,
+  releaseBodyIds,
+} from './handlers.js';
 import { Mailbox, type MessageSpec } from './mailbox.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.js';
 import { DEFAULT_MAX_PER_PAGE } from './search.js';
@@ -25,10 +40,8 @@ import type {
   EmulatorOptions,
   FaultConfig,
   FaultRoute,
-  RateLimitConfig,
   ReleaseBodyForm,
   Truth,
-  TruthRelease,
   TruthRequest,
 } from './types.js';
 
@@ -51,30 +64,24 @@ function htmlError(status: number): string {
   return `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>cloudflare</center></body></html>\n`;
 }
 
+/** Whether an option left out, or a whole number from `min` to `max`. */
+function whole(n: number | undefined, min: number, max = Number.POSITIVE_INFINITY): boolean {
+  return n === undefined || (Number.isInteger(n) && n >= min && n <= max);
+}
+
 function checkOptions(options: EmulatorOptions): void {
   const { seed, messagesPerAccount, accounts, rateLimit, port, releaseBody, maxPerPage } = options;
-  if (maxPerPage !== undefined && !(Number.isInteger(maxPerPage) && maxPerPage >= 1)) {
-    throw new RangeError('maxPerPage must be a whole number of 1 or more');
-  }
+  if (!whole(maxPerPage, 1)) throw new RangeError('maxPerPage must be a whole number of 1 or more');
   if (releaseBody !== undefined && !['ids', 'array', 'either'].includes(releaseBody)) {
     throw new RangeError('releaseBody must be ids, array or either');
   }
-  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffff_ffff)) {
+  if (!whole(seed, 0, 0xffff_ffff)) {
     throw new RangeError('seed must be a whole number from 0 to 4294967295');
   }
-  if (
-    messagesPerAccount !== undefined &&
-    !(
-      Number.isInteger(messagesPerAccount) &&
-      messagesPerAccount >= 0 &&
-      messagesPerAccount <= 500_000
-    )
-  ) {
+  if (!whole(messagesPerAccount, 0, 500_000)) {
     throw new RangeError('messagesPerAccount must be a whole number from 0 to 500000');
   }
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
-    throw new RangeError('port must be a whole number from 0 to 65535');
-  }
+  if (!whole(port, 0, 65_535)) throw new RangeError('port must be a whole number from 0 to 65535');
   if (accounts !== undefined) {
     if (accounts.length === 0) throw new RangeError('accounts must name at least one account');
     for (const a of accounts) {
@@ -84,14 +91,13 @@ function checkOptions(options: EmulatorOptions): void {
   }
   if (rateLimit) {
     const { limit, windowMs, blockMs } = rateLimit;
-    const positive = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 1);
-    if (!positive(limit) || !positive(windowMs) || !positive(blockMs)) {
+    if (!whole(limit, 1) || !whole(windowMs, 1) || !whole(blockMs, 1)) {
       throw new RangeError(
         'rateLimit limit, windowMs and blockMs must be whole numbers of 1 or more',
       );
     }
     const burst = rateLimit.burst;
-    if (burst && (!positive(burst.limit) || !positive(burst.windowMs))) {
+    if (burst && (!whole(burst.limit, 1) || !whole(burst.windowMs, 1))) {
       throw new RangeError('rateLimit burst limit and windowMs must be whole numbers of 1 or more');
     }
   }
@@ -119,7 +125,7 @@ function resolveMailbox(options: EmulatorOptions): { accounts: string[]; specs: 
 }
 
 function routeOf(method: string, pathname: string): Route | Reply {
-  if (!pathname.startsWith(`${API_PREFIX}/`)) return { status: 404, body: failure(ERR.noRoute) };
+  if (!pathname.startsWith(`${API_PREFIX}/`)) return errorReply(404, ERR.noRoute);
   const parts = pathname.slice(API_PREFIX.length + 1).split('/');
   const [accounts, accountId, product, investigate, ...rest] = parts;
   if (
@@ -128,10 +134,9 @@ function routeOf(method: string, pathname: string): Route | Reply {
     product !== 'email-security' ||
     investigate !== 'investigate'
   ) {
-    return { status: 404, body: failure(ERR.noRoute) };
+    return errorReply(404, ERR.noRoute);
   }
-  if (!isAccountId(accountId))
-    return { status: 400, body: failure(cannotRoute(pathname), ERR.noRoute) };
+  if (!isAccountId(accountId)) return errorReply(400, cannotRoute(pathname), ERR.noRoute);
   let name: FaultRoute;
   let wanted = 'GET';
   let messageId = '';
@@ -143,13 +148,13 @@ function routeOf(method: string, pathname: string): Route | Reply {
     try {
       messageId = decodeURIComponent(rest[0]);
     } catch {
-      return { status: 404, body: failure(ERR.noRoute) };
+      return errorReply(404, ERR.noRoute);
     }
     name = rest.length === 1 ? 'message' : 'action_log';
   } else {
-    return { status: 404, body: failure(ERR.noRoute) };
+    return errorReply(404, ERR.noRoute);
   }
-  if (method !== wanted) return { status: 405, body: failure(ERR.methodNotAllowed) };
+  if (method !== wanted) return errorReply(405, ERR.methodNotAllowed);
   return { name, accountId, messageId };
 }
 
@@ -184,7 +189,6 @@ class EmulatorServer implements Emulator {
   private readonly state: ApiState;
   private faults: FaultPlan;
   private truthLog: Truth = { releases: [], requests: [] };
-  private seq = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -195,14 +199,13 @@ class EmulatorServer implements Emulator {
     this.accounts = accounts;
     this.specs = specs;
     this.auth = new Authenticator(options.credentials);
-    const rateLimit: RateLimitConfig | false = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+    const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.limiter = new RateLimiter(rateLimit, options.rateLimitHeaders ?? 'both');
     this.faults = new FaultPlan(parseFaultConfig(options.faults ?? {}), this.seed);
     this.state = {
       mailbox: new Mailbox(accounts, specs),
       searches: new PendingSearches(),
-      recordRelease: (release: TruthRelease) => this.truthLog.releases.push(release),
-      now: () => new Date(),
+      recordRelease: (release) => this.truthLog.releases.push(release),
       releaseBody: options.releaseBody ?? 'ids',
       maxPerPage: options.maxPerPage ?? DEFAULT_MAX_PER_PAGE,
     };
@@ -241,21 +244,12 @@ class EmulatorServer implements Emulator {
     this.state.mailbox = new Mailbox(this.accounts, this.specs);
     this.state.searches.clear();
     this.truthLog = { releases: [], requests: [] };
-    this.seq = 0;
     this.limiter.reset();
     this.faults = new FaultPlan({}, this.seed);
   }
 
   truth(): Truth {
-    return {
-      releases: this.truthLog.releases.map((r) => ({
-        ...r,
-        delivered: [...r.delivered],
-        failed: [...r.failed],
-        undelivered: [...r.undelivered],
-      })),
-      requests: this.truthLog.requests.map((r) => ({ ...r })),
-    };
+    return structuredClone(this.truthLog);
   }
 
   messages(accountId: string): EmulatedMessage[] {
@@ -297,7 +291,7 @@ class EmulatorServer implements Emulator {
     }
 
     const record: TruthRequest = {
-      seq: ++this.seq,
+      seq: this.truthLog.requests.length + 1,
       method,
       path: req.url ?? '',
       status: null,
@@ -320,36 +314,53 @@ class EmulatorServer implements Emulator {
 
     const route = routeOf(method, url.pathname);
     if (!('name' in route)) return send(route);
-    if (body === 'too_large') return send({ status: 413, body: failure(ERR.tooLarge) });
+    if (body === 'too_large') return send(errorReply(413, ERR.tooLarge));
     const auth = this.auth.authenticate(req.headers);
-    if (!auth.ok) return send({ status: auth.status, body: failure(auth.error) });
+    if (!auth.ok) return send(errorReply(auth.status, auth.error));
     const rate = this.limiter.take(auth.principal.key);
-    if (!rate.allowed) {
-      const retryAfter = { 'Retry-After': String(rate.retryAfterSeconds) };
-      return send(
-        { status: 429, body: failure(ERR.rateLimited) },
-        { ...rate.headers, ...retryAfter },
-      );
-    }
+    if (!rate.allowed) return send(rateLimited(rate.retryAfterSeconds), rate.headers);
 
     const fault = this.faults.choose(route.name);
     if (fault) record.fault = fault.kind;
-    if (fault && !this.acts(fault)) return this.refuse(req, res, record, fault, rate.headers);
+    const request: ApiRequest = {
+      route: route.name,
+      accountId: route.accountId,
+      messageId: route.messageId,
+      params: url.searchParams,
+      body,
+      principal: auth.principal,
+      seq: record.seq,
+      url,
+    };
+    // Faults that spoil the answer without letting the operation run (success_false: maybe).
+    switch (fault?.kind) {
+      case 'reset_before':
+        req.socket.destroy();
+        return;
+      case 'timeout_before':
+        // Never answered: the client's own timeout, or close(), ends it.
+        return;
+      case '429':
+        return send(rateLimited(fault.retryAfterSeconds), rate.headers);
+      case 'auth': {
+        const refused = fault.badHeader
+          ? errorReply(400, ERR.badAuthHeader)
+          : errorReply(401, ERR.authentication);
+        return send(refused, rate.headers);
+      }
+      case '5xx':
+        if (!fault.html) return send(errorReply(fault.status, ERR.internal), rate.headers);
+        return this.sendRaw(res, record, fault.status, htmlError(fault.status), {
+          ...rate.headers,
+          'Content-Type': 'text/html; charset=utf-8',
+        });
+      case 'success_false':
+        if (fault.acted) handle(this.state, request, fault);
+        return send({ status: 200, body: failure() }, rate.headers);
+    }
 
-    const reply = handle(
-      this.state,
-      {
-        route: route.name,
-        accountId: route.accountId,
-        messageId: route.messageId,
-        params: url.searchParams,
-        body,
-        principal: auth.principal,
-        seq: record.seq,
-        url,
-      },
-      fault,
-    );
+    // Faults that let the operation run, then spoil its answer.
+    const reply = handle(this.state, request, fault);
     switch (fault?.kind) {
       case 'reset_after':
         req.socket.destroy();
@@ -363,65 +374,8 @@ class EmulatorServer implements Emulator {
           'Content-Type': 'application/json; charset=utf-8',
         });
       }
-      case 'success_false':
-        return send({ status: 200, body: failure() }, rate.headers);
       default:
         return send(reply, rate.headers);
-    }
-  }
-
-  /** Whether a fault lets the operation run before it spoils the answer. */
-  private acts(fault: FaultDecision): boolean {
-    switch (fault.kind) {
-      case '5xx':
-      case '429':
-      case 'auth':
-      case 'reset_before':
-      case 'timeout_before':
-        return false;
-      case 'success_false':
-        return fault.acted;
-      default:
-        return true;
-    }
-  }
-
-  /** Answers a fault that does nothing. */
-  private refuse(
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: TruthRequest,
-    fault: FaultDecision,
-    rateHeaders: Record<string, string>,
-  ): void {
-    const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>
-      this.send(res, record, { status, body }, { ...rateHeaders, ...extra });
-    switch (fault.kind) {
-      case 'reset_before':
-        req.socket.destroy();
-        break;
-      case 'timeout_before':
-        // Never answered: the client's own timeout, or close(), ends it.
-        break;
-      case '429':
-        json(429, failure(ERR.rateLimited), { 'Retry-After': String(fault.retryAfterSeconds) });
-        break;
-      case 'auth':
-        if (fault.badHeader) json(400, failure(ERR.badAuthHeader));
-        else json(401, failure(ERR.authentication));
-        break;
-      case '5xx':
-        if (!fault.html) json(fault.status, failure(ERR.internal));
-        else {
-          this.sendRaw(res, record, fault.status, htmlError(fault.status), {
-            ...rateHeaders,
-            'Content-Type': 'text/html; charset=utf-8',
-          });
-        }
-        break;
-      default:
-        // success_false without acting.
-        json(200, failure());
     }
   }
 
@@ -456,7 +410,7 @@ class EmulatorServer implements Emulator {
   private onError(res: ServerResponse, error: unknown): void {
     // A client that went away mid-body is not an error of the emulator; sendRaw skips it.
     const message = error instanceof Error ? error.message : String(error);
-    this.send(res, undefined, { status: 500, body: failure({ code: ERR.internal.code, message }) });
+    this.send(res, undefined, errorReply(500, { code: ERR.internal.code, message }));
   }
 
   private async control(
