@@ -1,0 +1,2 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+function a(e,t,u){if(t?.running)return Number.POSITIVE_INFINITY;let i=Date.parse(e.at),n;if(e.state==="pending"){let r=e.in_flight_until?Date.parse(e.in_flight_until):Number.NaN;n=Number.isFinite(r)?Math.max(i,r):i+216e5}else n=i;return t?.endedAt!==void 0&&Number.isFinite(t.endedAt)&&(n=Math.min(n,Math.max(i,t.endedAt))),n+u}function s(e){return e.state==="pending"&&e.sent!==!1||e.state==="unknown"}export{a,s as b};

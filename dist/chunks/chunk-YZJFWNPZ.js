@@ -1,0 +1,11 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+import{d as l}from"./chunk-7GNAQJNB.js";import{createHash as p}from"node:crypto";function b(e){return e.checked?"dispositions":"ids"}function c(e,n){return[e.request.id,e.attempt,n==="dispositions"?e.message?.disposition??"?":""].join("	")}function x(e,n){let s=e.to_release.map(i=>c(i,n)).sort();return p("sha256").update(`v1
+${n}
+${e.account_id}
+${s.join(`
+`)}`).digest("hex").slice(0,32)}var A=8,_=2e3;function f(e,n,s){return g(`e1
+${s}
+${e}
+${c(n,s)}`)}function g(e){return p("sha256").update(e).digest().subarray(0,6).toString("base64url")}function y(e,n){if(!(e.to_release.length>_))return e.to_release.map(s=>f(e.account_id,s,n)).sort()}var w=100;function h(e,n){return g(`s1
+${e}
+${n}`)}function $(e){let n=(e.searches??[]).filter(i=>i.status.kind==="resolved");if(n.length===0||n.length>w)return;let s=new Map(n.map(i=>[i.request.text,0]));for(let i of e.to_release){let o=i.request.selector;o!==void 0&&s.has(o)&&s.set(o,(s.get(o)??0)+1)}return new Map([...s].map(([i,o])=>[h(e.account_id,i),o]))}function F(e,n){return(n.basis?[n.basis]:["dispositions","ids"]).some(i=>x(e,i)===n.fingerprint)}function T(e,n){let s=n.expected?.get(e.account_id)??n.expected?.get("*");if(n.closed===void 0&&s&&!s.entries||n.closed===void 0&&!s&&!n.requirePlan)return e;let i=s?.basis??"dispositions",o=n.reviewedOn??"before",a=[],d=[...e.refused??[]];for(let t of e.to_release){let r;t.resume?r=void 0:n.closed!==void 0?r={kind:"no-review",why:n.closed}:s?.entries?s.entries.has(f(e.account_id,t,i))||(r={kind:"not-reviewed",where:o}):r={kind:"no-review",why:n.missing?.get(e.account_id)??`no plan for account ${e.account_id} was reviewed ${o}${n.missingNote?` (${n.missingNote})`:""}`},r===void 0?a.push(t):d.push({item:t,reason:r,...t.message?{message:t.message}:{}})}d.sort(l);let u={...e,to_release:a,refused:d};return s?.searches&&e.searches&&(u.searches=e.searches.map(t=>{if(t.status.kind!=="resolved")return t;let r=s.searches?.get(h(e.account_id,t.request.text));if(r===void 0)return t;let m=a.filter(R=>R.request.selector===t.request.text).length;return{...t,status:{...t.status,reviewed:r,missing:Math.max(0,r-m)}}})),u}export{b as a,x as b,A as c,_ as d,y as e,w as f,$ as g,F as h,T as i};

@@ -1,0 +1,2 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+import{a}from"./chunk-UKKTUXTD.js";import"./chunk-CCLZTTMR.js";import"./chunk-FQTIWZJZ.js";import"./chunk-STF3I3OV.js";import"./chunk-I754YZUD.js";import"./chunk-UHAACR3A.js";import"./chunk-YZJFWNPZ.js";import"./chunk-6YXNE7OO.js";import"./chunk-YIEWQOK2.js";import"./chunk-YT7T6RB5.js";import"./chunk-BMCYM6BZ.js";import"./chunk-7GNAQJNB.js";import"./chunk-54IBFPAE.js";import"./chunk-LIQU27LZ.js";export{a as validateCommand};
