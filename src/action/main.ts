@@ -2,12 +2,13 @@
 // the GitHub client are loaded before the first API call; the heavy parts (YAML, schemas,
 // the Cloudflare client, the engine) are imported once it has answered.
 import { readFile } from 'node:fs/promises';
+import type { Toolkit } from '../adapters/actions/core-toolkit.js';
 import { listComments, type Repo } from '../adapters/github/comments.js';
 import { mergedPullRequest } from '../adapters/github/pull-request.js';
 import { escapeLogText } from '../core/render/escape.js';
 import { settled } from './early.js';
 import type { ActionSettings, KeyedSettings } from './settings.js';
-import type { ActionDeps, Toolkit } from './toolkit.js';
+import type { ActionDeps } from './toolkit.js';
 
 export interface EventPayload {
   pull_request?: {

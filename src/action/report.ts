@@ -1,6 +1,7 @@
 // Reporting shared by the plan and apply modes: annotations, comments, the results file.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Toolkit } from '../adapters/actions/core-toolkit.js';
 import { type Repo, upsertComment } from '../adapters/github/comments.js';
 import type { GitHubClient } from '../adapters/github/octokit.js';
 import { type Diagnostic, formatDiagnostic } from '../core/diagnostics.js';
@@ -15,7 +16,6 @@ import {
 import { escapeLogText } from '../core/render/escape.js';
 import type { Logger } from '../engine/ports.js';
 import type { ActionSettings } from './settings.js';
-import type { Toolkit } from './toolkit.js';
 
 export function repoOf(settings: ActionSettings): Repo {
   return { owner: settings.runner.owner, repo: settings.runner.repo };

@@ -1,5 +1,27 @@
 import * as core from '@actions/core';
-import type { Annotation, Toolkit } from '../../action/toolkit.js';
+
+// What the action needs from the runner, behind a small interface so that tests can record it.
+// Every message passed in must already be escaped by the caller.
+export interface Annotation {
+  file: string;
+  line: number;
+  column: number;
+  title?: string;
+}
+
+export interface Toolkit {
+  info(message: string): void;
+  warning(message: string, at?: Annotation): void;
+  error(message: string, at?: Annotation): void;
+  setOutput(name: string, value: string | number): void;
+  setFailed(message: string): void;
+  setSecret(secret: string): void;
+  /** Log lines until endGroup() fold under `name` in the run's log. */
+  startGroup(name: string): void;
+  endGroup(): void;
+  /** Appends markdown to the job summary. */
+  summary(markdown: string): Promise<void>;
+}
 
 /** GitHub caps a step's summary at 1 MiB; stay below it. */
 const SUMMARY_MAX_CHARS = 1_000_000;
