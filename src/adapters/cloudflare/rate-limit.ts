@@ -3,6 +3,7 @@
 // (Pacer).
 
 import { type BareItem, type Item, parseDictionary, parseList } from 'structured-headers';
+import { definedOnly } from '../../core/values.js';
 import type { PacingView } from '../../engine/ports.js';
 
 /** What one answer says about one rate-limit policy. All optional: servers send different sets. */
@@ -82,11 +83,6 @@ function policyItems(
   }
 }
 
-function drop<T extends object>(o: T): T {
-  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] === undefined) delete o[key];
-  return o;
-}
-
 /**
  * Reads `RateLimit` and `RateLimit-Policy` item by item (several policies may be listed, each
  * on its own), then the older single-value headers (`X-RateLimit-*`, `RateLimit-*`) and
@@ -124,11 +120,11 @@ export function parseRateLimit(headers: Headers, nowMs: number): RateLimitInfo {
       single.resetMs ??= resetToMs(num(header(headers, `${prefix}reset`)), nowMs);
     }
   }
-  const info: RateLimitInfo = named.size > 0 ? {} : drop(single);
+  const info: RateLimitInfo = named.size > 0 ? {} : definedOnly(single);
   if (named.size > 0) {
     // An unnamed item beside named ones is one more policy.
-    if (Object.values(drop(single)).length > 0) named.set('', single);
-    info.policies = Object.fromEntries([...named].map(([name, p]) => [name, drop(p)]));
+    if (Object.keys(definedOnly(single)).length > 0) named.set('', single);
+    info.policies = Object.fromEntries([...named].map(([name, p]) => [name, definedOnly(p)]));
   }
   const retryAfter = header(headers, 'retry-after');
   if (retryAfter !== undefined) {

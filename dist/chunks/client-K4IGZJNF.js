@@ -1,0 +1,2 @@
+import { createRequire as __qrCreateRequire } from 'node:module'; const require = __qrCreateRequire(import.meta.url);
+import{a,b,c,d}from"./chunk-5IDPCZFY.js";import"./chunk-S2CX2YBF.js";import"./chunk-WU7VUWYX.js";import"./chunk-MSZ4OCI2.js";import"./chunk-T4R53OPC.js";import"./chunk-6KRVZG7U.js";import"./chunk-7GNAQJNB.js";import"./chunk-54IBFPAE.js";import"./chunk-LIQU27LZ.js";export{b as CloudflareClient,a as DEFAULT_TIMEOUTS,d as pathSegment,c as retryGet};
