@@ -1,5 +1,5 @@
-// What every mode of the action is given. The runner's toolkit is defined beside its
-// @actions/core implementation, so adapters never import from the action.
+// The runner's toolkit is defined beside its @actions/core implementation, so that no adapter
+// imports from the action.
 import type { Toolkit } from '../adapters/actions/core-toolkit.js';
 import type { GitHubClient } from '../adapters/github/octokit.js';
 

@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
 
-// What the action needs from the runner, behind a small interface so that tests can record it.
-// Every message passed in must already be escaped by the caller.
+/** Where an annotation goes (a file of the repository, its line and column), and its title. */
 export interface Annotation {
   file: string;
   line: number;
@@ -9,6 +8,10 @@ export interface Annotation {
   title?: string;
 }
 
+/**
+ * What the action needs from the runner, behind a small interface that tests can record. Every
+ * message passed in must already be escaped by the caller.
+ */
 export interface Toolkit {
   info(message: string): void;
   warning(message: string, at?: Annotation): void;
